@@ -1,0 +1,116 @@
+// Builds Mermaid sequence diagrams from simulator traces. Every string from a notebook passes
+// through escapeText, and participants get generated ids, so names such as "end", "); click" or
+// "<img onerror=…>" are drawn as text and can never change the diagram's structure.
+
+/** Encode characters that Mermaid's sequence grammar or its HTML labels would interpret. */
+export function escapeText(text: string): string {
+  let out = "";
+  for (const ch of text.replace(/\r\n|\r|\n|\t/g, " ")) {
+    switch (ch) {
+      case "#": out += "#35;"; break;
+      case ";": out += "#59;"; break;
+      case "<": out += "#lt;"; break;
+      case ">": out += "#gt;"; break;
+      case "&": out += "#amp;"; break;
+      case '"': out += "#quot;"; break;
+      case "%": out += "#37;"; break;
+      case "{": out += "#123;"; break;
+      case "}": out += "#125;"; break;
+      case ":": out += "#58;"; break;
+      case "\\": out += "#92;"; break;
+      case "`": out += "#96;"; break;
+      default: {
+        const code = ch.codePointAt(0)!;
+        out += code < 32 || code === 127 ? " " : ch;
+      }
+    }
+  }
+  return out.trim() || " ";
+}
+
+export type ArrowStyle = "call" | "reply" | "async" | "fault";
+export type ParticipantShape = "participant" | "actor";
+
+const ARROWS: Record<ArrowStyle, string> = {
+  call: "->>",
+  reply: "-->>",
+  async: "-)",
+  fault: "-x",
+};
+
+type Line =
+  | { kind: "message"; from: string; to: string; text: string; style: ArrowStyle; highlight: boolean }
+  | { kind: "note"; over: readonly string[]; text: string; highlight: boolean };
+
+export interface SequenceOptions {
+  /** Most messages and notes drawn; the rest are summarised in a final note. */
+  readonly maxLines?: number;
+  /** Number the arrows (1, 2, 3…) so prose can refer to steps. */
+  readonly autonumber?: boolean;
+}
+
+/** Highlight colours are translucent so they read on light, dark and high-contrast themes. */
+export const HIGHLIGHT_FILL = "rgba(230, 80, 80, 0.22)";
+
+export class SequenceDiagram {
+  private readonly participants: { id: string; name: string; shape: ParticipantShape }[] = [];
+  private readonly lines: Line[] = [];
+
+  constructor(private readonly options: SequenceOptions = {}) {}
+
+  participant(name: string, shape: ParticipantShape = "participant"): this {
+    if (!this.participants.some((p) => p.name === name)) this.participants.push({ id: `p${this.participants.length}`, name, shape });
+    return this;
+  }
+
+  message(from: string, to: string, text: string, style: ArrowStyle = "call", highlight = false): this {
+    this.participant(from).participant(to);
+    this.lines.push({ kind: "message", from, to, text, style, highlight });
+    return this;
+  }
+
+  note(over: string | readonly string[], text: string, highlight = false): this {
+    const names = typeof over === "string" ? [over] : over;
+    for (const n of names) this.participant(n);
+    this.lines.push({ kind: "note", over: names, text, highlight });
+    return this;
+  }
+
+  get lineCount(): number {
+    return this.lines.length;
+  }
+
+  /** Mermaid text, and how many lines were left out. */
+  render(): { text: string; omitted: number } {
+    const max = this.options.maxLines ?? 80;
+    const shown = this.lines.slice(0, max);
+    const omitted = this.lines.length - shown.length;
+    const id = (name: string) => this.participants.find((p) => p.name === name)!.id;
+    const out: string[] = ["sequenceDiagram"];
+    if (this.options.autonumber) out.push("  autonumber");
+    for (const p of this.participants) out.push(`  ${p.shape} ${p.id} as ${escapeText(p.name)}`);
+    let inRect = false;
+    for (const line of shown) {
+      if (line.highlight !== inRect) {
+        out.push(line.highlight ? `  rect ${HIGHLIGHT_FILL}` : "  end");
+        inRect = line.highlight;
+      }
+      const indent = inRect ? "    " : "  ";
+      if (line.kind === "message") {
+        out.push(`${indent}${id(line.from)}${ARROWS[line.style]}${id(line.to)}: ${escapeText(line.text)}`);
+      } else {
+        const over = line.over.map(id);
+        const where = over.length === 1 ? `over ${over[0]}` : `over ${over[0]},${over[over.length - 1]}`;
+        out.push(`${indent}Note ${where}: ${escapeText(line.text)}`);
+      }
+    }
+    if (inRect) out.push("  end");
+    if (omitted > 0 && this.participants.length > 0) {
+      const first = this.participants[0]!.id;
+      const last = this.participants[this.participants.length - 1]!.id;
+      const span = first === last ? first : `${first},${last}`;
+      out.push(`  Note over ${span}: ${omitted} more event${omitted === 1 ? "" : "s"} not shown`);
+    }
+    return { text: out.join("\n") + "\n", omitted };
+  }
+}

@@ -1,0 +1,81 @@
+// The output of one scenario cell run, as our renderer receives it. Versioned: a renderer that
+// sees a version it does not know shows a clear message instead of guessing.
+import type { Verdict } from "../core/verdict";
+
+export const RUN_MIME = "application/vnd.dsnb.run.v1+json";
+export const RUN_OUTPUT_VERSION = 1;
+
+/** A Mermaid diagram as text; the renderer draws it, exports embed it in a mermaid fence. */
+export interface DiagramSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly mermaid: string;
+  /** Events left out to keep the diagram readable (also said inside the diagram). */
+  readonly omittedEvents?: number;
+}
+
+export type ScaleKind = "linear" | "log" | "band";
+
+export interface ChartAxis {
+  readonly label: string;
+  readonly scale?: ScaleKind;
+  /** Format values as percentages (values are fractions 0..1). */
+  readonly percent?: boolean;
+}
+
+export interface ChartPoint {
+  readonly x: number | string;
+  readonly y: number;
+}
+
+export interface ChartSeries {
+  readonly name: string;
+  readonly points: readonly ChartPoint[];
+}
+
+export interface ChartSpec {
+  readonly id: string;
+  readonly title: string;
+  /** bar: one bar per x per series (grouped); line: one line per series. */
+  readonly kind: "bar" | "line";
+  readonly x: ChartAxis;
+  readonly y: ChartAxis;
+  readonly series: readonly ChartSeries[];
+  /** One sentence saying what to look for. */
+  readonly caption?: string;
+}
+
+export type Cell = string | number | boolean | null;
+
+export interface TableSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+}
+
+export interface RunOutput {
+  readonly version: typeof RUN_OUTPUT_VERSION;
+  /** Simulator id, such as "cache-aside". */
+  readonly simulator: string;
+  readonly simulatorTitle: string;
+  /** The cell id attribute, when the cell has one. */
+  readonly cellId?: string;
+  /** The seed the run used; the same seed replays the same run. */
+  readonly seed: number;
+  /** A headline for this run. */
+  readonly title: string;
+  readonly verdict: Verdict;
+  readonly diagrams: readonly DiagramSpec[];
+  readonly charts: readonly ChartSpec[];
+  readonly tables: readonly TableSpec[];
+  /** Numbers worth quoting (also in the markdown fallback). */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export function isRunOutput(value: unknown): value is RunOutput {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return v.version === RUN_OUTPUT_VERSION && typeof v.simulator === "string" && typeof v.seed === "number"
+    && typeof v.verdict === "object" && Array.isArray(v.diagrams) && Array.isArray(v.charts) && Array.isArray(v.tables);
+}

@@ -1,0 +1,146 @@
+// One schema per simulator drives everything a scenario cell needs: validation with exact source
+// ranges, completions, hover text, snippets and the generated reference in docs/. Small on
+// purpose: every node has a doc string, and objects list their fields, so a schema reads like the
+// documentation it produces.
+
+export interface NumberSchema {
+  readonly kind: "number";
+  readonly doc: string;
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly default?: number;
+  /** Unit shown in docs and hovers, such as "ms". */
+  readonly unit?: string;
+}
+
+export interface StringSchema {
+  readonly kind: "string";
+  readonly doc: string;
+  readonly default?: string;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+}
+
+export interface BooleanSchema {
+  readonly kind: "boolean";
+  readonly doc: string;
+  readonly default?: boolean;
+}
+
+export interface EnumValue<V extends string = string> {
+  readonly value: V;
+  readonly doc: string;
+}
+
+export interface EnumSchema<V extends string = string> {
+  readonly kind: "enum";
+  readonly doc: string;
+  readonly values: readonly EnumValue<V>[];
+  readonly default?: V;
+}
+
+/** A name that must be defined elsewhere in the same cell (a transaction, a service, an actor). */
+export interface RefSchema {
+  readonly kind: "ref";
+  readonly doc: string;
+  /** What kind of name this is, for messages ("actor", "transaction"). */
+  readonly what: string;
+  /** The names defined in the (partially valid) cell value. */
+  readonly names: (root: unknown) => readonly string[];
+  readonly default?: string;
+}
+
+export interface ArraySchema<I extends Schema = Schema> {
+  readonly kind: "array";
+  readonly doc: string;
+  readonly items: I;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly default?: readonly unknown[];
+}
+
+export interface Field<S extends Schema = Schema> {
+  readonly schema: S;
+  /** A required field has no default and must be written. */
+  readonly required?: boolean;
+}
+
+export interface ObjectSchema<F extends Record<string, Field> = Record<string, Field>> {
+  readonly kind: "object";
+  readonly doc: string;
+  readonly fields: F;
+}
+
+export type Schema = NumberSchema | StringSchema | BooleanSchema | EnumSchema | RefSchema | ArraySchema | ObjectSchema;
+
+/** The TypeScript type of a value that passed validation against S (defaults applied). */
+export type Infer<S> = S extends NumberSchema
+  ? number
+  : S extends StringSchema
+    ? string
+    : S extends BooleanSchema
+      ? boolean
+      : S extends EnumSchema<infer V>
+        ? V
+        : S extends RefSchema
+          ? string
+          : S extends ArraySchema<infer I>
+            ? Infer<I>[]
+            : S extends ObjectSchema<infer F>
+              ? InferFields<F>
+              : never;
+
+type HasDefault<S> = S extends { default: unknown } ? true : false;
+type RequiredKeys<F extends Record<string, Field>> = {
+  [K in keyof F]: F[K] extends { required: true } ? K : HasDefault<F[K]["schema"]> extends true ? K : F[K]["schema"] extends ObjectSchema ? K : never;
+}[keyof F];
+type InferFields<F extends Record<string, Field>> = { -readonly [K in RequiredKeys<F>]: Infer<F[K]["schema"]> } & {
+  -readonly [K in Exclude<keyof F, RequiredKeys<F>>]?: Infer<F[K]["schema"]>;
+};
+
+/** Builders that keep literal types, so Infer sees enum values and defaults. */
+export const s = {
+  number: <const O extends Omit<NumberSchema, "kind">>(o: O): O & { kind: "number" } => ({ kind: "number", ...o }),
+  integer: <const O extends Omit<NumberSchema, "kind" | "integer">>(o: O): O & { kind: "number"; integer: true } => ({ kind: "number", integer: true, ...o }),
+  string: <const O extends Omit<StringSchema, "kind">>(o: O): O & { kind: "string" } => ({ kind: "string", ...o }),
+  boolean: <const O extends Omit<BooleanSchema, "kind">>(o: O): O & { kind: "boolean" } => ({ kind: "boolean", ...o }),
+  enum: <const V extends string, const O extends Omit<EnumSchema<V>, "kind">>(o: O & { values: readonly EnumValue<V>[] }): O & { kind: "enum" } => ({ kind: "enum", ...o }),
+  ref: <const O extends Omit<RefSchema, "kind">>(o: O): O & { kind: "ref" } => ({ kind: "ref", ...o }),
+  array: <const I extends Schema, const O extends Omit<ArraySchema<I>, "kind">>(o: O & { items: I }): O & { kind: "array" } => ({ kind: "array", ...o }),
+  object: <const F extends Record<string, Field>>(doc: string, fields: F): ObjectSchema<F> => ({ kind: "object", doc, fields }),
+  field: <const S extends Schema>(schema: S): { schema: S } => ({ schema }),
+  required: <const S extends Schema>(schema: S): { schema: S; required: true } => ({ schema, required: true }),
+};
+
+/** A short human name for a schema's type, used in messages and docs. */
+export function typeName(schema: Schema): string {
+  switch (schema.kind) {
+    case "number":
+      return schema.integer ? "integer" : "number";
+    case "string":
+      return "string";
+    case "boolean":
+      return "true or false";
+    case "enum":
+      return schema.values.map((v) => v.value).join(" | ");
+    case "ref":
+      return `${schema.what} name`;
+    case "array":
+      return `list of ${typeName(schema.items)}`;
+    case "object":
+      return "mapping";
+  }
+}
+
+/** The schema at a path of keys and list indexes, if the path exists in the schema. */
+export function schemaAt(root: Schema, path: readonly (string | number)[]): Schema | undefined {
+  let node: Schema | undefined = root;
+  for (const part of path) {
+    if (!node) return undefined;
+    if (node.kind === "array") node = node.items;
+    else if (node.kind === "object" && typeof part === "string") node = node.fields[part]?.schema;
+    else return undefined;
+  }
+  return node;
+}

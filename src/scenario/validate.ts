@@ -1,0 +1,188 @@
+// Checks a parsed YAML tree against a schema, producing the typed value (defaults applied) and
+// diagnostics that point at the exact key or value in the cell.
+import { isMap, isScalar, isSeq, isPair, isAlias, type Node, type Pair } from "yaml";
+import type { SourceRange } from "../core/errors";
+import { closest, type ScenarioDiagnostic } from "./diagnostics";
+import { typeName, type ArraySchema, type ObjectSchema, type RefSchema, type Schema } from "./schema";
+
+interface PendingRef {
+  readonly schema: RefSchema;
+  readonly value: string;
+  readonly range: SourceRange;
+}
+
+interface Ctx {
+  readonly diagnostics: ScenarioDiagnostic[];
+  readonly refs: PendingRef[];
+}
+
+export interface ValidationResult<T> {
+  /** The value with defaults applied; undefined when any error was found. */
+  readonly value: T | undefined;
+  readonly diagnostics: readonly ScenarioDiagnostic[];
+}
+
+function rangeOf(node: Node | null | undefined, fallback: SourceRange): SourceRange {
+  const r = node?.range;
+  return r ? { start: r[0], end: r[1] } : fallback;
+}
+
+function error(ctx: Ctx, message: string, range: SourceRange, code: string, fix?: string): undefined {
+  ctx.diagnostics.push({ message, range, severity: "error", code, ...(fix !== undefined ? { fix } : {}) });
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (typeof value === "string") return `"${value}"`;
+  return String(value);
+}
+
+/** Apply defaults for an absent value; undefined when there is none. */
+export function defaultValue(schema: Schema): unknown {
+  if (schema.kind === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(schema.fields)) {
+      if (field.required) return undefined;
+      const v = defaultValue(field.schema);
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  }
+  if (schema.kind === "array") return schema.default ? [...schema.default] : undefined;
+  return schema.default;
+}
+
+function validateNode(schema: Schema, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
+  if (node && isAlias(node)) return error(ctx, "YAML aliases are not supported in scenario cells.", range, "alias");
+  switch (schema.kind) {
+    case "object":
+      return validateObject(schema, node, ctx, range);
+    case "array":
+      return validateArray(schema, node, ctx, range);
+    default:
+      return validateScalar(schema, node, ctx, range);
+  }
+}
+
+function validateObject(schema: ObjectSchema, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
+    const missing = Object.entries(schema.fields).filter(([, f]) => f.required).map(([k]) => k);
+    if (missing.length) return error(ctx, `Missing required key${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}.`, range, "missing-key");
+    return defaultValue(schema);
+  }
+  if (!isMap(node)) return error(ctx, `Expected a mapping of keys (${Object.keys(schema.fields).join(", ")}), got ${describe(isScalar(node) ? node.value : "a list")}.`, range, "type");
+  const out: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  let ok = true;
+  for (const item of node.items as Pair[]) {
+    if (!isPair(item)) continue;
+    const keyNode = item.key as Node | null;
+    const keyRange = rangeOf(keyNode, range);
+    const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
+    if (key === undefined) {
+      ok = false;
+      error(ctx, "Keys must be plain words.", keyRange, "key-type");
+      continue;
+    }
+    const field = schema.fields[key];
+    if (!field) {
+      ok = false;
+      const suggestion = closest(key, Object.keys(schema.fields).filter((k) => !seen.has(k)));
+      error(ctx, `Unknown key "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ` Known keys: ${Object.keys(schema.fields).join(", ")}.`}`, keyRange, "unknown-key", suggestion);
+      continue;
+    }
+    if (seen.has(key)) {
+      ok = false;
+      error(ctx, `Key "${key}" is given twice.`, keyRange, "duplicate-key");
+      continue;
+    }
+    seen.add(key);
+    const valueNode = item.value as Node | null;
+    const before = ctx.diagnostics.length;
+    const v = validateNode(field.schema, valueNode, ctx, valueNode ? rangeOf(valueNode, keyRange) : keyRange);
+    if (ctx.diagnostics.length > before) ok = false;
+    if (v !== undefined) out[key] = v;
+  }
+  for (const [key, field] of Object.entries(schema.fields)) {
+    if (seen.has(key)) continue;
+    if (field.required) {
+      ok = false;
+      error(ctx, `Missing required key "${key}": ${field.schema.doc}`, rangeOf(node, range), "missing-key");
+      continue;
+    }
+    const d = defaultValue(field.schema);
+    if (d !== undefined) out[key] = d;
+  }
+  return ok ? out : undefined;
+}
+
+function validateArray(schema: ArraySchema, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
+    if (schema.minItems) return error(ctx, `Expected a list of at least ${schema.minItems} ${typeName(schema.items)}.`, range, "type");
+    return defaultValue(schema) ?? [];
+  }
+  if (!isSeq(node)) return error(ctx, `Expected a list of ${typeName(schema.items)}.`, range, "type");
+  const items = node.items as (Node | null)[];
+  if (schema.minItems !== undefined && items.length < schema.minItems) error(ctx, `Expected at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}, got ${items.length}.`, rangeOf(node, range), "range");
+  if (schema.maxItems !== undefined && items.length > schema.maxItems) error(ctx, `Expected at most ${schema.maxItems} items, got ${items.length}.`, rangeOf(node, range), "range");
+  const before = ctx.diagnostics.length;
+  const out = items.map((item) => validateNode(schema.items, item, ctx, rangeOf(item, rangeOf(node, range))));
+  return ctx.diagnostics.length > before ? undefined : out;
+}
+
+function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema>, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
+    if (schema.default !== undefined) return schema.default;
+    return error(ctx, `Expected ${typeName(schema)}: ${schema.doc}`, range, "type");
+  }
+  if (!isScalar(node)) return error(ctx, `Expected ${typeName(schema)}, got a ${isSeq(node) ? "list" : "mapping"}.`, range, "type");
+  const value = node.value;
+  const r = rangeOf(node, range);
+  switch (schema.kind) {
+    case "number": {
+      if (typeof value !== "number" || !Number.isFinite(value)) return error(ctx, `Expected a ${typeName(schema)}, got ${describe(value)}.`, r, "type");
+      if (schema.integer && !Number.isInteger(value)) return error(ctx, `Expected a whole number, got ${value}.`, r, "type");
+      const unit = schema.unit ? ` ${schema.unit}` : "";
+      if (schema.min !== undefined && value < schema.min) return error(ctx, `Must be at least ${schema.min}${unit}, got ${value}.`, r, "range");
+      if (schema.max !== undefined && value > schema.max) return error(ctx, `Must be at most ${schema.max}${unit}, got ${value}.`, r, "range");
+      return value;
+    }
+    case "boolean":
+      if (typeof value !== "boolean") return error(ctx, `Expected true or false, got ${describe(value)}.`, r, "type");
+      return value;
+    case "string": {
+      if (typeof value !== "string" && typeof value !== "number") return error(ctx, `Expected text, got ${describe(value)}.`, r, "type");
+      const text = String(value);
+      if (schema.minLength !== undefined && text.length < schema.minLength) return error(ctx, `Must be at least ${schema.minLength} characters long.`, r, "range");
+      if (schema.maxLength !== undefined && text.length > schema.maxLength) return error(ctx, `Must be at most ${schema.maxLength} characters long.`, r, "range");
+      return text;
+    }
+    case "enum": {
+      const text = String(value);
+      const allowed = schema.values.map((v) => v.value);
+      if (allowed.includes(text)) return text;
+      const suggestion = closest(text, allowed);
+      return error(ctx, `Unknown value ${describe(value)}.${suggestion ? ` Did you mean "${suggestion}"?` : ""} Expected one of: ${allowed.join(", ")}.`, r, "unknown-value", suggestion);
+    }
+    case "ref": {
+      const text = String(value);
+      ctx.refs.push({ schema, value: text, range: r });
+      return text;
+    }
+  }
+}
+
+/** Validate a YAML document's contents against a schema. */
+export function validate<T>(schema: Schema, contents: Node | null | undefined, whole: SourceRange, raw: unknown): ValidationResult<T> {
+  const ctx: Ctx = { diagnostics: [], refs: [] };
+  const value = validateNode(schema, contents, ctx, whole);
+  // Names can only be checked once the whole cell is read, since they may be defined further down.
+  for (const ref of ctx.refs) {
+    const names = ref.schema.names(raw);
+    if (names.includes(ref.value)) continue;
+    const suggestion = closest(ref.value, names);
+    error(ctx, `Unknown ${ref.schema.what} "${ref.value}".${suggestion ? ` Did you mean "${suggestion}"?` : ""}${names.length ? ` Defined: ${names.join(", ")}.` : ""}`, ref.range, "unknown-name", suggestion);
+  }
+  return { value: ctx.diagnostics.length ? undefined : (value as T), diagnostics: ctx.diagnostics };
+}

@@ -1,0 +1,23 @@
+// Every simulator, in the order pickers and docs list them. Adding a simulator is one line here.
+import type { AnySimulator } from "./types";
+
+export const simulators: readonly AnySimulator[] = [];
+
+const byId = new Map(simulators.map((s) => [s.id, s]));
+
+export function findSimulator(id: string): AnySimulator | undefined {
+  return byId.get(id);
+}
+
+export function simulatorIds(): string[] {
+  return simulators.map((s) => s.id);
+}
+
+/** The cell language id VS Code uses for a simulator's scenario cells. */
+export function languageIdFor(simulatorId: string): string {
+  return `dsnb-${simulatorId}`;
+}
+
+export function simulatorForLanguage(languageId: string): AnySimulator | undefined {
+  return languageId.startsWith("dsnb-") ? findSimulator(languageId.slice(5)) : undefined;
+}
