@@ -1,0 +1,46 @@
+// Bundles everything that runs: the extension and its simulation worker (Node, CommonJS, `vscode`
+// external), the command line, and the notebook renderer (browser ESM, Mermaid and charts inside,
+// nothing from a CDN). `--watch` rebuilds on change; `--meta` writes bundle analyses to dist/.
+import * as esbuild from "esbuild";
+import { writeFileSync, mkdirSync } from "node:fs";
+
+const watch = process.argv.includes("--watch");
+const meta = process.argv.includes("--meta");
+const production = !watch;
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+  {
+    entryPoints: { extension: "src/extension/extension.ts", worker: "src/extension/worker.ts" },
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode"],
+  },
+  {
+    entryPoints: { cli: "src/cli/main.ts" },
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+  },
+  {
+    entryPoints: { renderer: "webview/index.ts" },
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    // Mermaid's ESM build references Node's fs in a code path the browser never takes.
+    external: ["fs"],
+    loader: { ".css": "text" },
+  },
+];
+
+mkdirSync("dist", { recursive: true });
+const common = { bundle: true, outdir: "dist", sourcemap: production ? false : "linked", minify: production, metafile: true, logLevel: "warning", legalComments: "linked" };
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context({ ...common, ...b })).watch();
+  console.log("esbuild: watching for changes");
+} else {
+  const results = await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b })));
+  if (meta) results.forEach((r, i) => writeFileSync(`dist/meta-${i}.json`, JSON.stringify(r.metafile)));
+}
