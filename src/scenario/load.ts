@@ -18,7 +18,6 @@ export function parseYaml(text: string): Document.Parsed {
     schema: "core",
     prettyErrors: false,
     uniqueKeys: false, // the validator reports duplicates with a better message
-    maxAliasCount: 50,
     strict: true,
   });
 }
