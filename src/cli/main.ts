@@ -1,0 +1,101 @@
+// The dsnb command line: runs notebooks outside VS Code through the same pipeline.
+//   dsnb run <file.dsnb>… [--json]
+// Exit codes: 0 every cell ran, 1 a cell failed, 2 a file could not be read.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parseInfo, parseNotebook } from "../notebook/format";
+import { toMarkdown } from "../present/markdown";
+import { runCell, type CellResult } from "../sims/pipeline";
+import { findSimulator } from "../sims/registry";
+import { lineColAt } from "../core/errors";
+
+const USAGE = `Usage: dsnb run <file.dsnb>... [--json]
+
+Runs every scenario cell of each notebook and prints its verdict and results.
+  --json   print each cell's output as JSON (one document for all files)
+Exit code: 0 when every cell ran, 1 when a cell failed, 2 when a file could not be read.`;
+
+export interface CellReport {
+  readonly file: string;
+  readonly cell: number; // 1-based among the notebook's cells
+  readonly line: number; // line of the opening fence
+  readonly simulator: string;
+  readonly result: CellResult;
+}
+
+/** Run every scenario cell of a notebook's text. */
+export function runNotebook(file: string, bytes: Uint8Array): { reports: CellReport[]; problems: readonly string[] } {
+  const nb = parseNotebook(bytes, { isScenario: (id) => findSimulator(id) !== undefined });
+  const reports: CellReport[] = [];
+  let offset = nb.meta.frontMatter?.raw.length ?? 0;
+  const text = new TextDecoder().decode(bytes);
+  nb.cells.forEach((cell, index) => {
+    offset += (cell.source?.before.length ?? 0);
+    const line = lineColAt(text.replace(/^\uFEFF/, ""), offset).line;
+    offset += cell.source?.body.length ?? 0;
+    if (cell.kind !== "scenario") return;
+    const info = parseInfo(cell.info ?? "");
+    const result = runCell({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) });
+    reports.push({ file, cell: index + 1, line, simulator: info.simulator, result });
+  });
+  return { reports, problems: nb.meta.problems };
+}
+
+function describeCell(r: CellReport, fenceLine: number): string {
+  return `${r.file}:${fenceLine} (cell ${r.cell}, ${r.simulator})`;
+}
+
+export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, ...files] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    out(`${USAGE}\n`);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  if (command !== "run") {
+    err(`Unknown command "${command}".\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (files.length === 0) {
+    err(`dsnb run: name at least one .dsnb file.\n\n${USAGE}\n`);
+    return 2;
+  }
+  let exit = 0;
+  const json: unknown[] = [];
+  for (const file of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(file));
+    } catch (e) {
+      err(`dsnb: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
+      exit = 2;
+      continue;
+    }
+    const { reports, problems } = runNotebook(file, bytes);
+    for (const p of problems) err(`${file}: warning: ${p}\n`);
+    for (const r of reports) {
+      const fenceLine = r.line;
+      if (!r.result.ok) {
+        exit = Math.max(exit, 1);
+        const inCell = r.result.error.line !== undefined ? ` (file line ${fenceLine + r.result.error.line})` : "";
+        err(`✖ ${describeCell(r, fenceLine)}: ${r.result.error.message}${inCell}\n`);
+        if (parsed.values.json) json.push({ file, cell: r.cell, line: fenceLine, simulator: r.simulator, error: r.result.error.message });
+        continue;
+      }
+      const o = r.result.output;
+      if (parsed.values.json) json.push({ file, cell: r.cell, line: fenceLine, output: o });
+      else out(`${o.verdict.valid === false ? "✖" : "✔"} ${describeCell(r, fenceLine)}: ${o.verdict.summary}\n\n${toMarkdown(o)}\n`);
+    }
+    if (!parsed.values.json && reports.length === 0) out(`${file}: no scenario cells\n`);
+  }
+  if (parsed.values.json) out(`${JSON.stringify(json, null, 2)}\n`);
+  return exit;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

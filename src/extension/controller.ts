@@ -1,0 +1,108 @@
+// Runs scenario cells: one execution per cell, in order, in a worker thread; progress shows in the
+// cell and the status bar; cancelling stops the worker at once. No failure escapes to the host.
+import * as vscode from "vscode";
+import { CancelledError, errorMessage } from "../core/errors";
+import { parseInfo } from "../notebook/format";
+import { RUN_MIME, type RunOutput } from "../protocol/output";
+import { toMarkdown, toPlainText } from "../present/markdown";
+import { simulators, languageIdFor } from "../sims/registry";
+import type { CellError } from "../sims/pipeline";
+import { cellMeta, infoFor } from "./cells";
+import { CellRunner } from "./runner";
+import { NOTEBOOK_TYPE } from "./serializer";
+
+/** Progress shows only for runs longer than this, so quick cells do not flicker. */
+const PROGRESS_DELAY_MS = 250;
+
+export function outputFor(run: RunOutput, durationMs: number): vscode.NotebookCellOutput {
+  return new vscode.NotebookCellOutput(
+    [
+      vscode.NotebookCellOutputItem.json(run, RUN_MIME),
+      vscode.NotebookCellOutputItem.text(toMarkdown(run), "text/markdown"),
+      vscode.NotebookCellOutputItem.text(toPlainText(run), "text/plain"),
+    ],
+    { durationMs: Math.round(durationMs), seed: run.seed },
+  );
+}
+
+export function errorOutputFor(error: CellError): vscode.NotebookCellOutput {
+  const err = new Error(error.message);
+  err.name = "Scenario error";
+  err.stack = ""; // the message says where; a stack trace would only confuse
+  return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err)]);
+}
+
+export class DsnbController implements vscode.Disposable {
+  private readonly controller: vscode.NotebookController;
+  private order = 0;
+
+  constructor(private readonly runner: CellRunner) {
+    this.controller = vscode.notebooks.createNotebookController("dsnb.simulator", NOTEBOOK_TYPE, "dsnb simulator");
+    this.controller.supportedLanguages = simulators.map((s) => languageIdFor(s.id));
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = "Runs scenario cells deterministically from their seed";
+    this.controller.executeHandler = (cells) => this.execute(cells);
+  }
+
+  private async execute(cells: readonly vscode.NotebookCell[]): Promise<void> {
+    // Create every execution first so queued cells show as pending, then run them one by one.
+    const executions = cells.map((cell) => this.controller.createNotebookCellExecution(cell));
+    for (const execution of executions) {
+      await this.runOne(execution).catch((err) => {
+        // Never let a failure reach the extension host: show it in the cell.
+        void execution.replaceOutput(errorOutputFor({ message: `Unexpected failure: ${errorMessage(err)}`, diagnostics: [] }));
+        execution.end(false, Date.now());
+      });
+    }
+  }
+
+  private async runOne(execution: vscode.NotebookCellExecution): Promise<void> {
+    const cell = execution.cell;
+    execution.executionOrder = ++this.order;
+    execution.start(Date.now());
+    if (execution.token.isCancellationRequested) {
+      execution.end(undefined, Date.now());
+      return;
+    }
+    const info = parseInfo(infoFor(cell.document.languageId, cellMeta(cell.metadata)) ?? "");
+    const request = { simulator: info.simulator, source: cell.document.getText(), ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) };
+    const started = Date.now();
+    let shown = 0;
+    const progress = (fraction: number, message?: string) => {
+      const now = Date.now();
+      if (now - started < PROGRESS_DELAY_MS || now - shown < 200) return;
+      shown = now;
+      const pct = Math.round(Math.min(Math.max(fraction, 0), 1) * 100);
+      void execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`Running… ${pct}%${message ? ` (${message})` : ""}`)]));
+    };
+    try {
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `dsnb: running ${info.simulator || "cell"}` },
+        () => this.runner.run(request, execution.token, progress),
+      );
+      if (report.result.ok) {
+        await execution.replaceOutput(outputFor(report.result.output, report.durationMs));
+        execution.end(true, Date.now());
+      } else {
+        await execution.replaceOutput(errorOutputFor(report.result.error));
+        execution.end(false, Date.now());
+      }
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        await execution.clearOutput();
+        execution.end(undefined, Date.now());
+        return;
+      }
+      throw err;
+    }
+  }
+
+  dispose(): void {
+    this.controller.dispose();
+  }
+}
+
+export function registerController(workerPath: string): vscode.Disposable {
+  const runner = new CellRunner(workerPath);
+  return vscode.Disposable.from(new DsnbController(runner), runner);
+}

@@ -1,0 +1,18 @@
+// Activation is a wiring table: each feature registers itself and returns one Disposable.
+import * as vscode from "vscode";
+import { registerCommands } from "./commands";
+import { registerController } from "./controller";
+import { registerLanguageFeatures } from "./language";
+import { registerSerializer } from "./serializer";
+
+export function activate(context: vscode.ExtensionContext): void {
+  const workerPath = vscode.Uri.joinPath(context.extensionUri, "dist", "worker.js").fsPath;
+  context.subscriptions.push(
+    registerSerializer(),
+    registerController(workerPath),
+    registerLanguageFeatures(),
+    registerCommands(),
+  );
+}
+
+export function deactivate(): void {}
