@@ -1,0 +1,86 @@
+// `npm run bench`: prints figures, asserts nothing. Budgets are read by people, not by tests.
+//  - bundle sizes of what ships
+//  - extension activation time (the bundle loaded against a stand-in vscode module)
+//  - time to run each sample cell through the same pipeline as VS Code (median of several runs)
+//  - the end-to-end "Run All → last diagram" figures, when the e2e tests have written them
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import Module from "node:module";
+import { performance } from "node:perf_hooks";
+import { parseInfo, parseNotebook } from "../src/notebook/format";
+import { runCell } from "../src/sims/pipeline";
+import { findSimulator } from "../src/sims/registry";
+
+const root = join(import.meta.dirname, "..");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function bundleSizes(): void {
+  console.log("\n## Bundle sizes (minified)");
+  const dist = join(root, "dist");
+  if (!existsSync(dist)) return console.log("dist/ missing: run `npm run build` first");
+  for (const f of readdirSync(dist).filter((f) => f.endsWith(".js")).sort()) console.log(`${f.padEnd(16)} ${(statSync(join(dist, f)).size / 1024).toFixed(0).padStart(6)} KB`);
+}
+
+/** A vscode module where every property is a callable stand-in, enough to run activate(). */
+function fakeVscode(): unknown {
+  const handler: ProxyHandler<() => void> = {
+    get: (_t, prop) => (prop === "then" ? undefined : prop === Symbol.iterator ? [][Symbol.iterator] : proxy),
+    apply: () => proxy,
+    construct: () => proxy,
+  };
+  const proxy: unknown = new Proxy(function () {}, handler);
+  return proxy;
+}
+
+function activation(): void {
+  console.log("\n## Extension activation");
+  const bundle = join(root, "dist", "extension.js");
+  if (!existsSync(bundle)) return console.log("dist/extension.js missing: run `npm run build` first");
+  const load = (Module as unknown as { _load: (req: string, ...rest: unknown[]) => unknown })._load;
+  const stub = fakeVscode();
+  (Module as unknown as { _load: unknown })._load = (req: string, ...rest: unknown[]) => (req === "vscode" ? stub : load(req, ...rest));
+  const t0 = performance.now();
+  const ext = require(bundle) as { activate: (ctx: unknown) => void };
+  const t1 = performance.now();
+  ext.activate({ subscriptions: [], extensionUri: stub });
+  const t2 = performance.now();
+  (Module as unknown as { _load: unknown })._load = load;
+  console.log(`load bundle ${(t1 - t0).toFixed(1)} ms, activate() ${(t2 - t1).toFixed(1)} ms, total ${(t2 - t0).toFixed(1)} ms`);
+}
+
+function sampleCells(): void {
+  console.log("\n## Sample cells (median of 5 runs, ms)");
+  const dir = join(root, "samples");
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".dsnb")).sort()) {
+    const nb = parseNotebook(new Uint8Array(readFileSync(join(dir, f))), { isScenario: (id) => findSimulator(id) !== undefined });
+    nb.cells.forEach((cell, i) => {
+      if (cell.kind !== "scenario") return;
+      const info = parseInfo(cell.info ?? "");
+      const times: number[] = [];
+      let ok = true;
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        const res = runCell({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}) });
+        times.push(performance.now() - t0);
+        ok = res.ok;
+      }
+      console.log(`${f} cell ${String(i + 1).padStart(2)} ${(info.id ?? info.simulator).padEnd(28)} ${median(times).toFixed(2).padStart(8)} ms${ok ? "" : "  (error)"}`);
+    });
+  }
+}
+
+function e2eTimings(): void {
+  console.log("\n## End to end: Run All → last diagram visible");
+  const file = join(root, "test-results", "e2e", "timings.json");
+  if (!existsSync(file)) return console.log("no figures yet: run `npm test -- e2e` (writes test-results/e2e/timings.json)");
+  console.log(readFileSync(file, "utf8").trim());
+}
+
+bundleSizes();
+activation();
+sampleCells();
+e2eTimings();
