@@ -28,6 +28,7 @@ export class CellRunner {
     if (signal.isCancellationRequested) return Promise.reject(new CancelledError());
     const worker = this.ensureWorker();
     const id = this.nextId++;
+    worker.ref(); // keep the process alive while a run is pending; idle workers do not
     return new Promise<RunReport>((resolve, reject) => {
       const subscription = signal.onCancellationRequested(() => this.restart(new CancelledError()));
       this.pending.set(id, {
@@ -48,6 +49,7 @@ export class CellRunner {
       if (message.type === "progress") entry.progress(message.fraction, message.message);
       else {
         this.pending.delete(message.id);
+        if (this.pending.size === 0) worker.unref();
         entry.resolve({ result: message.result, durationMs: message.durationMs });
       }
     });

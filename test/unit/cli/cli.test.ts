@@ -1,0 +1,57 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../../src/cli/main";
+import { simulators } from "../../../src/sims/registry";
+
+function capture(args: string[]): { code: number; out: string; err: string } {
+  let out = "";
+  let err = "";
+  const code = main(args, (s) => { out += s; }, (s) => { err += s; });
+  return { code, out, err };
+}
+
+const root = join(import.meta.dirname, "../../..");
+
+test("usage and argument errors exit with 2", () => {
+  assert.equal(capture([]).code, 2);
+  assert.match(capture(["--help"]).out, /Usage: dsnb run/);
+  assert.equal(capture(["--help"]).code, 0);
+  assert.equal(capture(["frobnicate"]).code, 2);
+  assert.equal(capture(["run"]).code, 2);
+  const missing = capture(["run", "/nonexistent/x.dsnb"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /cannot read \/nonexistent\/x\.dsnb: no such file/);
+});
+
+test("a notebook without scenario cells runs and says so", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dsnb-cli-"));
+  writeFileSync(join(dir, "a.dsnb"), "# Just prose\n");
+  const r = capture(["run", join(dir, "a.dsnb")]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /no scenario cells/);
+});
+
+test("a broken cell fails with exit 1 and names the file line", { skip: simulators.length === 0 ? "no simulator registered" : false }, () => {
+  const sim = simulators[0]!;
+  const dir = mkdtempSync(join(tmpdir(), "dsnb-cli-"));
+  const file = join(dir, "bad.dsnb");
+  writeFileSync(file, `# Title\n\n\`\`\`${sim.id}\nnotAKey: 1\n\`\`\`\n`);
+  const r = capture(["run", file]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, new RegExp(`bad\\.dsnb:3 \\(cell 2, ${sim.id}\\): Line 1, column 1: Unknown key "notAKey"`));
+  assert.match(r.err, /file line 4/);
+});
+
+test("every sample runs clean, and --json prints outputs with their seeds", { skip: simulators.length === 0 ? "no simulator registered" : false }, () => {
+  const samples = readdirSync(join(root, "samples")).filter((f) => f.endsWith(".dsnb")).map((f) => join(root, "samples", f));
+  assert.ok(samples.length > 0);
+  const r = capture(["run", ...samples]);
+  assert.equal(r.code, 0, r.err);
+  const j = capture(["run", "--json", ...samples]);
+  const parsed = JSON.parse(j.out) as { output?: { seed: number; version: number } }[];
+  assert.ok(parsed.length > 0);
+  assert.ok(parsed.every((p) => p.output && typeof p.output.seed === "number" && p.output.version === 1));
+});
