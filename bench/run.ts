@@ -30,7 +30,7 @@ function fakeVscode(): unknown {
   const handler: ProxyHandler<() => void> = {
     get: (_t, prop) => (prop === "then" ? undefined : prop === Symbol.iterator ? [][Symbol.iterator] : proxy),
     apply: () => proxy,
-    construct: () => proxy,
+    construct: () => proxy as object,
   };
   const proxy: unknown = new Proxy(function () {}, handler);
   return proxy;

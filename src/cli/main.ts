@@ -1,7 +1,9 @@
 // The dsnb command line: runs notebooks outside VS Code through the same pipeline.
-//   dsnb run <file.dsnb>… [--json]
-// Exit codes: 0 every cell ran, 1 a cell failed, 2 a file could not be read.
-import { readFileSync } from "node:fs";
+//   dsnb run <file.dsnb>… [--json]      run every cell, print verdicts and results
+//   dsnb test <files or folders>…       run every cell and check its expectations
+// Exit codes: 0 all good, 1 a cell failed (or an expectation did not hold), 2 a file could not be read.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseInfo, parseNotebook } from "../notebook/format";
 import { toMarkdown } from "../present/markdown";
@@ -10,10 +12,14 @@ import { findSimulator } from "../sims/registry";
 import { lineColAt } from "../core/errors";
 
 const USAGE = `Usage: dsnb run <file.dsnb>... [--json]
+       dsnb test <file.dsnb or folder>...
 
-Runs every scenario cell of each notebook and prints its verdict and results.
-  --json   print each cell's output as JSON (one document for all files)
-Exit code: 0 when every cell ran, 1 when a cell failed, 2 when a file could not be read.`;
+run    Runs every scenario cell of each notebook and prints its verdict and results.
+       --json   print each cell's output as JSON (one document for all files)
+test   Runs every scenario cell of each notebook (folders are searched for .dsnb files) and
+       checks the expectations the cells state; prints one line per cell and a summary.
+Exit code: 0 when every cell ran (and every expectation held), 1 when a cell failed,
+2 when a file could not be read.`;
 
 export interface CellReport {
   readonly file: string;
@@ -58,14 +64,15 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
     out(`${USAGE}\n`);
     return command || parsed.values.help ? 0 : 2;
   }
-  if (command !== "run") {
+  if (command !== "run" && command !== "test") {
     err(`Unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
   }
   if (files.length === 0) {
-    err(`dsnb run: name at least one .dsnb file.\n\n${USAGE}\n`);
+    err(`dsnb ${command}: name at least one ${command === "test" ? ".dsnb file or folder" : ".dsnb file"}.\n\n${USAGE}\n`);
     return 2;
   }
+  if (command === "test") return testCommand(files, out, err);
   let exit = 0;
   const json: unknown[] = [];
   for (const file of files) {
@@ -96,6 +103,65 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
   }
   if (parsed.values.json) out(`${JSON.stringify(json, null, 2)}\n`);
   return exit;
+}
+
+/** The .dsnb files named, with folders searched recursively (sorted, so output is stable). */
+function collectNotebooks(paths: readonly string[], err: (s: string) => void): { files: string[]; unreadable: number } {
+  const files: string[] = [];
+  let unreadable = 0;
+  const walk = (p: string, top: boolean) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      err(`dsnb: cannot read ${p}: no such file or folder\n`);
+      unreadable++;
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p).sort()) if (e !== "node_modules" && !e.startsWith(".")) walk(join(p, e), false);
+    } else if (top || p.endsWith(".dsnb")) files.push(p);
+  };
+  for (const p of paths) walk(p, true);
+  return { files, unreadable };
+}
+
+function testCommand(paths: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
+  const { files, unreadable } = collectNotebooks(paths, err);
+  let passed = 0;
+  let failed = 0;
+  for (const file of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(file));
+    } catch (e) {
+      err(`dsnb: cannot read ${file}: ${(e as Error).message}\n`);
+      failed++;
+      continue;
+    }
+    const { reports, problems } = runNotebook(file, bytes);
+    for (const p of problems) err(`${file}: warning: ${p}\n`);
+    for (const r of reports) {
+      const where = `${r.file}:${r.line} ${r.result.ok && r.result.output.cellId ? r.result.output.cellId : `cell ${r.cell}`} (${r.simulator})`;
+      if (!r.result.ok) {
+        failed++;
+        out(`✖ ${where}: ${r.result.error.message}\n`);
+        continue;
+      }
+      const misses = (r.result.output.expectations ?? []).filter((e) => !e.ok);
+      const count = r.result.output.expectations?.length ?? 0;
+      if (misses.length) {
+        failed++;
+        out(`✖ ${where}: ${misses.map((m) => `expected ${m.expectation}, got ${m.actual}`).join("; ")}\n`);
+      } else {
+        passed++;
+        out(`✔ ${where}: ${count ? `${count} expectation${count === 1 ? "" : "s"} held` : "ran (no expectations stated)"}\n`);
+      }
+    }
+  }
+  out(`\n${passed} passed, ${failed} failed\n`);
+  if (unreadable > 0) return 2;
+  return failed > 0 ? 1 : 0;
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

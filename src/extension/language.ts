@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import { completionsAt, hoverAt } from "../scenario/assist";
 import { loadScenario } from "../scenario/load";
+import { withExpect } from "../scenario/expect";
 import type { ScenarioDiagnostic } from "../scenario/diagnostics";
 import { languageIdFor, simulatorForLanguage, simulators } from "../sims/registry";
 
@@ -16,7 +17,7 @@ function toRange(doc: vscode.TextDocument, r: { start: number; end: number }): v
 function scenarioDiagnostics(doc: vscode.TextDocument): readonly ScenarioDiagnostic[] | undefined {
   const sim = simulatorForLanguage(doc.languageId);
   if (!sim) return undefined;
-  return loadScenario(doc.getText(), sim.schema).diagnostics;
+  return loadScenario(doc.getText(), withExpect(sim.schema)).diagnostics;
 }
 
 function registerDiagnostics(): vscode.Disposable {
@@ -52,7 +53,7 @@ const completionProvider: vscode.CompletionItemProvider = {
     const sim = simulatorForLanguage(doc.languageId);
     if (!sim) return [];
     const text = doc.getText();
-    const { items, replace } = completionsAt(text, doc.offsetAt(position), sim.schema);
+    const { items, replace } = completionsAt(text, doc.offsetAt(position), withExpect(sim.schema));
     const range = toRange(doc, replace);
     const out = items.map((item) => {
       const c = new vscode.CompletionItem(item.label, item.kind === "key" ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
@@ -81,7 +82,7 @@ const hoverProvider: vscode.HoverProvider = {
   provideHover(doc, position) {
     const sim = simulatorForLanguage(doc.languageId);
     if (!sim) return undefined;
-    const h = hoverAt(doc.getText(), doc.offsetAt(position), sim.schema);
+    const h = hoverAt(doc.getText(), doc.offsetAt(position), withExpect(sim.schema));
     return h ? new vscode.Hover(new vscode.MarkdownString(h.markdown), toRange(doc, h.range)) : undefined;
   },
 };

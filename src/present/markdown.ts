@@ -51,6 +51,10 @@ function verdictLine(out: RunOutput): string {
 export function toMarkdown(out: RunOutput): string {
   const parts: string[] = [`### ${escapeMarkdown(out.title)}`, `*${escapeMarkdown(out.simulatorTitle)}, seed ${out.seed}*`, verdictLine(out)];
   for (const f of out.verdict.findings) parts.push(`- **${escapeMarkdown(f.title)}**: ${escapeMarkdown(f.explanation)}`);
+  if (out.expectations?.length) {
+    const held = out.expectations.filter((e) => e.ok).length;
+    parts.push(`**Expectations: ${held} of ${out.expectations.length} held**\n\n` + out.expectations.map((e) => `- ${e.ok ? "✅" : "❌"} ${escapeMarkdown(e.expectation)}${e.ok ? "" : ` (got: ${escapeMarkdown(e.actual)})`}`).join("\n"));
+  }
   for (const d of out.diagrams) parts.push(`**${escapeMarkdown(d.title)}**\n\n\`\`\`mermaid\n${d.mermaid.trimEnd()}\n\`\`\``);
   for (const t of out.tables) parts.push(tableMarkdown(t));
   for (const c of out.charts) parts.push(tableMarkdown(chartAsTable(c)));
@@ -62,6 +66,7 @@ export function toPlainText(out: RunOutput): string {
   const mark = out.verdict.valid === true ? "PASS" : out.verdict.valid === false ? "FAIL" : "UNKNOWN";
   lines.push(`${mark}: ${out.verdict.summary}`);
   for (const f of out.verdict.findings) lines.push(`  - [${f.severity}] ${f.title}: ${f.explanation}`);
+  for (const e of out.expectations ?? []) lines.push(`  ${e.ok ? "ok" : "NOT OK"}: expected ${e.expectation}${e.ok ? "" : `, got ${e.actual}`}`);
   const metrics = Object.entries(out.metrics);
   if (metrics.length) lines.push(metrics.map(([k, v]) => `${k}=${formatNumber(v)}`).join(", "));
   return lines.join("\n") + "\n";

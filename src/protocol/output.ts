@@ -2,6 +2,13 @@
 // sees a version it does not know shows a clear message instead of guessing.
 import type { Verdict } from "../core/verdict";
 
+/** The outcome of one expectation the cell stated (see src/scenario/expect.ts). */
+export interface ExpectationOutcome {
+  readonly expectation: string;
+  readonly ok: boolean;
+  readonly actual: string;
+}
+
 export const RUN_MIME = "application/vnd.dsnb.run.v1+json";
 export const RUN_OUTPUT_VERSION = 1;
 
@@ -71,6 +78,8 @@ export interface RunOutput {
   readonly tables: readonly TableSpec[];
   /** Numbers worth quoting (also in the markdown fallback). */
   readonly metrics: Readonly<Record<string, number>>;
+  /** Present when the cell states expectations: whether each one held. */
+  readonly expectations?: readonly ExpectationOutcome[];
 }
 
 export function isRunOutput(value: unknown): value is RunOutput {

@@ -3,6 +3,7 @@
 import type { Simulator } from "../sims/types";
 import { fieldDoc } from "./assist";
 import type { Schema } from "./schema";
+import { withExpect } from "./expect";
 
 function fieldsOf(schema: Schema, prefix: string, out: string[]): void {
   if (schema.kind === "array") return fieldsOf(schema.items, `${prefix}[]`, out);
@@ -25,7 +26,7 @@ export function scenarioReference(sim: Pick<Simulator, "id" | "title" | "descrip
     "## Keys",
   ];
   const fields: string[] = [];
-  fieldsOf(sim.schema, "", fields);
+  fieldsOf(withExpect(sim.schema), "", fields);
   parts.push(...fields);
   if (sim.examples.length) {
     parts.push("## Examples");

@@ -4,6 +4,7 @@ import { createRng, normalizeSeed } from "../core/rng";
 import { errorMessage, lineColAt, ScenarioError, type SourceRange } from "../core/errors";
 import { RUN_OUTPUT_VERSION, type RunOutput } from "../protocol/output";
 import { loadScenario } from "../scenario/load";
+import { evaluateExpectations, splitExpect, withExpect } from "../scenario/expect";
 import type { ScenarioDiagnostic } from "../scenario/diagnostics";
 import { findSimulator, simulatorIds } from "./registry";
 
@@ -38,7 +39,7 @@ function located(source: string, message: string, range: SourceRange | undefined
 export function runCell(req: CellRequest, progress: (fraction: number, message?: string) => void = () => {}): CellResult {
   const sim = findSimulator(req.simulator);
   if (!sim) return { ok: false, error: { message: `Unknown simulator "${req.simulator}". Known simulators: ${simulatorIds().join(", ")}.`, diagnostics: [] } };
-  const loaded = loadScenario<unknown>(req.source, sim.schema);
+  const loaded = loadScenario<Record<string, unknown>>(req.source, withExpect(sim.schema));
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0 || loaded.value === undefined) {
     const first = errors[0];
@@ -46,10 +47,11 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
     return { ok: false, error: located(req.source, (first?.message ?? "The scenario is empty.") + more, first?.range, loaded.diagnostics) };
   }
   const seed = normalizeSeed(req.seed ?? DEFAULT_SEED);
+  const { options, expect } = splitExpect(loaded.value);
   try {
-    const result = sim.run(loaded.value, { seed, rng: createRng(seed), progress });
-    const verdict = sim.check(result, loaded.value);
-    const presented = sim.present(result, verdict, loaded.value);
+    const result = sim.run(options, { seed, rng: createRng(seed), progress });
+    const verdict = sim.check(result, options);
+    const presented = sim.present(result, verdict, options);
     const output: RunOutput = {
       version: RUN_OUTPUT_VERSION,
       simulator: sim.id,
@@ -62,6 +64,7 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
       charts: presented.charts,
       tables: presented.tables,
       metrics: presented.metrics,
+      ...(expect ? { expectations: evaluateExpectations(expect, { verdict, metrics: presented.metrics }) } : {}),
     };
     return { ok: true, output };
   } catch (err) {
