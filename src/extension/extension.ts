@@ -1,5 +1,6 @@
 // Activation is a wiring table: each feature registers itself and returns one Disposable.
 import * as vscode from "vscode";
+import { registerCellCommands } from "./cellCommands";
 import { registerCommands } from "./commands";
 import { registerController } from "./controller";
 import { registerLanguageFeatures } from "./language";
@@ -12,6 +13,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerController(workerPath),
     registerLanguageFeatures(),
     registerCommands(),
+    registerCellCommands(),
   );
 }
 
