@@ -4,6 +4,7 @@ import { registerCellCommands } from "./cellCommands";
 import { registerCommands } from "./commands";
 import { registerController } from "./controller";
 import { registerLanguageFeatures } from "./language";
+import { registerSamples } from "./samples";
 import { registerSerializer } from "./serializer";
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -14,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLanguageFeatures(),
     registerCommands(),
     registerCellCommands(),
+    registerSamples(context.extensionUri),
   );
 }
 
