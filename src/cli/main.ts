@@ -97,7 +97,7 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
       }
       const o = r.result.output;
       if (parsed.values.json) json.push({ file, cell: r.cell, line: fenceLine, output: o });
-      else out(`${o.verdict.valid === false ? "✖" : "✔"} ${describeCell(r, fenceLine)}: ${o.verdict.summary}\n\n${toMarkdown(o)}\n`);
+      else out(`${o.verdict.valid === false ? "⚠" : "✔"} ${describeCell(r, fenceLine)}: ${o.verdict.summary}\n\n${toMarkdown(o)}\n`);
     }
     if (!parsed.values.json && reports.length === 0) out(`${file}: no scenario cells\n`);
   }

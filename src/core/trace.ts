@@ -13,12 +13,15 @@ export interface TraceEventBase {
   readonly kind: string;
 }
 
+/** Omit that keeps a union a union, so each event kind keeps its own fields. */
+export type WithoutSeq<E> = E extends unknown ? Omit<E, "seq"> : never;
+
 /** Appends events with their sequence numbers filled in. */
 export class TraceRecorder<E extends TraceEventBase> {
   private readonly events: E[] = [];
 
-  record(event: Omit<E, "seq">): E {
-    const full = { ...event, seq: this.events.length } as E;
+  record(event: WithoutSeq<E>): E {
+    const full = { ...event, seq: this.events.length } as unknown as E;
     this.events.push(full);
     return full;
   }

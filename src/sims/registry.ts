@@ -1,7 +1,10 @@
 // Every simulator, in the order pickers and docs list them. Adding a simulator is one line here.
 import type { AnySimulator } from "./types";
+import { cacheAside } from "./cache-aside";
 
-export const simulators: readonly AnySimulator[] = [];
+export const simulators: readonly AnySimulator[] = [
+  cacheAside,
+];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
 

@@ -34,7 +34,7 @@ test("a notebook without scenario cells runs and says so", () => {
   assert.match(r.out, /no scenario cells/);
 });
 
-test("a broken cell fails with exit 1 and names the file line", { skip: simulators.length === 0 ? "no simulator registered" : false }, () => {
+test("a broken cell fails with exit 1 and names the file line", () => {
   const sim = simulators[0]!;
   const dir = mkdtempSync(join(tmpdir(), "dsnb-cli-"));
   const file = join(dir, "bad.dsnb");
@@ -45,7 +45,7 @@ test("a broken cell fails with exit 1 and names the file line", { skip: simulato
   assert.match(r.err, /file line 4/);
 });
 
-test("every sample runs clean, and --json prints outputs with their seeds", { skip: simulators.length === 0 ? "no simulator registered" : false }, () => {
+test("every sample runs clean, and --json prints outputs with their seeds", () => {
   const samples = readdirSync(join(root, "samples")).filter((f) => f.endsWith(".dsnb")).map((f) => join(root, "samples", f));
   assert.ok(samples.length > 0);
   const r = capture(["run", ...samples]);
@@ -54,4 +54,25 @@ test("every sample runs clean, and --json prints outputs with their seeds", { sk
   const parsed = JSON.parse(j.out) as { output?: { seed: number; version: number } }[];
   assert.ok(parsed.length > 0);
   assert.ok(parsed.every((p) => p.output && typeof p.output.seed === "number" && p.output.version === 1));
+});
+
+test("dsnb test checks stated expectations and fails on one that does not hold", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dsnb-cli-"));
+  writeFileSync(join(dir, "a.dsnb"), "```cache-aside id=good\nstrategy: lease\nsteps: [reader, reader, writer, writer, reader]\nexpect:\n  verdict: valid\n```\n");
+  const ok = capture(["test", dir]);
+  assert.equal(ok.code, 0, ok.out);
+  assert.match(ok.out, /✔ .*a\.dsnb:1 good \(cache-aside\): 1 expectation held/);
+  assert.match(ok.out, /^1 passed, 0 failed$/m);
+  writeFileSync(join(dir, "b.dsnb"), "```cache-aside id=wrong\nstrategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\nexpect:\n  verdict: valid\n  absent: [stale-entry]\n```\n");
+  const bad = capture(["test", dir]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /✖ .*b\.dsnb:1 wrong \(cache-aside\): expected verdict is valid, got verdict is violated; expected finding stale-entry does not appear, got stale-entry/);
+  assert.match(bad.out, /^1 passed, 1 failed$/m);
+  assert.equal(capture(["test", join(dir, "missing")]).code, 2);
+});
+
+test("dsnb test passes on every sample", () => {
+  const r = capture(["test", join(root, "samples")]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, / 0 failed$/m);
 });
