@@ -1,0 +1,57 @@
+// Charts with Observable Plot: SVG output, text in currentColor, legends, pointer tips and log
+// scales. Series colours come from VS Code's --vscode-charts-* variables, read when drawing
+// (SVG attributes cannot hold CSS variables) and redrawn on theme change.
+import * as Plot from "@observablehq/plot";
+import type { ChartSpec } from "../src/protocol/output";
+
+const PALETTE_VARS = ["--vscode-charts-blue", "--vscode-charts-red", "--vscode-charts-green", "--vscode-charts-yellow", "--vscode-charts-purple", "--vscode-charts-orange"];
+const FALLBACK = ["#3794ff", "#f14c4c", "#89d185", "#cca700", "#b180d7", "#d18616"];
+
+export function palette(doc: Document): string[] {
+  const view = doc.defaultView;
+  const style = view && doc.body ? view.getComputedStyle(doc.body) : undefined;
+  return PALETTE_VARS.map((v, i) => style?.getPropertyValue(v).trim() || FALLBACK[i]!);
+}
+
+interface Row {
+  readonly x: number | string;
+  readonly y: number;
+  readonly series: string;
+}
+
+function rows(spec: ChartSpec): Row[] {
+  return spec.series.flatMap((s) => s.points.map((p) => ({ x: p.x, y: p.y, series: s.name })));
+}
+
+function axisType(scale: ChartSpec["x"]["scale"], fallback: "linear" | "band"): "linear" | "log" | "band" {
+  return scale ?? fallback;
+}
+
+/** Draw a chart spec as an SVG (or a figure holding the legend and the SVG). */
+export function drawChart(spec: ChartSpec, doc: Document, width = 640): HTMLElement | SVGSVGElement {
+  const data = rows(spec);
+  const names = spec.series.map((s) => s.name);
+  const color = { domain: names, range: palette(doc), legend: names.length > 1 };
+  const yScale = { label: spec.y.percent ? `${spec.y.label} (%)` : spec.y.label, type: axisType(spec.y.scale, "linear") === "log" ? ("log" as const) : ("linear" as const), percent: spec.y.percent ?? false, grid: true, ...(spec.y.scale !== "log" ? { zero: true } : {}) };
+  const common = { document: doc, width, height: 300, marginLeft: 56, marginBottom: 40, style: { background: "transparent", color: "currentColor", fontSize: "11px" }, color, y: yScale };
+  if (spec.kind === "bar") {
+    return Plot.plot({
+      ...common,
+      fx: { label: spec.x.label, padding: 0.15 },
+      x: { axis: null, domain: names, padding: 0.1 },
+      marks: [
+        Plot.barY(data, { fx: "x", x: "series", y: "y", fill: "series", tip: true }),
+        Plot.ruleY([0]),
+      ],
+    }) as HTMLElement;
+  }
+  const xType = axisType(spec.x.scale, "linear");
+  return Plot.plot({
+    ...common,
+    x: { label: spec.x.label, type: xType === "band" ? "point" : xType, grid: true },
+    marks: [
+      Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "circle" }),
+      Plot.tip(data, Plot.pointer({ x: "x", y: "y", stroke: "series", channels: { series: "series" } })),
+    ],
+  }) as HTMLElement;
+}

@@ -1,0 +1,77 @@
+// The dsnb notebook renderer: draws run outputs (application/vnd.dsnb.run.v1+json) in the
+// notebook's output webview. Mermaid and Observable Plot are bundled; nothing loads from a CDN.
+import type { ActivationFunction, OutputItem } from "vscode-notebook-renderer";
+import mermaid from "mermaid";
+import "@vscode-elements/elements/dist/vscode-button/index.js";
+import css from "../media/renderer.css";
+import { RUN_MIME, RUN_OUTPUT_VERSION, isRunOutput } from "../src/protocol/output";
+import { RunView, renderError, type RenderDeps } from "./render";
+import { mermaidConfig, watchTheme } from "./theme";
+
+type Handler = (item: OutputItem, element: HTMLElement, deps: RenderDeps) => Promise<RunView | undefined>;
+
+async function renderRun(item: OutputItem, element: HTMLElement, deps: RenderDeps): Promise<RunView | undefined> {
+  let value: unknown;
+  try {
+    value = item.json();
+  } catch (err) {
+    renderError(element, "This output could not be read.", `It is not valid JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (!isRunOutput(value)) {
+    const version = typeof value === "object" && value !== null ? (value as { version?: unknown }).version : undefined;
+    const why = version !== undefined && version !== RUN_OUTPUT_VERSION ? `It was written by a dsnb with output format version ${String(version)}; this one reads version ${RUN_OUTPUT_VERSION}. Run the cell again.` : "It does not have the fields of a dsnb run. Run the cell again.";
+    renderError(element, "This output could not be shown.", why);
+    return undefined;
+  }
+  const view = new RunView(element, value, deps);
+  await view.render();
+  return view;
+}
+
+/** Renderers by mime type: one entry per output kind we draw. */
+const handlers: Record<string, Handler> = { [RUN_MIME]: renderRun };
+
+function ensureStyle(doc: Document): void {
+  if (doc.getElementById("dsnb-renderer-style")) return;
+  const style = doc.createElement("style");
+  style.id = "dsnb-renderer-style";
+  style.textContent = css;
+  doc.head.append(style);
+}
+
+export const activate: ActivationFunction = () => {
+  const views = new Map<string, RunView>();
+  const deps: RenderDeps = { mermaid, mermaidConfig: () => mermaidConfig(document.body) };
+  watchTheme(document.body, () => {
+    for (const view of views.values()) void view.redraw();
+  });
+  return {
+    async renderOutputItem(item, element) {
+      ensureStyle(element.ownerDocument);
+      views.get(item.id)?.dispose();
+      views.delete(item.id);
+      element.replaceChildren();
+      const handler = handlers[item.mime];
+      if (!handler) {
+        renderError(element, "dsnb cannot draw this output.", `Unknown output type ${item.mime}.`);
+        return;
+      }
+      try {
+        const view = await handler(item, element, deps);
+        if (view) views.set(item.id, view);
+      } catch (err) {
+        renderError(element, "This output could not be shown.", (err as Error).message ?? String(err));
+      }
+    },
+    disposeOutputItem(id) {
+      if (id === undefined) {
+        for (const view of views.values()) view.dispose();
+        views.clear();
+        return;
+      }
+      views.get(id)?.dispose();
+      views.delete(id);
+    },
+  };
+};
