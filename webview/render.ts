@@ -60,7 +60,7 @@ function verdict(doc: Document, out: RunOutput): HTMLElement {
   if (out.verdict.findings.length) {
     const list = el(doc, "ul", "dsnb-findings");
     for (const f of out.verdict.findings) {
-      const item = el(doc, "li", `dsnb-finding dsnb-${f.severity}`);
+      const item = el(doc, "li", `dsnb-finding dsnb-severity-${f.severity}`);
       item.append(el(doc, "strong", undefined, f.title), el(doc, "p", undefined, f.explanation));
       list.append(item);
     }

@@ -42,6 +42,33 @@ export class DsnbController implements vscode.Disposable {
     this.controller.supportsExecutionOrder = true;
     this.controller.description = "Runs scenario cells deterministically from their seed";
     this.controller.executeHandler = (cells) => this.execute(cells);
+    this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+      if (selected) this.associated.add(notebook.uri.toString());
+      else this.associated.delete(notebook.uri.toString());
+    });
+    // dsnb notebooks have one natural controller: prefer it, so VS Code selects it without asking.
+    const prefer = (nb: vscode.NotebookDocument) => {
+      if (nb.notebookType === NOTEBOOK_TYPE) this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+    };
+    vscode.workspace.notebookDocuments.forEach(prefer);
+    this.subscriptions.push(vscode.workspace.onDidOpenNotebookDocument(prefer));
+  }
+
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  /** Whether VS Code has associated this controller with the notebook (it is the selected kernel). */
+  private readonly associated = new Set<string>();
+
+  /**
+   * Run the scenario cells of a notebook from our own command. VS Code's Run All asks for workspace
+   * trust before any notebook runs; scenario cells are data, so this path also works in Restricted Mode.
+   */
+  async runAll(notebook: vscode.NotebookDocument): Promise<void> {
+    if (!this.associated.has(notebook.uri.toString())) {
+      await vscode.commands.executeCommand("notebook.selectKernel", { notebookEditor: vscode.window.activeNotebookEditor, id: this.controller.id, extension: EXTENSION_ID });
+    }
+    const languages = new Set(this.controller.supportedLanguages);
+    await this.execute(notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && languages.has(c.document.languageId)));
   }
 
   private async execute(cells: readonly vscode.NotebookCell[]): Promise<void> {
@@ -98,11 +125,23 @@ export class DsnbController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
     this.controller.dispose();
   }
 }
 
+export const EXTENSION_ID = "dsnb.dsnb";
+
 export function registerController(workerPath: string): vscode.Disposable {
   const runner = new CellRunner(workerPath);
-  return vscode.Disposable.from(new DsnbController(runner), runner);
+  const controller = new DsnbController(runner);
+  const runAll = vscode.commands.registerCommand("dsnb.runAll", async () => {
+    const editor = vscode.window.activeNotebookEditor;
+    if (!editor || editor.notebook.notebookType !== NOTEBOOK_TYPE) {
+      void vscode.window.showInformationMessage("Open a system design notebook (.dsnb) to run its scenario cells.");
+      return;
+    }
+    await controller.runAll(editor.notebook);
+  });
+  return vscode.Disposable.from(controller, runner, runAll);
 }

@@ -1,0 +1,12 @@
+// Types for the build scripts (plain ESM JavaScript) imported by the end-to-end tests.
+declare module "*/scripts/package.mjs" {
+  export const VSIX: string;
+  export function packageExtension(): { file: string; files: string[]; kb: number };
+}
+declare module "*/scripts/tools.mjs" {
+  export function ensureTools(): { codeServer: string; chromium: string };
+}
+declare module "*/scripts/code-server.mjs" {
+  export function freePort(): Promise<number>;
+  export function startCodeServer(o: { codeServer: string; vsix: string; stateDir: string; folder: string; port?: number; settings?: Record<string, unknown>; quiet?: boolean }): Promise<{ url: string; port: number; folder: string; stop(): Promise<void>; child: import("node:child_process").ChildProcess }>;
+}
