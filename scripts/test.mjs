@@ -1,7 +1,8 @@
 // `npm test`: every tier the project has, in order, stopping at the first failing tier.
 // Tiers: build, typecheck, lint, unit + property, renderer (jsdom), end-to-end (real VS Code).
+// The closing line sums the tests of every tier that ran: "N passed, N failed".
 // Pass tier names to run only some: `npm test -- unit renderer`.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -29,17 +30,47 @@ const tiers = {
   lint: () => ["npx", ["eslint", "."]],
   unit: () => nodeTests("test/unit"),
   renderer: () => nodeTests("test/renderer"),
+  // A real VS Code (code-server) driven by headless Chromium; installs both on first use.
+  e2e: () => nodeTests("test/e2e"),
 };
+
+/** Run a command, echoing its output, and count node:test's pass/fail lines. */
+function runTier(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const counts = { pass: 0, fail: 0 };
+    let buffer = "";
+    child.stdout.on("data", (chunk) => {
+      process.stdout.write(chunk);
+      buffer += chunk.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop();
+      for (const line of lines) {
+        const m = /^ℹ (pass|fail) (\d+)$/.exec(line.trim());
+        if (m) counts[m[1]] += Number(m[2]);
+      }
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, ...counts }));
+  });
+}
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = wanted.length ? wanted : Object.keys(tiers);
+let passed = 0;
+let failed = 0;
 for (const name of names) {
   const tier = tiers[name];
   if (!tier) { console.error(`unknown tier ${name}; known: ${Object.keys(tiers).join(", ")}`); process.exit(2); }
   const [cmd, args] = tier();
   console.log(`\n=== ${name} ===`);
   const started = Date.now();
-  const r = spawnSync(cmd, args, { stdio: "inherit" });
-  console.log(`=== ${name}: ${r.status === 0 ? "ok" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s ===`);
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  const r = await runTier(cmd, args);
+  passed += r.pass;
+  failed += r.fail;
+  console.log(`=== ${name}: ${r.code === 0 ? "ok" : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(1)} s ===`);
+  if (r.code !== 0) {
+    console.log(`\n${passed} passed, ${Math.max(failed, 1)} failed`);
+    process.exit(r.code);
+  }
 }
+console.log(`\n${passed} passed, ${failed} failed`);

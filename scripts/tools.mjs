@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 export const CODE_SERVER_VERSION = "4.100.3";
-const PACKAGES = ["chromium", "libkrb5-dev", "ripgrep"];
+const PACKAGES = ["chromium", "libkrb5-dev", "ripgrep", "unzip"];
 const toolsDir = process.env.DSNB_TOOLS_DIR ?? join(homedir(), ".cache", "dsnb");
 const csDir = join(toolsDir, `code-server-${CODE_SERVER_VERSION}`);
 const marker = join(csDir, ".installed");

@@ -37,7 +37,7 @@ export function drawChart(spec: ChartSpec, doc: Document, width = 640): HTMLElem
   if (spec.kind === "bar") {
     return Plot.plot({
       ...common,
-      fx: { label: spec.x.label, padding: 0.15 },
+      fx: { label: spec.x.label, padding: 0.15, domain: [...new Set(data.map((d) => d.x))] },
       x: { axis: null, domain: names, padding: 0.1 },
       marks: [
         Plot.barY(data, { fx: "x", x: "series", y: "y", fill: "series", tip: true }),

@@ -3,7 +3,7 @@
 // so the position is read from indentation, the way a person reads it.
 import { defaultValue } from "./validate";
 import { parseYaml } from "./load";
-import { schemaAt, typeName, type ObjectSchema, type Schema } from "./schema";
+import { refNames, schemaAt, typeName, type ObjectSchema, type Schema } from "./schema";
 
 export interface CompletionItem {
   readonly label: string;
@@ -131,7 +131,7 @@ function valueItems(schema: Schema | undefined, root: unknown): CompletionItem[]
   if (schema.kind === "array") return valueItems(schema.items, root);
   if (schema.kind === "enum") return schema.values.map((v) => ({ label: v.value, kind: "value", insertText: v.value, detail: schema.default === v.value ? "default" : "", documentation: v.doc }));
   if (schema.kind === "boolean") return ["true", "false"].map((b) => ({ label: b, kind: "value", insertText: b, detail: "", documentation: schema.doc }));
-  if (schema.kind === "ref") return schema.names(root).map((n) => ({ label: n, kind: "value", insertText: n, detail: schema.what, documentation: schema.doc }));
+  if (schema.kind === "ref") return refNames(schema, root).map((n) => ({ label: n, kind: "value", insertText: n, detail: schema.what, documentation: schema.doc }));
   if (schema.kind === "number" && schema.default !== undefined) return [{ label: String(schema.default), kind: "value", insertText: String(schema.default), detail: "default", documentation: schema.doc }];
   return [];
 }

@@ -113,6 +113,19 @@ export const s = {
   required: <const S extends Schema>(schema: S): { schema: S; required: true } => ({ schema, required: true }),
 };
 
+/**
+ * The names a ref may take. `names` reads the raw, not yet validated cell, so whatever shape the
+ * user typed, a failure here means "no names yet", never a crash.
+ */
+export function refNames(schema: RefSchema, root: unknown): string[] {
+  try {
+    const names = schema.names(root);
+    return Array.isArray(names) ? names.filter((n): n is string => typeof n === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 /** A short human name for a schema's type, used in messages and docs. */
 export function typeName(schema: Schema): string {
   switch (schema.kind) {

@@ -3,7 +3,7 @@
 import { isMap, isScalar, isSeq, isPair, isAlias, type Node, type Pair } from "yaml";
 import type { SourceRange } from "../core/errors";
 import { closest, type ScenarioDiagnostic } from "./diagnostics";
-import { typeName, type ArraySchema, type ObjectSchema, type RefSchema, type Schema } from "./schema";
+import { refNames, typeName, type ArraySchema, type ObjectSchema, type RefSchema, type Schema } from "./schema";
 
 interface PendingRef {
   readonly schema: RefSchema;
@@ -179,7 +179,7 @@ export function validate<T>(schema: Schema, contents: Node | null | undefined, w
   const value = validateNode(schema, contents, ctx, whole);
   // Names can only be checked once the whole cell is read, since they may be defined further down.
   for (const ref of ctx.refs) {
-    const names = ref.schema.names(raw);
+    const names = refNames(ref.schema, raw);
     if (names.includes(ref.value)) continue;
     const suggestion = closest(ref.value, names);
     error(ctx, `Unknown ${ref.schema.what} "${ref.value}".${suggestion ? ` Did you mean "${suggestion}"?` : ""}${names.length ? ` Defined: ${names.join(", ")}.` : ""}`, ref.range, "unknown-name", suggestion);

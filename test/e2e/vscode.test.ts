@@ -111,7 +111,7 @@ async function runAll(page: Page, sample: string, runCommand = "Notebook: Run Al
 
 for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dark", id: "Default Dark Modern" }]) {
   test(`every sample runs and renders in the ${theme.name} theme`, { timeout: 600_000 }, async () => {
-    const server = await startCodeServer({ codeServer: tools.codeServer, vsix, stateDir: join(root, ".cache", `e2e-${theme.name}`), folder: samplesDir, settings: { "security.workspace.trust.enabled": false, "workbench.colorTheme": theme.id }, quiet: true });
+    const server = await startCodeServer({ codeServer: tools.codeServer, vsix, stateDir: join(root, ".cache", `e2e-${theme.name}`), folder: samplesDir, settings: { "security.workspace.trust.enabled": false, "workbench.colorTheme": theme.id, "git.openRepositoryInParentFolders": "never" }, quiet: true });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     try {
       await openWorkbench(page, server.url, samplesDir);
@@ -126,8 +126,7 @@ for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dar
         await page.keyboard.press("Control+Home").catch(() => {});
         await page.waitForTimeout(500);
         await page.screenshot({ path: join(results, `${theme.name}-${sample}-top.png`) });
-        await scrollToChart(page);
-        await page.screenshot({ path: join(results, `${theme.name}-${sample}-chart.png`) });
+        await screenshotOutputs(page, `${theme.name}-${sample}`);
         await command(page, "View: Close All Editors");
         await page.waitForTimeout(300);
         if (await page.locator(".monaco-dialog-box").isVisible().catch(() => false)) await page.keyboard.press("Escape");
@@ -146,25 +145,39 @@ async function firstOutputFrame(page: Page): Promise<Frame | undefined> {
   return undefined;
 }
 
-/** Bring the first chart into view by scrolling the notebook until its frame shows it. */
-async function scrollToChart(page: Page): Promise<void> {
-  for (let i = 0; i < 40; i++) {
-    for (const f of page.frames()) {
-      const box = await f.evaluate(() => {
-        const c = document.querySelector(".dsnb-chart svg");
-        if (!c) return null;
-        const r = c.getBoundingClientRect();
-        return { top: r.top, height: r.height };
-      }).catch(() => null);
-      if (box) {
-        const el = await f.frameElement().catch(() => null);
-        const frameBox = await el?.boundingBox();
-        if (frameBox && frameBox.y + box.top > 80 && frameBox.y + box.top + box.height < 1000) return;
-      }
-    }
-    await page.keyboard.press("PageDown");
-    await page.waitForTimeout(250);
+/** Where an output element is on the page, found through the frame that holds it. */
+async function pageTop(page: Page, selector: string): Promise<{ frame: Frame; top: number } | undefined> {
+  for (const f of page.frames()) {
+    const top = await f.evaluate((sel) => document.querySelector(sel)?.getBoundingClientRect().top ?? null, selector).catch(() => null);
+    if (top === null) continue;
+    const box = await (await f.frameElement().catch(() => null))?.boundingBox();
+    if (box && box.width > 0 && box.height > 0) return { frame: f, top: box.y + top };
   }
+  return undefined;
+}
+
+/** Scroll the notebook with the mouse wheel until the element sits near the top, then photograph the page. */
+async function screenshotOf(page: Page, selector: string, file: string): Promise<boolean> {
+  await page.mouse.move(800, 500);
+  for (let i = 0; i < 20; i++) {
+    const at = await pageTop(page, selector);
+    if (!at) return false;
+    if (process.env.DSNB_E2E_DEBUG) console.log(selector, at.top);
+    const delta = at.top - 150;
+    if (Math.abs(delta) < 40) break;
+    // Chromium moves the notebook about 50 px per wheel event, whatever the delta.
+    for (let n = Math.min(200, Math.ceil(Math.abs(delta) / 50)); n > 0; n--) await page.mouse.wheel(0, Math.sign(delta) * 50);
+    await page.waitForTimeout(300);
+  }
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(results, file) });
+  return true;
+}
+
+/** Pictures of the first diagram and the first chart as VS Code shows them. */
+async function screenshotOutputs(page: Page, prefix: string): Promise<void> {
+  assert.ok(await screenshotOf(page, ".dsnb-diagram", `${prefix}-diagram.png`), `${prefix}: a diagram was photographed`);
+  await screenshotOf(page, ".dsnb-chart", `${prefix}-chart.png`);
 }
 
 test("a sample runs in Restricted Mode (workspace not trusted)", { timeout: 300_000 }, async () => {

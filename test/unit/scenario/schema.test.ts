@@ -73,6 +73,14 @@ test("property: no input makes the loader throw, and every diagnostic lies insid
   }), { numRuns: 1500 });
 });
 
+test("a ref's name list never crashes validation, whatever shape the cell has", () => {
+  // Found by the property below: `actors` written as a mapping instead of a list.
+  const r = loadScenario("steps: [a, b]\nactors:\n  reads: -1", schema);
+  assert.equal(r.value, undefined);
+  assert.match(r.diagnostics.map((d) => d.message).join("\n"), /Expected a list/);
+  assert.match(r.diagnostics.map((d) => d.message).join("\n"), /Unknown actor "a"/);
+});
+
 test("closest suggests likely typos only", () => {
   assert.equal(closest("ttl", ["ttlMs", "steps"]), "ttlMs");
   assert.equal(closest("stepz", ["ttlMs", "steps"]), "steps");
