@@ -15,6 +15,12 @@ export default tseslint.config(
     },
   },
   {
+    // VS Code integration tests: CommonJS loaded by mocha inside the extension host.
+    files: ["test/vscode/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly", Buffer: "readonly", setTimeout: "readonly", suite: "readonly", test: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: pureFolders,
     rules: {
       "no-restricted-imports": ["error", {
