@@ -1,7 +1,6 @@
 // API-level checks in a desktop VS Code: the sample opens as a dsnb notebook with scenario cells in
 // their simulator's language, running a cell produces our output, and an unedited notebook saves
 // byte for byte. Plain JavaScript so the extension host can load it without a build step.
-/* global suite, test */
 const assert = require("node:assert/strict");
 const path = require("node:path");
 const fs = require("node:fs");
