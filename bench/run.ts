@@ -25,12 +25,19 @@ function bundleSizes(): void {
   for (const f of readdirSync(dist).filter((f) => f.endsWith(".js")).sort()) console.log(`${f.padEnd(16)} ${(statSync(join(dist, f)).size / 1024).toFixed(0).padStart(6)} KB`);
 }
 
+/** The vscode namespaces and classes the bundle reaches (esbuild copies the module's own keys). */
+const VSCODE_NAMES = ["Uri", "workspace", "window", "commands", "languages", "notebooks", "env", "Disposable", "NotebookCellData", "NotebookData", "NotebookCellKind", "NotebookCellOutput", "NotebookCellOutputItem", "NotebookEdit", "NotebookRange", "NotebookControllerAffinity", "WorkspaceEdit", "Range", "Diagnostic", "DiagnosticSeverity", "CompletionItem", "CompletionItemKind", "MarkdownString", "Hover", "CodeAction", "CodeActionKind", "ProgressLocation", "FileType"];
+
 /** A vscode module where every property is a callable stand-in, enough to run activate(). */
 function fakeVscode(): unknown {
   const handler: ProxyHandler<() => void> = {
     get: (_t, prop) => (prop === "then" ? undefined : prop === Symbol.iterator ? [][Symbol.iterator] : proxy),
     apply: () => proxy,
     construct: () => proxy as object,
+    set: () => true,
+    defineProperty: () => true,
+    ownKeys: () => [...VSCODE_NAMES, "prototype"],
+    getOwnPropertyDescriptor: (_t, prop) => (prop === "prototype" ? { value: {}, writable: true, enumerable: false, configurable: false } : { value: proxy, writable: true, enumerable: true, configurable: true }),
   };
   const proxy: unknown = new Proxy(function () {}, handler);
   return proxy;
