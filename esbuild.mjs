@@ -22,6 +22,17 @@ const builds = [
     platform: "node",
     format: "cjs",
     target: "node20",
+    // HTML export drives a browser; playwright-core stays a package the CLI loads when asked.
+    external: ["playwright-core"],
+  },
+  {
+    // The page script of HTML exports (dsnb export --to html, and the VS Code export command).
+    entryPoints: { "export-page": "webview/export.ts" },
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    external: ["fs"],
+    loader: { ".css": "text" },
   },
   {
     entryPoints: { renderer: "webview/index.ts" },

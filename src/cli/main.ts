@@ -1,9 +1,11 @@
 // The dsnb command line: runs notebooks outside VS Code through the same pipeline.
 //   dsnb run <file.dsnb>… [--json]      run every cell, print verdicts and results
 //   dsnb test <files or folders>…       run every cell and check its expectations
+//   dsnb export <file> --to md|html [-o out]   the notebook with its results
 // Exit codes: 0 all good, 1 a cell failed (or an expectation did not hold), 2 a file could not be read.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { exportHtml, exportMarkdown } from "./export";
 import { parseArgs } from "node:util";
 import { parseInfo, parseNotebook } from "../notebook/format";
 import { toMarkdown } from "../present/markdown";
@@ -13,11 +15,16 @@ import { lineColAt } from "../core/errors";
 
 const USAGE = `Usage: dsnb run <file.dsnb>... [--json]
        dsnb test <file.dsnb or folder>...
+       dsnb export <file.dsnb> --to md|html [-o <out>]
 
 run    Runs every scenario cell of each notebook and prints its verdict and results.
        --json   print each cell's output as JSON (one document for all files)
 test   Runs every scenario cell of each notebook (folders are searched for .dsnb files) and
        checks the expectations the cells state; prints one line per cell and a summary.
+export Writes the notebook with every cell's results: --to md gives Markdown with mermaid
+       fences and tables (GitHub renders them); --to html gives one self-contained page with
+       the diagrams and charts drawn as SVG (needs Chromium). Default output: next to the
+       file, with the new extension; -o - prints to standard output.
 Exit code: 0 when every cell ran (and every expectation held), 1 when a cell failed,
 2 when a file could not be read.`;
 
@@ -51,10 +58,10 @@ function describeCell(r: CellReport, fenceLine: number): string {
   return `${r.file}:${fenceLine} (cell ${r.cell}, ${r.simulator})`;
 }
 
-export function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" }, to: { type: "string" }, out: { type: "string", short: "o" } } });
   } catch (e) {
     err(`${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -64,6 +71,7 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
     out(`${USAGE}\n`);
     return command || parsed.values.help ? 0 : 2;
   }
+  if (command === "export") return exportCommand(files, parsed.values.to, parsed.values.out, out, err);
   if (command !== "run" && command !== "test") {
     err(`Unknown command "${command}".\n\n${USAGE}\n`);
     return 2;
@@ -164,4 +172,38 @@ function testCommand(paths: readonly string[], out: (s: string) => void, err: (s
   return failed > 0 ? 1 : 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+async function exportCommand(files: readonly string[], to: string | undefined, outPath: string | undefined, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (files.length !== 1 || (to !== "md" && to !== "html")) {
+    err(`dsnb export: name one .dsnb file and --to md or --to html.\n\n${USAGE}\n`);
+    return 2;
+  }
+  const file = files[0]!;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    err(`dsnb: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
+    return 2;
+  }
+  const target = outPath ?? file.replace(/\.dsnb$/i, "") + (to === "md" ? ".md" : ".html");
+  let text: string;
+  try {
+    if (to === "md") text = exportMarkdown(bytes);
+    else {
+      const r = await exportHtml(bytes, basename(file));
+      if (r.errors > 0) err(`dsnb export: ${r.errors} diagram or chart could not be drawn; see the page.\n`);
+      text = r.html;
+    }
+  } catch (e) {
+    err(`dsnb export: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (target === "-") out(text);
+  else {
+    writeFileSync(target, text);
+    err(`dsnb export: wrote ${target}\n`);
+  }
+  return 0;
+}
+
+if (require.main === module) void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -1,0 +1,67 @@
+// `dsnb export`: a notebook with its results as Markdown (mermaid fences and tables, which GitHub
+// renders) or as one self-contained HTML page whose diagrams and charts are already drawn as SVG.
+// HTML export draws with headless Chromium (Debian's, or DSNB_CHROMIUM) through playwright-core.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseInfo, parseNotebook, type NotebookModel } from "../notebook/format";
+import { EXPORT_PAGE_CSS, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
+import { runCell } from "../sims/pipeline";
+import { findSimulator } from "../sims/registry";
+
+export function readNotebook(bytes: Uint8Array): NotebookModel {
+  return parseNotebook(bytes, { isScenario: (id) => findSimulator(id) !== undefined });
+}
+
+/** Run every scenario cell; markdown cells have no outcome. */
+export function runAllCells(nb: NotebookModel): CellOutcome[] {
+  return nb.cells.map((cell) => {
+    if (cell.kind !== "scenario") return undefined;
+    const info = parseInfo(cell.info ?? "");
+    const r = runCell({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) });
+    return r.ok ? { output: r.output } : { error: r.error.message };
+  });
+}
+
+export function exportMarkdown(bytes: Uint8Array): string {
+  const nb = readNotebook(bytes);
+  return notebookToMarkdown(nb, runAllCells(nb));
+}
+
+export function titleOf(nb: NotebookModel, fallback: string): string {
+  const t = nb.meta.frontMatter?.data?.title;
+  return typeof t === "string" ? t : fallback;
+}
+
+export function chromiumPath(): string {
+  const p = process.env.DSNB_CHROMIUM ?? "/usr/bin/chromium";
+  if (!existsSync(p)) throw new Error(`HTML export draws the diagrams in Chromium, which was not found at ${p}. Install it (apt-get install chromium) or set DSNB_CHROMIUM.`);
+  return p;
+}
+
+/** The page script bundled next to the CLI (dist/export-page.js). */
+function exportPageScript(): string {
+  const p = join(__dirname, "export-page.js");
+  if (!existsSync(p)) throw new Error(`${p} is missing; run \`npm run build\` first.`);
+  return readFileSync(p, "utf8");
+}
+
+export async function exportHtml(bytes: Uint8Array, fallbackTitle: string): Promise<{ html: string; diagrams: number; errors: number }> {
+  const nb = readNotebook(bytes);
+  const css = readFileSync(join(__dirname, "..", "media", "renderer.css"), "utf8") + EXPORT_PAGE_CSS;
+  const shell = notebookToHtmlShell(nb, runAllCells(nb), css, titleOf(nb, fallbackTitle));
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    // The page is self-contained: refuse anything it might try to fetch.
+    await page.route("**/*", (route) => (route.request().url().startsWith("data:") ? route.continue() : route.abort()));
+    await page.setContent(shell, { waitUntil: "load" });
+    await page.addScriptTag({ content: exportPageScript() });
+    const counts = await page.evaluate(() => (window as unknown as { dsnbDrawAll: () => Promise<{ diagrams: number; errors: number }> }).dsnbDrawAll());
+    // The finished page needs no script at all.
+    const html = "<!doctype html>\n" + (await page.evaluate(() => document.documentElement.outerHTML)).replace("script-src 'unsafe-inline'", "script-src 'none'");
+    return { html, ...counts };
+  } finally {
+    await browser.close();
+  }
+}

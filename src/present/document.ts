@@ -1,0 +1,102 @@
+// A whole notebook with its results, as Markdown or as an HTML page to be completed by the export
+// page script (which draws the diagrams and charts). Shared by `dsnb export` and the VS Code command.
+import MarkdownIt from "markdown-it";
+import type { NotebookModel } from "../notebook/format";
+import type { RunOutput } from "../protocol/output";
+import { escapeMarkdown, toMarkdown } from "./markdown";
+
+/** One scenario cell's result: its output, or the error it ended with. */
+export type CellOutcome = { readonly output: RunOutput } | { readonly error: string } | undefined;
+
+function fenceFor(text: string): string {
+  let longest = 2;
+  for (const m of text.matchAll(/`{3,}/g)) longest = Math.max(longest, m[0].length);
+  return "`".repeat(longest + 1);
+}
+
+/** Markdown that GitHub renders: prose as written, each scenario cell followed by its results. */
+export function notebookToMarkdown(nb: NotebookModel, outcomes: readonly CellOutcome[]): string {
+  const parts: string[] = [];
+  if (nb.meta.frontMatter) parts.push(nb.meta.frontMatter.raw.trimEnd());
+  nb.cells.forEach((cell, i) => {
+    if (cell.kind === "markdown") {
+      parts.push(cell.value);
+      return;
+    }
+    const fence = fenceFor(cell.value);
+    parts.push(`${fence}yaml\n# ${cell.info ?? ""}\n${cell.value}\n${fence}`);
+    const outcome = outcomes[i];
+    if (outcome && "output" in outcome) parts.push(toMarkdown(outcome.output).trimEnd());
+    else if (outcome) parts.push(`> **Error:** ${escapeMarkdown(outcome.error)}`);
+  });
+  return parts.join("\n\n") + "\n";
+}
+
+const prose = new MarkdownIt({ html: false, linkify: false });
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON that can sit inside a <script> element without ending it. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+/**
+ * The page before its results are drawn: prose rendered from Markdown (raw HTML in the notebook is
+ * shown as text), scenario cells as code, and one placeholder per result with the outputs as JSON.
+ */
+export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOutcome[], css: string, title: string): string {
+  const body: string[] = [];
+  const outputs: RunOutput[] = [];
+  nb.cells.forEach((cell, i) => {
+    if (cell.kind === "markdown") {
+      body.push(`<section class="prose">${prose.render(cell.value)}</section>`);
+      return;
+    }
+    body.push(`<pre class="scenario"><code><span class="info">${escapeHtml(cell.info ?? "")}</span>\n${escapeHtml(cell.value)}</code></pre>`);
+    const outcome = outcomes[i];
+    if (outcome && "output" in outcome) {
+      body.push(`<div class="dsnb-export-output" data-output="${outputs.length}"></div>`);
+      outputs.push(outcome.output);
+    } else if (outcome) body.push(`<div class="dsnb-error" role="alert"><strong>This cell failed.</strong><p>${escapeHtml(outcome.error)}</p></div>`);
+  });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'">
+<title>${escapeHtml(title)}</title>
+<style>${css}</style>
+</head>
+<body class="vscode-light">
+<main>
+${body.join("\n")}
+</main>
+<script type="application/json" id="dsnb-outputs">${scriptJson(outputs)}</script>
+</body>
+</html>
+`;
+}
+
+/** Theme variables for pages outside VS Code (VS Code's Light Modern colours), then page layout. */
+export const EXPORT_PAGE_CSS = `
+:root, body {
+  --vscode-font-family: system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif; --vscode-font-size: 14px;
+  --vscode-editor-font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", monospace;
+  --vscode-editor-foreground: #3b3b3b; --vscode-editor-background: #ffffff; --vscode-descriptionForeground: #616161;
+  --vscode-textBlockQuote-background: #f8f8f8; --vscode-badge-background: #cccccc; --vscode-badge-foreground: #3b3b3b;
+  --vscode-errorForeground: #c72e0f; --vscode-editorWarning-foreground: #895503; --vscode-focusBorder: #005fb8;
+  --vscode-panel-border: #e5e5e5; --vscode-editorWidget-border: #c8c8c8; --vscode-inputValidation-errorBorder: #be1100;
+  --vscode-testing-iconPassed: #388a34; --vscode-testing-iconFailed: #f14c4c;
+  --vscode-charts-blue: #1a85ff; --vscode-charts-red: #e51400; --vscode-charts-green: #388a34; --vscode-charts-yellow: #bf8803; --vscode-charts-purple: #652d90; --vscode-charts-orange: #d18616;
+}
+body { margin: 0; background: var(--vscode-editor-background); color: var(--vscode-editor-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); line-height: 1.5; }
+main { max-width: 980px; margin: 0 auto; padding: 2em 1.5em 4em; }
+pre.scenario { background: #f5f5f5; border: 1px solid var(--vscode-panel-border); padding: 0.8em 1em; overflow-x: auto; font-family: var(--vscode-editor-font-family); font-size: 0.9em; }
+pre.scenario .info { color: var(--vscode-descriptionForeground); }
+.prose code { font-family: var(--vscode-editor-font-family); background: #f0f0f0; padding: 0 0.2em; }
+.dsnb-export-output { margin: 0 0 2em; }
+`;
