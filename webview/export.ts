@@ -20,3 +20,13 @@ async function drawAll(): Promise<{ diagrams: number; errors: number }> {
 }
 
 (window as unknown as { dsnbDrawAll: typeof drawAll }).dsnbDrawAll = drawAll;
+
+// Inside a VS Code webview: draw at once; when exporting, send the finished page back.
+declare const acquireVsCodeApi: undefined | (() => { postMessage(message: unknown): void });
+if (typeof acquireVsCodeApi === "function") {
+  const api = acquireVsCodeApi();
+  const mode = document.body.dataset.mode;
+  void drawAll().then((counts) => {
+    if (mode === "export") api.postMessage({ type: "exported", html: document.documentElement.outerHTML, ...counts });
+  });
+}

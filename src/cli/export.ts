@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo, parseNotebook, type NotebookModel } from "../notebook/format";
-import { EXPORT_PAGE_CSS, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
+import { EXPORT_PAGE_CSS, finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
 import { runCell } from "../sims/pipeline";
 import { findSimulator } from "../sims/registry";
 
@@ -59,7 +59,7 @@ export async function exportHtml(bytes: Uint8Array, fallbackTitle: string): Prom
     await page.addScriptTag({ content: exportPageScript() });
     const counts = await page.evaluate(() => (window as unknown as { dsnbDrawAll: () => Promise<{ diagrams: number; errors: number }> }).dsnbDrawAll());
     // The finished page needs no script at all.
-    const html = "<!doctype html>\n" + (await page.evaluate(() => document.documentElement.outerHTML)).replace("script-src 'unsafe-inline'", "script-src 'none'");
+    const html = finishedPage(await page.evaluate(() => document.documentElement.outerHTML));
     return { html, ...counts };
   } finally {
     await browser.close();

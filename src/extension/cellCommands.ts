@@ -50,7 +50,7 @@ async function rerunWithNewSeed(arg: unknown): Promise<void> {
   await vscode.commands.executeCommand("notebook.cell.execute", { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
 }
 
-function runOutputOf(cell: vscode.NotebookCell): RunOutput | undefined {
+export function runOutputOf(cell: vscode.NotebookCell): RunOutput | undefined {
   for (const output of cell.outputs) {
     const item = output.items.find((i) => i.mime === RUN_MIME);
     if (!item) continue;

@@ -132,8 +132,7 @@ export class DsnbController implements vscode.Disposable {
 
 export const EXTENSION_ID = "dsnb.dsnb";
 
-export function registerController(workerPath: string): vscode.Disposable {
-  const runner = new CellRunner(workerPath);
+export function registerController(runner: CellRunner): vscode.Disposable {
   const controller = new DsnbController(runner);
   const runAll = vscode.commands.registerCommand("dsnb.runAll", async () => {
     const editor = vscode.window.activeNotebookEditor;
@@ -143,5 +142,5 @@ export function registerController(workerPath: string): vscode.Disposable {
     }
     await controller.runAll(editor.notebook);
   });
-  return vscode.Disposable.from(controller, runner, runAll);
+  return vscode.Disposable.from(controller, runAll);
 }

@@ -3,15 +3,19 @@ import * as vscode from "vscode";
 import { registerCellCommands } from "./cellCommands";
 import { registerCommands } from "./commands";
 import { registerController } from "./controller";
+import { registerExport } from "./export";
 import { registerLanguageFeatures } from "./language";
+import { CellRunner } from "./runner";
 import { registerSamples } from "./samples";
 import { registerSerializer } from "./serializer";
 
 export function activate(context: vscode.ExtensionContext): void {
-  const workerPath = vscode.Uri.joinPath(context.extensionUri, "dist", "worker.js").fsPath;
+  const runner = new CellRunner(vscode.Uri.joinPath(context.extensionUri, "dist", "worker.js").fsPath);
   context.subscriptions.push(
+    runner,
     registerSerializer(),
-    registerController(workerPath),
+    registerController(runner),
+    registerExport(context.extensionUri, runner),
     registerLanguageFeatures(),
     registerCommands(),
     registerCellCommands(),

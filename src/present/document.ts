@@ -47,7 +47,16 @@ function scriptJson(value: unknown): string {
  * The page before its results are drawn: prose rendered from Markdown (raw HTML in the notebook is
  * shown as text), scenario cells as code, and one placeholder per result with the outputs as JSON.
  */
-export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOutcome[], css: string, title: string): string {
+export interface ShellOptions {
+  /** CSP source list for scripts ("'unsafe-inline'" for headless export, the webview's source in VS Code). */
+  readonly scriptSrc?: string;
+  /** Script URLs to load at the end of the page. */
+  readonly scripts?: readonly string[];
+  /** Becomes data-mode on the body, read by the page script. */
+  readonly mode?: string;
+}
+
+export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOutcome[], css: string, title: string, options: ShellOptions = {}): string {
   const body: string[] = [];
   const outputs: RunOutput[] = [];
   nb.cells.forEach((cell, i) => {
@@ -67,15 +76,16 @@ export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOu
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${escapeHtml(options.scriptSrc ?? "'unsafe-inline'")}">
 <title>${escapeHtml(title)}</title>
 <style>${css}</style>
 </head>
-<body class="vscode-light">
+<body class="vscode-light"${options.mode ? ` data-mode="${escapeHtml(options.mode)}"` : ""}>
 <main>
 ${body.join("\n")}
 </main>
 <script type="application/json" id="dsnb-outputs">${scriptJson(outputs)}</script>
+${(options.scripts ?? []).map((src) => `<script src="${escapeHtml(src)}"></script>`).join("\n")}
 </body>
 </html>
 `;
@@ -100,3 +110,8 @@ pre.scenario .info { color: var(--vscode-descriptionForeground); }
 .prose code { font-family: var(--vscode-editor-font-family); background: #f0f0f0; padding: 0 0.2em; }
 .dsnb-export-output { margin: 0 0 2em; }
 `;
+
+/** The drawn page as saved: scripts are gone, so the policy forbids them. */
+export function finishedPage(outerHtml: string): string {
+  return "<!doctype html>\n" + outerHtml.replace(/script-src [^;"]+/, "script-src 'none'");
+}

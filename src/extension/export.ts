@@ -1,0 +1,124 @@
+// Export and big-view commands in VS Code: a notebook as Markdown or as a self-contained HTML page,
+// and one cell's results in an editor-sized panel. Cells run in the worker, as when run by hand;
+// HTML pages are drawn by the export page script in a webview and sent back finished.
+import * as vscode from "vscode";
+import { parseInfo, type NotebookModel } from "../notebook/format";
+import { EXPORT_PAGE_CSS, finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
+import { CancelledError } from "../core/errors";
+import { fromNotebookData } from "./cells";
+import type { CellRunner } from "./runner";
+import { NOTEBOOK_TYPE } from "./serializer";
+import { runOutputOf } from "./cellCommands";
+
+function activeNotebook(): vscode.NotebookDocument | undefined {
+  const nb = vscode.window.activeNotebookEditor?.notebook;
+  if (nb?.notebookType === NOTEBOOK_TYPE) return nb;
+  void vscode.window.showInformationMessage("Open a system design notebook (.dsnb) to export it.");
+  return undefined;
+}
+
+function modelOf(nb: vscode.NotebookDocument): NotebookModel {
+  const data = new vscode.NotebookData(nb.getCells().map((c) => {
+    const d = new vscode.NotebookCellData(c.kind, c.document.getText(), c.document.languageId);
+    d.metadata = c.metadata;
+    return d;
+  }));
+  data.metadata = nb.metadata;
+  return fromNotebookData(data);
+}
+
+async function runAll(model: NotebookModel, runner: CellRunner, title: string): Promise<CellOutcome[] | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const outcomes: CellOutcome[] = [];
+    const total = model.cells.filter((c) => c.kind === "scenario").length || 1;
+    for (const cell of model.cells) {
+      if (cell.kind !== "scenario") {
+        outcomes.push(undefined);
+        continue;
+      }
+      const info = parseInfo(cell.info ?? "");
+      progress.report({ increment: 100 / total, message: info.id ?? info.simulator });
+      try {
+        const { result } = await runner.run({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) }, token);
+        outcomes.push(result.ok ? { output: result.output } : { error: result.error.message });
+      } catch (err) {
+        if (err instanceof CancelledError) return undefined;
+        throw err;
+      }
+    }
+    return outcomes;
+  });
+}
+
+async function saveAs(nb: vscode.NotebookDocument, ext: string, text: string): Promise<void> {
+  const suggested = nb.uri.with({ path: nb.uri.path.replace(/\.dsnb$/i, "") + ext });
+  const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: ext === ".md" ? { Markdown: ["md"] } : { HTML: ["html"] } });
+  if (!target) return;
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  const open = await vscode.window.showInformationMessage(`Exported to ${vscode.workspace.asRelativePath(target)}`, "Open");
+  if (open) await vscode.commands.executeCommand("vscode.open", target);
+}
+
+function titleOf(model: NotebookModel, nb: vscode.NotebookDocument): string {
+  const t = model.meta.frontMatter?.data?.title;
+  return typeof t === "string" ? t : nb.uri.path.split("/").pop() ?? "notebook";
+}
+
+/** A webview that draws a page shell with the export page script. */
+async function drawnPage(extensionUri: vscode.Uri, title: string, makeShell: (o: { scriptSrc: string; scripts: string[]; mode: string }) => string, mode: "view" | "export"): Promise<string | undefined> {
+  const dist = vscode.Uri.joinPath(extensionUri, "dist");
+  const panel = vscode.window.createWebviewPanel("dsnb.output", title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: mode === "export" }, { enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: mode === "view" });
+  const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, "export-page.js")).toString();
+  panel.webview.html = makeShell({ scriptSrc: panel.webview.cspSource, scripts: [script], mode });
+  if (mode === "view") return undefined;
+  const html = await new Promise<string | undefined>((resolve) => {
+    const sub = panel.webview.onDidReceiveMessage((m: { type?: string; html?: string }) => {
+      if (m.type === "exported") {
+        sub.dispose();
+        resolve(m.html);
+      }
+    });
+    panel.onDidDispose(() => resolve(undefined));
+  });
+  panel.dispose();
+  return html === undefined ? undefined : finishedPage(html);
+}
+
+async function pageCss(extensionUri: vscode.Uri): Promise<string> {
+  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, "media", "renderer.css"));
+  return new TextDecoder().decode(bytes) + EXPORT_PAGE_CSS;
+}
+
+export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vscode.Disposable {
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand("dsnb.exportMarkdown", async () => {
+      const nb = activeNotebook();
+      if (!nb) return;
+      const model = modelOf(nb);
+      const outcomes = await runAll(model, runner, "dsnb: running cells for the Markdown export");
+      if (outcomes) await saveAs(nb, ".md", notebookToMarkdown(model, outcomes));
+    }),
+    vscode.commands.registerCommand("dsnb.exportHtml", async () => {
+      const nb = activeNotebook();
+      if (!nb) return;
+      const model = modelOf(nb);
+      const outcomes = await runAll(model, runner, "dsnb: running cells for the HTML export");
+      if (!outcomes) return;
+      const css = await pageCss(extensionUri);
+      const title = titleOf(model, nb);
+      const html = await drawnPage(extensionUri, `Exporting ${title}…`, (o) => notebookToHtmlShell(model, outcomes, css, title, o), "export");
+      if (html) await saveAs(nb, ".html", html);
+    }),
+    vscode.commands.registerCommand("dsnb.openOutputInPanel", async (arg: unknown) => {
+      const cell = arg && typeof arg === "object" && "notebook" in arg ? (arg as vscode.NotebookCell) : vscode.window.activeNotebookEditor?.notebook.cellAt(vscode.window.activeNotebookEditor.selection.start);
+      const output = cell && runOutputOf(cell);
+      if (!cell || !output) {
+        void vscode.window.showInformationMessage("Run a scenario cell first: there is no output to open.");
+        return;
+      }
+      const css = await pageCss(extensionUri);
+      const single: NotebookModel = { cells: [{ kind: "scenario", value: cell.document.getText(), info: output.simulator }], meta: { bom: false, eol: "\n", trailing: "", problems: [] } };
+      await drawnPage(extensionUri, output.title, (o) => notebookToHtmlShell(single, [{ output }], css, output.title, o), "view");
+    }),
+  );
+}
