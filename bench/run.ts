@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { parseInfo, parseNotebook } from "../src/notebook/format";
 import { runCell } from "../src/sims/pipeline";
 import { findSimulator } from "../src/sims/registry";
+import { benchSharding } from "./sharding";
 
 const root = join(import.meta.dirname, "..");
 
@@ -90,4 +91,5 @@ function e2eTimings(): void {
 bundleSizes();
 activation();
 sampleCells();
+benchSharding();
 e2eTimings();

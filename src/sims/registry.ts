@@ -1,9 +1,11 @@
 // Every simulator, in the order pickers and docs list them. Adding a simulator is one line here.
 import type { AnySimulator } from "./types";
 import { cacheAside } from "./cache-aside";
+import { sharding } from "./sharding";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
+  sharding,
 ];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));

@@ -1,0 +1,97 @@
+// Charts and diagrams of a sharding run: keys and requests per node, keys moved per change next to
+// what theory predicts, the ring's ownership, and which keys a rebalancing step moves.
+import type { Verdict } from "../../core/verdict";
+import type { ChartSpec, DiagramSpec, TableSpec } from "../../protocol/output";
+import { SequenceDiagram } from "../../present/mermaid";
+import type { Presentation } from "../types";
+import { balance } from "./check";
+import type { ShardingResult, StrategyRun } from "./model";
+import { ring } from "./strategies";
+import type { Options } from "./scenario";
+
+const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+
+function perNodeChart(result: ShardingResult, id: string, title: string, pick: (run: StrategyRun) => readonly number[], ylabel: string): ChartSpec {
+  return {
+    id,
+    title,
+    kind: "bar",
+    x: { label: "node", scale: "band" },
+    y: { label: ylabel },
+    series: result.runs.map((run) => ({ name: run.strategy, points: pick(run).map((y, i) => ({ x: run.steps[0]!.nodes[i]!.name, y })) })),
+  };
+}
+
+/** A pie of the share of the hash space each node owns on the ring (the ring at the start). */
+function ringPie(options: Options): DiagramSpec {
+  const nodes = Array.from({ length: options.nodes }, (_, i) => ({ name: `n${i}`, weight: 1 }));
+  const r = ring(nodes, options.virtualNodes);
+  const share = new Array<number>(nodes.length).fill(0);
+  for (let i = 0; i < r.points.length; i++) {
+    const prev = i === 0 ? r.points[r.points.length - 1]! - 4294967296 : r.points[i - 1]!;
+    share[r.owners[i]!] += (r.points[i]! - prev) / 4294967296;
+  }
+  const lines = [`pie showData title Share of the hash ring, ${options.virtualNodes} virtual node${options.virtualNodes === 1 ? "" : "s"} each`, ...share.map((s, i) => `  "${nodes[i]!.name}" : ${round(100 * s, 2)}`)];
+  return { id: "ring", title: "Who owns how much of the ring", mermaid: lines.join("\n") + "\n" };
+}
+
+function rebalancing(run: StrategyRun): DiagramSpec | undefined {
+  const step = run.steps[1];
+  if (!step || step.sampleMoves.length === 0) return undefined;
+  const d = new SequenceDiagram({ maxLines: 40 });
+  d.participant("client", "actor");
+  for (const n of run.steps[0]!.nodes) d.participant(n.name);
+  for (const n of step.nodes) d.participant(n.name);
+  d.note([run.steps[0]!.nodes[0]!.name, step.nodes[step.nodes.length - 1]!.name], `${run.strategy}: ${step.label}, ${step.moved} keys move`);
+  for (const [key, from, to] of step.sampleMoves) d.message(from, to, `key-${key} moves`, "async", step.nodes.some((n) => n.name === from) && from !== step.label.split(" ")[1] && to !== step.label.split(" ")[1]);
+  if (step.moved > step.sampleMoves.length) d.note(step.nodes[0]!.name, `and ${step.moved - step.sampleMoves.length} more`);
+  // A request for a moved key reaches a different node once the move is done.
+  const [key, from, to] = step.sampleMoves[0]!;
+  d.message("client", from, `before: get key-${key}`, "call");
+  d.message("client", to, `after: get key-${key}`, "call");
+  return { id: "rebalance", title: `Rebalancing: ${step.label} (${run.strategy})`, mermaid: d.render().text };
+}
+
+export function present(result: ShardingResult, _verdict: Verdict, options: Options): Presentation {
+  const charts: ChartSpec[] = [perNodeChart(result, "keys", "Keys per node at the start", (r) => r.steps[0]!.keyCounts, "keys")];
+  if (options.requests > 0) charts.push(perNodeChart(result, "requests", `Requests per node (${options.popularity}${options.popularity === "zipf" ? ` α=${options.zipfAlpha}` : ""})`, (r) => r.steps[0]!.requestCounts, "requests"));
+  if (options.changes.length) {
+    charts.push({
+      id: "moved",
+      title: "Keys moved by each change",
+      kind: "bar",
+      x: { label: "change", scale: "band" },
+      y: { label: "keys moved", percent: true },
+      series: result.runs.map((run) => ({ name: run.strategy, points: run.steps.slice(1).map((s, i) => ({ x: `${i + 1}. ${s.label}`, y: s.moved / result.keys })) })),
+      caption: "Minimal movement moves only the keys of the node that joined or left: about 1/N of them.",
+    });
+  }
+  const table: TableSpec = {
+    id: "steps",
+    title: "Step by step",
+    columns: ["strategy", "step", "nodes", "keys moved", "moved", "theory", "needless moves", "max / fair share", "spread"],
+    rows: result.runs.flatMap((run) => run.steps.map((s) => {
+      const b = balance(s, result.keys);
+      return [run.strategy, s.label, s.nodes.length, s.moved, `${(100 * s.moved / result.keys).toFixed(1)}%`, s.expectedMoveFraction !== undefined ? `${(100 * s.expectedMoveFraction).toFixed(1)}%` : "", s.needless, round(b.maxOverFair, 3), round(b.spread, 3)];
+    })),
+  };
+  const diagrams: DiagramSpec[] = [];
+  if (result.runs.some((r) => r.strategy === "ring" || r.strategy === "bounded")) diagrams.push(ringPie(options));
+  const moves = rebalancing(result.runs[0]!);
+  if (moves) diagrams.push(moves);
+  const main = result.runs[0]!;
+  const start = balance(main.steps[0]!, result.keys);
+  const first = main.steps[1];
+  return {
+    title: `${result.runs.map((r) => r.strategy).join(" vs ")}: ${result.keys} keys on ${options.nodes} nodes${options.changes.length ? `, ${options.changes.length} change${options.changes.length > 1 ? "s" : ""}` : ""}`,
+    diagrams,
+    charts,
+    tables: [table],
+    metrics: {
+      maxOverFair: round(start.maxOverFair),
+      spread: round(start.spread),
+      ...(first ? { movedFraction: round(first.moved / result.keys), needlessMoves: main.steps.reduce((s, x) => s + x.needless, 0) } : {}),
+      duplicateReplicaSets: main.steps.reduce((s, x) => s + x.duplicateReplicaSets, 0),
+    },
+  };
+}

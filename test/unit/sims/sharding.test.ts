@@ -1,0 +1,161 @@
+// Sharding against theory. Keys are "key-0"… hashed with MurmurHash3, so every figure below is
+// fixed (no randomness); the tolerances say how far a fair hash may land from the expectation, so
+// a regression in the hash or a strategy shows, while the statistics of a fair hash do not.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { JSDOM } from "jsdom";
+import { murmur3 } from "../../../src/sims/sharding/hash";
+import { jumpHash, ring } from "../../../src/sims/sharding/strategies";
+import { hashKeys, simulate } from "../../../src/sims/sharding/model";
+import { schema, type Options } from "../../../src/sims/sharding/scenario";
+import { loadScenario } from "../../../src/scenario/load";
+import { createRng } from "../../../src/core/rng";
+import { runCell } from "../../../src/sims/pipeline";
+import type { RunOutput } from "../../../src/protocol/output";
+
+function run(source: string, seed = 1): RunOutput {
+  const r = runCell({ simulator: "sharding", source, seed });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.output;
+}
+
+type Row = { strategy: string; step: string; moved: number; needless: number; maxOverFair: number; spread: number };
+function rows(o: RunOutput): Row[] {
+  return o.tables[0]!.rows.map((r) => ({ strategy: r[0] as string, step: r[1] as string, moved: r[3] as number, needless: r[6] as number, maxOverFair: r[7] as number, spread: r[8] as number }));
+}
+
+test("MurmurHash3 x86_32 matches the reference vectors", () => {
+  assert.equal(murmur3("", 0), 0);
+  assert.equal(murmur3("", 1), 0x514e28b7);
+  assert.equal(murmur3("", 0xffffffff), 0x81f16f39);
+  assert.equal(murmur3("abc", 0), 0xb3dd93fa);
+  assert.equal(murmur3("The quick brown fox jumps over the lazy dog", 0), 0x2e4ff723);
+  assert.equal(murmur3("Hello, world!", 1234), 0xfaf6cdb3);
+});
+
+const J = (k: bigint, n: number) => jumpHash(Number(k >> 32n), Number(k & 0xffffffffn), n);
+
+/** Lamping and Veach's algorithm with exact 64-bit arithmetic, written independently with BigInt. */
+function jumpReference(key: bigint, buckets: number): number {
+  let b = -1n;
+  let j = 0n;
+  let k = key;
+  while (j < BigInt(buckets)) {
+    b = j;
+    k = (k * 2862933555777941757n + 1n) & 0xffffffffffffffffn;
+    j = BigInt(Math.floor(Number(b + 1n) * (2147483648 / Number((k >> 33n) + 1n))));
+  }
+  return Number(b);
+}
+
+test("jump hash matches the published vectors and a BigInt reference", () => {
+  const vectors: [bigint, number, number][] = [[1n, 1, 0], [42n, 57, 43], [0xdead10ccn, 1, 0], [0xdead10ccn, 666, 361], [256n, 1024, 520], [1n, 128, 55], [129n, 128, 120], [128n, 100000000, 38172097], [0xffffffffffffffffn, 128, 92], [4n, 2, 1], [7n, 2, 0]];
+  for (const [k, n, want] of vectors) assert.equal(J(k, n), want, `jump(${k}, ${n})`);
+  fc.assert(fc.property(fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }), fc.integer({ min: 1, max: 5000 }), (k, n) => J(k, n) === jumpReference(k, n)), { numRuns: 500 });
+});
+
+test("growing N → N+1: mod N moves about N/(N+1) of the keys, the others about 1/(N+1), and only towards the new node", () => {
+  // 20,000 keys: a fair hash's moved fraction has a standard deviation of at most 0.0035, so ±0.015
+  // (over 4 deviations) is loose for a correct strategy and tight enough to catch a wrong one.
+  const o = run("keys: 20000\nnodes: 10\nrequests: 0\ncompare: [mod, ring, rendezvous, jump]\nvirtualNodes: 200\nchanges:\n  - action: add\n    node: n10\n");
+  const moved = Object.fromEntries(rows(o).filter((r) => r.step === "add n10").map((r) => [r.strategy, r]));
+  assert.ok(Math.abs(moved.mod!.moved / 20000 - 10 / 11) < 0.015, `mod ${moved.mod!.moved}`);
+  // Jump and rendezvous hand over an exactly fair share in expectation: binomial noise only.
+  assert.ok(Math.abs(moved.jump!.moved / 20000 - 1 / 11) < 0.015, `jump ${moved.jump!.moved}`);
+  assert.ok(Math.abs(moved.rendezvous!.moved / 20000 - 1 / 11) < 0.015, `rendezvous ${moved.rendezvous!.moved}`);
+  // The ring hands over the arcs its 200 new points cut: their total length varies by about
+  // 1/sqrt(200) ≈ 7% relative, so allow 25% around 1/11.
+  assert.ok(Math.abs(moved.ring!.moved / 20000 - 1 / 11) < 0.25 / 11, `ring ${moved.ring!.moved}`);
+  for (const s of ["ring", "rendezvous", "jump"]) assert.equal(moved[s]!.needless, 0, `${s} moves no key between surviving nodes`);
+  assert.ok(moved.mod!.needless > 15000);
+});
+
+test("jump hash is balanced up to binomial noise; removing a middle node is flagged", () => {
+  // 100,000 keys on 10 buckets: 10,000 expected per bucket, standard deviation 95: within 4%.
+  const o = run("strategy: jump\nkeys: 100000\nnodes: 10\nrequests: 0\n");
+  assert.ok(rows(o)[0]!.maxOverFair < 1.04, String(rows(o)[0]!.maxOverFair));
+  const middle = run("strategy: jump\nkeys: 5000\nnodes: 6\nrequests: 0\nchanges:\n  - action: remove\n    node: n2\n");
+  assert.ok(middle.verdict.findings.some((f) => f.code === "needless-moves" && /renumbers every node after it/.test(f.explanation)));
+  const last = run("strategy: jump\nkeys: 5000\nnodes: 6\nrequests: 0\nchanges:\n  - action: remove\n    node: n5\n");
+  assert.equal(last.verdict.valid, true);
+});
+
+test("more virtual nodes shrink the ring's load spread roughly as 1/sqrt(V)", () => {
+  const keys = hashKeys(100_000);
+  const nodes = Array.from({ length: 16 }, (_, i) => ({ name: `n${i}`, weight: 1 }));
+  const spreads = [4, 16, 64, 256].map((v) => {
+    const r = ring(nodes, v);
+    const counts = new Array(16).fill(0);
+    for (let i = 0; i < keys.h.length; i++) counts[r.owner(keys.h[i]!, 0)]++;
+    const fair = keys.h.length / 16;
+    return Math.sqrt(counts.reduce((s, c) => s + (c / fair - 1) ** 2, 0) / 16);
+  });
+  for (let i = 1; i < spreads.length; i++) assert.ok(spreads[i]! < spreads[i - 1]!, `spread falls: ${spreads.join(", ")}`);
+  // Quadrupling V should halve the spread; a factor within [1.4, 2.9] per quadrupling allows the
+  // noise of 16 nodes while rejecting "no effect" (1) and "linear" (4).
+  for (let i = 1; i < spreads.length; i++) {
+    const ratio = spreads[i - 1]! / spreads[i]!;
+    assert.ok(ratio > 1.4 && ratio < 2.9, `ratio ${ratio} at step ${i}: ${spreads.join(", ")}`);
+  }
+});
+
+test("bounded loads never put more than ceil((1+ε)·average) keys on a node, before or after changes", () => {
+  for (const eps of [0.05, 0.1, 0.5]) {
+    const src = `strategy: bounded\nkeys: 9000\nnodes: 6\nvirtualNodes: 4\nepsilon: ${eps}\nrequests: 0\nchanges:\n  - action: add\n    node: n6\n  - action: remove\n    node: n1\n`;
+    const options = loadScenario<Options>(src, schema).value!;
+    const result = simulate(options, createRng(1), () => {});
+    for (const step of result.runs[0]!.steps) {
+      const cap = Math.ceil(((1 + eps) * 9000) / step.nodes.length);
+      assert.ok(Math.max(...step.keyCounts) <= cap, `ε=${eps} ${step.label}: ${Math.max(...step.keyCounts)} > ${cap}`);
+    }
+  }
+  // The plain ring with 4 virtual nodes goes well past the bound.
+  assert.ok(rows(run("strategy: ring\nkeys: 9000\nnodes: 6\nvirtualNodes: 4\nrequests: 0\n"))[0]!.maxOverFair > 1.1);
+});
+
+test("replicas: naive next ring points can land twice on one machine; distinct nodes never do", () => {
+  const naive = run("strategy: ring\nkeys: 5000\nnodes: 5\nvirtualNodes: 10\nreplicas: 3\nreplicaPlacement: next-points\nrequests: 0\n");
+  assert.ok((naive.metrics.duplicateReplicaSets as number) > 0);
+  assert.ok(naive.verdict.findings.some((f) => f.code === "duplicate-replicas"));
+  const distinct = run("strategy: ring\nkeys: 5000\nnodes: 5\nvirtualNodes: 10\nreplicas: 3\nrequests: 0\n");
+  assert.equal(distinct.metrics.duplicateReplicaSets, 0);
+});
+
+test("a celebrity-heavy Zipf workload makes a hot node even when keys are balanced", () => {
+  const o = run("strategy: jump\nkeys: 2000\nnodes: 8\npopularity: zipf\nzipfAlpha: 1.2\nrequests: 50000\n");
+  assert.ok(o.verdict.findings.some((f) => f.code === "hot-node"));
+  assert.ok(!o.verdict.findings.some((f) => f.code === "overloaded-node"));
+});
+
+test("bad changes are scenario errors that say what is wrong", () => {
+  const r = runCell({ simulator: "sharding", source: "nodes: 3\nchanges:\n  - action: remove\n    node: n7\n" });
+  assert.match((r as { error: { message: string } }).error.message, /Change 1 \(remove n7\): there is no node n7; the live nodes are n0, n1, n2/);
+  const bad = runCell({ simulator: "sharding", source: "changes:\n  - action: add\n    node: '\"); click'\n" });
+  assert.match((bad as { error: { message: string } }).error.message, /node names may use letters/);
+});
+
+test("property: the same scenario and seed give the same output", () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("mod", "ring", "rendezvous", "jump", "bounded"), (seed, strategy) => {
+    const src = `strategy: ${strategy}\nkeys: 300\nnodes: 3\npopularity: zipf\nrequests: 500\nchanges:\n  - action: add\n    node: n3\n`;
+    assert.equal(JSON.stringify(run(src, seed)), JSON.stringify(run(src, seed)));
+  }), { numRuns: 40 });
+});
+
+test("golden diagrams, and every diagram parses with Mermaid", async () => {
+  // Mermaid's pie parser sanitises labels with DOMPurify, which needs a window.
+  const dom = new JSDOM("");
+  Object.assign(globalThis, { window: dom.window, document: dom.window.document });
+  const { default: mermaid } = await import("mermaid");
+  const golden = join(import.meta.dirname, "golden", "sharding");
+  const o = run("keys: 40\nnodes: 3\nvirtualNodes: 8\nrequests: 0\nchanges:\n  - action: add\n    node: n3\n");
+  for (const d of o.diagrams) {
+    await mermaid.parse(d.mermaid);
+    const file = join(golden, `${d.id}.mmd`);
+    if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, d.mermaid);
+    assert.equal(d.mermaid, readFileSync(file, "utf8"), `${d.id}.mmd differs (UPDATE_GOLDEN=1 rewrites it)`);
+  }
+  assert.deepEqual(o.diagrams.map((d) => d.id), ["ring", "rebalance"]);
+});
