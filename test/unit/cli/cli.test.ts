@@ -78,6 +78,10 @@ test("dsnb test passes on every sample", async () => {
 });
 
 test("export --to md: prose, cells and results; every mermaid fence parses and hostile text is escaped", async () => {
+  // Mermaid's pie parser sanitises labels with DOMPurify, which needs a window.
+  const { JSDOM } = await import("jsdom");
+  const dom = new JSDOM("");
+  Object.assign(globalThis, { window: dom.window, document: dom.window.document });
   const { default: mermaid } = await import("mermaid");
   for (const f of readdirSync(join(root, "samples")).filter((x) => x.endsWith(".dsnb"))) {
     const r = await capture(["export", join(root, "samples", f), "--to", "md", "-o", "-"]);
