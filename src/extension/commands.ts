@@ -4,14 +4,25 @@ import type { DocumentMeta } from "../notebook/format";
 import { languageIdFor, simulators } from "../sims/registry";
 import { NOTEBOOK_TYPE } from "./serializer";
 
+/** Templates for a new notebook: an outline of a lesson, optionally with a first scenario cell. */
 async function newNotebook(): Promise<void> {
-  const sim = simulators[0];
-  const cells = [
-    new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, "# My system design notebook\n\nExplain the mechanism here, then run the scenario below (Shift+Enter).", "markdown"),
+  const items = [
+    { label: "Empty lesson", description: "prose only", simulator: undefined as (typeof simulators)[number] | undefined },
+    ...simulators.map((sim) => ({ label: `Lesson with a ${sim.title} cell`, description: sim.id, detail: sim.description, simulator: sim })),
   ];
-  if (sim?.examples[0]) cells.push(new vscode.NotebookCellData(vscode.NotebookCellKind.Code, sim.examples[0].body.trimEnd(), languageIdFor(sim.id)));
+  const pick = items.length > 1 ? await vscode.window.showQuickPick(items, { title: "New System Design Notebook", placeHolder: "Start from a template" }) : items[0];
+  if (!pick) return;
+  const sim = pick.simulator;
+  const cells = [
+    new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, "# My system design lesson\n\nWhat mechanism does this lesson show, and what goes wrong without it?", "markdown"),
+  ];
+  if (sim?.examples[0]) {
+    cells.push(new vscode.NotebookCellData(vscode.NotebookCellKind.Code, sim.examples[0].body.trimEnd(), languageIdFor(sim.id)));
+    cells.push(new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, "Explain what the run shows. Press Ctrl+Space in a scenario cell for the keys it accepts.", "markdown"));
+  }
+  cells.push(new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, "## Exercises\n\n1. …", "markdown"));
   const data = new vscode.NotebookData(cells);
-  data.metadata = { dsnb: { bom: false, eol: "\n", trailing: "\n", problems: [], frontMatter: { raw: "---\ntitle: My system design notebook\ndsnb: 1\n---\n" } } satisfies DocumentMeta };
+  data.metadata = { dsnb: { bom: false, eol: "\n", trailing: "\n", problems: [], frontMatter: { raw: "---\ntitle: My system design lesson\ndsnb: 1\n---\n" } } satisfies DocumentMeta };
   const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
   await vscode.window.showNotebookDocument(doc);
 }
