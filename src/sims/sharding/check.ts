@@ -45,6 +45,17 @@ function stepFindings(run: StrategyRun, step: Step, keys: number, options: Optio
   if (step.duplicateReplicaSets > 0) {
     out.push({ severity: "error", code: "duplicate-replicas", title: `${run.strategy}: ${step.duplicateReplicaSets} replica sets hold the same node twice ${where}`, explanation: `With ${options.replicas} copies placed on the next ring points, ${step.duplicateReplicaSets} keys (${pct(step.duplicateReplicaSets / keys)}) keep two copies on one physical node, because neighbouring virtual nodes can belong to the same machine. Losing that machine loses both copies. Walking on to the next distinct node avoids it.` });
   }
+  if (step.recentWrites) {
+    const total = step.recentWrites.reduce((s, x) => s + x, 0);
+    const max = Math.max(...step.recentWrites);
+    if (total > 0 && max / (total / step.recentWrites.length) > options.loadBound) {
+      const node = step.nodes[step.recentWrites.indexOf(max)]!.name;
+      out.push({ severity: "error", code: "hot-range", title: `${run.strategy}: ${node} took ${pct(max / total)} of the recent writes`, explanation: `Of the ${total} most recent inserts, ${node} received ${max}.${options.keyPattern === "sequential" ? " Sequential keys (timestamps) always sort after every existing key, so each new key lands in the last range: one node takes the whole write load until the range splits, and then the new last range does." : " The newest keys cluster in a few ranges."} Ranging over a hash of the key (keyPattern: hashed), or prefixing keys with a bucket number, spreads the writes.` });
+    }
+  }
+  if (step.celebrityNodes !== undefined && step.label === "start") {
+    out.push({ severity: "info", code: "salted-key", title: `${run.strategy}: the celebrity key is salted over ${options.saltBuckets} sub-keys on ${step.celebrityNodes} nodes`, explanation: `Writes to the celebrity key now spread over ${step.celebrityNodes} node${step.celebrityNodes === 1 ? "" : "s"}; the price is that a read must ask all ${options.saltBuckets} sub-keys and merge them (fan-in).` });
+  }
   const reqTotal = step.requestCounts.reduce((s, x) => s + x, 0);
   if (reqTotal > 0) {
     const avg = reqTotal / step.requestCounts.length;

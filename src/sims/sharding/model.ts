@@ -3,6 +3,7 @@
 import { ScenarioError } from "../../core/errors";
 import type { Rng } from "../../core/rng";
 import { murmur3 } from "./hash";
+import { directoryRun, rangeRun, statefulOwnerOf } from "./stateful";
 import { jump, modN, rendezvous, ring, successor, type NodeSpec, type Placement, type Ring } from "./strategies";
 import type { Options, Strategy } from "./scenario";
 
@@ -26,6 +27,10 @@ export interface Step {
   readonly duplicateReplicaSets: number;
   /** A few moved keys, for the rebalancing diagram: [key index, from node, to node]. */
   readonly sampleMoves: readonly [number, string, string][];
+  /** Range sharding: writes per node over the most recent inserts. */
+  readonly recentWrites?: readonly number[];
+  /** Salting: the distinct nodes the celebrity key's sub-keys live on (reads fan in to all of them). */
+  readonly celebrityNodes?: number;
 }
 
 export interface StrategyRun {
@@ -47,19 +52,27 @@ export interface KeyHashes {
   readonly h2: Uint32Array;
 }
 
-export function hashKeys(count: number): KeyHashes {
+/** Key names: key-0, key-1, … or zero-padded timestamps that sort in arrival order. */
+export function keyName(i: number, pattern: Options["keyPattern"] = "hashed"): string {
+  return pattern === "sequential" ? `t-${String(i).padStart(10, "0")}` : `key-${i}`;
+}
+
+export function hashKeys(count: number, pattern: Options["keyPattern"] = "hashed"): KeyHashes {
   const h = new Uint32Array(count);
   const h2 = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
-    const name = `key-${i}`;
+    const name = keyName(i, pattern);
     h[i] = murmur3(name);
     h2[i] = murmur3(name, 0x5bd1e995);
   }
   return { h, h2 };
 }
 
-function placement(strategy: Strategy, nodes: readonly NodeSpec[], options: Options): Placement {
+function placement(strategy: Strategy, nodes: readonly NodeSpec[], options: Options): Placement | undefined {
   switch (strategy) {
+    case "range":
+    case "directory":
+      return undefined;
     case "mod":
       return modN(nodes);
     case "ring":
@@ -131,12 +144,14 @@ function applyChange(nodes: NodeSpec[], change: Options["changes"][number], inde
   }
   if (at < 0) throw new ScenarioError(`${where}: there is no node ${change.node}; the live nodes are ${nodes.map((n) => n.name).join(", ")}.`);
   if (change.action === "weight") return nodes.map((n, i) => (i === at ? { ...n, weight: change.weight } : n));
+  if (change.action === "move") return nodes;
   if (nodes.length === 1) throw new ScenarioError(`${where}: it is the last node; a cluster needs at least one.`);
   return nodes.filter((_, i) => i !== at);
 }
 
 /** Theory's share of keys that must move for a change, for strategies that guarantee minimal movement. */
 function expectedFraction(strategy: Strategy, before: readonly NodeSpec[], after: readonly NodeSpec[]): number | undefined {
+  if (before.length === after.length) return undefined;
   const b = before.length;
   const a = after.length;
   if (a > b) return strategy === "mod" ? b / a : 1 / a;
@@ -148,6 +163,10 @@ function expectedFraction(strategy: Strategy, before: readonly NodeSpec[], after
 export function drawRequests(keys: number, options: Options, rng: Rng): Uint32Array {
   const out = new Uint32Array(keys);
   if (options.requests === 0) return out;
+  if (options.popularity === "celebrity") {
+    for (let r = 0; r < options.requests; r++) out[rng.chance(options.celebrityShare) ? 0 : rng.int(0, keys - 1)]!++;
+    return out;
+  }
   if (options.popularity === "uniform") {
     for (let r = 0; r < options.requests; r++) out[rng.int(0, keys - 1)]!++;
     return out;
@@ -169,51 +188,86 @@ export function drawRequests(keys: number, options: Options, rng: Rng): Uint32Ar
   return out;
 }
 
-function runStrategy(strategy: Strategy, keys: KeyHashes, requests: Uint32Array, options: Options): StrategyRun {
+/** The live nodes before and after each change ("start" first). */
+function nodesPerStep(options: Options): { nodes: NodeSpec[][]; changes: (Options["changes"][number] | undefined)[]; labels: string[] } {
   let nodes: NodeSpec[] = Array.from({ length: options.nodes }, (_, i) => ({ name: `n${i}`, weight: 1 }));
+  const out = [nodes];
+  options.changes.forEach((c, i) => {
+    nodes = applyChange(nodes, c, i);
+    out.push(nodes);
+  });
+  const labels = ["start", ...options.changes.map((c) => `${c.action} ${c.action === "move" ? `${c.key ?? "?"} to ` : ""}${c.node}${c.action === "weight" ? ` to ${c.weight}` : ""}`)];
+  return { nodes: out, changes: [undefined, ...options.changes], labels };
+}
+
+/** Requests per node, with the celebrity key's requests spread over its salted sub-keys. */
+function requestLoad(owners: Int32Array, nodes: readonly NodeSpec[], requests: Uint32Array, options: Options, subOwner: (name: string) => number): { counts: number[]; celebrityNodes?: number } {
+  const out = counts(owners, nodes.length, requests);
+  if (options.saltBuckets <= 1 || options.popularity !== "celebrity" || requests.length === 0) return { counts: out };
+  const hot = requests[0]!;
+  out[owners[0]!] -= hot;
+  const used = new Set<number>();
+  for (let s = 0; s < options.saltBuckets; s++) {
+    const share = Math.floor(hot / options.saltBuckets) + (s < hot % options.saltBuckets ? 1 : 0);
+    const node = subOwner(`${keyName(0, options.keyPattern)}#${s}`);
+    out[node] += share;
+    used.add(node);
+  }
+  return { counts: out, celebrityNodes: used.size };
+}
+
+function runStrategy(strategy: Strategy, keys: KeyHashes, requests: Uint32Array, options: Options): StrategyRun {
+  const plan = nodesPerStep(options);
+  const names = Array.from({ length: keys.h.length }, (_, i) => keyName(i, options.keyPattern));
+  const stateful = strategy === "range" ? rangeRun(options, options.keyPattern === "sequential" ? undefined : keys.h, plan.nodes, plan.changes, names.length) : strategy === "directory" ? directoryRun(names, keys.h, plan.nodes, plan.changes) : undefined;
   const steps: Step[] = [];
   const capacities: number[] = [];
-  const changes = [{ label: "start", change: undefined as Options["changes"][number] | undefined }, ...options.changes.map((c) => ({ label: `${c.action} ${c.node}${c.action === "weight" ? ` to ${c.weight}` : ""}`, change: c }))];
-  changes.forEach(({ label, change }, ci) => {
-    const before = nodes;
-    if (change) nodes = applyChange(nodes, change, ci - 1);
+  plan.nodes.forEach((nodes, si) => {
+    const change = plan.changes[si];
+    const before = plan.nodes[Math.max(0, si - 1)]!;
+    const index = new Map(nodes.map((n, i) => [n.name, i]));
     const p = placement(strategy, nodes, options);
     let owners: Int32Array;
-    if (strategy === "bounded") {
+    if (stateful) owners = Int32Array.from(stateful.owners[si]!, (name) => index.get(name)!);
+    else if (strategy === "bounded") {
       const b = placeBounded(p as Ring, nodes.length, keys, options.epsilon);
       owners = b.owners;
       capacities.push(b.capacity);
     } else {
       owners = new Int32Array(keys.h.length);
-      for (let i = 0; i < owners.length; i++) owners[i] = p.owner(keys.h[i]!, keys.h2[i]!);
+      for (let i = 0; i < owners.length; i++) owners[i] = p!.owner(keys.h[i]!, keys.h2[i]!);
     }
     const prev = steps[steps.length - 1];
     let moved = 0;
     let needless = 0;
     const sampleMoves: [number, string, string][] = [];
-    if (prev) {
+    if (prev && change) {
       const live = new Set(nodes.map((n) => n.name));
       for (let i = 0; i < owners.length; i++) {
         const from = prev.nodes[prev.owners[i]!]!.name;
         const to = nodes[owners[i]!]!.name;
         if (from === to) continue;
         moved++;
-        if (live.has(from) && from !== change!.node && to !== change!.node) needless++;
+        if (live.has(from) && from !== change.node && to !== change.node) needless++;
         if (sampleMoves.length < 12) sampleMoves.push([i, from, to]);
       }
     }
     const expected = change ? expectedFraction(strategy, before, nodes) : undefined;
+    const subOwner = (name: string) => (p ? p.owner(murmur3(name), murmur3(name, 0x5bd1e995)) : index.get(statefulOwnerOf(name, nodes))!);
+    const load = requestLoad(owners, nodes, requests, options, subOwner);
     steps.push({
-      label,
+      label: plan.labels[si]!,
       nodes,
       owners,
       keyCounts: counts(owners, nodes.length),
-      requestCounts: counts(owners, nodes.length, requests),
+      requestCounts: load.counts,
       moved,
       needless,
       ...(expected !== undefined && change?.action !== "weight" ? { expectedMoveFraction: expected } : {}),
-      duplicateReplicaSets: duplicateReplicaSets(p, nodes.length, keys, owners, options),
+      duplicateReplicaSets: p ? duplicateReplicaSets(p, nodes.length, keys, owners, options) : 0,
       sampleMoves,
+      ...(si === 0 && stateful?.recentWrites ? { recentWrites: nodes.map((n) => stateful.recentWrites!.get(n.name) ?? 0) } : {}),
+      ...(load.celebrityNodes !== undefined ? { celebrityNodes: load.celebrityNodes } : {}),
     });
   });
   return { strategy, steps, ...(strategy === "bounded" ? { capacities } : {}) };
@@ -221,7 +275,9 @@ function runStrategy(strategy: Strategy, keys: KeyHashes, requests: Uint32Array,
 
 export function simulate(options: Options, rng: Rng, progress: (f: number) => void): ShardingResult {
   const strategies = options.compare.length ? [...new Set(options.compare)] : [options.strategy];
-  const keys = hashKeys(options.keys);
+  if (strategies.includes("range") && options.keys > 200_000) throw new ScenarioError("Range sharding keeps every key's rank in memory: use at most 200,000 keys with it.");
+  if (options.changes.some((c) => c.action === "move") && strategies.some((s) => s !== "directory")) throw new ScenarioError("move changes only apply to the directory strategy: a computed placement has no table to edit.");
+  const keys = hashKeys(options.keys, options.keyPattern);
   const requests = drawRequests(options.keys, options, rng);
   const runs = strategies.map((s, i) => {
     progress(i / strategies.length);

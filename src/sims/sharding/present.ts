@@ -55,6 +55,9 @@ function rebalancing(run: StrategyRun): DiagramSpec | undefined {
 export function present(result: ShardingResult, _verdict: Verdict, options: Options): Presentation {
   const charts: ChartSpec[] = [perNodeChart(result, "keys", "Keys per node at the start", (r) => r.steps[0]!.keyCounts, "keys")];
   if (options.requests > 0) charts.push(perNodeChart(result, "requests", `Requests per node (${options.popularity}${options.popularity === "zipf" ? ` α=${options.zipfAlpha}` : ""})`, (r) => r.steps[0]!.requestCounts, "requests"));
+  if (result.runs.some((r) => r.steps[0]!.recentWrites)) {
+    charts.push(perNodeChart({ ...result, runs: result.runs.filter((r) => r.steps[0]!.recentWrites) }, "recent-writes", "Writes per node over the most recent inserts", (r) => r.steps[0]!.recentWrites!, "writes"));
+  }
   if (options.changes.length) {
     charts.push({
       id: "moved",
@@ -92,6 +95,9 @@ export function present(result: ShardingResult, _verdict: Verdict, options: Opti
       spread: round(start.spread),
       ...(first ? { movedFraction: round(first.moved / result.keys), needlessMoves: main.steps.reduce((s, x) => s + x.needless, 0) } : {}),
       duplicateReplicaSets: main.steps.reduce((s, x) => s + x.duplicateReplicaSets, 0),
+      ...(main.steps[0]!.recentWrites ? { maxRecentWriteShare: round(Math.max(...main.steps[0]!.recentWrites) / Math.max(1, main.steps[0]!.recentWrites.reduce((s, x) => s + x, 0))) } : {}),
+      ...(main.steps[0]!.celebrityNodes !== undefined ? { celebrityNodes: main.steps[0]!.celebrityNodes } : {}),
+      maxOverAvgRequests: round(Math.max(...main.steps[0]!.requestCounts) / Math.max(1e-9, main.steps[0]!.requestCounts.reduce((s, x) => s + x, 0) / main.steps[0]!.requestCounts.length)),
     },
   };
 }

@@ -130,6 +130,42 @@ test("a celebrity-heavy Zipf workload makes a hot node even when keys are balanc
   assert.ok(!o.verdict.findings.some((f) => f.code === "overloaded-node"));
 });
 
+test("range sharding: sequential keys pile every recent write onto one node; hashed ranges spread them", () => {
+  const seq = run("strategy: range\nkeys: 20000\nnodes: 4\nkeyPattern: sequential\nsplitKeys: 1000\nrequests: 0\n");
+  assert.ok((seq.metrics.maxRecentWriteShare as number) > 0.95, String(seq.metrics.maxRecentWriteShare));
+  assert.ok(seq.verdict.findings.some((f) => f.code === "hot-range" && /sort after every existing key/.test(f.explanation)));
+  const hashed = run("strategy: range\nkeys: 20000\nnodes: 4\nkeyPattern: hashed\nsplitKeys: 1000\nrequests: 0\n");
+  assert.ok((hashed.metrics.maxRecentWriteShare as number) < 0.4, String(hashed.metrics.maxRecentWriteShare));
+  // Splits keep every range at or under splitKeys, so keys stay within a range's worth of balance.
+  assert.ok((hashed.metrics.maxOverFair as number) < 1 + 1000 / 5000 + 0.01);
+});
+
+test("range sharding and the directory hand over whole ranges or keys: about 1/(N+1) moves, none needlessly", () => {
+  for (const strategy of ["range", "directory"]) {
+    const o = run(`strategy: ${strategy}\nkeys: 20000\nnodes: 4\nsplitKeys: 500\nrequests: 0\nchanges:\n  - action: add\n    node: n4\n  - action: remove\n    node: n1\n`);
+    const [, add, remove] = rows(o);
+    // Whole ranges of at most 500 keys: the balancer gets within one range of the fair 20%.
+    assert.ok(Math.abs(add!.moved / 20000 - 0.2) <= 500 / 20000 + 0.001, `${strategy} add ${add!.moved}`);
+    assert.equal(add!.needless, 0);
+    assert.equal(remove!.needless, 0);
+    assert.ok(add!.maxOverFair < 1.1, `${strategy} balanced after the hand-over: ${add!.maxOverFair}`);
+  }
+  const moved = run("strategy: directory\nkeys: 100\nnodes: 3\nrequests: 0\nchanges:\n  - action: move\n    key: key-7\n    node: n0\n");
+  assert.ok(rows(moved)[1]!.moved <= 1);
+  const noTable = runCell({ simulator: "sharding", source: "strategy: ring\nchanges:\n  - action: move\n    key: key-1\n    node: n0\n" });
+  assert.match((noTable as { error: { message: string } }).error.message, /move changes only apply to the directory strategy/);
+});
+
+test("salting a celebrity key spreads its load over several nodes, and reads must fan in", () => {
+  const plain = run("strategy: ring\nkeys: 10000\nnodes: 8\npopularity: celebrity\ncelebrityShare: 0.4\nrequests: 100000\n");
+  const salted = run("strategy: ring\nkeys: 10000\nnodes: 8\npopularity: celebrity\ncelebrityShare: 0.4\nsaltBuckets: 8\nrequests: 100000\n");
+  assert.ok((plain.metrics.maxOverAvgRequests as number) > 3, String(plain.metrics.maxOverAvgRequests));
+  assert.ok((salted.metrics.maxOverAvgRequests as number) < 2, String(salted.metrics.maxOverAvgRequests));
+  assert.ok((salted.metrics.celebrityNodes as number) >= 4);
+  assert.ok(salted.verdict.findings.some((f) => f.code === "salted-key" && /fan-in/.test(f.explanation)));
+  assert.ok(plain.verdict.findings.some((f) => f.code === "hot-node"));
+});
+
 test("bad changes are scenario errors that say what is wrong", () => {
   const r = runCell({ simulator: "sharding", source: "nodes: 3\nchanges:\n  - action: remove\n    node: n7\n" });
   assert.match((r as { error: { message: string } }).error.message, /Change 1 \(remove n7\): there is no node n7; the live nodes are n0, n1, n2/);
@@ -138,7 +174,7 @@ test("bad changes are scenario errors that say what is wrong", () => {
 });
 
 test("property: the same scenario and seed give the same output", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("mod", "ring", "rendezvous", "jump", "bounded"), (seed, strategy) => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("mod", "ring", "rendezvous", "jump", "bounded", "range", "directory"), (seed, strategy) => {
     const src = `strategy: ${strategy}\nkeys: 300\nnodes: 3\npopularity: zipf\nrequests: 500\nchanges:\n  - action: add\n    node: n3\n`;
     assert.equal(JSON.stringify(run(src, seed)), JSON.stringify(run(src, seed)));
   }), { numRuns: 40 });
