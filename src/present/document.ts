@@ -109,6 +109,7 @@ pre.scenario { background: #f5f5f5; border: 1px solid var(--vscode-panel-border)
 pre.scenario .info { color: var(--vscode-descriptionForeground); }
 .prose code { font-family: var(--vscode-editor-font-family); background: #f0f0f0; padding: 0 0.2em; }
 .dsnb-export-output { margin: 0 0 2em; }
+body[data-mode="view"] main { max-width: none; }
 `;
 
 /** The drawn page as saved: scripts are gone, so the policy forbids them. */

@@ -115,4 +115,14 @@ test("typing a scenario cell: completions, a quick fix for a misspelled key, and
   }
   await page.screenshot({ path: join(results, "authoring-run.png") });
   assert.ok(seen, "the new cell ran and its diagram rendered");
+  // The same output, drawn in an editor-sized panel.
+  await palette("dsnb: Open Output in a Panel");
+  let panel = false;
+  for (const end = Date.now() + 30_000; Date.now() < end && !panel; await page.waitForTimeout(300)) {
+    for (const f of page.frames()) {
+      if (await f.evaluate(() => document.querySelector(".dsnb-export-output .dsnb-diagram-body svg") !== null).catch(() => false)) panel = true;
+    }
+  }
+  await page.screenshot({ path: join(results, "authoring-panel.png") });
+  assert.ok(panel, "the output opened in a panel with its diagram drawn");
 });

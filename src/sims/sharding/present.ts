@@ -72,11 +72,15 @@ export function present(result: ShardingResult, _verdict: Verdict, options: Opti
   const table: TableSpec = {
     id: "steps",
     title: "Step by step",
-    columns: ["strategy", "step", "nodes", "keys moved", "moved", "theory", "needless moves", "max / fair share", "spread"],
-    rows: result.runs.flatMap((run) => run.steps.map((s) => {
-      const b = balance(s, result.keys);
-      return [run.strategy, s.label, s.nodes.length, s.moved, `${(100 * s.moved / result.keys).toFixed(1)}%`, s.expectedMoveFraction !== undefined ? `${(100 * s.expectedMoveFraction).toFixed(1)}%` : "", s.needless, round(b.maxOverFair, 3), round(b.spread, 3)];
-    })),
+    columns: ["strategy", "step", "nodes", "keys moved", "moved", "theory", "needless moves", "max / fair share", "spread", "moved so far"],
+    rows: result.runs.flatMap((run) => {
+      let cumulative = 0;
+      return run.steps.map((s) => {
+        const b = balance(s, result.keys);
+        cumulative += s.moved;
+        return [run.strategy, s.label, s.nodes.length, s.moved, `${(100 * s.moved / result.keys).toFixed(1)}%`, s.expectedMoveFraction !== undefined ? `${(100 * s.expectedMoveFraction).toFixed(1)}%` : "", s.needless, round(b.maxOverFair, 3), round(b.spread, 3), cumulative];
+      });
+    }),
   };
   const diagrams: DiagramSpec[] = [];
   if (result.runs.some((r) => r.strategy === "ring" || r.strategy === "bounded")) diagrams.push(ringPie(options));

@@ -166,6 +166,20 @@ test("salting a celebrity key spreads its load over several nodes, and reads mus
   assert.ok(plain.verdict.findings.some((f) => f.code === "hot-node"));
 });
 
+test("weights: a node of weight 2 gets about twice the keys on the ring and with rendezvous", () => {
+  const o = run("compare: [ring, rendezvous]\nkeys: 30000\nnodes: 4\nvirtualNodes: 200\nrequests: 0\nchanges:\n  - action: weight\n    node: n0\n    weight: 2\n");
+  const perNode = (strategy: string) => rows(o).filter((r) => r.strategy === strategy);
+  for (const s of ["ring", "rendezvous"]) {
+    const [start, weighted] = perNode(s);
+    // Fair share of n0 goes from 1/4 to 2/5 of the keys; every node stays within 15% of its weighted share.
+    assert.ok(weighted!.maxOverFair < 1.15, `${s}: ${weighted!.maxOverFair}`);
+    assert.ok(weighted!.moved / 30000 > 0.1 && weighted!.moved / 30000 < 0.2, `${s} moved ${weighted!.moved} (theory 15%)`);
+    assert.equal(weighted!.needless, 0, `${s}: only keys moving to n0`);
+    assert.ok(start!.maxOverFair < 1.15);
+  }
+  assert.deepEqual(o.tables[0]!.rows.map((r) => r[9]), [0, perNode("ring")[1]!.moved, 0, perNode("rendezvous")[1]!.moved], "moved so far accumulates per strategy");
+});
+
 test("bad changes are scenario errors that say what is wrong", () => {
   const r = runCell({ simulator: "sharding", source: "nodes: 3\nchanges:\n  - action: remove\n    node: n7\n" });
   assert.match((r as { error: { message: string } }).error.message, /Change 1 \(remove n7\): there is no node n7; the live nodes are n0, n1, n2/);
