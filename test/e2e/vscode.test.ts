@@ -10,8 +10,7 @@ import { chromium, type Browser, type Page, type Frame } from "playwright-core";
 import { packageExtension } from "../../scripts/package.mjs";
 import { ensureTools } from "../../scripts/tools.mjs";
 import { startCodeServer } from "../../scripts/code-server.mjs";
-import { parseNotebook } from "../../src/notebook/format";
-import { findSimulator } from "../../src/sims/registry";
+import { readNotebook, runAllCells } from "../../src/cli/export";
 
 const root = resolve(import.meta.dirname, "../..");
 const samplesDir = join(root, "samples");
@@ -23,9 +22,11 @@ let browser: Browser;
 let tools: { codeServer: string };
 let vsix: string;
 
-function scenarioCells(file: string): number {
-  const nb = parseNotebook(new Uint8Array(readFileSync(join(samplesDir, file))), { isScenario: (id) => findSimulator(id) !== undefined });
-  return nb.cells.filter((c) => c.kind === "scenario").length;
+/** What Run All must show for a sample: one output per scenario cell and the diagrams the simulators draw. */
+function expectedOutputs(file: string): { outputs: number; diagrams: number } {
+  const outcomes = runAllCells(readNotebook(new Uint8Array(readFileSync(join(samplesDir, file))))).filter((o) => o !== undefined);
+  const diagrams = outcomes.reduce((n, o) => n + ("output" in o ? o.output.diagrams.length : 0), 0);
+  return { outputs: outcomes.length, diagrams };
 }
 
 before(async () => {
@@ -91,7 +92,7 @@ async function openFile(page: Page, name: string): Promise<void> {
 
 /** Run All and wait until every scenario cell shows our output; returns ms from Run All to the last diagram. */
 async function runAll(page: Page, sample: string, runCommand = "Notebook: Run All"): Promise<number> {
-  const expected = scenarioCells(sample);
+  const expected = expectedOutputs(sample);
   await page.locator(".notebook-editor").filter({ visible: true }).first().click({ position: { x: 5, y: 5 } }).catch(() => {});
   const started = Date.now();
   await command(page, runCommand);
@@ -100,13 +101,13 @@ async function runAll(page: Page, sample: string, runCommand = "Notebook: Run Al
   while (Date.now() < deadline) {
     last = await frameCounts(page);
     if (last.errors.length) break;
-    if (last.outputs >= expected && last.diagrams >= expected) return Date.now() - started;
+    if (last.outputs >= expected.outputs && last.diagrams >= expected.diagrams) return Date.now() - started;
     // Outputs of cells scrolled out of view are not rendered: walk down the notebook while waiting.
     await page.keyboard.press("PageDown").catch(() => {});
     await page.waitForTimeout(400);
   }
   await page.screenshot({ path: join(results, `failed-${sample}-${Date.now()}.png`) }).catch(() => {});
-  assert.fail(`${sample}: expected ${expected} rendered outputs with diagrams, saw ${last.outputs} outputs and ${last.diagrams} diagrams; errors: ${last.errors.join(" | ") || "none"}`);
+  assert.fail(`${sample}: expected ${expected.outputs} rendered outputs and ${expected.diagrams} diagrams, saw ${last.outputs} outputs and ${last.diagrams} diagrams; errors: ${last.errors.join(" | ") || "none"}`);
 }
 
 for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dark", id: "Default Dark Modern" }]) {

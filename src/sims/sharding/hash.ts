@@ -57,3 +57,8 @@ export function fmix32(x: number): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+/** Key names: key-0, key-1, … or zero-padded timestamps that sort in arrival order. */
+export function keyName(i: number, pattern: "hashed" | "sequential" = "hashed"): string {
+  return pattern === "sequential" ? `t-${String(i).padStart(10, "0")}` : `key-${i}`;
+}

@@ -2,8 +2,9 @@
 // who owns what after each step: the numbers behind movement, balance and replica checks.
 import { ScenarioError } from "../../core/errors";
 import type { Rng } from "../../core/rng";
-import { murmur3 } from "./hash";
-import { directoryRun, rangeRun, statefulOwnerOf } from "./stateful";
+import { keyName, murmur3 } from "./hash";
+export { keyName } from "./hash";
+import { directoryRun, rangeRun, statefulOwnerOf, type RangeSummary } from "./stateful";
 import { jump, modN, rendezvous, ring, successor, type NodeSpec, type Placement, type Ring } from "./strategies";
 import type { Options, Strategy } from "./scenario";
 
@@ -38,6 +39,8 @@ export interface StrategyRun {
   readonly steps: readonly Step[];
   /** Bounded loads: the capacity each node had at each step. */
   readonly capacities?: readonly number[];
+  /** Range sharding: the ranges at the start, in key order. */
+  readonly ranges?: readonly RangeSummary[];
 }
 
 export interface ShardingResult {
@@ -52,10 +55,6 @@ export interface KeyHashes {
   readonly h2: Uint32Array;
 }
 
-/** Key names: key-0, key-1, … or zero-padded timestamps that sort in arrival order. */
-export function keyName(i: number, pattern: Options["keyPattern"] = "hashed"): string {
-  return pattern === "sequential" ? `t-${String(i).padStart(10, "0")}` : `key-${i}`;
-}
 
 export function hashKeys(count: number, pattern: Options["keyPattern"] = "hashed"): KeyHashes {
   const h = new Uint32Array(count);
@@ -270,7 +269,7 @@ function runStrategy(strategy: Strategy, keys: KeyHashes, requests: Uint32Array,
       ...(load.celebrityNodes !== undefined ? { celebrityNodes: load.celebrityNodes } : {}),
     });
   });
-  return { strategy, steps, ...(strategy === "bounded" ? { capacities } : {}) };
+  return { strategy, steps, ...(strategy === "bounded" ? { capacities } : {}), ...(stateful?.ranges ? { ranges: stateful.ranges } : {}) };
 }
 
 export function simulate(options: Options, rng: Rng, progress: (f: number) => void): ShardingResult {

@@ -2,10 +2,10 @@
 // what theory predicts, the ring's ownership, and which keys a rebalancing step moves.
 import type { Verdict } from "../../core/verdict";
 import type { ChartSpec, DiagramSpec, TableSpec } from "../../protocol/output";
-import { SequenceDiagram } from "../../present/mermaid";
+import { escapeText, SequenceDiagram } from "../../present/mermaid";
 import type { Presentation } from "../types";
 import { balance } from "./check";
-import type { ShardingResult, StrategyRun } from "./model";
+import { keyName, type ShardingResult, type StrategyRun } from "./model";
 import { ring } from "./strategies";
 import type { Options } from "./scenario";
 
@@ -33,6 +33,48 @@ function ringPie(options: Options): DiagramSpec {
   }
   const lines = [`pie showData title Share of the hash ring, ${options.virtualNodes} virtual node${options.virtualNodes === 1 ? "" : "s"} each`, ...share.map((s, i) => `  "${nodes[i]!.name}" : ${round(100 * s, 2)}`)];
   return { id: "ring", title: "Who owns how much of the ring", mermaid: lines.join("\n") + "\n" };
+}
+
+/** The ranges in key order, each with its node and size; the range taking the newest keys is marked. */
+function rangeMap(run: StrategyRun, options: Options): DiagramSpec | undefined {
+  const ranges = run.ranges;
+  if (!ranges?.length) return undefined;
+  // Long lists keep their two ends: the first ranges and the last, where sequential keys arrive.
+  const shown = ranges.length <= 10 ? ranges.map((r, i) => ({ r, i })) : [...ranges.slice(0, 4).map((r, i) => ({ r, i })), ...ranges.slice(-5).map((r, i) => ({ r, i: ranges.length - 5 + i }))];
+  // classDef separates styles by commas, so the translucent highlight is written as 8-digit hex.
+  const lines = ["flowchart LR", "  classDef hot fill:#e6505038,stroke:#d04040"];
+  let prev = "";
+  for (const { r, i } of shown) {
+    if (prev && i !== Number(prev.slice(1)) + 1) {
+      lines.push(`  gap["#8230; ${i - Number(prev.slice(1)) - 1} more ranges #8230;"]`, `  ${prev} --- gap`);
+      prev = "gap";
+    }
+    const id = `r${i}`;
+    lines.push(`  ${id}["${escapeText(r.from)} to ${escapeText(r.to)}<br/>${escapeText(r.node)}, ${r.keys} keys"]`);
+    if (prev) lines.push(`  ${prev} --- ${id}`);
+    prev = id;
+  }
+  if (options.keyPattern === "sequential") lines.push(`  r${ranges.length - 1}:::hot`);
+  return { id: "ranges", title: `${ranges.length} ranges in key order${options.keyPattern === "sequential" ? " (new keys arrive at the marked end)" : " (over key hashes)"}`, mermaid: lines.join("\n") + "\n" };
+}
+
+/** Where the most requested keys live: one arrow per key from the client to its owner. */
+function hottestKeys(result: ShardingResult, run: StrategyRun, options: Options): DiagramSpec | undefined {
+  if (options.requests === 0 || options.popularity === "uniform") return undefined;
+  const step = run.steps[0]!;
+  const top = Array.from(result.requestsPerKey.keys()).sort((a, b) => result.requestsPerKey[b]! - result.requestsPerKey[a]! || a - b).slice(0, 6);
+  const d = new SequenceDiagram();
+  d.participant("client", "actor");
+  for (const i of [...new Set(top.map((k) => step.owners[k]!))].sort((a, b) => a - b)) d.participant(step.nodes[i]!.name);
+  const total = step.requestCounts.reduce((s, x) => s + x, 0);
+  for (const k of top) {
+    const share = result.requestsPerKey[k]! / Math.max(1, options.requests);
+    const salted = k === 0 && options.popularity === "celebrity" && options.saltBuckets > 1;
+    d.message("client", step.nodes[step.owners[k]!]!.name, `${keyName(k, options.keyPattern)}: ${result.requestsPerKey[k]} requests (${(100 * share).toFixed(1)}%)${salted ? `, salted over ${options.saltBuckets} sub-keys` : ""}`, "call", !salted && share > 1 / step.nodes.length);
+  }
+  const busiest = step.requestCounts.indexOf(Math.max(...step.requestCounts));
+  d.note(step.nodes[step.owners[top[0]!]!]!.name, `busiest node: ${step.nodes[busiest]!.name} with ${(100 * step.requestCounts[busiest]! / Math.max(1, total)).toFixed(1)}% of all requests`);
+  return { id: "hottest", title: `The ${top.length} most requested keys and their nodes (${run.strategy})`, mermaid: d.render().text };
 }
 
 function rebalancing(run: StrategyRun): DiagramSpec | undefined {
@@ -84,8 +126,7 @@ export function present(result: ShardingResult, _verdict: Verdict, options: Opti
   };
   const diagrams: DiagramSpec[] = [];
   if (result.runs.some((r) => r.strategy === "ring" || r.strategy === "bounded")) diagrams.push(ringPie(options));
-  const moves = rebalancing(result.runs[0]!);
-  if (moves) diagrams.push(moves);
+  for (const d of [rangeMap(result.runs[0]!, options), hottestKeys(result, result.runs[0]!, options), rebalancing(result.runs[0]!)]) if (d) diagrams.push(d);
   const main = result.runs[0]!;
   const start = balance(main.steps[0]!, result.keys);
   const first = main.steps[1];

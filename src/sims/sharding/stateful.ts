@@ -2,7 +2,7 @@
 // of keys in key order, split when they grow, handed out by a balancer) and a directory (a lookup
 // table of key → node, changed only by explicit moves and hand-overs).
 import { ScenarioError } from "../../core/errors";
-import { murmur3 } from "./hash";
+import { keyName, murmur3 } from "./hash";
 import type { NodeSpec } from "./strategies";
 import type { Options } from "./scenario";
 
@@ -13,8 +13,16 @@ export interface StatefulRun {
   readonly owners: readonly (readonly string[])[];
   /** Range sharding: writes per node over the most recent inserts (a tenth of them, at most half a split). */
   readonly recentWrites?: ReadonlyMap<string, number>;
-  /** Range sharding: number of ranges at the start. */
-  readonly ranges?: number;
+  /** Range sharding: the ranges at the start, in key order. */
+  readonly ranges?: readonly RangeSummary[];
+}
+
+export interface RangeSummary {
+  /** First and last key of the range, in the order ranges sort by (key names, or key hashes in hex). */
+  readonly from: string;
+  readonly to: string;
+  readonly node: string;
+  readonly keys: number;
 }
 
 function leastLoaded(load: Map<string, number>, live: readonly NodeSpec[], except?: string): string {
@@ -85,7 +93,8 @@ export function rangeRun(options: Options, sortKey: Uint32Array | undefined, nod
   }
   const snapshot = () => Array.from({ length: k }, (_, i) => ranges[find(rankOf[i]!)]!.node);
   const owners: string[][] = [snapshot()];
-  const rangeCount = ranges.length;
+  const bound = (rank: number) => (sortKey ? `0x${sortKey[order[rank]!]!.toString(16).padStart(8, "0")}` : keyName(order[rank]!, "sequential"));
+  const summary: RangeSummary[] = ranges.map((r) => ({ from: bound(r.lo), to: bound(r.hi - 1), node: r.node, keys: r.ranks.length }));
   changes.forEach((change, step) => {
     if (!change) return;
     const live = nodesPerStep[step]!;
@@ -103,7 +112,7 @@ export function rangeRun(options: Options, sortKey: Uint32Array | undefined, nod
     } else if (change.action === "move") throw new ScenarioError(`Change ${step}: move is for the directory strategy; range sharding moves whole ranges.`);
     owners.push(snapshot());
   });
-  return { owners, recentWrites: recent, ranges: rangeCount };
+  return { owners, recentWrites: recent, ranges: summary };
 }
 
 /** The balancer: move whole ranges from the most loaded node to the new one while that evens things out. */

@@ -128,12 +128,24 @@ test("a celebrity-heavy Zipf workload makes a hot node even when keys are balanc
   const o = run("strategy: jump\nkeys: 2000\nnodes: 8\npopularity: zipf\nzipfAlpha: 1.2\nrequests: 50000\n");
   assert.ok(o.verdict.findings.some((f) => f.code === "hot-node"));
   assert.ok(!o.verdict.findings.some((f) => f.code === "overloaded-node"));
+  // The diagram shows the most requested keys, hottest first, each sent to its owner.
+  const hottest = o.diagrams.find((d) => d.id === "hottest")!.mermaid;
+  const keys = [...hottest.matchAll(/: (key-\d+)#58; (\d+) requests/g)].map((m) => [m[1], Number(m[2])] as const);
+  assert.equal(keys[0]![0], "key-0");
+  assert.deepEqual(keys.map(([, n]) => n), keys.map(([, n]) => n).sort((a, b) => b - a));
+  assert.match(hottest, /busiest node#58; n\d/);
 });
 
 test("range sharding: sequential keys pile every recent write onto one node; hashed ranges spread them", () => {
   const seq = run("strategy: range\nkeys: 20000\nnodes: 4\nkeyPattern: sequential\nsplitKeys: 1000\nrequests: 0\n");
   assert.ok((seq.metrics.maxRecentWriteShare as number) > 0.95, String(seq.metrics.maxRecentWriteShare));
   assert.ok(seq.verdict.findings.some((f) => f.code === "hot-range" && /sort after every existing key/.test(f.explanation)));
+  // The range map runs in key order and marks the last range, where every new key arrives.
+  const map = seq.diagrams.find((d) => d.id === "ranges")!;
+  const ranges = Number(/^(\d+) ranges/.exec(map.title)![1]);
+  assert.ok(ranges >= 20000 / 1000, `at least keys/splitKeys ranges: ${ranges}`);
+  assert.match(map.mermaid, new RegExp(`r${ranges - 1}\\["t-0000019\\d+ to t-0000019999<br/>n\\d, \\d+ keys"\\]`));
+  assert.match(map.mermaid, new RegExp(`r${ranges - 1}:::hot`));
   const hashed = run("strategy: range\nkeys: 20000\nnodes: 4\nkeyPattern: hashed\nsplitKeys: 1000\nrequests: 0\n");
   assert.ok((hashed.metrics.maxRecentWriteShare as number) < 0.4, String(hashed.metrics.maxRecentWriteShare));
   // Splits keep every range at or under splitKeys, so keys stay within a range's worth of balance.
@@ -208,4 +220,11 @@ test("golden diagrams, and every diagram parses with Mermaid", async () => {
     assert.equal(d.mermaid, readFileSync(file, "utf8"), `${d.id}.mmd differs (UPDATE_GOLDEN=1 rewrites it)`);
   }
   assert.deepEqual(o.diagrams.map((d) => d.id), ["ring", "rebalance"]);
+  // The other diagrams a run can draw parse too (node names are validated, so they cannot inject).
+  const more = [
+    run("strategy: range\nkeys: 3000\nnodes: 3\nkeyPattern: sequential\nsplitKeys: 100\nrequests: 0\nchanges:\n  - action: add\n    node: new.node-1\n"),
+    run("strategy: jump\nkeys: 200\nnodes: 4\npopularity: celebrity\nsaltBuckets: 4\nrequests: 1000\n"),
+  ].flatMap((x) => x.diagrams);
+  assert.deepEqual(more.map((d) => d.id), ["ranges", "rebalance", "hottest"]);
+  for (const d of more) await mermaid.parse(d.mermaid);
 });
