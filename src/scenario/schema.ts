@@ -20,6 +20,11 @@ export interface StringSchema {
   readonly default?: string;
   readonly minLength?: number;
   readonly maxLength?: number;
+  /**
+   * A further check of the text, such as parsing a statement in it. A problem names the offsets
+   * within the text it is about, so the diagnostic lands on the exact words in the cell.
+   */
+  readonly check?: (text: string) => { readonly message: string; readonly start: number; readonly end: number } | undefined;
 }
 
 export interface BooleanSchema {

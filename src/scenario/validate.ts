@@ -38,6 +38,18 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/** The range of [start, end) of a scalar's text in the cell: exact for plain and simply quoted scalars. */
+function withinScalar(node: Node | null | undefined, text: string, at: { start: number; end: number }, whole: SourceRange): SourceRange {
+  if (!isScalar(node)) return whole;
+  const length = whole.end - whole.start;
+  const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+  // Only when the source is the text itself (no escapes, no folded lines) do offsets carry over.
+  const offset = node.type === "PLAIN" && length === text.length ? 0 : quoted && length === text.length + 2 ? 1 : -1;
+  if (offset < 0) return whole;
+  const start = whole.start + offset + Math.min(at.start, text.length);
+  return { start, end: Math.max(start + 1, whole.start + offset + Math.min(at.end, text.length)) };
+}
+
 /** Apply defaults for an absent value; undefined when there is none. */
 export function defaultValue(schema: Schema): unknown {
   if (schema.kind === "object") {
@@ -156,6 +168,8 @@ function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema>, nod
       const text = String(value);
       if (schema.minLength !== undefined && text.length < schema.minLength) return error(ctx, `Must be at least ${schema.minLength} characters long.`, r, "range");
       if (schema.maxLength !== undefined && text.length > schema.maxLength) return error(ctx, `Must be at most ${schema.maxLength} characters long.`, r, "range");
+      const problem = schema.check?.(text);
+      if (problem) return error(ctx, problem.message, withinScalar(node, text, problem, r), "invalid");
       return text;
     }
     case "enum": {

@@ -1,0 +1,522 @@
+// A database with one table, test(id, value), run the way PostgreSQL, MySQL/InnoDB or a textbook
+// strict two-phase-locking engine runs it: row versions, snapshots, row locks with wait queues,
+// deadlock detection and PostgreSQL's serializable snapshot isolation. Statements run as
+// generators that yield while they wait for a lock, so a blocked statement resumes exactly where
+// it stopped when the holder commits or aborts. docs/isolation.md explains every rule.
+import { evalExpr, matches, pinnedIds, type Level, type Pred, type Statement } from "./sql";
+
+export type Engine = "postgresql" | "mysql" | "2pl";
+
+export interface Txn {
+  readonly id: number; // 0 is the setup transaction that inserted the initial rows
+  readonly session: string;
+  level: Level;
+  readonly implicit: boolean;
+  status: "active" | "committed" | "aborted";
+  /** PostgreSQL: an error happened; everything but commit/rollback is refused until the block ends. */
+  failed: boolean;
+  commitSeq?: number;
+  /** Commit sequence number the transaction-level snapshot sees up to. */
+  snapSeq?: number;
+  /** Undo records: rows inserted, updated or deleted (InnoDB weighs deadlock victims by them). */
+  undo: number;
+  /** InnoDB lock structures this transaction created (the other part of its weight). */
+  readonly lockStructs: Set<string>;
+  // Serializable snapshot isolation (PostgreSQL serializable)
+  readonly sireadRows: Set<number>;
+  readonly sireadPreds: Pred[];
+  readonly inConflicts: Set<Txn>; // readers with an rw-antidependency into this transaction
+  readonly outConflicts: Set<Txn>; // writers this transaction has an rw-antidependency to
+  doomed: boolean;
+  /** Operations for the checker. */
+  readonly ops: Op[];
+}
+
+export interface Version {
+  readonly value: number | null; // null: the row was deleted
+  readonly writer: Txn;
+}
+
+/** What the checker needs: every read names the version it saw. */
+export type Op =
+  | { readonly kind: "read"; readonly row: number; readonly version: Version | undefined; readonly step: number }
+  | { readonly kind: "pread"; readonly pred: Pred; readonly text: string; readonly seen: ReadonlyMap<number, Version | undefined>; readonly step: number }
+  | { readonly kind: "write"; readonly row: number; readonly version: Version; readonly step: number };
+
+export interface Wait {
+  readonly on: readonly Txn[];
+  readonly what: string;
+}
+
+export class SqlFailure extends Error {
+  constructor(message: string, readonly code: string, readonly abortsTxn: boolean) {
+    super(message);
+  }
+}
+
+export type Rows = [number, number][];
+export interface StatementResult {
+  readonly rows?: Rows;
+  readonly affected?: number;
+  readonly note?: string;
+}
+
+type LockMode = "S" | "X";
+/** InnoDB lock kinds: next-key (record and the gap before it), record only, gap only, insert intention. */
+type LockKind = "next" | "rec" | "gap" | "ii";
+interface LockReq {
+  readonly txn: Txn;
+  readonly mode: LockMode;
+  readonly kind: LockKind;
+  granted: boolean;
+}
+
+const SUPREMUM = Number.POSITIVE_INFINITY;
+
+export const ERRORS = {
+  pgConcurrentUpdate: "could not serialize access due to concurrent update",
+  pgSerialization: "could not serialize access due to read/write dependencies among transactions",
+  pgDeadlock: "deadlock detected",
+  pgAborted: "current transaction is aborted, commands ignored until end of transaction block",
+  pgDuplicate: 'duplicate key value violates unique constraint "test_pkey"',
+  pgSetLevel: "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+  mysqlDeadlock: "Deadlock found when trying to get lock; try restarting transaction",
+  mysqlDuplicate: (id: number) => `Duplicate entry '${id}' for key 'PRIMARY'`,
+  mysqlSetLevel: "Transaction characteristics can't be changed while a transaction is in progress",
+  twoPlDeadlock: "deadlock: rolled back to break a cycle of lock waits",
+  divisionByZero: "division by zero",
+} as const;
+
+export class Database {
+  /** Row id → versions, oldest first; uncommitted versions of the lock holder come last. */
+  readonly rows = new Map<number, Version[]>();
+  readonly txns: Txn[] = [];
+  private seq = 0;
+  private readonly locks = new Map<number, LockReq[]>();
+  /** 2PL predicate locks. */
+  private readonly predLocks: { txn: Txn; pred: Pred }[] = [];
+  readonly setup: Txn;
+
+  constructor(readonly engine: Engine, initial: readonly (readonly [number, number])[]) {
+    this.setup = this.newTxn("setup", "read committed", true);
+    for (const [id, value] of initial) this.rows.set(id, [{ value, writer: this.setup }]);
+    this.setup.status = "committed";
+    this.setup.commitSeq = 0;
+  }
+
+  newTxn(session: string, level: Level, implicit: boolean): Txn {
+    const t: Txn = { id: this.txns.length, session, level, implicit, status: "active", failed: false, undo: 0, lockStructs: new Set(), sireadRows: new Set(), sireadPreds: [], inConflicts: new Set(), outConflicts: new Set(), doomed: false, ops: [] };
+    this.txns.push(t);
+    return t;
+  }
+
+  // ---- versions and visibility -------------------------------------------------------------
+
+  private visibleIn(v: Version, me: Txn, snapSeq: number | undefined): boolean {
+    if (v.writer === me) return true;
+    if (v.writer.status !== "committed") return false;
+    return snapSeq === undefined || v.writer.commitSeq! <= snapSeq;
+  }
+
+  /** The version a reader sees: by snapshot, the latest committed (and own), or the newest of all. */
+  private versionFor(id: number, me: Txn, view: View): Version | undefined {
+    const chain = this.rows.get(id);
+    if (!chain) return undefined;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const v = chain[i]!;
+      if (view.kind === "dirty" || this.visibleIn(v, me, view.kind === "snapshot" ? view.seq : undefined)) return v;
+    }
+    return undefined;
+  }
+
+  private ids(): number[] {
+    return [...this.rows.keys()].sort((a, b) => a - b);
+  }
+
+  private candidates(where: Pred): number[] {
+    const pinned = pinnedIds(where);
+    return pinned ? pinned : this.ids();
+  }
+
+  private snapshotFor(me: Txn): number {
+    if (me.snapSeq === undefined) me.snapSeq = this.seq;
+    return me.snapSeq;
+  }
+
+  /** The read view a plain SELECT uses. */
+  private readView(me: Txn): View {
+    const level = me.level;
+    if (this.engine === "2pl") return { kind: "latest" };
+    if (this.engine === "mysql" && level === "read uncommitted") return { kind: "dirty" };
+    if (level === "read committed" || level === "read uncommitted") {
+      // A snapshot per statement; the transaction's first one still marks when it started.
+      this.snapshotFor(me);
+      return { kind: "snapshot", seq: this.seq };
+    }
+    return { kind: "snapshot", seq: this.snapshotFor(me) };
+  }
+
+  private record(me: Txn, op: Op): void {
+    me.ops.push(op);
+  }
+
+  // ---- locks (InnoDB and 2PL) -------------------------------------------------------------------
+
+  private queue(res: number): LockReq[] {
+    let q = this.locks.get(res);
+    if (!q) this.locks.set(res, (q = []));
+    return q;
+  }
+
+  /** InnoDB's lock_rec_has_to_wait: does a request of (mode, kind) have to wait for `other`? */
+  private static hasToWait(mode: LockMode, kind: LockKind, other: LockReq, onSupremum: boolean): boolean {
+    if (mode === "S" && other.mode === "S") return false;
+    if ((onSupremum || kind === "gap") && kind !== "ii") return false;
+    if (kind !== "ii" && other.kind === "gap") return false;
+    if (other.kind === "ii") return false;
+    if (kind === "ii" && other.kind === "rec") return false;
+    return true;
+  }
+
+  private static covers(held: LockReq, mode: LockMode, kind: LockKind): boolean {
+    if (!held.granted) return false;
+    if (held.mode === "S" && mode === "X") return false;
+    if (kind === "ii") return false;
+    if (held.kind === "next") return true;
+    return held.kind === kind;
+  }
+
+  /** Acquire a lock on a record (or on the supremum, for the gap after the last row). */
+  private *lock(me: Txn, res: number, mode: LockMode, kind: LockKind): Generator<Wait, void> {
+    const q = this.queue(res);
+    if (q.some((l) => l.txn === me && Database.covers(l, mode, kind))) return;
+    const onSupremum = res === SUPREMUM;
+    const blockers = (upTo: number) => q.slice(0, upTo).filter((l) => l.txn !== me && Database.hasToWait(mode, kind, l, onSupremum));
+    const req: LockReq = { txn: me, mode, kind, granted: false };
+    q.push(req);
+    const waited = blockers(q.length - 1).length > 0;
+    me.lockStructs.add(`${mode === "S" ? "IS" : "IX"}`);
+    me.lockStructs.add(`${mode}/${kind}/${waited ? "wait" : "granted"}`);
+    for (;;) {
+      const ahead = blockers(q.indexOf(req));
+      if (ahead.length === 0) break;
+      yield { on: [...new Set(ahead.map((l) => l.txn))], what: `${res === SUPREMUM ? "the gap after the last row" : `row ${res}`}` };
+    }
+    req.granted = true;
+  }
+
+  // Queues are changed in place: a waiting statement holds on to its queue.
+  private static drop(q: LockReq[], me: Txn): void {
+    for (let i = q.length - 1; i >= 0; i--) if (q[i]!.txn === me) q.splice(i, 1);
+  }
+
+  private unlock(me: Txn, res: number): void {
+    const q = this.locks.get(res);
+    if (q) Database.drop(q, me);
+  }
+
+  private releaseAll(me: Txn): void {
+    for (const q of this.locks.values()) Database.drop(q, me);
+    for (let i = this.predLocks.length - 1; i >= 0; i--) if (this.predLocks[i]!.txn === me) this.predLocks.splice(i, 1);
+  }
+
+  private holdsLock(me: Txn, res: number): boolean {
+    return (this.locks.get(res) ?? []).some((l) => l.txn === me && l.granted);
+  }
+
+  /** The record an insert of `id` goes before: its gap is where gap locks stop inserts. */
+  private nextRecord(id: number): number {
+    for (const k of this.ids()) if (k > id) return k;
+    return SUPREMUM;
+  }
+
+  private gapLocking(me: Txn): boolean {
+    return this.engine === "mysql" && (me.level === "repeatable read" || me.level === "serializable");
+  }
+
+  /**
+   * InnoDB and 2PL locking reads: lock every row the search touches, then read the latest
+   * committed (or own) version. Read committed keeps only the locks of rows that matched.
+   */
+  private *lockingScan(me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean): Generator<Wait, { id: number; version: Version }[]> {
+    const pinned = pinnedIds(where);
+    const gaps = this.gapLocking(me);
+    const out: { id: number; version: Version }[] = [];
+    const seen = new Map<number, Version | undefined>();
+    if (this.engine === "2pl" && !pinned) this.predLocks.push({ txn: me, pred: where });
+    for (const id of pinned ?? this.ids()) {
+      if (!this.rows.has(id)) {
+        // A unique search that finds nothing locks the gap where the row would go.
+        if (gaps) yield* this.lock(me, this.nextRecord(id), mode, "gap");
+        if (this.engine === "2pl") this.predLocks.push({ txn: me, pred: { kind: "cmp", op: "=", left: { kind: "col", name: "id" }, right: { kind: "num", value: id } } });
+        continue;
+      }
+      const heldBefore = this.holdsLock(me, id);
+      if (semiConsistent) {
+        // Read committed UPDATE: a row whose latest committed version does not match is skipped unlocked.
+        const latest = this.versionFor(id, me, { kind: "latest" });
+        if (!latest || latest.value === null || !matches(where, { id, value: latest.value })) {
+          seen.set(id, latest);
+          continue;
+        }
+      }
+      yield* this.lock(me, id, mode, gaps && !pinned ? "next" : "rec");
+      const v = this.versionFor(id, me, { kind: "latest" });
+      seen.set(id, v);
+      if (v && v.value !== null && matches(where, { id, value: v.value })) out.push({ id, version: v });
+      else if (!gaps && !heldBefore && this.engine === "mysql") this.unlock(me, id);
+    }
+    if (gaps && !pinned) yield* this.lock(me, SUPREMUM, mode, "next");
+    if (pinned && pinned.length === 1) this.record(me, { kind: "read", row: pinned[0]!, version: seen.get(pinned[0]!), step });
+    else if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
+    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+    return out;
+  }
+
+  // ---- serializable snapshot isolation (PostgreSQL) -----------------------------------------------
+
+  private ssi(me: Txn): boolean {
+    return this.engine === "postgresql" && me.level === "serializable" && !me.implicit;
+  }
+
+  private concurrent(a: Txn, b: Txn): boolean {
+    if (a.status === "committed" && b.snapSeq !== undefined && a.commitSeq! <= b.snapSeq) return false;
+    if (b.status === "committed" && a.snapSeq !== undefined && b.commitSeq! <= a.snapSeq) return false;
+    return true;
+  }
+
+  private checkDoomed(me: Txn): void {
+    if (me.doomed) throw new SqlFailure(ERRORS.pgSerialization, "40001", true);
+  }
+
+  /** Record reader -rw-> writer and look for a dangerous structure, as PostgreSQL's predicate.c does. */
+  private rwConflict(reader: Txn, writer: Txn, current: Txn): void {
+    if (reader === writer || reader.status === "aborted" || writer.status === "aborted") return;
+    if (!this.ssi(reader) || !this.ssi(writer) || !this.concurrent(reader, writer)) return;
+    if (reader.outConflicts.has(writer)) return;
+    reader.outConflicts.add(writer);
+    writer.inConflicts.add(reader);
+    let failure = false;
+    // reader → writer → t2, with t2 committed first
+    for (const t2 of writer.outConflicts) {
+      if (t2.status !== "committed") continue;
+      if ((reader.status !== "committed" || t2.commitSeq! <= reader.commitSeq!) && (writer.status !== "committed" || t2.commitSeq! <= writer.commitSeq!)) failure = true;
+    }
+    // t0 → reader → writer, with the writer committed first
+    if (!failure && writer.status === "committed") {
+      for (const t0 of reader.inConflicts) {
+        if (t0.doomed || t0.status === "aborted") continue;
+        if (t0.status !== "committed" || t0.commitSeq! >= writer.commitSeq!) failure = true;
+      }
+    }
+    if (!failure) return;
+    if (current === writer || writer.status === "committed") throw new SqlFailure(ERRORS.pgSerialization, "40001", true);
+    writer.doomed = true;
+  }
+
+  /** The reader examined versions newer than the one it sees: it reads "before" their writers. */
+  private conflictOut(me: Txn, id: number, seen: Version | undefined): void {
+    if (!this.ssi(me)) return;
+    const chain = this.rows.get(id) ?? [];
+    const from = seen ? chain.indexOf(seen) + 1 : 0;
+    for (let i = from; i < chain.length; i++) if (chain[i]!.writer !== me) this.rwConflict(me, chain[i]!.writer, me);
+  }
+
+  /** A write to a row that others read (by row or by a predicate that the old or new value matches). */
+  private conflictIn(me: Txn, id: number, before: number | null | undefined, after: number | null): void {
+    if (!this.ssi(me)) return;
+    for (const r of this.txns) {
+      if (r === me || !this.ssi(r) || r.status === "aborted") continue;
+      const hit = r.sireadRows.has(id) || r.sireadPreds.some((p) => (before != null && matches(p, { id, value: before })) || (after !== null && matches(p, { id, value: after })));
+      if (hit) this.rwConflict(r, me, me);
+    }
+  }
+
+  private siread(me: Txn, where: Pred): void {
+    if (!this.ssi(me)) return;
+    const pinned = pinnedIds(where);
+    if (pinned) for (const id of pinned) me.sireadRows.add(id);
+    else me.sireadPreds.push(where);
+  }
+
+  // ---- statements -------------------------------------------------------------------------------
+
+  *select(me: Txn, where: Pred, step: number, text: string, lockMode?: LockMode): Generator<Wait, StatementResult> {
+    if (this.ssi(me)) this.checkDoomed(me);
+    const locking = lockMode ?? (this.engine === "2pl" || (this.engine === "mysql" && me.level === "serializable" && !me.implicit) ? "S" : undefined);
+    if (locking && this.engine !== "postgresql") {
+      const found = yield* this.lockingScan(me, where, locking, step, text, false);
+      return { rows: found.map(({ id, version }) => [id, version.value!] as [number, number]) };
+    }
+    const view = this.readView(me);
+    const pinned = pinnedIds(where);
+    const seen = new Map<number, Version | undefined>();
+    const rows: Rows = [];
+    for (const id of pinned ?? this.ids()) {
+      const v = this.versionFor(id, me, view);
+      seen.set(id, v);
+      this.conflictOut(me, id, v);
+      if (v && v.value !== null && matches(where, { id, value: v.value })) rows.push([id, v.value]);
+    }
+    this.siread(me, where);
+    if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
+    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+    return { rows };
+  }
+
+  *write(me: Txn, stmt: Extract<Statement, { kind: "update" | "delete" }>, step: number, text: string): Generator<Wait, StatementResult> {
+    if (this.ssi(me)) this.checkDoomed(me);
+    let affected = 0;
+    const apply = (id: number, old: Version) => {
+      let value: number | null = null;
+      if (stmt.kind === "update") {
+        value = evalExpr(stmt.value, { id, value: old.value! });
+        if (value === null) throw new SqlFailure(ERRORS.divisionByZero, "22012", this.engine === "postgresql");
+      }
+      const v: Version = { value, writer: me };
+      this.conflictIn(me, id, old.value, value);
+      this.rows.get(id)!.push(v);
+      me.undo++;
+      this.record(me, { kind: "write", row: id, version: v, step });
+      affected++;
+    };
+    if (this.engine !== "postgresql") {
+      const found = yield* this.lockingScan(me, stmt.where, "X", step, text, stmt.kind === "update" && this.engine === "mysql" && (me.level === "read committed" || me.level === "read uncommitted"));
+      for (const { id, version } of found) apply(id, version);
+      return { affected };
+    }
+    // PostgreSQL: find candidates in the statement's snapshot, then lock each one's newest version.
+    const view = this.readView(me);
+    const pinned = pinnedIds(stmt.where);
+    const seen = new Map<number, Version | undefined>();
+    for (const id of this.candidates(stmt.where)) {
+      const mine = this.versionFor(id, me, view);
+      seen.set(id, mine);
+      this.conflictOut(me, id, mine);
+      if (!mine || mine.value === null || !matches(stmt.where, { id, value: mine.value })) continue;
+      let target: Version | undefined = mine;
+      for (;;) {
+        const chain = this.rows.get(id)!;
+        const newest = chain[chain.length - 1]!;
+        if (newest.writer !== me && newest.writer.status === "active") {
+          yield { on: [newest.writer], what: `row ${id}` };
+          continue;
+        }
+        if (newest === mine || newest.writer === me) {
+          target = newest;
+          break;
+        }
+        // A transaction that committed after our snapshot changed the row.
+        if (me.level === "read committed" || me.level === "read uncommitted") {
+          // EvalPlanQual: re-check the WHERE clause on the newest version only.
+          seen.set(id, newest);
+          target = newest.value !== null && matches(stmt.where, { id, value: newest.value }) ? newest : undefined;
+          break;
+        }
+        throw new SqlFailure(ERRORS.pgConcurrentUpdate, "40001", true);
+      }
+      if (target) apply(id, target);
+    }
+    this.siread(me, stmt.where);
+    if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
+    else this.record(me, { kind: "pread", pred: stmt.where, text, seen, step });
+    return { affected };
+  }
+
+  *insert(me: Txn, rows: readonly (readonly [number, number])[], step: number): Generator<Wait, StatementResult> {
+    if (this.ssi(me)) this.checkDoomed(me);
+    let affected = 0;
+    for (const [id, value] of rows) {
+      if (this.engine === "mysql" && this.gapLocking(me)) {
+        yield* this.lock(me, this.nextRecord(id), "X", "ii");
+      }
+      if (this.engine === "2pl") {
+        for (;;) {
+          const holders = this.predLocks.filter((l) => l.txn !== me && matches(l.pred, { id, value }));
+          if (holders.length === 0) break;
+          yield { on: [...new Set(holders.map((l) => l.txn))], what: `a predicate lock covering (${id}, ${value})` };
+        }
+      }
+      for (;;) {
+        const chain = this.rows.get(id);
+        const newest = chain?.[chain.length - 1];
+        if (newest && newest.writer !== me && newest.writer.status === "active") {
+          yield { on: [newest.writer], what: `row ${id}` };
+          continue;
+        }
+        if (newest && newest.value !== null) {
+          if (this.engine === "mysql") throw new SqlFailure(ERRORS.mysqlDuplicate(id), "1062", false);
+          if (this.ssi(me) && !this.visibleIn(newest, me, me.snapSeq)) throw new SqlFailure(ERRORS.pgSerialization, "40001", true);
+          throw new SqlFailure(this.engine === "2pl" ? `duplicate key: row ${id} exists` : ERRORS.pgDuplicate, "23505", this.engine === "postgresql");
+        }
+        break;
+      }
+      const v: Version = { value, writer: me };
+      this.conflictIn(me, id, undefined, value);
+      if (!this.rows.has(id)) this.rows.set(id, []);
+      this.rows.get(id)!.push(v);
+      if (this.engine !== "postgresql") this.queue(id).push({ txn: me, mode: "X", kind: "rec", granted: true });
+      me.undo++;
+      this.record(me, { kind: "write", row: id, version: v, step });
+      affected++;
+    }
+    return { affected };
+  }
+
+  /** Take the snapshot a transaction's first statement takes (PostgreSQL). */
+  beginStatement(me: Txn): void {
+    if (this.engine === "postgresql" && (me.level === "repeatable read" || me.level === "serializable")) this.snapshotFor(me);
+  }
+
+  commit(me: Txn): void {
+    if (this.ssi(me)) {
+      this.checkDoomed(me);
+      for (const pivot of me.inConflicts) {
+        if (pivot.status !== "active" || pivot.doomed) continue;
+        for (const tin of pivot.inConflicts) {
+          if (tin === me || (tin.status === "active" && !tin.doomed)) {
+            pivot.doomed = true;
+            break;
+          }
+        }
+      }
+    }
+    me.status = "committed";
+    me.commitSeq = ++this.seq;
+    this.releaseAll(me);
+  }
+
+  rollback(me: Txn): void {
+    if (me.status !== "active") return;
+    me.status = "aborted";
+    for (const [id, chain] of this.rows) {
+      const kept = chain.filter((v) => v.writer !== me);
+      if (kept.length) this.rows.set(id, kept);
+      else this.rows.delete(id);
+    }
+    this.releaseAll(me);
+  }
+
+  /** The committed table, for the final state. */
+  committedRows(): Rows {
+    const out: Rows = [];
+    for (const id of this.ids()) {
+      const chain = this.rows.get(id)!;
+      for (let i = chain.length - 1; i >= 0; i--) {
+        if (chain[i]!.writer.status !== "committed") continue;
+        if (chain[i]!.value !== null) out.push([id, chain[i]!.value!]);
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** All versions of every row, for the MVCC view. */
+  versions(): { id: number; value: number | null; writer: string; status: Txn["status"] }[] {
+    const out: { id: number; value: number | null; writer: string; status: Txn["status"] }[] = [];
+    for (const id of this.ids()) for (const v of this.rows.get(id)!) out.push({ id, value: v.value, writer: v.writer === this.setup ? "setup" : v.writer.session, status: v.writer.status });
+    return out;
+  }
+}
+
+type View = { kind: "snapshot"; seq: number } | { kind: "latest" } | { kind: "dirty" };
