@@ -109,7 +109,7 @@ class Parser {
       case "start": {
         this.next();
         if (t.text === "start") this.expect("transaction");
-        else this.accept("transaction") || this.accept("work");
+        else if (!this.accept("transaction")) this.accept("work");
         return { kind: "begin" };
       }
       case "set":
@@ -124,12 +124,12 @@ class Parser {
         return this.insert();
       case "commit":
         this.next();
-        this.accept("work") || this.accept("transaction");
+        if (!this.accept("work")) this.accept("transaction");
         return { kind: "commit" };
       case "rollback":
       case "abort":
         this.next();
-        this.accept("work") || this.accept("transaction");
+        if (!this.accept("work")) this.accept("transaction");
         return { kind: "rollback" };
       default:
         return this.fail("Expected a statement (begin, set transaction, select, update, delete, insert, commit or rollback)");

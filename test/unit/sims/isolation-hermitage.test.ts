@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { play, DEFAULT_LEVEL, type RunResult } from "../../../src/sims/isolation/run";
 import { parseStatements } from "../../../src/sims/isolation/sql";
 import type { Engine } from "../../../src/sims/isolation/engine";
+import { analyze } from "../../../src/sims/isolation/check";
 
 interface HStep {
   txn: string;
@@ -30,7 +31,7 @@ interface Schedule {
   steps: HStep[];
 }
 
-const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../../oracles/hermitage/schedules.json"), "utf8")) as { databases: Record<string, { schedules: Schedule[] }> };
+const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../../oracles/hermitage/schedules.json"), "utf8")) as { tests: Record<string, { anomaly_column: string }>; databases: Record<string, { schedules: Schedule[] }> };
 const ENGINES: [string, Engine][] = [["postgresql", "postgresql"], ["mysql", "mysql"]];
 
 export function playHermitage(engine: Engine, schedule: Schedule): RunResult {
@@ -82,6 +83,11 @@ for (const [db, engine] of ENGINES) {
       });
       const unexpected = run.events.filter((e) => e.kind === "error" && !expectedErrors.has(`${e.session}@${e.step}`) && !/current transaction is aborted/.test(e.message ?? ""));
       assert.deepEqual(unexpected, [], "no other statement fails");
+      // The checker names the schedule's anomaly exactly when Hermitage says the level lets it through.
+      const column = oracle.tests[schedule.test]!.anomaly_column;
+      const found = analyze(run).anomalies;
+      if (schedule.verdict === "possible") assert.ok(found.includes(column as never), `${column} should be found; found ${found.join(", ") || "nothing"}`);
+      else assert.ok(!found.includes(column as never), `${column} should not be found; found ${found.join(", ")}`);
     });
   }
 }
