@@ -2,10 +2,12 @@
 import type { AnySimulator } from "./types";
 import { cacheAside } from "./cache-aside";
 import { sharding } from "./sharding";
+import { isolation } from "./isolation";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
   sharding,
+  isolation,
 ];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));

@@ -28,6 +28,8 @@ export interface Edge {
   readonly kind: "ww" | "wr" | "rw";
   readonly row: number;
   readonly predicate?: string;
+  /** The steps whose statements made the edge (the read and the write). */
+  readonly steps: readonly number[];
 }
 
 export interface Cycle {
@@ -72,14 +74,14 @@ function rowOrders(run: RunResult): Map<number, RowOrder> {
   return out;
 }
 
-/** Writers after `v` in version order (each by its final version), excluding `reader`. */
-function laterInstallers(order: RowOrder | undefined, v: Version | undefined, reader: Txn): { writer: Txn; version: Version }[] {
+/** Writers after `v` in version order (each by its final version), excluding `reader` unless asked. */
+function laterInstallers(order: RowOrder | undefined, v: Version | undefined, reader: Txn, keepReader = false): { writer: Txn; version: Version }[] {
   if (!order) return [];
   const from = v ? (order.finalIndex.get(v.writer) ?? order.chain.indexOf(v)) + 1 : 0;
   const out: { writer: Txn; version: Version }[] = [];
   for (let i = from; i < order.chain.length; i++) {
     const version = order.chain[i]!;
-    if (order.finalIndex.get(version.writer) !== i || version.writer === reader) continue;
+    if (order.finalIndex.get(version.writer) !== i || (version.writer === reader && !keepReader)) continue;
     out.push({ writer: version.writer, version });
   }
   return out;
@@ -107,10 +109,15 @@ export function analyze(run: RunResult): Analysis {
     edges.push(e);
   };
 
+  const writeStep = new Map<Version, number>();
+  for (const t of run.txns) for (const op of t.ops) if (op.kind === "write") writeStep.set(op.version, op.step);
+  const stepOf = (v: Version | undefined) => (v ? writeStep.get(v) : undefined);
+  const steps = (...xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
+
   // ww: consecutive installers of each row.
   for (const [row, order] of orders) {
-    const installers = [...order.finalIndex.entries()].sort((a, b) => a[1] - b[1]).map(([t]) => t);
-    for (let i = 1; i < installers.length; i++) add({ from: installers[i - 1]!, to: installers[i]!, kind: "ww", row });
+    const installers = [...order.finalIndex.entries()].sort((a, b) => a[1] - b[1]);
+    for (let i = 1; i < installers.length; i++) add({ from: installers[i - 1]![0], to: installers[i]![0], kind: "ww", row, steps: steps(stepOf(order.chain[installers[i - 1]![1]]), stepOf(order.chain[installers[i]![1]])) });
   }
 
   const g1a = new Set<string>();
@@ -128,18 +135,21 @@ export function analyze(run: RunResult): Analysis {
             const order = orders.get(row);
             const last = order?.finalIndex.get(w);
             if (last !== undefined && order!.chain[last] !== version) g1b.add(`${r.session} read ${row} => ${version!.value}, which ${w.session} later overwrote with ${order!.chain[last]!.value ?? "a delete"} before committing`);
-            add({ from: w, to: r, kind: "wr", row, ...(op.kind === "pread" ? { predicate: op.text } : {}) });
+            add({ from: w, to: r, kind: "wr", row, steps: steps(stepOf(version), op.step), ...(op.kind === "pread" ? { predicate: op.text } : {}) });
           }
         }
-        const later = laterInstallers(orders.get(row), version && version.writer.status === "committed" ? version : undefined, r);
+        const base = version && version.writer.status === "committed" ? version : undefined;
         if (op.kind === "read") {
-          if (later[0]) add({ from: r, to: later[0].writer, kind: "rw", row });
+          // Item anti-dependency: the transaction that installed the very next version.
+          const later = laterInstallers(orders.get(row), base, r, true);
+          if (later[0]) add({ from: r, to: later[0].writer, kind: "rw", row, steps: steps(op.step, stepOf(later[0].version)) });
         } else {
           // A predicate read is overwritten by the first later version that changes whether the row matches.
+          const later = laterInstallers(orders.get(row), base, r);
           const m = (v: Version | undefined) => v !== undefined && v.value !== null && matches(op.pred, { id: row, value: v.value });
           const before = m(version);
           const flip = later.find((l) => m(l.version) !== before);
-          if (flip) add({ from: r, to: flip.writer, kind: "rw", row, predicate: op.text });
+          if (flip) add({ from: r, to: flip.writer, kind: "rw", row, predicate: op.text, steps: steps(op.step, stepOf(flip.version)) });
         }
       }
     }
