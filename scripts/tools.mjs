@@ -29,8 +29,8 @@ function dpkgInstalled(pkg) {
   return r.status === 0 && r.stdout.includes("install ok installed");
 }
 
-export function ensurePackages() {
-  const missing = PACKAGES.filter((p) => !dpkgInstalled(p));
+export function ensurePackages(packages = PACKAGES) {
+  const missing = packages.filter((p) => !dpkgInstalled(p));
   if (missing.length === 0) return;
   if (spawnSync("which", ["apt-get"]).status !== 0) throw new Error(`Missing Debian packages ${missing.join(", ")} and apt-get is not available: install them by hand.`);
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];

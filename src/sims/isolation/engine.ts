@@ -75,6 +75,7 @@ const SUPREMUM = Number.POSITIVE_INFINITY;
 
 export const ERRORS = {
   pgConcurrentUpdate: "could not serialize access due to concurrent update",
+  pgConcurrentDelete: "could not serialize access due to concurrent delete",
   pgSerialization: "could not serialize access due to read/write dependencies among transactions",
   pgDeadlock: "deadlock detected",
   pgAborted: "current transaction is aborted, commands ignored until end of transaction block",
@@ -413,7 +414,9 @@ export class Database {
           target = newest.value !== null && matches(stmt.where, { id, value: newest.value }) ? newest : undefined;
           break;
         }
-        throw new SqlFailure(ERRORS.pgConcurrentUpdate, "40001", true);
+        // PostgreSQL names what happened to the version this transaction saw: updated, or deleted.
+        const successor = chain[chain.indexOf(mine) + 1];
+        throw new SqlFailure(successor?.value === null ? ERRORS.pgConcurrentDelete : ERRORS.pgConcurrentUpdate, "40001", true);
       }
       if (target) apply(id, target);
     }
@@ -446,7 +449,10 @@ export class Database {
         }
         if (newest && newest.value !== null) {
           if (this.engine === "mysql") throw new SqlFailure(ERRORS.mysqlDuplicate(id), "1062", false);
-          if (this.ssi(me) && !this.visibleIn(newest, me, me.snapSeq)) throw new SqlFailure(ERRORS.pgSerialization, "40001", true);
+          // Serializable: a key this transaction had looked for, inserted by a concurrent one, is a
+          // read-write conflict (PostgreSQL reports it as a serialization failure, not a duplicate).
+          const lookedFor = me.sireadRows.has(id) || me.sireadPreds.some((p) => matches(p, { id, value: newest.value! }) || matches(p, { id, value }));
+          if (this.ssi(me) && lookedFor && !this.visibleIn(newest, me, me.snapSeq)) throw new SqlFailure(ERRORS.pgSerialization, "40001", true);
           throw new SqlFailure(this.engine === "2pl" ? `duplicate key: row ${id} exists` : ERRORS.pgDuplicate, "23505", this.engine === "postgresql");
         }
         break;

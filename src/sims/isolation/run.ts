@@ -114,12 +114,14 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
     if (!r.done) {
       const first = !s.pending || s.pending.fresh;
       s.pending = { unit, gen, txn, wait: r.value, fresh: first };
-      // Deadlocks are found when the lock is requested, before the statement is seen to wait:
-      // if another transaction is rolled back, this statement goes on at once.
+      // InnoDB looks for a deadlock when the lock is requested, before the statement is seen to
+      // wait: if another transaction is rolled back, this statement goes on at once. PostgreSQL
+      // looks after deadlock_timeout (1 s), so the statement is first seen waiting.
+      if (first && engine !== "mysql") emit(s, unit, "blocked", { waitingFor: r.value.on.map((t) => t.session), message: `waits for ${r.value.what}` });
       const victim = detectDeadlock(s);
       if (victim && victim !== txn) return advance(s, unit, txn, gen, resumed);
       if (!s.pending) return true;
-      if (first) emit(s, unit, "blocked", { waitingFor: r.value.on.map((t) => t.session), message: `waits for ${r.value.what}` });
+      if (first && engine === "mysql") emit(s, unit, "blocked", { waitingFor: r.value.on.map((t) => t.session), message: `waits for ${r.value.what}` });
       s.pending.fresh = false;
       return false;
     }
