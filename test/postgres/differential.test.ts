@@ -187,7 +187,7 @@ function generate(seed: number, level: Level): PStep[] {
   const out: PStep[] = [];
   const next = sessions.map(() => 0);
   while (out.length < sessions.reduce((n, s) => n + s.length, 0)) {
-    const open = sessions.map((s, i) => i).filter((i) => next[i]! < sessions[i]!.length);
+    const open = sessions.map((_, i) => i).filter((i) => next[i]! < sessions[i]!.length);
     const s = rng.pick(open);
     out.push(sessions[s]![next[s]!++]!);
   }
