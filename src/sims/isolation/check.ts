@@ -203,6 +203,9 @@ export function analyze(run: RunResult): Analysis {
           const vb = b.seen.get(row);
           if (va?.writer === r || vb?.writer === r || va === vb) continue;
           if ((va?.writer ?? setup) === (vb?.writer ?? setup)) continue;
+          // Only a difference one of the two predicates can see makes rows appear, vanish or change.
+          const m = (p: typeof a.pred, v: Version | undefined) => v !== undefined && v.value !== null && matches(p, { id: row, value: v.value });
+          if (m(a.pred, va) === m(a.pred, vb) && m(b.pred, va) === m(b.pred, vb)) continue;
           const show = (v: Version | undefined) => (v && v.value !== null ? `${row} => ${v.value}${v.writer === setup ? "" : ` (by ${v.writer.session})`}` : `no row ${row}`);
           findings.push(anomalyFinding("PMP", `"${a.text}" saw ${show(va)}, while the later "${b.text}" in the same transaction saw ${show(vb)}: ${r.session}'s predicate reads are based on different sets of committed writes, so rows appear, disappear or change between them (a phantom).`));
           done = true;

@@ -245,7 +245,12 @@ export class Database {
     const out: { id: number; version: Version }[] = [];
     const seen = new Map<number, Version | undefined>();
     if (this.engine === "2pl" && !pinned) this.predLocks.push({ txn: me, pred: where });
-    for (const id of pinned ?? this.ids()) {
+    // A scan walks the live index: rows inserted while it waited further back are still ahead of it.
+    const next = (after: number) => this.ids().find((k) => k > after);
+    const order = pinned ? pinned.values() : (function* () {
+      for (let id = next(Number.NEGATIVE_INFINITY); id !== undefined; id = next(id)) yield id;
+    })();
+    for (const id of order) {
       if (!this.rows.has(id)) {
         // A unique search that finds nothing locks the gap where the row would go.
         if (gaps) yield* this.lock(me, this.nextRecord(id), mode, "gap");
