@@ -148,6 +148,9 @@ export function analyze(run: RunResult): Analysis {
           const later = laterInstallers(orders.get(row), base, r);
           const m = (v: Version | undefined) => v !== undefined && v.value !== null && matches(op.pred, { id: row, value: v.value });
           const before = m(version);
+          // The rows it returned were read as items too: overwriting one is an item anti-dependency.
+          const next = before ? laterInstallers(orders.get(row), base, r, true)[0] : undefined;
+          if (next) add({ from: r, to: next.writer, kind: "rw", row, steps: steps(op.step, stepOf(next.version)) });
           const flip = later.find((l) => m(l.version) !== before);
           if (flip) add({ from: r, to: flip.writer, kind: "rw", row, predicate: op.text, steps: steps(op.step, stepOf(flip.version)) });
         }
@@ -274,11 +277,13 @@ function findCycles(nodes: readonly Txn[], edges: readonly Edge[]): Cycle[] {
 function classify(hops: Edge[][]): Cycle[] {
   const weakest = hops.map((h) => h[0]!);
   const out: Cycle[] = [{ anomaly: kindOf(weakest), edges: weakest }];
-  // A cycle whose every hop can be taken on one row, with a read-write edge, is a lost update.
+  // A cycle on one row made of a read-write edge and a write-write edge back is a lost update
+  // (Berenson et al.'s P4: r1[x] … w2[x] … w1[x]): the reader wrote the row on the strength of a
+  // value the other transaction had already replaced.
   const rows = new Set(hops.flatMap((h) => h.map((e) => e.row)));
   for (const row of rows) {
-    const onRow = hops.map((h) => h.find((e) => e.row === row && !e.predicate));
-    if (onRow.every((e) => e) && onRow.some((e) => e!.kind === "rw") && onRow.filter((e) => e!.kind === "rw").length === 1) {
+    const onRow = hops.map((h) => h.find((e) => e.row === row && !e.predicate && e.kind === "ww") ?? h.find((e) => e.row === row && !e.predicate));
+    if (onRow.every((e) => e) && onRow.filter((e) => e!.kind === "rw").length === 1 && onRow.some((e) => e!.kind === "ww")) {
       out[0] = { anomaly: "P4", edges: onRow as Edge[] };
       break;
     }

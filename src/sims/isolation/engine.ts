@@ -139,8 +139,16 @@ export class Database {
     return pinned ? pinned : this.ids();
   }
 
+  /** Told when a transaction takes the snapshot it keeps to its end (repeatable read, serializable). */
+  onSnapshot?: (me: Txn, sees: readonly Txn[]) => void;
+
   private snapshotFor(me: Txn): number {
-    if (me.snapSeq === undefined) me.snapSeq = this.seq;
+    if (me.snapSeq === undefined) {
+      me.snapSeq = this.seq;
+      if (this.engine !== "2pl" && (me.level === "repeatable read" || me.level === "serializable")) {
+        this.onSnapshot?.(me, this.txns.filter((t) => t.status === "committed" && t.commitSeq! <= me.snapSeq!));
+      }
+    }
     return me.snapSeq;
   }
 

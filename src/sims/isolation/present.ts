@@ -120,9 +120,12 @@ function outcome(r: TargetRun): string {
 
 function metricsFor(runs: readonly TargetRun[]): Record<string, number> {
   const m: Record<string, number> = {};
+  const found = ANOMALIES.filter((a) => runs.some((r) => r.analysis.anomalies.includes(a.id)));
   for (const r of runs) {
     const suffix = runs.length > 1 ? ` @ ${r.target}` : "";
     m[`anomalies${suffix}`] = r.analysis.anomalies.length;
+    // 1 or 0 for each anomaly any of the runs shows, so a lesson can expect one level to prevent it.
+    for (const a of found) m[`${a.id}${suffix}`] = r.analysis.anomalies.includes(a.id) ? 1 : 0;
     m[`aborted${suffix}`] = r.run.summaries.filter((s) => s.error).length;
     m[`waits${suffix}`] = r.run.events.filter((e) => e.kind === "blocked").length;
   }

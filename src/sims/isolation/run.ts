@@ -81,6 +81,13 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
     events.push({ step: unit.step, during, session: s.name, txn: s.txn?.id ?? s.pending?.txn.id, sql: unit.sql, kind, ...extra });
   };
 
+  let current: { s: Session; unit: Unit } | undefined;
+  db.onSnapshot = (txn, sees) => {
+    if (!current) return;
+    const names = sees.map((t) => (t === db.setup ? "the initial rows" : t.session));
+    emit(current.s, current.unit, "notice", { message: `${txn.session} takes its snapshot: it sees ${names.join(", ")}${names.length > 1 ? "" : ""} and nothing committed later` });
+  };
+
   const endTxn = (s: Session) => {
     s.txn = undefined;
   };
@@ -252,6 +259,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
           s.nextLevel = undefined;
         }
         if (t.failed) return fail(s, unit, t, new SqlFailure(ERRORS.pgAborted, "25P02", false));
+        current = { s, unit };
         db.beginStatement(t);
         const gen = st.kind === "select" ? db.select(t, st.where, unit.step, unit.sql, st.forUpdate === "update" ? "X" : st.forUpdate === "share" ? "S" : undefined) : st.kind === "insert" ? db.insert(t, st.rows, unit.step) : db.write(t, st, unit.step, unit.sql);
         advance(s, unit, t, gen, false);
