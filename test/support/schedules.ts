@@ -15,6 +15,7 @@ export function generateSchedule(seed: number, level: Level, engine: Engine = "p
   const k = () => rng.int(1, 3);
   const pool = [
     () => `select * from test where id = ${k()}`,
+    () => `select * from test where ${rng.pick([`id = ${k()}`, "value > 15"])} ${rng.pick(["for update", "for share"])}`,
     () => rng.pick(["select * from test", "select * from test where value % 3 = 0", "select * from test where value > 15"]),
     () => `update test set value = value + ${rng.int(1, 9)} where id = ${k()}`,
     () => rng.pick(["update test set value = 30 where value > 15", "update test set value = value * 2 where value % 2 = 0"]),

@@ -358,8 +358,8 @@ export class Database {
   *select(me: Txn, where: Pred, step: number, text: string, lockMode?: LockMode): Generator<Wait, StatementResult> {
     if (this.ssi(me)) this.checkDoomed(me);
     const locking = lockMode ?? (this.engine === "2pl" || (this.engine === "mysql" && me.level === "serializable" && !me.implicit) ? "S" : undefined);
-    if (locking && this.engine !== "postgresql") {
-      const found = yield* this.lockingScan(me, where, locking, step, text, false);
+    if (locking) {
+      const found = this.engine === "postgresql" ? yield* this.pgLockRows(me, where, locking, step, text, true) : yield* this.lockingScan(me, where, locking, step, text, false);
       return { rows: found.map(({ id, version }) => [id, version.value!] as [number, number]) };
     }
     const view = this.readView(me);
@@ -399,21 +399,41 @@ export class Database {
       for (const { id, version } of found) apply(id, version);
       return { affected };
     }
-    // PostgreSQL: find candidates in the statement's snapshot, then lock each one's newest version.
+    const found = yield* this.pgLockRows(me, stmt.where, "X", step, text, false);
+    for (const { id, version } of found) apply(id, version);
+    return { affected };
+  }
+
+  /**
+   * PostgreSQL's UPDATE, DELETE and SELECT … FOR UPDATE/SHARE: find the rows in the statement's
+   * snapshot, then lock each one's newest version, waiting for its writer (or another locker) to
+   * end. At read committed a row changed meanwhile is re-checked against the WHERE clause on its
+   * newest version (EvalPlanQual); at repeatable read and serializable it is a serialization error.
+   */
+  private *pgLockRows(me: Txn, where: Pred, mode: LockMode, step: number, text: string, forSelect: boolean): Generator<Wait, { id: number; version: Version }[]> {
     const view = this.readView(me);
-    const pinned = pinnedIds(stmt.where);
+    const pinned = pinnedIds(where);
     const seen = new Map<number, Version | undefined>();
-    for (const id of this.candidates(stmt.where)) {
+    const out: { id: number; version: Version }[] = [];
+    // The scan marks what it reads before it can wait on a row, as PostgreSQL's does.
+    this.siread(me, where);
+    for (const id of this.candidates(where)) {
       const mine = this.versionFor(id, me, view);
       seen.set(id, mine);
       this.conflictOut(me, id, mine);
-      if (!mine || mine.value === null || !matches(stmt.where, { id, value: mine.value })) continue;
+      if (!mine || mine.value === null || !matches(where, { id, value: mine.value })) continue;
       let target: Version | undefined = mine;
       for (;;) {
         const chain = this.rows.get(id)!;
         const newest = chain[chain.length - 1]!;
         if (newest.writer !== me && newest.writer.status === "active") {
           yield { on: [newest.writer], what: `row ${id}` };
+          continue;
+        }
+        // Row locks taken by SELECT … FOR UPDATE / FOR SHARE of other transactions.
+        const lockers = (this.locks.get(id) ?? []).filter((l) => l.txn !== me && l.granted && (mode === "X" || l.mode === "X"));
+        if (lockers.length) {
+          yield { on: [...new Set(lockers.map((l) => l.txn))], what: `row ${id}` };
           continue;
         }
         if (newest === mine || newest.writer === me) {
@@ -424,19 +444,22 @@ export class Database {
         if (me.level === "read committed" || me.level === "read uncommitted") {
           // EvalPlanQual: re-check the WHERE clause on the newest version only.
           seen.set(id, newest);
-          target = newest.value !== null && matches(stmt.where, { id, value: newest.value }) ? newest : undefined;
+          target = newest.value !== null && matches(where, { id, value: newest.value }) ? newest : undefined;
           break;
         }
-        // PostgreSQL names what happened to the version this transaction saw: updated, or deleted.
+        // UPDATE and DELETE name what happened to the version this transaction saw (updated, or
+        // deleted); SELECT … FOR UPDATE/SHARE says "concurrent update" either way, as nodeLockRows.c does.
         const successor = chain[chain.indexOf(mine) + 1];
-        throw new SqlFailure(successor?.value === null ? ERRORS.pgConcurrentDelete : ERRORS.pgConcurrentUpdate, "40001", true);
+        throw new SqlFailure(successor?.value === null && !forSelect ? ERRORS.pgConcurrentDelete : ERRORS.pgConcurrentUpdate, "40001", true);
       }
-      if (target) apply(id, target);
+      if (!target) continue;
+      const q = this.queue(id);
+      if (!q.some((l) => l.txn === me && (l.mode === "X" || mode === "S"))) q.push({ txn: me, mode, kind: "rec", granted: true });
+      out.push({ id, version: target });
     }
-    this.siread(me, stmt.where);
     if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
-    else this.record(me, { kind: "pread", pred: stmt.where, text, seen, step });
-    return { affected };
+    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+    return out;
   }
 
   *insert(me: Txn, rows: readonly (readonly [number, number])[], step: number): Generator<Wait, StatementResult> {

@@ -57,7 +57,7 @@ interface Session {
   level: Level;
   nextLevel?: Level;
   txn?: Txn;
-  pending?: { unit: Unit; gen: Generator<Wait, StatementResult>; txn: Txn; wait: Wait; fresh: boolean };
+  pending?: { unit: Unit; gen: Generator<Wait, StatementResult>; txn: Txn; wait: Wait; fresh: boolean; since: number };
   readonly queue: Unit[];
 }
 
@@ -71,6 +71,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
   const events: TraceEvent[] = [];
   const errors = new Map<Txn, string>();
   let during = 0;
+  let waitOrder = 0;
 
   const sessionOf = (name: string): Session => {
     let s = sessions.get(name);
@@ -120,7 +121,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
     }
     if (!r.done) {
       const first = !s.pending || s.pending.fresh;
-      s.pending = { unit, gen, txn, wait: r.value, fresh: first };
+      s.pending = { unit, gen, txn, wait: r.value, fresh: first, since: s.pending?.since ?? ++waitOrder };
       // InnoDB looks for a deadlock when the lock is requested, before the statement is seen to
       // wait: if another transaction is rolled back, this statement goes on at once. PostgreSQL
       // looks after deadlock_timeout (1 s), so the statement is first seen waiting.
@@ -274,7 +275,9 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
   const settle = () => {
     for (let progress = true; progress; ) {
       progress = false;
-      for (const s of sessions.values()) {
+      // Waiters go on in the order they started waiting, as lock queues grant them.
+      const order = [...sessions.values()].sort((a, b) => (a.pending?.since ?? Infinity) - (b.pending?.since ?? Infinity));
+      for (const s of order) {
         if (s.pending) {
           const { unit, gen, txn } = s.pending;
           if (advance(s, unit, txn, gen, true)) progress = true;
