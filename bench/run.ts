@@ -11,6 +11,7 @@ import { parseInfo, parseNotebook } from "../src/notebook/format";
 import { runCell } from "../src/sims/pipeline";
 import { findSimulator } from "../src/sims/registry";
 import { benchSharding } from "./sharding";
+import { benchIsolation } from "./isolation";
 
 const root = join(import.meta.dirname, "..");
 
@@ -92,4 +93,5 @@ bundleSizes();
 activation();
 sampleCells();
 benchSharding();
+benchIsolation();
 e2eTimings();
