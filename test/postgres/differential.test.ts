@@ -1,11 +1,9 @@
 // Differential tests against a real PostgreSQL: the same schedules run on a throwaway server (one
 // connection per session) and on our PostgreSQL model, and every step must agree: which
 // statements wait, when each returns, the rows it returns or the error it raises, and the final
-// table. Schedules: all of Hermitage's PostgreSQL ones, plus generated ones at read committed and
-// repeatable read. At serializable, real PostgreSQL locks predicates by index page or relation
-// and so aborts some histories our row-level model lets commit; there the test requires that the
-// model never commits an anomaly, that where the two differ PostgreSQL is the one that failed,
-// and that most schedules agree; it prints how many.
+// table. Schedules: all of Hermitage's PostgreSQL ones, PostgreSQL's documented read-committed
+// partial view, and 100 generated ones at each of read committed, repeatable read and serializable. The model takes SIREAD locks at PostgreSQL's
+// granularity, so at serializable it also aborts exactly where PostgreSQL does.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -30,7 +28,7 @@ interface Observed {
   final: [number, number][];
 }
 
-const DEADLOCK_TIMEOUT_MS = 40;
+const DEADLOCK_TIMEOUT_MS = 20;
 const INITIAL: [number, number][] = [[1, 10], [2, 20]];
 let server: Awaited<ReturnType<typeof startPostgres>>;
 let admin: pg.Client;
@@ -104,7 +102,7 @@ async function onPostgres(steps: readonly PStep[]): Promise<Observed> {
     // Give PostgreSQL's deadlock check (deadlock_timeout) time to run before the next step, as a
     // person typing would: the transaction whose wait closed the cycle is then the victim.
     if (blockedNow) {
-      await sleep(DEADLOCK_TIMEOUT_MS * 3);
+      await sleep(DEADLOCK_TIMEOUT_MS * 6);
       for (let tries = 0; tries < 50 && pending.some((p) => p.settled && out[p.step]?.during === -1); tries++) await sleep(5);
     }
     await sleep(1);
@@ -173,42 +171,41 @@ test("a waiting UPDATE at read committed sees one change of the other transactio
   assert.deepEqual(real.final, [[1, 12], [2, 21], [3, 30]]);
 });
 
-for (const level of ["read committed", "repeatable read"] as const) {
-  test(`generated schedules at ${level} behave as on the real server`, async () => {
-    let blocked = 0;
-    let errors = 0;
-    for (let seed = 1; seed <= 40; seed++) {
-      const steps = generate(seed, level);
-      const real = await onPostgres(steps);
-      compare(`${level} seed ${seed}`, steps, real, onModel(steps));
-      blocked += real.steps.filter((s) => s.blocked).length;
-      errors += real.steps.filter((s) => s.outcome === "error").length;
-    }
-    console.log(`${level}: 40 schedules agree, with ${blocked} blocked statements and ${errors} errors between them`);
-    // The schedules must exercise waiting and failing, or agreeing would prove little.
-    assert.ok(blocked >= 10 && errors >= 3, `too tame: ${blocked} blocked, ${errors} errors`);
-  });
+/**
+ * Run on the server and compare. A schedule that disagrees is run on the server once more before
+ * the test fails: when a statement waits, PostgreSQL's deadlock check runs on a timer, and on a
+ * loaded machine it can fire after the next step was typed. A model error fails twice.
+ */
+async function agrees(name: string, steps: readonly PStep[], ours: Observed): Promise<{ real: Observed; retried: boolean }> {
+  const real = await onPostgres(steps);
+  try {
+    compare(name, steps, real, ours);
+    return { real, retried: false };
+  } catch {
+    const again = await onPostgres(steps);
+    compare(name, steps, again, ours);
+    return { real: again, retried: true };
+  }
 }
 
-test("generated schedules at serializable: the model commits no anomaly, and where it differs PostgreSQL is the stricter", async () => {
-  let agree = 0;
-  const total = 40;
-  const differences: string[] = [];
-  for (let seed = 1; seed <= total; seed++) {
-    const steps = generate(1000 + seed, "serializable");
-    const real = await onPostgres(steps);
-    const ours = onModel(steps);
-    assert.deepEqual(ours.anomalies, [], `serializable seed ${seed}: our model committed ${ours.anomalies.join(", ")}`);
-    try {
-      compare(`serializable seed ${seed}`, steps, real, ours);
-      agree++;
-    } catch (err) {
-      differences.push((err as Error).message.split("\n")[0]!);
-      // Where they differ, PostgreSQL must be the stricter one: its coarser locks abort more.
-      const i = real.steps.findIndex((a, k) => JSON.stringify(a) !== JSON.stringify(ours.steps[k]));
-      assert.equal(real.steps[i]?.outcome, "error", `serializable seed ${seed}: at step ${i + 1} the model failed where PostgreSQL did not\n${(err as Error).message}`);
+const LEVELS = [["read committed", 0], ["repeatable read", 0], ["serializable", 1000]] as const;
+for (const [level, offset] of LEVELS) {
+  test(`100 generated schedules at ${level} behave as on the real server`, async () => {
+    let blocked = 0;
+    let errors = 0;
+    let retried = 0;
+    for (let seed = 1 + offset; seed <= 100 + offset; seed++) {
+      const steps = generate(seed, level);
+      const ours = onModel(steps);
+      const r = await agrees(`${level} seed ${seed}`, steps, ours);
+      // Serializable means it: whatever the model commits has no anomaly.
+      if (level === "serializable") assert.deepEqual(ours.anomalies, [], `serializable seed ${seed}: the model committed ${ours.anomalies.join(", ")}`);
+      blocked += r.real.steps.filter((s) => s.blocked).length;
+      errors += r.real.steps.filter((s) => s.outcome === "error").length;
+      if (r.retried) retried++;
     }
-  }
-  console.log(`serializable: ${agree} of ${total} generated schedules behave identically; the others differ first at:\n  ${differences.join("\n  ")}`);
-  assert.ok(agree >= total / 2, `only ${agree} of ${total} agree`);
-});
+    console.log(`${level}: 100 schedules agree, with ${blocked} blocked statements and ${errors} errors between them${retried ? ` (${retried} after a second run on the server)` : ""}`);
+    // The schedules must exercise waiting and failing, or agreeing would prove little.
+    assert.ok(blocked >= 20 && errors >= 10, `too tame: ${blocked} blocked, ${errors} errors`);
+  });
+}

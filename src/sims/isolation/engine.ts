@@ -23,8 +23,12 @@ export interface Txn {
   /** InnoDB lock structures this transaction created (the other part of its weight). */
   readonly lockStructs: Set<string>;
   // Serializable snapshot isolation (PostgreSQL serializable)
-  readonly sireadRows: Set<number>;
-  readonly sireadPreds: Pred[];
+  /**
+   * SIREAD locks at PostgreSQL's granularity on this one-page table: the whole relation (after a
+   * sequential scan), the primary key's leaf page (after any key lookup), the heap page (once more
+   * than max_pred_locks_per_page = 2 tuples are locked), and single tuple versions.
+   */
+  readonly siread: { relation: boolean; indexPage: boolean; heapPage: boolean; readonly tuples: Set<Version> };
   readonly inConflicts: Set<Txn>; // readers with an rw-antidependency into this transaction
   readonly outConflicts: Set<Txn>; // writers this transaction has an rw-antidependency to
   doomed: boolean;
@@ -94,6 +98,8 @@ export class Database {
   readonly txns: Txn[] = [];
   private seq = 0;
   private readonly locks = new Map<number, LockReq[]>();
+  /** PostgreSQL: transactions queued for each row's tuple lock, first come first served. */
+  private readonly tupleWaiters = new Map<number, Txn[]>();
   /** 2PL predicate locks. */
   private readonly predLocks: { txn: Txn; pred: Pred }[] = [];
   readonly setup: Txn;
@@ -106,7 +112,7 @@ export class Database {
   }
 
   newTxn(session: string, level: Level, implicit: boolean): Txn {
-    const t: Txn = { id: this.txns.length, session, level, implicit, status: "active", failed: false, undo: 0, lockStructs: new Set(), sireadRows: new Set(), sireadPreds: [], inConflicts: new Set(), outConflicts: new Set(), doomed: false, ops: [] };
+    const t: Txn = { id: this.txns.length, session, level, implicit, status: "active", failed: false, undo: 0, lockStructs: new Set(), siread: { relation: false, indexPage: false, heapPage: false, tuples: new Set() }, inConflicts: new Set(), outConflicts: new Set(), doomed: false, ops: [] };
     this.txns.push(t);
     return t;
   }
@@ -226,6 +232,7 @@ export class Database {
 
   private releaseAll(me: Txn): void {
     for (const q of this.locks.values()) Database.drop(q, me);
+    for (const w of this.tupleWaiters.values()) if (w.includes(me)) w.splice(w.indexOf(me), 1);
     for (let i = this.predLocks.length - 1; i >= 0; i--) if (this.predLocks[i]!.txn === me) this.predLocks.splice(i, 1);
   }
 
@@ -328,29 +335,49 @@ export class Database {
     writer.doomed = true;
   }
 
-  /** The reader examined versions newer than the one it sees: it reads "before" their writers. */
-  private conflictOut(me: Txn, id: number, seen: Version | undefined): void {
+  /**
+   * The reader examined versions newer than the one it sees: it reads "before" their writers. A
+   * sequential scan looks at every version of the row; a key lookup walks the row's version chain
+   * only up to the version it sees, so it meets just the writer that replaced that one.
+   */
+  private conflictOut(me: Txn, id: number, seen: Version | undefined, scan: boolean): void {
     if (!this.ssi(me)) return;
+    this.checkDoomed(me);
     const chain = this.rows.get(id) ?? [];
     const from = seen ? chain.indexOf(seen) + 1 : 0;
-    for (let i = from; i < chain.length; i++) if (chain[i]!.writer !== me) this.rwConflict(me, chain[i]!.writer, me);
+    const to = scan || !seen ? chain.length : Math.min(chain.length, from + 1);
+    for (let i = from; i < to; i++) if (chain[i]!.writer !== me) this.rwConflict(me, chain[i]!.writer, me);
   }
 
-  /** A write to a row that others read (by row or by a predicate that the old or new value matches). */
-  private conflictIn(me: Txn, id: number, before: number | null | undefined, after: number | null): void {
+  /**
+   * A write that others' SIREAD locks cover, checked where PostgreSQL checks it: a heap insert
+   * against relation locks, an index insert (or a unique-key probe) against the index page, an
+   * update or delete of `old` against the tuple, its heap page and the relation.
+   */
+  private conflictIn(me: Txn, target: "relation" | "index" | Version): void {
     if (!this.ssi(me)) return;
+    // Like PostgreSQL's CheckForSerializableConflictIn, a transaction marked to fail fails here.
+    this.checkDoomed(me);
     for (const r of this.txns) {
       if (r === me || !this.ssi(r) || r.status === "aborted") continue;
-      const hit = r.sireadRows.has(id) || r.sireadPreds.some((p) => (before != null && matches(p, { id, value: before })) || (after !== null && matches(p, { id, value: after })));
+      const l = r.siread;
+      const hit = target === "relation" ? l.relation : target === "index" ? l.indexPage : l.relation || l.heapPage || l.tuples.has(target);
       if (hit) this.rwConflict(r, me, me);
     }
   }
 
-  private siread(me: Txn, where: Pred): void {
+  /** The locks a read takes: the relation for a scan, the index page for a key lookup… */
+  private sireadScan(me: Txn, where: Pred): void {
     if (!this.ssi(me)) return;
-    const pinned = pinnedIds(where);
-    if (pinned) for (const id of pinned) me.sireadRows.add(id);
-    else me.sireadPreds.push(where);
+    if (pinnedIds(where)) me.siread.indexPage = true;
+    else me.siread.relation = true;
+  }
+
+  /** …and each tuple a key lookup returns, promoted to the heap page past two tuples. */
+  private sireadTuple(me: Txn, v: Version | undefined, where: Pred): void {
+    if (!this.ssi(me) || !v || v.value === null || !pinnedIds(where)) return;
+    me.siread.tuples.add(v);
+    if (me.siread.tuples.size > 2) me.siread.heapPage = true;
   }
 
   // ---- statements -------------------------------------------------------------------------------
@@ -366,13 +393,14 @@ export class Database {
     const pinned = pinnedIds(where);
     const seen = new Map<number, Version | undefined>();
     const rows: Rows = [];
+    this.sireadScan(me, where);
     for (const id of pinned ?? this.ids()) {
       const v = this.versionFor(id, me, view);
       seen.set(id, v);
-      this.conflictOut(me, id, v);
+      this.conflictOut(me, id, v, !pinned);
+      this.sireadTuple(me, v, where);
       if (v && v.value !== null && matches(where, { id, value: v.value })) rows.push([id, v.value]);
     }
-    this.siread(me, where);
     if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
     else this.record(me, { kind: "pread", pred: where, text, seen, step });
     return { rows };
@@ -388,7 +416,7 @@ export class Database {
         if (value === null) throw new SqlFailure(ERRORS.divisionByZero, "22012", this.engine === "postgresql");
       }
       const v: Version = { value, writer: me };
-      this.conflictIn(me, id, old.value, value);
+      this.conflictIn(me, old);
       this.rows.get(id)!.push(v);
       me.undo++;
       this.record(me, { kind: "write", row: id, version: v, step });
@@ -416,26 +444,36 @@ export class Database {
     const seen = new Map<number, Version | undefined>();
     const out: { id: number; version: Version }[] = [];
     // The scan marks what it reads before it can wait on a row, as PostgreSQL's does.
-    this.siread(me, where);
+    this.sireadScan(me, where);
     for (const id of this.candidates(where)) {
       const mine = this.versionFor(id, me, view);
       seen.set(id, mine);
-      this.conflictOut(me, id, mine);
+      this.conflictOut(me, id, mine, !pinned);
+      this.sireadTuple(me, mine, where);
       if (!mine || mine.value === null || !matches(where, { id, value: mine.value })) continue;
       let target: Version | undefined = mine;
+      // Waiters for a row queue on its tuple lock: the first to wait goes first when it frees,
+      // and a transaction arriving later waits behind them even if the row is free just then.
+      const waiters = this.tupleWaiters.get(id) ?? [];
+      this.tupleWaiters.set(id, waiters);
       for (;;) {
         const chain = this.rows.get(id)!;
         const newest = chain[chain.length - 1]!;
-        if (newest.writer !== me && newest.writer.status === "active") {
-          yield { on: [newest.writer], what: `row ${id}` };
-          continue;
-        }
+        const holders = new Set<Txn>();
+        if (newest.writer !== me && newest.writer.status === "active") holders.add(newest.writer);
         // Row locks taken by SELECT … FOR UPDATE / FOR SHARE of other transactions.
-        const lockers = (this.locks.get(id) ?? []).filter((l) => l.txn !== me && l.granted && (mode === "X" || l.mode === "X"));
-        if (lockers.length) {
-          yield { on: [...new Set(lockers.map((l) => l.txn))], what: `row ${id}` };
+        for (const l of this.locks.get(id) ?? []) if (l.txn !== me && l.granted && (mode === "X" || l.mode === "X")) holders.add(l.txn);
+        // A transaction that already holds the row (its own version, or its lock) never queues.
+        const mineAlready = newest.writer === me || (this.locks.get(id) ?? []).some((l) => l.txn === me && l.granted);
+        const ahead = waiters.slice(0, Math.max(0, waiters.indexOf(me))).filter((t) => t.status === "active");
+        if (!mineAlready && !waiters.includes(me) && (holders.size || waiters.length)) waiters.push(me);
+        const blockers = waiters.includes(me) ? [...waiters.slice(0, waiters.indexOf(me)), ...holders] : [...holders];
+        if (blockers.length || ahead.length) {
+          yield { on: [...new Set(blockers)], what: `row ${id}` };
           continue;
         }
+        const at = waiters.indexOf(me);
+        if (at >= 0) waiters.splice(at, 1);
         if (newest === mine || newest.writer === me) {
           target = newest;
           break;
@@ -466,6 +504,8 @@ export class Database {
     if (this.ssi(me)) this.checkDoomed(me);
     let affected = 0;
     for (const [id, value] of rows) {
+      // PostgreSQL writes the heap tuple before the index entry: relation locks are checked first.
+      this.conflictIn(me, "relation");
       if (this.engine === "mysql" && this.gapLocking(me)) {
         yield* this.lock(me, this.nextRecord(id), "X", "ii");
       }
@@ -485,16 +525,15 @@ export class Database {
         }
         if (newest && newest.value !== null) {
           if (this.engine === "mysql") throw new SqlFailure(ERRORS.mysqlDuplicate(id), "1062", false);
-          // Serializable: a key this transaction had looked for, inserted by a concurrent one, is a
-          // read-write conflict (PostgreSQL reports it as a serialization failure, not a duplicate).
-          const lookedFor = me.sireadRows.has(id) || me.sireadPreds.some((p) => matches(p, { id, value: newest.value! }) || matches(p, { id, value }));
-          if (this.ssi(me) && lookedFor && !this.visibleIn(newest, me, me.snapSeq)) throw new SqlFailure(ERRORS.pgSerialization, "40001", true);
+          // Before reporting a duplicate, PostgreSQL checks the index page as if it were writing
+          // it, so a serialization failure the duplicate would hide is reported instead.
+          this.conflictIn(me, "index");
           throw new SqlFailure(this.engine === "2pl" ? `duplicate key: row ${id} exists` : ERRORS.pgDuplicate, "23505", this.engine === "postgresql");
         }
         break;
       }
       const v: Version = { value, writer: me };
-      this.conflictIn(me, id, undefined, value);
+      this.conflictIn(me, "index");
       if (!this.rows.has(id)) this.rows.set(id, []);
       this.rows.get(id)!.push(v);
       if (this.engine !== "postgresql") this.queue(id).push({ txn: me, mode: "X", kind: "rec", granted: true });
