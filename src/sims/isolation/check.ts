@@ -128,30 +128,34 @@ export function analyze(run: RunResult): Analysis {
       // A predicate read also covers the rows that did not exist yet: inserting one can change its result.
       const unborn = op.kind === "pread" ? [...orders.keys()].filter((row) => !op.seen.has(row)).map((row) => ({ row, version: undefined })) : [];
       for (const { row, version } of [...readsOf(op), ...unborn]) {
+        const order = orders.get(row);
+        const m = (v: Version | undefined) => op.kind === "read" || (v !== undefined && v.value !== null && matches(op.pred, { id: row, value: v.value }));
         const w = version?.writer;
-        if (w && w !== r && w !== setup) {
+        // What the read used: a key lookup uses the version it found; a predicate read uses a row's
+        // version only when the row matched (it was returned).
+        if (w && w !== r && w !== setup && (op.kind === "read" || (m(version) && !op.existsOnly))) {
           if (w.status === "aborted") g1a.add(`${r.session} read ${row} => ${version!.value} from ${w.session}, which rolled back`);
           else {
-            const order = orders.get(row);
             const last = order?.finalIndex.get(w);
             if (last !== undefined && order!.chain[last] !== version) g1b.add(`${r.session} read ${row} => ${version!.value}, which ${w.session} later overwrote with ${order!.chain[last]!.value ?? "a delete"} before committing`);
-            add({ from: w, to: r, kind: "wr", row, steps: steps(stepOf(version), op.step), ...(op.kind === "pread" ? { predicate: op.text } : {}) });
+            add({ from: w, to: r, kind: "wr", row, steps: steps(stepOf(version), op.step) });
           }
         }
         const base = version && version.writer.status === "committed" ? version : undefined;
-        if (op.kind === "read") {
-          // Item anti-dependency: the transaction that installed the very next version.
-          const later = laterInstallers(orders.get(row), base, r, true);
-          if (later[0]) add({ from: r, to: later[0].writer, kind: "rw", row, steps: steps(op.step, stepOf(later[0].version)) });
-        } else {
-          // A predicate read is overwritten by the first later version that changes whether the row matches.
-          const later = laterInstallers(orders.get(row), base, r);
-          const m = (v: Version | undefined) => v !== undefined && v.value !== null && matches(op.pred, { id: row, value: v.value });
-          const before = m(version);
-          // The rows it returned were read as items too: overwriting one is an item anti-dependency.
-          const next = before ? laterInstallers(orders.get(row), base, r, true)[0] : undefined;
+        if (op.kind === "read" || (m(version) && !op.existsOnly)) {
+          // Item anti-dependency: the transaction that installed the very next version of a row read.
+          const next = laterInstallers(order, base, r, true)[0];
           if (next) add({ from: r, to: next.writer, kind: "rw", row, steps: steps(op.step, stepOf(next.version)) });
-          const flip = later.find((l) => m(l.version) !== before);
+        }
+        if (op.kind === "pread" && order) {
+          // Predicate dependencies (Adya): on each earlier writer whose version changed whether the
+          // row matches, and to the first later writer whose version changes it again.
+          const upTo = base ? order.chain.indexOf(base) : -1;
+          for (let i = 0; i <= upTo; i++) {
+            const v = order.chain[i]!;
+            if (v.writer !== r && v.writer !== setup && m(v) !== m(order.chain[i - 1])) add({ from: v.writer, to: r, kind: "wr", row, predicate: op.text, steps: steps(stepOf(v), op.step) });
+          }
+          const flip = laterInstallers(order, base, r).find((l) => m(l.version) !== m(version));
           if (flip) add({ from: r, to: flip.writer, kind: "rw", row, predicate: op.text, steps: steps(op.step, stepOf(flip.version)) });
         }
       }
@@ -168,28 +172,32 @@ export function analyze(run: RunResult): Analysis {
   }
   for (const c of bestPerAnomaly.values()) findings.push(anomalyFinding(c.anomaly, `${cycleStory(c)} The cycle: ${describeCycle(c)}.`, describeCycle(c)));
 
-  // OTV: after seeing one of Tj's writes, a later read returns a version older than Tj's of another row.
+  // OTV: after seeing one of Tj's writes, a later read returns a version older than Tj's of
+  // another row, and would have returned something else with Tj's.
   for (const r of committed) {
     const observed: { row: number; version: Version }[] = [];
     let found = false;
     for (const op of r.ops) {
-      for (const { row, version } of readsOf(op)) {
-        if (found) break;
-        for (const o of observed) {
+      if (op.kind === "write" || found) continue;
+      const returns = (row: number, v: Version | undefined) => (v !== undefined && v.value !== null && (op.kind === "read" || matches(op.pred, { id: row, value: v.value })) ? (op.kind === "pread" && op.existsOnly ? 0 : v.value) : null);
+      const rows = op.kind === "read" ? [{ row: op.row, version: op.version }] : [...orders.keys()].map((row) => ({ row, version: op.seen.get(row) }));
+      // What this read used of other transactions' work: versions it returned (or found by key).
+      const used = rows.filter(({ row, version }) => version && returns(row, version) !== null && version.writer !== r && version.writer !== setup && version.writer.status === "committed").map(({ row, version }) => ({ row, version: version! }));
+      // One statement that sees part of a transaction is already a vanish, whatever the row order.
+      for (const { row, version } of rows) {
+        const order = orders.get(row);
+        for (const o of found ? [] : [...observed, ...used]) {
           const w = o.version.writer;
-          if (o.row === row) continue;
-          const order = orders.get(row);
-          const wIndex = order?.finalIndex.get(w);
+          const wIndex = o.row === row ? undefined : order?.finalIndex.get(w);
           if (wIndex === undefined) continue;
           const readIndex = version ? order!.chain.indexOf(version) : -1;
-          if (readIndex >= 0 && readIndex < wIndex || (!version && wIndex >= 0 && order!.chain[wIndex]!.value !== null && order!.chain[0]!.writer !== setup)) {
-            findings.push(anomalyFinding("OTV", `${r.session} saw ${w.session}'s write of row ${o.row} (${o.version.value}), then read row ${row} as ${version?.value ?? "absent"}, older than ${w.session}'s write of it (${order!.chain[wIndex]!.value}): part of ${w.session} vanished from ${r.session}'s view.`));
+          if (readIndex < wIndex && returns(row, version) !== returns(row, order!.chain[wIndex])) {
+            findings.push(anomalyFinding("OTV", `${r.session} saw ${w.session}'s write of row ${o.row} (${o.version.value}), then read row ${row} as ${version?.value ?? "absent"}, older than ${w.session}'s write of it (${order!.chain[wIndex]!.value ?? "a delete"}): part of ${w.session} vanished from ${r.session}'s view.`));
             found = true;
-            break;
           }
         }
-        if (version && version.writer !== r && version.writer !== setup && version.writer.status === "committed") observed.push({ row, version });
       }
+      observed.push(...used);
     }
   }
 
@@ -206,9 +214,10 @@ export function analyze(run: RunResult): Analysis {
           const vb = b.seen.get(row);
           if (va?.writer === r || vb?.writer === r || va === vb) continue;
           if ((va?.writer ?? setup) === (vb?.writer ?? setup)) continue;
-          // Only a difference one of the two predicates can see makes rows appear, vanish or change.
-          const m = (p: typeof a.pred, v: Version | undefined) => v !== undefined && v.value !== null && matches(p, { id: row, value: v.value });
-          if (m(a.pred, va) === m(a.pred, vb) && m(b.pred, va) === m(b.pred, vb)) continue;
+          // What each read returns for the row under either version. If one read would return the
+          // same under the other's version, one state of the row explains both: no phantom.
+          const returns = (p: typeof a.pred, v: Version | undefined) => (v !== undefined && v.value !== null && matches(p, { id: row, value: v.value }) ? v.value : null);
+          if (returns(a.pred, va) === returns(a.pred, vb) || returns(b.pred, va) === returns(b.pred, vb)) continue;
           const show = (v: Version | undefined) => (v && v.value !== null ? `${row} => ${v.value}${v.writer === setup ? "" : ` (by ${v.writer.session})`}` : `no row ${row}`);
           findings.push(anomalyFinding("PMP", `"${a.text}" saw ${show(va)}, while the later "${b.text}" in the same transaction saw ${show(vb)}: ${r.session}'s predicate reads are based on different sets of committed writes, so rows appear, disappear or change between them (a phantom).`));
           done = true;

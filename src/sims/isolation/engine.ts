@@ -44,7 +44,7 @@ export interface Version {
 /** What the checker needs: every read names the version it saw. */
 export type Op =
   | { readonly kind: "read"; readonly row: number; readonly version: Version | undefined; readonly step: number }
-  | { readonly kind: "pread"; readonly pred: Pred; readonly text: string; readonly seen: ReadonlyMap<number, Version | undefined>; readonly step: number }
+  | { readonly kind: "pread"; readonly pred: Pred; readonly text: string; readonly seen: ReadonlyMap<number, Version | undefined>; readonly step: number; readonly existsOnly?: boolean }
   | { readonly kind: "write"; readonly row: number; readonly version: Version; readonly step: number };
 
 export interface Wait {
@@ -524,6 +524,9 @@ export class Database {
           continue;
         }
         if (newest && newest.value !== null) {
+          // Failing on a duplicate is reading that the key exists (not its value). A MySQL
+          // transaction goes on after it, so the checker must know.
+          this.record(me, { kind: "pread", pred: { kind: "cmp", op: "=", left: { kind: "col", name: "id" }, right: { kind: "num", value: id } }, text: `the duplicate check for id ${id}`, seen: new Map([[id, newest]]), step, existsOnly: true });
           if (this.engine === "mysql") throw new SqlFailure(ERRORS.mysqlDuplicate(id), "1062", false);
           // Before reporting a duplicate, PostgreSQL checks the index page as if it were writing
           // it, so a serialization failure the duplicate would hide is reported instead.

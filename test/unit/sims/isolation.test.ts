@@ -101,7 +101,10 @@ const NEVER: { engine: Engine; level: Level; never: Anomaly[] }[] = [
   { engine: "postgresql", level: "read committed", never: ["G0", "G1a", "G1b", "G1c"] },
   { engine: "postgresql", level: "repeatable read", never: ["G0", "G1a", "G1b", "G1c", "OTV", "PMP", "P4", "G-single"] },
   { engine: "postgresql", level: "serializable", never: ["G0", "G1a", "G1b", "G1c", "OTV", "PMP", "P4", "G-single", "G2-item", "G2"] },
-  { engine: "mysql", level: "read committed", never: ["G0", "G1a", "G1b", "G1c", "OTV"] },
+  // Not OTV either: an InnoDB UPDATE at read committed skips a locked row whose last committed
+  // version does not match (a "semi-consistent read") and waits for one that does, so it too can
+  // see one row after another transaction's change and another row before it.
+  { engine: "mysql", level: "read committed", never: ["G0", "G1a", "G1b", "G1c"] },
   { engine: "mysql", level: "serializable", never: ["G0", "G1a", "G1b", "G1c", "OTV", "PMP", "P4", "G-single", "G2-item", "G2"] },
   { engine: "2pl", level: "serializable", never: ["G0", "G1a", "G1b", "G1c", "OTV", "PMP", "P4", "G-single", "G2-item", "G2"] },
 ];
