@@ -13,3 +13,6 @@ declare module "*/scripts/code-server.mjs" {
 declare module "*/scripts/postgres.mjs" {
   export function startPostgres(settings?: Record<string, string>): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string; database: string }; stop(): void }>;
 }
+declare module "*/scripts/mariadb.mjs" {
+  export function startMariadb(): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string }; stop(): void }>;
+}

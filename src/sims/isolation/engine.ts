@@ -98,8 +98,6 @@ export class Database {
   readonly txns: Txn[] = [];
   private seq = 0;
   private readonly locks = new Map<number, LockReq[]>();
-  /** PostgreSQL: transactions queued for each row's tuple lock, first come first served. */
-  private readonly tupleWaiters = new Map<number, Txn[]>();
   /** 2PL predicate locks. */
   private readonly predLocks: { txn: Txn; pred: Pred }[] = [];
   readonly setup: Txn;
@@ -232,7 +230,6 @@ export class Database {
 
   private releaseAll(me: Txn): void {
     for (const q of this.locks.values()) Database.drop(q, me);
-    for (const w of this.tupleWaiters.values()) if (w.includes(me)) w.splice(w.indexOf(me), 1);
     for (let i = this.predLocks.length - 1; i >= 0; i--) if (this.predLocks[i]!.txn === me) this.predLocks.splice(i, 1);
   }
 
@@ -452,10 +449,6 @@ export class Database {
       this.sireadTuple(me, mine, where);
       if (!mine || mine.value === null || !matches(where, { id, value: mine.value })) continue;
       let target: Version | undefined = mine;
-      // Waiters for a row queue on its tuple lock: the first to wait goes first when it frees,
-      // and a transaction arriving later waits behind them even if the row is free just then.
-      const waiters = this.tupleWaiters.get(id) ?? [];
-      this.tupleWaiters.set(id, waiters);
       for (;;) {
         const chain = this.rows.get(id)!;
         const newest = chain[chain.length - 1]!;
@@ -463,17 +456,12 @@ export class Database {
         if (newest.writer !== me && newest.writer.status === "active") holders.add(newest.writer);
         // Row locks taken by SELECT … FOR UPDATE / FOR SHARE of other transactions.
         for (const l of this.locks.get(id) ?? []) if (l.txn !== me && l.granted && (mode === "X" || l.mode === "X")) holders.add(l.txn);
-        // A transaction that already holds the row (its own version, or its lock) never queues.
-        const mineAlready = newest.writer === me || (this.locks.get(id) ?? []).some((l) => l.txn === me && l.granted);
-        const ahead = waiters.slice(0, Math.max(0, waiters.indexOf(me))).filter((t) => t.status === "active");
-        if (!mineAlready && !waiters.includes(me) && (holders.size || waiters.length)) waiters.push(me);
-        const blockers = waiters.includes(me) ? [...waiters.slice(0, waiters.indexOf(me)), ...holders] : [...holders];
-        if (blockers.length || ahead.length) {
-          yield { on: [...new Set(blockers)], what: `row ${id}` };
+        // Waiters are woken in the order they started waiting (the runner retries them so); a
+        // transaction that finds the row free takes it at once, as PostgreSQL lets it.
+        if (holders.size) {
+          yield { on: [...holders], what: `row ${id}` };
           continue;
         }
-        const at = waiters.indexOf(me);
-        if (at >= 0) waiters.splice(at, 1);
         if (newest === mine || newest.writer === me) {
           target = newest;
           break;
