@@ -99,8 +99,9 @@ export async function onServer(driver: Driver, steps: readonly ScheduleStep[]): 
 export function onModel(engine: Engine, steps: readonly ScheduleStep[]): Observed & { anomalies: string[] } {
   const run = play(engine, DEFAULT_LEVEL[engine], INITIAL, steps.map((s) => ({ session: s.session, sql: s.sql, statements: parseStatements(s.sql) })));
   const out = steps.map((_, i): StepOutcome => {
-    const evs = run.events.filter((e) => e.step === i && e.kind !== "notice");
-    const done = [...evs].reverse().find((e) => e.kind === "ok" || e.kind === "resumed" || e.kind === "error");
+    const evs = run.events.filter((e) => e.step === i);
+    // A notice ("there is no transaction in progress") is a statement that returned without error.
+    const done = [...evs].reverse().find((e) => e.kind === "ok" || e.kind === "resumed" || e.kind === "error" || (e.kind === "notice" && e.step >= 0 && !/takes its snapshot/.test(e.message ?? "")));
     return {
       blocked: evs.some((e) => e.kind === "blocked" || e.kind === "queued"),
       outcome: done?.kind === "error" ? "error" : "ok",

@@ -251,7 +251,7 @@ export class Database {
    * InnoDB and 2PL locking reads: lock every row the search touches, then read the latest
    * committed (or own) version. Read committed keeps only the locks of rows that matched.
    */
-  private *lockingScan(me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean): Generator<Wait, { id: number; version: Version }[]> {
+  private *lockingScan(me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean, onRow?: (id: number, v: Version) => void): Generator<Wait, { id: number; version: Version }[]> {
     const pinned = pinnedIds(where);
     const gaps = this.gapLocking(me);
     const out: { id: number; version: Version }[] = [];
@@ -281,7 +281,11 @@ export class Database {
       yield* this.lock(me, id, mode, gaps && !pinned ? "next" : "rec");
       const v = this.versionFor(id, me, { kind: "latest" });
       seen.set(id, v);
-      if (v && v.value !== null && matches(where, { id, value: v.value })) out.push({ id, version: v });
+      if (v && v.value !== null && matches(where, { id, value: v.value })) {
+        out.push({ id, version: v });
+        // InnoDB changes each row as soon as it has locked it, before scanning on.
+        onRow?.(id, v);
+      }
       else if (!gaps && !heldBefore && this.engine === "mysql") this.unlock(me, id);
     }
     if (gaps && !pinned) yield* this.lock(me, SUPREMUM, mode, "next");
@@ -420,8 +424,7 @@ export class Database {
       affected++;
     };
     if (this.engine !== "postgresql") {
-      const found = yield* this.lockingScan(me, stmt.where, "X", step, text, stmt.kind === "update" && this.engine === "mysql" && (me.level === "read committed" || me.level === "read uncommitted"));
-      for (const { id, version } of found) apply(id, version);
+      yield* this.lockingScan(me, stmt.where, "X", step, text, stmt.kind === "update" && this.engine === "mysql" && (me.level === "read committed" || me.level === "read uncommitted"), apply);
       return { affected };
     }
     const found = yield* this.pgLockRows(me, stmt.where, "X", step, text, false);
