@@ -50,10 +50,11 @@ export function sequenceDiagram(r: TargetRun, title = `${r.target}: the interlea
         break;
       case "blocked":
         d.message(e.session, DB, e.sql, "call", hl);
-        d.note(e.session, `⏳ ${e.message ?? "waits"}${e.waitingFor?.length ? ` held by ${e.waitingFor.join(", ")}` : ""}`);
+        // Plain words, no emoji: a machine without an emoji font would draw a box.
+        d.note(e.session, `WAITS: ${(e.message ?? "waits").replace(/^waits for /, "")}${e.waitingFor?.length ? `, held by ${e.waitingFor.join(", ")}` : ""}`);
         break;
       case "queued":
-        d.note(e.session, `⏸ typed while blocked, runs later: ${e.sql}`);
+        d.note(e.session, `queued behind its waiting statement: ${e.sql}`);
         break;
       case "resumed":
         d.message(DB, e.session, `resumes: ${resultText(e, e.sql)}`, "reply", hl);
@@ -63,7 +64,8 @@ export function sequenceDiagram(r: TargetRun, title = `${r.target}: the interlea
         d.message(DB, e.session, `ERROR: ${e.message}`, "fault", true);
         break;
       case "notice":
-        d.note(e.session === "" ? DB : e.session, `${e.step < 0 ? "" : `${e.sql}: `}${e.message ?? ""}`);
+        // A snapshot note stands on its own; other notices say which statement they answer.
+        d.note(e.session === "" ? DB : e.session, `${e.step < 0 || /takes its snapshot/.test(e.message ?? "") ? "" : `${e.sql}: `}${e.message ?? ""}`);
         break;
     }
   }

@@ -86,7 +86,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
   db.onSnapshot = (txn, sees) => {
     if (!current) return;
     const names = sees.map((t) => (t === db.setup ? "the initial rows" : t.session));
-    emit(current.s, current.unit, "notice", { message: `${txn.session} takes its snapshot: it sees ${names.join(", ")}${names.length > 1 ? "" : ""} and nothing committed later` });
+    emit(current.s, current.unit, "notice", { message: `${txn.session} takes its snapshot: it sees ${names.join(", ")}` });
   };
 
   const endTxn = (s: Session) => {

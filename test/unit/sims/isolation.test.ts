@@ -196,7 +196,7 @@ test("a run shows waits, resumptions, errors and the anomaly's steps; the cycle 
   assert.equal(lost.verdict.valid, false);
   assert.ok(lost.verdict.findings.some((f) => f.code === "P4" && /T2 → T1 \(rw on row 1\)|T1 → T2 \(ww on row 1\)/.test(f.title)));
   const seq = lost.diagrams[0]!.mermaid;
-  assert.match(seq, /Note over p1: ⏳ waits for row 1 held by T1/);
+  assert.match(seq, /Note over p1: WAITS#58; row 1, held by T1/);
   assert.match(seq, /resumes#58; UPDATE 1/);
   assert.match(seq, /rect rgba/);
   assert.match(lost.diagrams[1]!.mermaid, /linkStyle/);
