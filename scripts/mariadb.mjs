@@ -4,11 +4,10 @@
 // everything on stop. The package's own service is not used.
 // Usage: node scripts/mariadb.mjs   (starts one, prints its version and port, stops it)
 import { spawn, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensurePackages } from "./tools.mjs";
+import { ensurePackages, tempDirOwnedBy } from "./tools.mjs";
 import { freePort } from "./code-server.mjs";
 
 const SERVER = "/usr/sbin/mariadbd";
@@ -33,11 +32,7 @@ export async function startMariadb() {
   if (!existsSync(SERVER)) ensurePackages(["mariadb-server"]);
   if (!existsSync(SERVER)) throw new Error("MariaDB is not installed and could not be installed (apt-get install mariadb-server).");
   if (process.getuid?.() !== 0) throw new Error("The MariaDB differential tests start the server as the mysql user and need root (as on CI).");
-  const dir = mkdtempSync(join(tmpdir(), "dsnb-mariadb-"));
-  chmodSync(dir, 0o755);
-  const uid = Number(spawnSync("id", ["-u", "mysql"], { encoding: "utf8" }).stdout.trim());
-  const gid = Number(spawnSync("id", ["-g", "mysql"], { encoding: "utf8" }).stdout.trim());
-  chownSync(dir, uid, gid);
+  const dir = tempDirOwnedBy("dsnb-mariadb-", "mysql");
   const init = spawnSync("mariadb-install-db", ["--no-defaults", "--user=mysql", `--datadir=${join(dir, "data")}`, "--auth-root-authentication-method=normal", "--skip-test-db"], { encoding: "utf8" });
   if (init.status !== 0) throw new Error(`mariadb-install-db failed: ${init.stderr || init.stdout}`);
   const port = await freePort();

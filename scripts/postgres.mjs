@@ -3,10 +3,9 @@
 // it on 127.0.0.1 only, and deletes everything on stop. About a second to start.
 // Usage: node scripts/postgres.mjs   (starts one, prints its port, stops it)
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ensurePackages } from "./tools.mjs";
+import { ensurePackages, tempDirOwnedBy } from "./tools.mjs";
 import { freePort } from "./code-server.mjs";
 
 function binDir() {
@@ -27,11 +26,7 @@ export async function startPostgres(settings = {}) {
   const bin = binDir();
   if (!bin) throw new Error("PostgreSQL is not installed and could not be installed (apt-get install postgresql).");
   if (process.getuid?.() !== 0) throw new Error("The differential tests start PostgreSQL as the postgres user and need root (as on CI).");
-  const dir = mkdtempSync(join(tmpdir(), "dsnb-pg-"));
-  chmodSync(dir, 0o755);
-  const uid = Number(spawnSync("id", ["-u", "postgres"], { encoding: "utf8" }).stdout.trim());
-  const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
-  chownSync(dir, uid, gid);
+  const dir = tempDirOwnedBy("dsnb-pg-", "postgres");
   const port = await freePort();
   asPostgres([join(bin, "initdb"), "-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
   const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", "-c fsync=off", ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(" ");

@@ -4,8 +4,8 @@
 //    machine without downloads from outside the npm registry, in a cache folder outside git.
 // Usage: node scripts/tools.mjs        (prints where things are)
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync, chmodSync } from "node:fs";
-import { homedir } from "node:os";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const CODE_SERVER_VERSION = "4.100.3";
@@ -27,6 +27,15 @@ function run(cmd, args, opts = {}) {
 function dpkgInstalled(pkg) {
   const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
   return r.status === 0 && r.stdout.includes("install ok installed");
+}
+
+/** A new temporary folder owned by a system user (such as postgres or mysql), readable by all. */
+export function tempDirOwnedBy(prefix, user) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755);
+  const id = (flag) => Number(spawnSync("id", [flag, user], { encoding: "utf8" }).stdout.trim());
+  chownSync(dir, id("-u"), id("-g"));
+  return dir;
 }
 
 export function ensurePackages(packages = PACKAGES) {

@@ -101,7 +101,7 @@ export function onModel(engine: Engine, steps: readonly ScheduleStep[]): Observe
   const out = steps.map((_, i): StepOutcome => {
     const evs = run.events.filter((e) => e.step === i);
     // A notice ("there is no transaction in progress") is a statement that returned without error.
-    const done = [...evs].reverse().find((e) => e.kind === "ok" || e.kind === "resumed" || e.kind === "error" || (e.kind === "notice" && e.step >= 0 && !/takes its snapshot/.test(e.message ?? "")));
+    const done = [...evs].reverse().find((e) => e.kind === "ok" || e.kind === "resumed" || e.kind === "error" || (e.kind === "notice" && e.step >= 0));
     return {
       blocked: evs.some((e) => e.kind === "blocked" || e.kind === "queued"),
       outcome: done?.kind === "error" ? "error" : "ok",

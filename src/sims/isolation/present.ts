@@ -63,9 +63,11 @@ export function sequenceDiagram(r: TargetRun, title = `${r.target}: the interlea
         if (!wasBlocked.has(key)) d.message(e.session, DB, e.sql, "call", hl);
         d.message(DB, e.session, `ERROR: ${e.message}`, "fault", true);
         break;
+      case "snapshot":
+        d.note(e.session, e.message ?? "");
+        break;
       case "notice":
-        // A snapshot note stands on its own; other notices say which statement they answer.
-        d.note(e.session === "" ? DB : e.session, `${e.step < 0 || /takes its snapshot/.test(e.message ?? "") ? "" : `${e.sql}: `}${e.message ?? ""}`);
+        d.note(e.session === "" ? DB : e.session, `${e.step < 0 ? "" : `${e.sql}: `}${e.message ?? ""}`);
         break;
     }
   }

@@ -11,7 +11,8 @@ export interface Step {
   readonly statements: readonly Statement[];
 }
 
-export type EventKind = "ok" | "blocked" | "queued" | "resumed" | "error" | "notice";
+/** "snapshot": the transaction took the snapshot it keeps to its end (repeatable read, serializable). */
+export type EventKind = "ok" | "blocked" | "queued" | "resumed" | "error" | "notice" | "snapshot";
 
 export interface TraceEvent {
   /** Index of the scenario step that issued the statement (-1: the end of the scenario). */
@@ -86,7 +87,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
   db.onSnapshot = (txn, sees) => {
     if (!current) return;
     const names = sees.map((t) => (t === db.setup ? "the initial rows" : t.session));
-    emit(current.s, current.unit, "notice", { message: `${txn.session} takes its snapshot: it sees ${names.join(", ")}` });
+    emit(current.s, current.unit, "snapshot", { message: `${txn.session} takes its snapshot: it sees ${names.join(", ")}` });
   };
 
   const endTxn = (s: Session) => {
