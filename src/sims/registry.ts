@@ -3,11 +3,13 @@ import type { AnySimulator } from "./types";
 import { cacheAside } from "./cache-aside";
 import { sharding } from "./sharding";
 import { isolation } from "./isolation";
+import { saga } from "./sagas";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
   sharding,
   isolation,
+  saga,
 ];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
