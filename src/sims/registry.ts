@@ -1,12 +1,14 @@
 // Every simulator, in the order pickers and docs list them. Adding a simulator is one line here.
 import type { AnySimulator } from "./types";
 import { cacheAside } from "./cache-aside";
+import { cachePatterns } from "./cache-patterns";
 import { sharding } from "./sharding";
 import { isolation } from "./isolation";
 import { saga } from "./sagas";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
+  cachePatterns,
   sharding,
   isolation,
   saga,
