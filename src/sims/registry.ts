@@ -4,7 +4,7 @@ import { cacheAside } from "./cache-aside";
 import { cachePatterns } from "./cache-patterns";
 import { sharding } from "./sharding";
 import { isolation } from "./isolation";
-import { saga } from "./sagas";
+import { saga, twoPhaseCommit, outbox } from "./sagas";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
@@ -12,6 +12,8 @@ export const simulators: readonly AnySimulator[] = [
   sharding,
   isolation,
   saga,
+  twoPhaseCommit,
+  outbox,
 ];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));

@@ -1,0 +1,158 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { runCell } from "../../../src/sims/pipeline";
+import type { RunOutput } from "../../../src/protocol/output";
+
+function run(simulator: string, source: string, seed = 1): RunOutput {
+  const r = runCell({ simulator, source, seed });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.output;
+}
+const codes = (o: RunOutput) => o.verdict.findings.map((f) => f.code);
+const notes = (o: RunOutput) => [...o.diagrams[0]!.mermaid.matchAll(/Note over (p\d+): ([^\n]*)/g)].map((m) => `${m[1]} ${m[2]}`);
+
+// ------------------------------------------------------------------ two-phase commit
+
+test("2PC without faults: both participants prepare, the coordinator logs COMMIT, both commit and release their locks", () => {
+  const o = run("two-phase-commit", "participants: [payment, inventory]\nrequests: 0");
+  assert.equal(o.verdict.valid, true);
+  assert.equal(o.verdict.summary, "Atomic: payment committed, inventory committed.");
+  assert.equal(o.metrics.locksHeld, 0);
+  assert.equal(o.metrics.committed, 2);
+  assert.ok(notes(o).includes("p0 log decision COMMIT (every participant voted yes)"));
+  assert.equal(notes(o).filter((n) => /COMMIT \(coordinator's decision\)#59; lock released/.test(n)).length, 2);
+});
+
+test("2PC: the coordinator crashes after PREPARE and never returns; both participants stay blocked holding their locks", () => {
+  const o = run("two-phase-commit", "faults:\n  - type: crash\n    service: coordinator\n    after: prepare\n    downMs: 0");
+  assert.deepEqual(codes(o), ["blocked"]);
+  assert.equal(o.metrics.inDoubt, 2);
+  assert.equal(o.metrics.locksHeld, 2);
+  assert.equal(o.metrics.requestsWaiting, 6);
+  assert.ok(o.metrics.blockedMs! > 9000, String(o.metrics.blockedMs));
+  assert.deepEqual(o.tables[0]!.rows.map((r) => [r[0], r[1], r[4], r[5]]), [["payment", "in doubt", true, 3], ["inventory", "in doubt", true, 3]]);
+  const f = o.verdict.findings[0]!;
+  assert.match(f.explanation, /may neither commit nor abort on their own: only the coordinator knows the decision, and it crashed/);
+  assert.match(o.diagrams[0]!.mermaid, /rect rgba\(230, 80, 80, 0\.22\)\n {4}Note over p0: CRASH#58; after prepare, stays down/);
+  assert.match(o.diagrams[0]!.mermaid, /-xp0: decision\? \(lost#58; coordinator is down\)/);
+  // Cooperative termination does not help: every participant voted yes, so no one knows more.
+  const coop = run("two-phase-commit", "recovery: cooperative\nfaults:\n  - type: crash\n    service: coordinator\n    after: prepare\n    downMs: 0");
+  assert.deepEqual(codes(coop), ["blocked"]);
+  assert.match(coop.diagrams[0]!.mermaid, /don't know \(prepared too\)/);
+});
+
+test("2PC: a coordinator that comes back presumes abort (no decision in its log) and releases everyone", () => {
+  const o = run("two-phase-commit", "requests: 0\nfaults:\n  - type: crash\n    service: coordinator\n    after: prepare\n    downMs: 500");
+  assert.equal(o.verdict.valid, true);
+  assert.deepEqual(codes(o), ["in-doubt"]);
+  assert.equal(o.metrics.aborted, 2);
+  assert.equal(o.metrics.locksHeld, 0);
+  assert.ok(o.metrics.blockedMs! >= 2 * 450);
+  assert.ok(notes(o).includes("p0 log has BEGIN but no decision#58; presume abort"));
+});
+
+test("2PC: a crash after logging COMMIT resends the decision on recovery; cooperative peers learn it from each other when one already has it", () => {
+  const after = run("two-phase-commit", "requests: 0\nfaults:\n  - type: crash\n    service: coordinator\n    after: decision\n    downMs: 400");
+  assert.equal(after.metrics.committed, 2);
+  assert.ok(notes(after).includes("p0 log says COMMIT#58; tell the participants again"));
+  const first = "requests: 0\nfaults:\n  - type: crash\n    service: coordinator\n    after: first-commit\n    downMs: 0";
+  assert.deepEqual(codes(run("two-phase-commit", first)), ["blocked"]);
+  const coop = run("two-phase-commit", `recovery: cooperative\n${first}`);
+  assert.equal(coop.verdict.valid, true);
+  assert.equal(coop.metrics.committed, 2);
+  assert.match(coop.diagrams[0]!.mermaid, /COMMIT \(learnt from (payment|inventory)\)/);
+});
+
+test("2PC: a participant votes no, everyone aborts; a heuristic abort after a yes vote breaks atomicity", () => {
+  const no = run("two-phase-commit", "requests: 0\nfaults:\n  - type: vote-no\n    service: inventory");
+  assert.equal(no.verdict.valid, true);
+  assert.equal(no.metrics.aborted, 2);
+  assert.ok(notes(no).some((n) => /log decision ABORT \(inventory voted no\)/.test(n)));
+  const heur = run("two-phase-commit", "requests: 0\nrecovery: heuristic-abort\nheuristicMs: 300\nfaults:\n  - type: crash\n    service: coordinator\n    after: first-commit\n    downMs: 0");
+  assert.deepEqual(codes(heur), ["atomicity", "in-doubt"]);
+  assert.equal(heur.metrics.committed, 1);
+  assert.equal(heur.metrics.aborted, 1);
+  assert.match(heur.verdict.findings[0]!.explanation, /gave up waiting and aborted on its own \(a heuristic decision\)/);
+});
+
+test("2PC exploration: waiting blocks, deciding alone violates atomicity, and bad participant names are refused", () => {
+  const o = run("two-phase-commit", "explore: 500\ncompare: [wait, heuristic-abort]\nrandom:\n  coordinatorCrash: 0.3\n  downMs: 0", 5);
+  assert.equal(o.metrics["violated @ wait"], 0);
+  assert.ok(o.metrics["blocked @ wait"]! > 50);
+  assert.equal(o.metrics["blocked @ heuristic-abort"], 0);
+  assert.ok(o.metrics["violated @ heuristic-abort"]! > 0);
+  const bad = runCell({ simulator: "two-phase-commit", source: 'participants: ["a b"]' });
+  assert.match((bad as { error: { message: string } }).error.message, /Participant names may use letters, digits/);
+});
+
+// ------------------------------------------------------------------ dual write and the outbox
+
+test("dual write: a crash between the commit and the publish loses the event; the outbox keeps it", () => {
+  const src = "orders: 1\nfaults:\n  - service: order\n    after: commit\n";
+  const dual = run("outbox", `design: dual-write\n${src}`);
+  assert.deepEqual(codes(dual), ["lost-event"]);
+  assert.deepEqual(dual.verdict.findings[0]!.events, [0, 1]);
+  assert.equal(dual.metrics.shipments, 0);
+  const ob = run("outbox", `design: outbox-dedup\n${src}`);
+  assert.equal(ob.verdict.valid, true);
+  assert.equal(ob.metrics.shipments, 1);
+  assert.deepEqual(ob.tables[0]!.rows, [[1, true, "sent", 1]]);
+});
+
+test("publish first: a crash between the publish and the commit ships an order that does not exist", () => {
+  const o = run("outbox", "design: publish-first\norders: 1\nfaults:\n  - service: order\n    after: publish\n");
+  assert.deepEqual(codes(o), ["ghost-event"]);
+  assert.equal(o.metrics.stored, 0);
+  assert.equal(o.metrics.shipments, 1);
+  assert.match(o.diagrams[0]!.mermaid, /ship order 1 \(no such order in the order database\)/);
+});
+
+test("the outbox relay crashes after publishing and before marking the row: the event goes out twice; only a deduplicating consumer ships once", () => {
+  const src = "orders: 1\nfaults:\n  - service: relay\n    after: publish\n";
+  const plain = run("outbox", `design: outbox\n${src}`);
+  assert.deepEqual(codes(plain), ["duplicate-processing"]);
+  assert.equal(plain.metrics.published, 2);
+  assert.equal(plain.metrics.shipments, 2);
+  const dedup = run("outbox", `design: outbox-dedup\n${src}`);
+  assert.equal(dedup.verdict.valid, true);
+  assert.equal(dedup.metrics.published, 2);
+  assert.equal(dedup.metrics.skipped, 1);
+  assert.match(dedup.diagrams[0]!.mermaid, /DEDUP event of order 1 already handled#58; skip/);
+});
+
+test("a consumer crash after applying and before acknowledging: the broker redelivers", () => {
+  const o = run("outbox", "design: outbox\norders: 1\nfaults:\n  - service: shipping\n    after: consume\n");
+  assert.deepEqual(codes(o), ["duplicate-processing"]);
+  assert.match(o.diagrams[0]!.mermaid, /OrderPlaced 1 \(redelivery\)/);
+  const relayDown = run("outbox", "design: outbox-dedup\norders: 1\nfaults:\n  - service: relay\n    after: publish\n    downMs: 0\n");
+  assert.deepEqual(codes(relayDown), []);
+  const bad = runCell({ simulator: "outbox", source: "faults:\n  - service: relay\n    after: consume\n" });
+  assert.match((bad as { error: { message: string } }).error.message, /relay has no crash point "consume"/);
+});
+
+test("property: with the outbox and a deduplicating consumer every stored order ships exactly once, for any seed and crash rate", () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 0.1, 0.3, 0.5), fc.constantFrom(0, 0.1, 0.3), fc.integer({ min: 1, max: 5 }), (seed, crash, loss, orders) => {
+    const o = run("outbox", `design: outbox-dedup\norders: ${orders}\nnetwork:\n  loss: ${loss}\n  duplicate: ${loss}\nrandom:\n  crash: ${crash}\n`, seed);
+    assert.deepEqual(codes(o), []);
+    assert.equal(o.metrics.shipments, o.metrics.stored);
+  }), { numRuns: 200 });
+});
+
+test("property: same seed, same output, for every design", () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("dual-write", "publish-first", "outbox", "outbox-dedup"), (seed, design) => {
+    const src = `design: ${design}\norders: 3\nnetwork:\n  loss: 0.1\nrandom:\n  crash: 0.2\n`;
+    assert.deepEqual(run("outbox", src, seed), run("outbox", src, seed));
+    const tpc = "recovery: cooperative\nnetwork:\n  loss: 0.1\nrandom:\n  coordinatorCrash: 0.5\n  participantCrash: 0.2\n";
+    assert.deepEqual(run("two-phase-commit", tpc, seed), run("two-phase-commit", tpc, seed));
+  }), { numRuns: 50 });
+});
+
+test("outbox exploration: the dual write loses events, the plain outbox duplicates them, the deduplicated outbox is clean", () => {
+  const o = run("outbox", "explore: 1000\ncompare: [dual-write, outbox, outbox-dedup]\nrandom:\n  crash: 0.1\n", 2);
+  assert.ok(o.metrics["lost @ dual-write"]! > 0);
+  assert.equal(o.metrics["lost @ outbox"], 0);
+  assert.ok(o.metrics["duplicated @ outbox"]! > 0);
+  assert.equal(o.metrics["exactly once @ outbox-dedup"], 1000);
+  assert.deepEqual(o.charts[0]!.series.map((s) => s.name), ["dual-write", "outbox", "outbox-dedup"]);
+});
