@@ -12,6 +12,7 @@ import { runCell } from "../src/sims/pipeline";
 import { findSimulator } from "../src/sims/registry";
 import { benchSharding } from "./sharding";
 import { benchIsolation } from "./isolation";
+import { benchCachePatterns } from "./cache-patterns";
 
 const root = join(import.meta.dirname, "..");
 
@@ -94,4 +95,5 @@ activation();
 sampleCells();
 benchSharding();
 benchIsolation();
+benchCachePatterns();
 e2eTimings();
