@@ -12,6 +12,7 @@ import { runCell } from "../src/sims/pipeline";
 import { findSimulator } from "../src/sims/registry";
 import { benchSharding } from "./sharding";
 import { benchIsolation } from "./isolation";
+import { benchSagas } from "./sagas";
 import { benchCachePatterns } from "./cache-patterns";
 
 const root = join(import.meta.dirname, "..");
@@ -95,5 +96,6 @@ activation();
 sampleCells();
 benchSharding();
 benchIsolation();
+benchSagas();
 benchCachePatterns();
 e2eTimings();
