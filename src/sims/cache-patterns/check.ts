@@ -5,7 +5,7 @@
 // together and reloading at once (avalanche). Findings name the events, numbered from 1 as in the
 // diagram, and carry their trace positions so the diagram highlights them.
 import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
-import type { LoadEvent, LoadResult, LoadRun } from "./load";
+import { ABSENT_PROBES, type LoadEvent, type LoadResult, type LoadRun } from "./load";
 import type { PatternEvent, PatternResult } from "./patterns";
 
 export type CachePatternsResult = PatternResult | LoadResult;
@@ -169,7 +169,7 @@ function loadFindings(result: LoadResult, run: LoadRun, main: boolean): Finding[
       severity: b.falseNegatives > 0 ? "error" : "info",
       code: "bloom-filter",
       title: `${label}Bloom filter: ${pct(b.measured)} false positives measured, ${pct(b.theory)} in theory`,
-      explanation: `The filter holds ${b.n} ids in m=${b.m} bits with k=${b.k} hash functions (${pct(b.fill)} of the bits set). Of ${b.probes} ids never added, ${pct(b.measured)} were reported as maybe present, against (1 - e^(-kn/m))^k = ${pct(b.theory)}. ${b.absentPassing} of the ${Math.min(o.absentKeys, 1_000_000)} missing ids in this scenario pass it; ${run.filtered} requests were answered by the filter alone. It reported ${b.falseNegatives} existing ids as absent${b.falseNegatives === 0 ? ", as a Bloom filter never does" : ""}.`,
+      explanation: `The filter holds ${b.n} ids in m=${b.m} bits with k=${b.k} hash functions (${pct(b.fill)} of the bits set). Of ${b.probes} ids never added, ${pct(b.measured)} were reported as maybe present, against (1 - e^(-kn/m))^k = ${pct(b.theory)}. ${b.absentPassing} of ${o.absentKeys > ABSENT_PROBES ? `the first ${ABSENT_PROBES} of ` : ""}the ${o.absentKeys} missing ids in this scenario pass it; ${run.filtered} requests were answered by the filter alone. It reported ${b.falseNegatives} existing ids as absent${b.falseNegatives === 0 ? ", as a Bloom filter never does" : ""}.`,
     });
   }
   return out;
