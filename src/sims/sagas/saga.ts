@@ -139,7 +139,7 @@ export const saga = defineSimulator<Options, SagaResult>({
     { name: "payment fails", description: "The card is declined; the order is rejected.", body: "style: orchestration\nfaults:\n  - type: step-fails\n    step: payment\n" },
     { name: "orchestrator crashes", description: "The orchestrator crashes after the payment and resumes from its saga log.", body: "faults:\n  - type: crash\n    service: orchestrator\n    after: payment\n    downMs: 300\n" },
     { name: "idempotent or not", description: "1,000 seeds with lost and duplicated messages, with and without deduplication.", body: "explore: 1000\ncompare: [dedup, no-dedup]\nnetwork:\n  loss: 0.05\n  duplicate: 0.05\nrandom:\n  stepFails: 0.1\n  crash: 0.02\n" },
-    { name: "two sagas, one account", description: "A dirty read: the second saga is refused on a charge the first later refunds.", body: `sagas: 2\nbalance: 100\namount: 60\ncountermeasure: none\nfaults:\n  - type: step-fails\n    step: inventory\n    saga: 1\n` },
+    { name: "two sagas, one account", description: "A dirty read: the second saga is refused on a charge the first later refunds.", body: "sagas: 2\nbalance: 100\namount: 60\ncountermeasure: none\nnetwork:\n  minDelayMs: 10\n  maxDelayMs: 10\nfaults:\n  - type: step-fails\n    step: inventory\n    saga: 1\n" },
   ],
   run: (options, ctx) => simulateSaga(options, ctx.rng, (f) => ctx.progress(f)),
   check: (result) => checkSaga(result),

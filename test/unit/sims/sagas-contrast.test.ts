@@ -182,3 +182,18 @@ test("every diagram of the three lessons parses with Mermaid, and notebook text 
   assert.equal(r.ok, false);
   assert.match((r as { error: { message: string } }).error.message, /service names may use letters, digits/);
 });
+
+test("every example offered in the pickers runs and shows what its description promises", () => {
+  const expected: Record<string, string[]> = {
+    "payment fails": [], "orchestrator crashes": [], "two sagas, one account": ["dirty-read"],
+    "everything goes well": [], "coordinator crashes after prepare": ["blocked"],
+    "dual write, crash in between": ["lost-event"], "outbox, relay crash": ["duplicate-processing"],
+  };
+  for (const id of ["saga", "two-phase-commit", "outbox"]) {
+    for (const ex of findSimulator(id)!.examples) {
+      const o = run(id, ex.body);
+      if (ex.name in expected) assert.deepEqual(codes(o), expected[ex.name], ex.name);
+      else assert.equal(o.verdict.valid, false, ex.name); // the explorations compare a design that fails
+    }
+  }
+});
