@@ -22,7 +22,7 @@ type Tag =
   | { readonly t: "start"; readonly saga: number }
   | { readonly t: "wait" | "again"; readonly saga: number; readonly token: number }
   | { readonly t: "resend"; readonly key: string; readonly token: number }
-  | { readonly t: "local"; readonly saga: number; readonly step: number; readonly op: "do" | "undo"; readonly attempt: number };
+  | { readonly t: "local"; readonly saga: number; readonly step: number; readonly attempt: number };
 
 export type Outcome = "completed" | "compensated";
 
@@ -142,7 +142,6 @@ class SagaSim {
   readonly permanentFail: boolean[][];
   readonly transientFails: number[][];
   readonly compFailsLeft: number[][];
-  readonly attemptsSeen: number[][];
   retries = 0;
   dedups = 0;
   /** Whether the last request a participant handled was a repeat it recognised. */
@@ -169,7 +168,6 @@ class SagaSim {
     this.outcomes = Array.from({ length: this.n }, () => undefined);
     this.applied = grid();
     this.undone = grid();
-    this.attemptsSeen = grid();
     this.effectEvents = Array.from({ length: this.n }, () => steps.map(() => [] as number[]));
     this.undoEvents = Array.from({ length: this.n }, () => steps.map(() => [] as number[]));
     this.log = Array.from({ length: this.n }, () => ({ phase: "requested" as const, step: 0, releases: new Set<number>() }));
@@ -277,7 +275,6 @@ class SagaSim {
     const st = this.steps[i]!;
     const key = `${k}:${i}`;
     const saga = k + 1;
-    this.attemptsSeen[k]![i]!++;
     this.lastWasRepeat = false;
     if (this.options.idempotent) {
       const rec = p.records.get(key);
@@ -720,7 +717,7 @@ class SagaSim {
         return false;
       }
       this.world.record({ actor: name, kind: "retry", saga: k + 1, text: `${why}: retry in ${this.retryDelay(attempt)} ms` });
-      this.world.timer(name, this.retryDelay(attempt), { t: "local", saga: k, step: i, op: "do", attempt: attempt + 1 });
+      this.world.timer(name, this.retryDelay(attempt), { t: "local", saga: k, step: i, attempt: attempt + 1 });
     } else if (i > 0) this.publish(name, [this.stage(name, this.steps[i - 1]!.service, "failed", k, i)], false);
     else if (this.outcomes[k] === undefined) {
       this.outcomes[k] = "compensated";
