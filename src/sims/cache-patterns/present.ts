@@ -73,7 +73,7 @@ function loadArrows(d: SequenceDiagram, e: LoadEvent, hl: boolean): void {
       break;
     }
     case "filtered":
-      d.note("clients", `${n} c${e.req}: Bloom filter says ${e.key} does not exist`, hl);
+      d.note("clients", e.passed ? `${n} c${e.req}: Bloom filter says ${e.key} may exist (a false positive)` : `${n} c${e.req}: Bloom filter says ${e.key} does not exist`, hl);
       break;
     case "coalesced":
       d.note("clients", `${n} c${e.req} waits for the load of ${e.key} already in flight on server ${e.server + 1}`, hl);
@@ -221,10 +221,11 @@ function presentLoad(r: LoadResult, verdict: Verdict): Presentation {
     }
   }
   const first = main.trace[0];
-  const caption = `${main.strategy}: ${first ? `from ${t(first.atMs)} ms, around the first database query` : "no database query in the run"} (${r.arrivals} requests in all)`;
+  const focused = verdict.findings.some((f) => (f.events?.length ?? 0) > 0);
+  const caption = `${main.strategy}: ${first ? `from ${t(first.atMs)} ms, ${focused ? "where the highlighted findings start" : "around the first database query"}` : "no database query in the run"} (${r.arrivals} requests in all)`;
   return {
     title: `${o.scenario}: ${r.runs.map((run) => run.strategy).join(" vs ")}, ${r.arrivals} requests over ${o.durationMs / 1000} s`,
-    diagrams: [diagram("sequence", `${main.strategy}: clients, cache and database around the first database query`, main.trace, main.totalEvents - main.trace.length, o.maxDiagramEvents, [["clients", "actor"], ["cache", "participant"], ["database", "participant"]], loadArrows, highlighted(verdict), caption)],
+    diagrams: [diagram("sequence", `${main.strategy}: clients, cache and database${focused ? " where the findings start" : " around the first database query"}`, main.trace, main.totalEvents - main.trace.length, o.maxDiagramEvents, [["clients", "actor"], ["cache", "participant"], ["database", "participant"]], loadArrows, highlighted(verdict), caption)],
     charts: [loadChart(r)],
     tables,
     metrics,
