@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo, parseNotebook, type NotebookModel } from "../notebook/format";
 import { EXPORT_PAGE_CSS, finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
-import { runCell } from "../sims/pipeline";
+import { cellRequest, runCell } from "../sims/pipeline";
 import { findSimulator } from "../sims/registry";
 
 export function readNotebook(bytes: Uint8Array): NotebookModel {
@@ -13,18 +13,19 @@ export function readNotebook(bytes: Uint8Array): NotebookModel {
 }
 
 /** Run every scenario cell; markdown cells have no outcome. */
-export function runAllCells(nb: NotebookModel): CellOutcome[] {
+/** Run every scenario cell; baseDir is the notebook's folder (for cells that read files). */
+export function runAllCells(nb: NotebookModel, baseDir?: string): CellOutcome[] {
   return nb.cells.map((cell) => {
     if (cell.kind !== "scenario") return undefined;
     const info = parseInfo(cell.info ?? "");
-    const r = runCell({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) });
+    const r = runCell(cellRequest(info, cell.value, baseDir));
     return r.ok ? { output: r.output } : { error: r.error.message };
   });
 }
 
-export function exportMarkdown(bytes: Uint8Array): string {
+export function exportMarkdown(bytes: Uint8Array, baseDir?: string): string {
   const nb = readNotebook(bytes);
-  return notebookToMarkdown(nb, runAllCells(nb));
+  return notebookToMarkdown(nb, runAllCells(nb, baseDir));
 }
 
 export function titleOf(nb: NotebookModel, fallback: string): string {
@@ -45,10 +46,10 @@ function exportPageScript(): string {
   return readFileSync(p, "utf8");
 }
 
-export async function exportHtml(bytes: Uint8Array, fallbackTitle: string): Promise<{ html: string; diagrams: number; errors: number }> {
+export async function exportHtml(bytes: Uint8Array, fallbackTitle: string, baseDir?: string): Promise<{ html: string; diagrams: number; errors: number }> {
   const nb = readNotebook(bytes);
   const css = readFileSync(join(__dirname, "..", "media", "renderer.css"), "utf8") + EXPORT_PAGE_CSS;
-  const shell = notebookToHtmlShell(nb, runAllCells(nb), css, titleOf(nb, fallbackTitle));
+  const shell = notebookToHtmlShell(nb, runAllCells(nb, baseDir), css, titleOf(nb, fallbackTitle));
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
   try {

@@ -4,12 +4,12 @@
 //   dsnb export <file> --to md|html [-o out]   the notebook with its results
 // Exit codes: 0 all good, 1 a cell failed (or an expectation did not hold), 2 a file could not be read.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { exportHtml, exportMarkdown } from "./export";
 import { parseArgs } from "node:util";
 import { parseInfo, parseNotebook } from "../notebook/format";
 import { toMarkdown } from "../present/markdown";
-import { runCell, type CellResult } from "../sims/pipeline";
+import { cellRequest, runCell, type CellResult } from "../sims/pipeline";
 import { findSimulator } from "../sims/registry";
 import { lineColAt } from "../core/errors";
 
@@ -48,7 +48,7 @@ export function runNotebook(file: string, bytes: Uint8Array): { reports: CellRep
     offset += cell.source?.body.length ?? 0;
     if (cell.kind !== "scenario") return;
     const info = parseInfo(cell.info ?? "");
-    const result = runCell({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) });
+    const result = runCell(cellRequest(info, cell.value, dirname(resolve(file))));
     reports.push({ file, cell: index + 1, line, simulator: info.simulator, result });
   });
   return { reports, problems: nb.meta.problems };
@@ -188,9 +188,9 @@ async function exportCommand(files: readonly string[], to: string | undefined, o
   const target = outPath ?? file.replace(/\.dsnb$/i, "") + (to === "md" ? ".md" : ".html");
   let text: string;
   try {
-    if (to === "md") text = exportMarkdown(bytes);
+    if (to === "md") text = exportMarkdown(bytes, dirname(resolve(file)));
     else {
-      const r = await exportHtml(bytes, basename(file));
+      const r = await exportHtml(bytes, basename(file), dirname(resolve(file)));
       if (r.errors > 0) err(`dsnb export: ${r.errors} diagram or chart could not be drawn; see the page.\n`);
       text = r.html;
     }

@@ -6,7 +6,7 @@ import { parseInfo } from "../notebook/format";
 import { RUN_MIME, type RunOutput } from "../protocol/output";
 import { toMarkdown, toPlainText } from "../present/markdown";
 import { simulators, languageIdFor } from "../sims/registry";
-import type { CellError } from "../sims/pipeline";
+import { cellRequest, type CellError } from "../sims/pipeline";
 import { cellMeta, infoFor } from "./cells";
 import { CellRunner } from "./runner";
 import { NOTEBOOK_TYPE } from "./serializer";
@@ -92,7 +92,7 @@ export class DsnbController implements vscode.Disposable {
       return;
     }
     const info = parseInfo(infoFor(cell.document.languageId, cellMeta(cell.metadata)) ?? "");
-    const request = { simulator: info.simulator, source: cell.document.getText(), ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) };
+    const request = cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook.uri));
     const started = Date.now();
     let shown = 0;
     const progress = (fraction: number, message?: string) => {
@@ -143,4 +143,9 @@ export function registerController(runner: CellRunner): vscode.Disposable {
     await controller.runAll(editor.notebook);
   });
   return vscode.Disposable.from(controller, runAll);
+}
+
+/** The folder of a notebook saved on disk (where a cell may read files), or undefined. */
+export function notebookFolder(uri: vscode.Uri): string | undefined {
+  return uri.scheme === "file" ? vscode.Uri.joinPath(uri, "..").fsPath : undefined;
 }

@@ -9,6 +9,8 @@ import { fromNotebookData } from "./cells";
 import type { CellRunner } from "./runner";
 import { NOTEBOOK_TYPE } from "./serializer";
 import { runOutputOf } from "./cellCommands";
+import { notebookFolder } from "./controller";
+import { cellRequest } from "../sims/pipeline";
 
 function activeNotebook(): vscode.NotebookDocument | undefined {
   const nb = vscode.window.activeNotebookEditor?.notebook;
@@ -27,7 +29,7 @@ function modelOf(nb: vscode.NotebookDocument): NotebookModel {
   return fromNotebookData(data);
 }
 
-async function runAll(model: NotebookModel, runner: CellRunner, title: string): Promise<CellOutcome[] | undefined> {
+async function runAll(model: NotebookModel, runner: CellRunner, title: string, baseDir: string | undefined): Promise<CellOutcome[] | undefined> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const outcomes: CellOutcome[] = [];
     const total = model.cells.filter((c) => c.kind === "scenario").length || 1;
@@ -39,7 +41,7 @@ async function runAll(model: NotebookModel, runner: CellRunner, title: string): 
       const info = parseInfo(cell.info ?? "");
       progress.report({ increment: 100 / total, message: info.id ?? info.simulator });
       try {
-        const { result } = await runner.run({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}) }, token);
+        const { result } = await runner.run(cellRequest(info, cell.value, baseDir), token);
         outcomes.push(result.ok ? { output: result.output } : { error: result.error.message });
       } catch (err) {
         if (err instanceof CancelledError) return undefined;
@@ -95,14 +97,14 @@ export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vs
       const nb = activeNotebook();
       if (!nb) return;
       const model = modelOf(nb);
-      const outcomes = await runAll(model, runner, "dsnb: running cells for the Markdown export");
+      const outcomes = await runAll(model, runner, "dsnb: running cells for the Markdown export", notebookFolder(nb.uri));
       if (outcomes) await saveAs(nb, ".md", notebookToMarkdown(model, outcomes));
     }),
     vscode.commands.registerCommand("dsnb.exportHtml", async () => {
       const nb = activeNotebook();
       if (!nb) return;
       const model = modelOf(nb);
-      const outcomes = await runAll(model, runner, "dsnb: running cells for the HTML export");
+      const outcomes = await runAll(model, runner, "dsnb: running cells for the HTML export", notebookFolder(nb.uri));
       if (!outcomes) return;
       const css = await pageCss(extensionUri);
       const title = titleOf(model, nb);

@@ -7,6 +7,8 @@ import { loadScenario } from "../scenario/load";
 import { evaluateExpectations, splitExpect, withExpect } from "../scenario/expect";
 import type { ScenarioDiagnostic } from "../scenario/diagnostics";
 import { findSimulator, simulatorIds } from "./registry";
+import { folderFiles } from "./files";
+import type { CellInfo } from "../notebook/format";
 
 /** Seed used when a cell does not name one, so an unseeded cell still replays identically. */
 export const DEFAULT_SEED = 1;
@@ -17,6 +19,13 @@ export interface CellRequest {
   readonly source: string;
   readonly seed?: number;
   readonly cellId?: string;
+  /** The notebook's folder on disk, when it has one: scenarios may read files in it. */
+  readonly baseDir?: string;
+}
+
+/** The request for a scenario cell, from its fence info and text. */
+export function cellRequest(info: CellInfo, source: string, baseDir?: string): CellRequest {
+  return { simulator: info.simulator, source, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}), ...(baseDir !== undefined ? { baseDir } : {}) };
 }
 
 export interface CellError {
@@ -49,7 +58,7 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
   const seed = normalizeSeed(req.seed ?? DEFAULT_SEED);
   const { options, expect } = splitExpect(loaded.value);
   try {
-    const result = sim.run(options, { seed, rng: createRng(seed), progress });
+    const result = sim.run(options, { seed, rng: createRng(seed), progress, files: folderFiles(req.baseDir) });
     const verdict = sim.check(result, options);
     const presented = sim.present(result, verdict, options);
     const output: RunOutput = {

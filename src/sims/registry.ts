@@ -4,10 +4,12 @@ import { cacheAside } from "./cache-aside";
 import { cachePatterns } from "./cache-patterns";
 import { sharding } from "./sharding";
 import { isolation } from "./isolation";
+import { eviction } from "./eviction";
 import { saga, twoPhaseCommit, outbox } from "./sagas";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
+  eviction,
   cachePatterns,
   sharding,
   isolation,

@@ -5,11 +5,25 @@ import type { Verdict } from "../core/verdict";
 import type { ChartSpec, DiagramSpec, TableSpec } from "../protocol/output";
 import type { ObjectSchema } from "../scenario/schema";
 
+/** A file opened for reading, a chunk at a time. */
+export interface ByteSource {
+  /** Reads up to buffer.length bytes; 0 at the end of the file. */
+  read(buffer: Uint8Array): number;
+  close(): void;
+}
+
+/** Files next to the notebook (see src/sims/files.ts); opening throws a ScenarioError when not allowed. */
+export interface FileAccess {
+  open(path: string): ByteSource;
+}
+
 export interface RunContext {
   readonly seed: number;
   readonly rng: Rng;
   /** Report progress between 0 and 1 (throttled by the caller); long runs call it now and then. */
   progress(fraction: number, message?: string): void;
+  /** Files next to the notebook, relative to its folder. */
+  readonly files: FileAccess;
 }
 
 export interface Presentation {

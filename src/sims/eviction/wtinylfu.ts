@@ -1,0 +1,209 @@
+// W-TinyLFU (Einziger, Friedman and Manes, 2017) as libCacheSim's WTinyLFU.c builds it: a window
+// LRU of 1% of the capacity in front of a segmented LRU main cache (probation 1/5, protected 4/5);
+// an object leaving the window enters main only if a frequency sketch counts it more often than
+// main's own victim. The sketch is libCacheSim's counting Bloom filter (sized for the main cache at
+// 0.1% error, XXH64 double hashing, halved every 32 × main-size hits in main).
+import { grownF64, grownU8, grownI32, Lists, NONE } from "./lists";
+import type { Cache } from "./policies";
+import { xxh64Low32 } from "./xxh64";
+
+const WINDOW = 0;
+const PROBATION = 1;
+const PROTECTED = 2;
+const SEED0 = 0x12345678;
+const SEED1 = 0x12344321;
+
+/** libCacheSim's minimalIncrementCBF: k counters per id, all incremented; the estimate is their minimum. */
+export class CountingBloom {
+  readonly hashes: number;
+  readonly counters: Uint32Array;
+  constructor(entries: number, error = 0.001) {
+    const bpe = -Math.log(error) / 0.480453013918201;
+    this.hashes = Math.ceil(0.693147180559945 * bpe);
+    let n = Math.min(Math.ceil(bpe * entries), 2147483647);
+    if (n < this.hashes) n = this.hashes * 2;
+    this.counters = new Uint32Array(n);
+  }
+  estimate(a: number, b: number): number {
+    const c = this.counters;
+    const n = c.length;
+    let min = 0xffffffff;
+    for (let i = 0; i < this.hashes; i++) {
+      const v = c[((a + Math.imul(i, b)) >>> 0) % n]!;
+      if (v < min) min = v;
+    }
+    return min;
+  }
+  add(a: number, b: number): void {
+    const c = this.counters;
+    const n = c.length;
+    for (let i = 0; i < this.hashes; i++) c[((a + Math.imul(i, b)) >>> 0) % n]++;
+  }
+  decay(): void {
+    const c = this.counters;
+    for (let i = 0; i < c.length; i++) c[i] = c[i]! >>> 1;
+  }
+}
+
+export class WTinyLFU implements Cache {
+  readonly policy = "w-tinylfu";
+  onEvict: ((id: number) => void) | null = null;
+  readonly windowSize: number;
+  readonly mainSize: number;
+  readonly probationSize: number;
+  readonly protectedSize: number;
+  private q = new Lists(3, 0);
+  private where = new Uint8Array(0);
+  private size = new Float64Array(0);
+  private ha = new Int32Array(0);
+  private hb = new Int32Array(0);
+  private hashed = new Uint8Array(0);
+  private n = 0;
+  readonly sketch: CountingBloom;
+  private readonly resetAfter: number;
+  private mainHits = 0;
+
+  /** keyOf gives the numeric object id the sketch hashes (the id in the trace), from a dense id. */
+  constructor(readonly capacity: number, private readonly keyOf: (id: number) => number = (id) => id) {
+    this.windowSize = Math.trunc(capacity * 0.01);
+    this.mainSize = capacity - this.windowSize;
+    this.probationSize = Math.trunc((1 / 5) * this.mainSize);
+    this.protectedSize = Math.trunc((4 / 5) * this.mainSize);
+    this.sketch = new CountingBloom(this.mainSize);
+    this.resetAfter = 32 * this.mainSize;
+  }
+  private grow(id: number): void {
+    const n = id + 1;
+    this.q.grow(n);
+    this.where = grownU8(this.where, n);
+    this.size = grownF64(this.size, n);
+    this.ha = grownI32(this.ha, n, 0);
+    this.hb = grownI32(this.hb, n, 0);
+    this.hashed = grownU8(this.hashed, n);
+    this.n = this.where.length;
+  }
+  private hash(id: number): void {
+    if (this.hashed[id] === 1) return;
+    const key = this.keyOf(id);
+    this.ha[id] = xxh64Low32(key, SEED0);
+    this.hb[id] = xxh64Low32(key, SEED1);
+    this.hashed[id] = 1;
+  }
+  private add(id: number): void {
+    this.hash(id);
+    this.sketch.add(this.ha[id]! >>> 0, this.hb[id]! >>> 0);
+  }
+  private estimate(id: number): number {
+    this.hash(id);
+    return this.sketch.estimate(this.ha[id]! >>> 0, this.hb[id]! >>> 0);
+  }
+  occupied(): number {
+    return this.q.used[WINDOW]! + this.mainUsed();
+  }
+  private mainUsed(): number {
+    return this.q.used[PROBATION]! + this.q.used[PROTECTED]!;
+  }
+  contents(): number[] {
+    return [...this.q.toArray(WINDOW), ...this.q.toArray(PROBATION), ...this.q.toArray(PROTECTED)];
+  }
+
+  get(id: number, size: number): boolean {
+    if (id >= this.n) this.grow(id);
+    const q = this.q;
+    const w = this.where[id]!;
+    if (w === WINDOW + 1) {
+      q.moveToHead(WINDOW, id);
+      return true;
+    }
+    if (w === PROBATION + 1 || w === PROTECTED + 1) {
+      this.mainHit(id, w - 1);
+      this.add(id);
+      if (++this.mainHits >= this.resetAfter) {
+        this.mainHits = 0;
+        this.sketch.decay();
+      }
+      return true;
+    }
+    if (size > this.capacity || size > this.windowSize || size > this.mainSize || size > this.probationSize) return false;
+    while (this.occupied() + size > this.capacity) this.evict();
+    this.size[id] = size;
+    q.prepend(WINDOW, id, size);
+    this.where[id] = WINDOW + 1;
+    this.add(id);
+    return false;
+  }
+
+  /** SLRU hit: protected objects move to the head; probation objects are promoted, which can cascade. */
+  private mainHit(id: number, seg: number): void {
+    const q = this.q;
+    if (seg === PROTECTED) {
+      q.moveToHead(PROTECTED, id);
+      return;
+    }
+    q.remove(PROBATION, id, this.size[id]!);
+    q.prepend(PROTECTED, id, this.size[id]!);
+    this.where[id] = PROTECTED + 1;
+    while (q.used[PROTECTED]! > this.protectedSize) {
+      const t = q.tail[PROTECTED]!;
+      q.remove(PROTECTED, t, this.size[t]!);
+      q.prepend(PROBATION, t, this.size[t]!);
+      this.where[t] = PROBATION + 1;
+      while (q.used[PROBATION]! > this.probationSize) this.mainEvict();
+    }
+  }
+
+  private mainVictim(): number {
+    const q = this.q;
+    return q.used[PROBATION]! > 0 ? q.tail[PROBATION]! : q.tail[PROTECTED]!;
+  }
+
+  private mainEvict(): void {
+    const v = this.mainVictim();
+    const seg = this.where[v]! - 1;
+    this.q.remove(seg, v, this.size[v]!);
+    this.where[v] = 0;
+    if (this.onEvict !== null) this.onEvict(v);
+  }
+
+  private mainInsert(id: number): void {
+    const q = this.q;
+    const size = this.size[id]!;
+    let seg: number;
+    if (q.used[PROBATION]! + size <= this.probationSize) seg = PROBATION;
+    else if (q.used[PROTECTED]! + size <= this.protectedSize) seg = PROTECTED;
+    else {
+      while (this.mainUsed() + size > this.mainSize) this.mainEvict();
+      seg = PROBATION;
+    }
+    q.prepend(seg, id, size);
+    this.where[id] = seg + 1;
+  }
+
+  private evict(): void {
+    const q = this.q;
+    for (;;) {
+      if (q.used[WINDOW]! <= 0) {
+        if (this.mainVictim() !== NONE) this.mainEvict();
+        return;
+      }
+      const wv = q.tail[WINDOW]!;
+      const size = this.size[wv]!;
+      let evicted = false;
+      if (this.mainUsed() + size <= this.mainSize) {
+        q.remove(WINDOW, wv, size);
+        this.mainInsert(wv);
+      } else if (this.estimate(wv) > this.estimate(this.mainVictim())) {
+        this.mainEvict();
+        q.remove(WINDOW, wv, size);
+        this.mainInsert(wv);
+      } else {
+        q.remove(WINDOW, wv, size);
+        this.where[wv] = 0;
+        if (this.onEvict !== null) this.onEvict(wv);
+        evicted = true;
+      }
+      this.add(wv);
+      if (evicted) return;
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// Files next to a notebook, for scenarios that read data (a cache trace). Only paths inside the
+// notebook's folder are opened, and only for reading; a notebook without a folder on disk reads none.
+import { closeSync, openSync, readSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
+import { ScenarioError } from "../core/errors";
+import type { FileAccess } from "./types";
+
+export function folderFiles(baseDir: string | undefined): FileAccess {
+  return {
+    open(path) {
+      if (baseDir === undefined) throw new ScenarioError(`This notebook has no folder on disk, so "${path}" cannot be read. Save the notebook next to the file first.`);
+      if (isAbsolute(path)) throw new ScenarioError(`"${path}" is an absolute path; name the file relative to the notebook's folder.`);
+      const full = resolve(baseDir, path);
+      const rel = relative(baseDir, full);
+      if (rel.startsWith("..") || isAbsolute(rel)) throw new ScenarioError(`"${path}" is outside the notebook's folder; only files in that folder or below it can be read.`);
+      let fd: number;
+      try {
+        fd = openSync(full, "r");
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new ScenarioError(code === "ENOENT" ? `There is no file "${path}" next to this notebook.` : `"${path}" cannot be read (${code ?? String(err)}).`);
+      }
+      let open = true;
+      return {
+        read: (buffer) => (open ? readSync(fd, buffer, 0, buffer.length, null) : 0),
+        close: () => {
+          if (open) closeSync(fd);
+          open = false;
+        },
+      };
+    },
+  };
+}
