@@ -12,6 +12,7 @@ import { runCell } from "../src/sims/pipeline";
 import { findSimulator } from "../src/sims/registry";
 import { benchSharding } from "./sharding";
 import { benchIsolation } from "./isolation";
+import { benchEviction } from "./eviction";
 import { benchSagas } from "./sagas";
 import { benchCachePatterns } from "./cache-patterns";
 
@@ -94,6 +95,7 @@ function e2eTimings(): void {
 bundleSizes();
 activation();
 sampleCells();
+benchEviction();
 benchSharding();
 benchIsolation();
 benchSagas();

@@ -1,6 +1,6 @@
 // Files next to a notebook, for scenarios that read data (a cache trace). Only paths inside the
 // notebook's folder are opened, and only for reading; a notebook without a folder on disk reads none.
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { ScenarioError } from "../core/errors";
 import type { FileAccess } from "./types";
@@ -22,6 +22,7 @@ export function folderFiles(baseDir: string | undefined): FileAccess {
       }
       let open = true;
       return {
+        size: fstatSync(fd).size,
         read: (buffer) => (open ? readSync(fd, buffer, 0, buffer.length, null) : 0),
         close: () => {
           if (open) closeSync(fd);

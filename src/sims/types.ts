@@ -10,6 +10,8 @@ export interface ByteSource {
   /** Reads up to buffer.length bytes; 0 at the end of the file. */
   read(buffer: Uint8Array): number;
   close(): void;
+  /** Total bytes, when known (for progress). */
+  readonly size?: number;
 }
 
 /** Files next to the notebook (see src/sims/files.ts); opening throws a ScenarioError when not allowed. */

@@ -144,7 +144,7 @@ export function simulate(options: Options, ctx: RunContext): EvictionResult {
         if (occ > run.peakOccupied) run.peakOccupied = occ;
       }
       done += n;
-      ctx.progress(source.total ? done / source.total : 0, `${done.toLocaleString("en-US")} requests`);
+      ctx.progress(source.fraction(), `${done.toLocaleString("en-US")} requests`);
     }
     for (const r of runs) r.missBytes = (bySize ? bytes : done) - r.hitBytes;
     if (done === 0) throw new ScenarioError(`${name} has no requests.`);

@@ -3,6 +3,7 @@
 // trace and a ten-million-request CSV file is read a megabyte at a time.
 import { ScenarioError } from "../../core/errors";
 import type { Rng } from "../../core/rng";
+import type { ByteSource } from "../types";
 
 export const CHUNK = 65_536;
 
@@ -15,15 +16,12 @@ export interface RequestSource {
   label(id: number): string;
   /** Requests in all, when known in advance (generated workloads). */
   readonly total: number | undefined;
+  /** How far through the stream, from 0 to 1 (0 when unknown). */
+  fraction(): number;
   close(): void;
 }
 
-/** A readable file, opened by the host (VS Code, the command line or a test). */
-export interface ByteSource {
-  /** Reads up to buffer.length bytes; 0 at the end of the file. */
-  read(buffer: Uint8Array): number;
-  close(): void;
-}
+export type { ByteSource };
 
 export interface SizeModel {
   readonly min: number;
@@ -124,6 +122,7 @@ export function generated(w: GeneratedWorkload, rng: Rng): RequestSource {
       }
       return n;
     },
+    fraction: () => done / w.requests,
     keyOf: (id) => id,
     label: (id) => `obj ${id}`,
     close() {},
@@ -158,6 +157,7 @@ export function csvTrace(bytes: ByteSource, format: TraceFormat): RequestSource 
   let eof = false;
   let lineNo = 0;
   let served = 0;
+  let readBytes = 0;
   const delim = format.delimiter.charCodeAt(0);
   const byNumber = new Map<number, number>();
   const byName = new Map<string, number>();
@@ -174,6 +174,7 @@ export function csvTrace(bytes: ByteSource, format: TraceFormat): RequestSource 
     const got = bytes.read(buffer.subarray(end));
     if (got === 0) eof = true;
     end += got;
+    readBytes += got;
   };
   const field = (from: number, to: number, column: number): [number, number] | undefined => {
     let col = 1;
@@ -273,6 +274,7 @@ export function csvTrace(bytes: ByteSource, format: TraceFormat): RequestSource 
       }
       return n;
     },
+    fraction: () => (bytes.size ? (readBytes - (end - start)) / bytes.size : 0),
     keyOf: (id) => keys[id]!,
     label: (id) => (names[id] ? names[id]! : String(keys[id])),
     close: () => bytes.close(),

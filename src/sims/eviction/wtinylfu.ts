@@ -13,7 +13,10 @@ const PROTECTED = 2;
 const SEED0 = 0x12345678;
 const SEED1 = 0x12344321;
 
-/** libCacheSim's minimalIncrementCBF: k counters per id, all incremented; the estimate is their minimum. */
+/**
+ * libCacheSim's minimalIncrementCBF: k counters per id, all incremented on an add (despite the
+ * name); an id's estimate is the smallest of its k counters.
+ */
 export class CountingBloom {
   readonly hashes: number;
   readonly counters: Uint32Array;
@@ -24,20 +27,10 @@ export class CountingBloom {
     if (n < this.hashes) n = this.hashes * 2;
     this.counters = new Uint32Array(n);
   }
-  estimate(a: number, b: number): number {
-    const c = this.counters;
-    const n = c.length;
-    let min = 0xffffffff;
-    for (let i = 0; i < this.hashes; i++) {
-      const v = c[((a + Math.imul(i, b)) >>> 0) % n]!;
-      if (v < min) min = v;
-    }
-    return min;
-  }
-  add(a: number, b: number): void {
-    const c = this.counters;
-    const n = c.length;
-    for (let i = 0; i < this.hashes; i++) c[((a + Math.imul(i, b)) >>> 0) % n]++;
+  /** The counter positions of a hashed id, written to out[at..at+hashes). */
+  positions(a: number, b: number, out: Int32Array, at: number): void {
+    const n = this.counters.length;
+    for (let i = 0; i < this.hashes; i++) out[at + i] = ((a + Math.imul(i, b)) >>> 0) % n;
   }
   decay(): void {
     const c = this.counters;
@@ -55,8 +48,8 @@ export class WTinyLFU implements Cache {
   private q = new Lists(3, 0);
   private where = new Uint8Array(0);
   private size = new Float64Array(0);
-  private ha = new Int32Array(0);
-  private hb = new Int32Array(0);
+  /** Each id's counter positions in the sketch, computed once (k per id). */
+  private pos = new Int32Array(0);
   private hashed = new Uint8Array(0);
   private n = 0;
   readonly sketch: CountingBloom;
@@ -77,25 +70,35 @@ export class WTinyLFU implements Cache {
     this.q.grow(n);
     this.where = grownU8(this.where, n);
     this.size = grownF64(this.size, n);
-    this.ha = grownI32(this.ha, n, 0);
-    this.hb = grownI32(this.hb, n, 0);
     this.hashed = grownU8(this.hashed, n);
+    this.pos = grownI32(this.pos, this.hashed.length * this.sketch.hashes, 0);
     this.n = this.where.length;
   }
-  private hash(id: number): void {
-    if (this.hashed[id] === 1) return;
-    const key = this.keyOf(id);
-    this.ha[id] = xxh64Low32(key, SEED0);
-    this.hb[id] = xxh64Low32(key, SEED1);
-    this.hashed[id] = 1;
+  private hash(id: number): number {
+    const k = this.sketch.hashes;
+    if (this.hashed[id] === 0) {
+      const key = this.keyOf(id);
+      this.sketch.positions(xxh64Low32(key, SEED0), xxh64Low32(key, SEED1), this.pos, id * k);
+      this.hashed[id] = 1;
+    }
+    return id * k;
   }
   private add(id: number): void {
-    this.hash(id);
-    this.sketch.add(this.ha[id]! >>> 0, this.hb[id]! >>> 0);
+    const at = this.hash(id);
+    const c = this.sketch.counters;
+    const pos = this.pos;
+    for (let i = at, end = at + this.sketch.hashes; i < end; i++) c[pos[i]!]++;
   }
   private estimate(id: number): number {
-    this.hash(id);
-    return this.sketch.estimate(this.ha[id]! >>> 0, this.hb[id]! >>> 0);
+    const at = this.hash(id);
+    const c = this.sketch.counters;
+    const pos = this.pos;
+    let min = 0xffffffff;
+    for (let i = at, end = at + this.sketch.hashes; i < end; i++) {
+      const v = c[pos[i]!]!;
+      if (v < min) min = v;
+    }
+    return min;
   }
   occupied(): number {
     return this.q.used[WINDOW]! + this.mainUsed();

@@ -372,6 +372,10 @@ test("a trace cell streams a file next to the notebook and refuses paths outside
     // a loop over 400 objects: nothing fits at 50, everything after the first pass hits at 400
     assert.equal(out.metrics["miss ratio @ lru @ 50"], 1);
     assert.equal(out.metrics["miss ratio @ lru @ 400"], 0.133333);
+    // progress follows the bytes read, so a long trace shows how far it has got
+    const fractions: number[] = [];
+    runCell({ simulator: "eviction", source: "workload: trace\ntrace:\n  file: requests.csv\n", baseDir: dir }, (f) => fractions.push(f));
+    assert.ok(fractions.length > 0 && fractions.at(-1) === 1, `progress ${fractions.join(", ")}`);
     assert.match(runError("workload: trace\ntrace:\n  file: ../secret.csv\n", dir), /outside the notebook's folder/);
     assert.match(runError("workload: trace\ntrace:\n  file: /etc/passwd\n", dir), /absolute path/);
     assert.match(runError("workload: trace\ntrace:\n  file: missing.csv\n", dir), /There is no file "missing.csv" next to this notebook/);
