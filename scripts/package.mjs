@@ -5,7 +5,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 
 export const VSIX = join("dist", "dsnb.vsix");
-const ALLOWED = [/^extension\/package\.json$/, /^extension\/(readme|README)\.md$/, /^extension\/(LICENSE|LICENSE\.txt)$/, /^extension\/(CHANGELOG|changelog)\.md$/, /^extension\/dist\/(extension|worker|renderer|export-page)\.js$/, /^extension\/dist\/[a-z-]+\.js\.LEGAL\.txt$/, /^extension\/media\//, /^extension\/samples\/[\w.-]+\.dsnb$/, /^extension\/syntaxes\/[\w.-]+\.json$/, /^extension\.vsixmanifest$/, /^\[Content_Types\]\.xml$/];
+const ALLOWED = [/^extension\/package\.json$/, /^extension\/(readme|README)\.md$/, /^extension\/(LICENSE|LICENSE\.txt)$/, /^extension\/(CHANGELOG|changelog)\.md$/, /^extension\/dist\/(extension|worker|renderer|export-page)\.js$/, /^extension\/dist\/[a-z-]+\.js\.LEGAL\.txt$/, /^extension\/media\//, /^extension\/samples\/[\w.-]+\.dsnb$/, /^extension\/samples\/traces\/[\w.-]+\.csv$/, /^extension\/syntaxes\/[\w.-]+\.json$/, /^extension\.vsixmanifest$/, /^\[Content_Types\]\.xml$/];
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });

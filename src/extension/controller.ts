@@ -92,7 +92,7 @@ export class DsnbController implements vscode.Disposable {
       return;
     }
     const info = parseInfo(infoFor(cell.document.languageId, cellMeta(cell.metadata)) ?? "");
-    const request = cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook.uri));
+    const request = cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook));
     const started = Date.now();
     let shown = 0;
     const progress = (fraction: number, message?: string) => {
@@ -145,7 +145,15 @@ export function registerController(runner: CellRunner): vscode.Disposable {
   return vscode.Disposable.from(controller, runAll);
 }
 
-/** The folder of a notebook saved on disk (where a cell may read files), or undefined. */
-export function notebookFolder(uri: vscode.Uri): string | undefined {
-  return uri.scheme === "file" ? vscode.Uri.joinPath(uri, "..").fsPath : undefined;
+/**
+ * The folder a notebook's cells may read files from: the notebook's own folder when it is saved on
+ * disk, or for an untitled copy of a sample lesson, the samples folder it was copied from.
+ */
+export function notebookFolder(notebook: vscode.NotebookDocument): string | undefined {
+  if (notebook.uri.scheme === "file") return vscode.Uri.joinPath(notebook.uri, "..").fsPath;
+  const sample = notebook.metadata?.[SAMPLE_FOLDER_KEY];
+  return notebook.isUntitled && typeof sample === "string" ? sample : undefined;
 }
+
+/** Notebook metadata naming the folder an untitled sample copy came from (never written to a file). */
+export const SAMPLE_FOLDER_KEY = "dsnbSampleFolder";

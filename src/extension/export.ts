@@ -97,14 +97,14 @@ export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vs
       const nb = activeNotebook();
       if (!nb) return;
       const model = modelOf(nb);
-      const outcomes = await runAll(model, runner, "dsnb: running cells for the Markdown export", notebookFolder(nb.uri));
+      const outcomes = await runAll(model, runner, "dsnb: running cells for the Markdown export", notebookFolder(nb));
       if (outcomes) await saveAs(nb, ".md", notebookToMarkdown(model, outcomes));
     }),
     vscode.commands.registerCommand("dsnb.exportHtml", async () => {
       const nb = activeNotebook();
       if (!nb) return;
       const model = modelOf(nb);
-      const outcomes = await runAll(model, runner, "dsnb: running cells for the HTML export", notebookFolder(nb.uri));
+      const outcomes = await runAll(model, runner, "dsnb: running cells for the HTML export", notebookFolder(nb));
       if (!outcomes) return;
       const css = await pageCss(extensionUri);
       const title = titleOf(model, nb);

@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { parseNotebook } from "../notebook/format";
 import { isScenario, toNotebookData } from "./cells";
 import { NOTEBOOK_TYPE } from "./serializer";
+import { SAMPLE_FOLDER_KEY } from "./controller";
 
 async function openSample(extensionUri: vscode.Uri): Promise<void> {
   const dir = vscode.Uri.joinPath(extensionUri, "samples");
@@ -23,7 +24,10 @@ async function openSample(extensionUri: vscode.Uri): Promise<void> {
   }));
   const pick = await vscode.window.showQuickPick(items, { title: "Open a sample lesson", placeHolder: "A copy opens as a new notebook" });
   if (!pick) return;
-  const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, toNotebookData(pick.model));
+  const data = toNotebookData(pick.model);
+  // Cells of the copy may read the files that ship beside the lessons (a cache trace).
+  if (dir.scheme === "file") data.metadata = { ...data.metadata, [SAMPLE_FOLDER_KEY]: dir.fsPath };
+  const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
   await vscode.window.showNotebookDocument(doc);
 }
 

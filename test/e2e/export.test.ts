@@ -28,8 +28,9 @@ for (const sample of samples) {
     const html = readFileSync(out, "utf8");
     assert.doesNotMatch(html, /<script/i, "no script left in the page");
     const nb = readNotebook(new Uint8Array(readFileSync(join(root, "samples", sample))));
-    const expected = runAllCells(nb).reduce((n, o) => n + (o && "output" in o ? o.output.diagrams.length : 0), 0);
-    const charts = runAllCells(nb).reduce((n, o) => n + (o && "output" in o ? o.output.charts.length : 0), 0);
+    const outcomes = runAllCells(nb, join(root, "samples"));
+    const expected = outcomes.reduce((n, o) => n + (o && "output" in o ? o.output.diagrams.length : 0), 0);
+    const charts = outcomes.reduce((n, o) => n + (o && "output" in o ? o.output.charts.length : 0), 0);
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     const requests: string[] = [];

@@ -24,7 +24,7 @@ let vsix: string;
 
 /** What Run All must show for a sample: one output per scenario cell and the diagrams the simulators draw. */
 function expectedOutputs(file: string): { outputs: number; diagrams: number } {
-  const outcomes = runAllCells(readNotebook(new Uint8Array(readFileSync(join(samplesDir, file))))).filter((o) => o !== undefined);
+  const outcomes = runAllCells(readNotebook(new Uint8Array(readFileSync(join(samplesDir, file)))), samplesDir).filter((o) => o !== undefined);
   const diagrams = outcomes.reduce((n, o) => n + ("output" in o ? o.output.diagrams.length : 0), 0);
   return { outputs: outcomes.length, diagrams };
 }
