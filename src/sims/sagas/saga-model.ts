@@ -524,12 +524,15 @@ class SagaSim {
     const st = this.steps[l.step]!;
     switch (b.op) {
       case "done": {
-        this.logStep(k, `saga log: ${st.name} done`);
+        // A crash here comes before the reply is written to the saga log: the reply is lost with the
+        // orchestrator's memory, the log still says the step was requested, and after the restart
+        // the orchestrator sends the request again.
         if (this.scriptedCrash(ORCHESTRATOR, k, l.step)) return;
         if (this.options.random.crash > 0 && this.world.rng.chance(this.options.random.crash)) {
           this.crash(ORCHESTRATOR, this.options.random.downMs, "random");
           return;
         }
+        this.logStep(k, `saga log: ${st.name} done`);
         if (l.step + 1 < this.steps.length) {
           l.step++;
           this.sendRequest(k, 1, false);

@@ -37,7 +37,7 @@ export type Effect = (typeof EFFECTS)[number]["value"];
 
 export const FAULT_TYPES = [
   { value: "step-fails", doc: "The step's local transaction fails for a business reason (card declined, out of stock) and is rolled back. Before or at the pivot the saga compensates; after it, the step is retried (`times` failures, then success)." },
-  { value: "crash", doc: "A service crashes right after it commits `after` (a participant: its local transaction, before replying; the orchestrator: after logging the step's reply), or at `atMs`. It restarts after `downMs` (0: stays down)." },
+  { value: "crash", doc: "A service crashes right after it commits `after` (a participant: its local transaction, before replying; the orchestrator: when the step's reply arrives, before it is written to the saga log), or at `atMs`. It restarts after `downMs` (0: stays down)." },
   { value: "duplicate", doc: "The request for `step` (the first one sent) is delivered twice." },
   { value: "lose-request", doc: "The first request for `step` is lost in the network." },
   { value: "lose-reply", doc: "The first reply from `step` is lost in the network, so the sender retries a step that did happen." },
@@ -96,7 +96,7 @@ export const schema = s.object("One or more sagas over a flow of steps (by defau
   random: s.field(s.object("Faults drawn from the seed, independently for every saga and step.", {
     stepFails: s.field(s.number({ doc: "Probability that a step fails for a business reason.", min: 0, max: 1, default: 0 })),
     compensationFails: s.field(s.number({ doc: "Probability that each attempt at a compensation fails transiently.", min: 0, max: 0.9, default: 0 })),
-    crash: s.field(s.number({ doc: "Probability that a service crashes right after a local transaction (before it replies or publishes).", min: 0, max: 1, default: 0 })),
+    crash: s.field(s.number({ doc: "Probability that a service crashes right after a local transaction (before it replies or publishes), and that the orchestrator crashes as a step's reply arrives (before it is logged).", min: 0, max: 1, default: 0 })),
     downMs: s.field(s.integer({ doc: "How long a randomly crashed service stays down.", min: 1, max: 600_000, default: 200, unit: "ms" })),
   })),
   explore: s.field(exploreSchema),

@@ -76,6 +76,9 @@ test("the orchestrator crashes after the payment, resumes from its saga log, and
   assert.equal(o.metrics.dedups, 1);
   assert.deepEqual(story(src).slice(1, 6), ["payment: charge 30 (balance 70)", "orchestrator: CRASH: after payment of saga 1, down 300 ms", "orchestrator: restarted", "payment: payment already done: same answer again", "inventory: reserve 1 (stock 9)"]);
   assert.match(o.diagrams[0]!.mermaid, /saga log#58; resume at payment \(going forward\)/);
+  // The reply arrived but was never logged: the log says "payment done" only after the repeat.
+  const orchestratorLog = runSaga(options(src), createRng(1)).events.filter((e) => e.actor === "orchestrator" && ["log", "crash", "recover"].includes(e.kind)).map((e) => e.text);
+  assert.deepEqual(orchestratorLog.slice(0, 6), ["saga log: started", "saga log: order done", "CRASH: after payment of saga 1, down 300 ms", "restarted", "saga log: resume at payment (going forward)", "saga log: payment done"]);
   // Without deduplication the resumed saga charges the customer a second time.
   const naive = run(`idempotent: false\n${src}`);
   assert.deepEqual(codes(naive), ["double-charge"]);
