@@ -204,7 +204,8 @@ function simulateOnce(o: Options, rng: Rng): TwoPcRun {
         else if (names.every((p) => votes.get(p) === true)) decide("commit", "every participant voted yes");
       } else if (b.t === "ack") acked.add(m.from);
       else if (b.t === "query") {
-        // Presumed abort: no decision logged and no longer collecting votes means abort.
+        // Answered once a decision is logged; before that the coordinator is still collecting votes
+        // (after a restart with no decision in its log it decides ABORT first, see onRecover).
         if (decision !== undefined) w.send(COORDINATOR, m.from, "reply", decision.toUpperCase(), { t: "decision", d: decision }, 1);
       }
     },
@@ -254,7 +255,10 @@ function simulateOnce(o: Options, rng: Rng): TwoPcRun {
         const s = ps[p]!;
         if (b.t === "prepare") {
           if (s.state !== "idle") {
+            // A repeated PREPARE gets the vote again; one that arrives after this participant
+            // aborted on its own (a cooperative peer asked before it had voted) gets NO.
             if (s.state === "prepared") w.send(p, COORDINATOR, "reply", "YES", { t: "vote", yes: true }, 1, true);
+            else if (s.state === "aborted") w.send(p, COORDINATOR, "reply", "NO", { t: "vote", yes: false }, 1, true);
             return;
           }
           if (voteNo.has(p)) {

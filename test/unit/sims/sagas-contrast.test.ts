@@ -69,6 +69,18 @@ test("2PC: a crash after logging COMMIT resends the decision on recovery; cooper
   assert.match(coop.diagrams[0]!.mermaid, /COMMIT \(learnt from (payment|inventory)\)/);
 });
 
+test("2PC cooperative termination: a participant asked before it has voted aborts, and answers a PREPARE that comes later with NO", () => {
+  // Seed 17 delivers inventory's question to payment before the coordinator's PREPARE reaches it.
+  const o = run("two-phase-commit", "recovery: cooperative\ntimeoutMs: 20\nrequests: 0\nnetwork:\n  minDelayMs: 1\n  maxDelayMs: 60\n", 17);
+  assert.equal(o.verdict.valid, true);
+  assert.equal(o.metrics.aborted, 2);
+  const mm = o.diagrams[0]!.mermaid;
+  const abortedAlone = mm.indexOf("Note over p1: ROLLBACK not prepared yet#58; abort, so inventory may abort too");
+  const prepare = mm.indexOf("p0->>p1: PREPARE");
+  assert.ok(abortedAlone > 0 && prepare > abortedAlone, "payment aborted before the PREPARE arrived");
+  assert.match(mm.slice(prepare), /^p0->>p1: PREPARE\n {2}p1-->>p0: NO\n/);
+});
+
 test("2PC: a participant votes no, everyone aborts; a heuristic abort after a yes vote breaks atomicity", () => {
   const no = run("two-phase-commit", "requests: 0\nfaults:\n  - type: vote-no\n    service: inventory");
   assert.equal(no.verdict.valid, true);
