@@ -86,9 +86,12 @@ export function exploreTable<C extends string>(tallies: readonly Tally<C>[], cla
   };
 }
 
+/** Runs per outcome (`<outcome> @ <design>`) and runs showing each finding code seen in any design (`<code> @ <design>`, 0 where absent). */
 export function exploreMetrics<C extends string>(tallies: readonly Tally<C>[], classes: readonly C[]): Record<string, number> {
   const m: Record<string, number> = { runs: tallies[0]?.runs ?? 0 };
   for (const t of tallies) for (const c of classes) m[`${c} @ ${t.design}`] = t.counts[c];
+  const codes = [...new Set(tallies.flatMap((t) => Object.keys(t.codes)))].filter((c) => !(classes as readonly string[]).includes(c)).sort();
+  for (const t of tallies) for (const c of codes) m[`${c} @ ${t.design}`] = t.codes[c] ?? 0;
   const first = tallies[0];
   if (first) for (const c of classes) m[c] = first.counts[c];
   return m;

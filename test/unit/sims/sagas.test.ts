@@ -278,4 +278,8 @@ test("exploration: 1,000 seeds with and without deduplication, within a second o
   assert.match(o.diagrams[0]!.title, /^no-dedup: run \d+ \(seed \d+\), the first that went wrong$/);
   assert.equal(o.verdict.valid, false);
   assert.ok(codes(o).includes("double-charge"));
+  // Runs showing each finding code, per design; 0 where a design never showed it.
+  assert.equal(o.metrics["double-charge @ dedup"], 0);
+  assert.ok(o.metrics["double-charge @ no-dedup"]! > 0);
+  assert.equal(o.metrics["double-charge @ no-dedup"], o.verdict.findings.find((f) => f.code === "double-charge")!.title.match(/in (\d+) of 1000 runs/)!.slice(1).map(Number)[0]);
 });
