@@ -7,7 +7,8 @@
 // Requests name dense object ids 0, 1, 2, … (the workload maps real ids to them) and a size. With
 // count-based capacity every size is 1. The framework is libCacheSim's cache_get_base: on a miss
 // that may be admitted, evict until the object fits, then insert.
-import { grownF64, grownI32, grownU8, Lists, NONE } from "./lists";
+import { grownF64, grownI32, grownU8, NONE } from "./lists";
+import { Queues } from "./queues";
 import { RedisApprox } from "./redis";
 import { WTinyLFU } from "./wtinylfu";
 
@@ -40,36 +41,18 @@ export interface PolicyParams {
   readonly seed?: number;
 }
 
-/** A single queue with libCacheSim's base bookkeeping: membership and sizes per id. */
-abstract class OneQueue implements Cache {
-  abstract readonly policy: PolicyId;
-  onEvict: ((id: number) => void) | null = null;
-  protected q = new Lists(1, 0);
-  protected inCache = new Uint8Array(0);
-  protected size = new Float64Array(0);
-  protected n = 0;
-  constructor(readonly capacity: number) {}
-
-  protected grow(id: number): void {
-    const n = id + 1;
-    this.q.grow(n);
-    this.inCache = grownU8(this.inCache, n);
-    this.size = grownF64(this.size, n);
-    this.growMore(n);
-    this.n = this.inCache.length;
+/** A single queue (LRU, FIFO, CLOCK, SIEVE): list 0 holds the cached objects. */
+abstract class OneQueue extends Queues {
+  constructor(capacity: number) {
+    super(capacity, 1, [0]);
   }
-  protected growMore(_n: number): void {}
-  abstract get(id: number, size: number): boolean;
 
-  occupied(): number {
+  override occupied(): number {
     return this.q.used[0]!;
-  }
-  contents(): number[] {
-    return this.q.toArray(0);
   }
 
   protected insert(id: number, size: number): void {
-    this.inCache[id] = 1;
+    this.where[id] = 1;
     this.size[id] = size;
     this.q.prepend(0, id, size);
   }
@@ -77,7 +60,7 @@ abstract class OneQueue implements Cache {
   protected evictTail(): void {
     const t = this.q.tail[0]!;
     this.q.remove(0, t, this.size[t]!);
-    this.inCache[t] = 0;
+    this.where[t] = 0;
     if (this.onEvict !== null) this.onEvict(t);
   }
 }
@@ -86,7 +69,7 @@ export class LRU extends OneQueue {
   readonly policy = "lru";
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
-    if (this.inCache[id] === 1) {
+    if (this.where[id] === 1) {
       this.q.moveToHead(0, id);
       return true;
     }
@@ -101,7 +84,7 @@ export class FIFO extends OneQueue {
   readonly policy = "fifo";
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
-    if (this.inCache[id] === 1) return true;
+    if (this.where[id] === 1) return true;
     if (size > this.capacity) return false;
     while (this.q.used[0]! + size > this.capacity) this.evictTail();
     this.insert(id, size);
@@ -125,7 +108,7 @@ export class Clock extends OneQueue {
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
-    if (this.inCache[id] === 1) {
+    if (this.where[id] === 1) {
       if (this.freq[id]! < this.maxFreq) this.freq[id]++;
       return true;
     }
@@ -160,7 +143,7 @@ export class Sieve extends OneQueue {
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
-    if (this.inCache[id] === 1) {
+    if (this.where[id] === 1) {
       this.visited[id] = 1;
       return true;
     }
@@ -175,7 +158,7 @@ export class Sieve extends OneQueue {
       }
       this.hand = q.prev[o]!;
       q.remove(0, o, this.size[o]!);
-      this.inCache[o] = 0;
+      this.where[o] = 0;
       if (this.onEvict !== null) this.onEvict(o);
     }
     this.insert(id, size);
@@ -279,33 +262,15 @@ const L2_GHOST = 3;
  * evicted ids, and p (the target size of T1) moves by max(|B2|/|B1|, 1) on a B1 hit and the
  * reverse on a B2 hit. Ghost sizes count the bytes of the ids they remember.
  */
-export class ARC implements Cache {
+export class ARC extends Queues {
   readonly policy = "arc";
-  onEvict: ((id: number) => void) | null = null;
-  private q = new Lists(4, 0);
-  /** 0: absent, else list + 1. */
-  private where = new Uint8Array(0);
-  private size = new Float64Array(0);
-  private n = 0;
   private p = 0;
   // libCacheSim keeps these two flags across requests; they only matter through cond3 below.
   private inL1Ghost = false;
   private inL2Ghost = false;
   private ghostHitNow = false;
-  constructor(readonly capacity: number) {}
-
-  private grow(id: number): void {
-    const n = id + 1;
-    this.q.grow(n);
-    this.where = grownU8(this.where, n);
-    this.size = grownF64(this.size, n);
-    this.n = this.where.length;
-  }
-  occupied(): number {
-    return this.q.used[L1]! + this.q.used[L2]!;
-  }
-  contents(): number[] {
-    return [...this.q.toArray(L1), ...this.q.toArray(L2)];
+  constructor(capacity: number) {
+    super(capacity, 4, [L1, L2]);
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
@@ -405,33 +370,16 @@ const A_OUT = 2;
  * 25% of the capacity); objects leaving A1in are remembered in A1out (a ghost FIFO sized at 50% of
  * the capacity); a request for a remembered id goes to Am, an LRU of the rest.
  */
-export class TwoQ implements Cache {
+export class TwoQ extends Queues {
   readonly policy = "2q";
-  onEvict: ((id: number) => void) | null = null;
-  private q = new Lists(3, 0);
-  private where = new Uint8Array(0);
-  private size = new Float64Array(0);
-  private n = 0;
   readonly ainSize: number;
   readonly aoutSize: number;
   readonly amSize: number;
-  constructor(readonly capacity: number) {
+  constructor(capacity: number) {
+    super(capacity, 3, [A_IN, A_M]);
     this.ainSize = Math.trunc(capacity * 0.25);
     this.aoutSize = Math.trunc(capacity * 0.5);
     this.amSize = capacity - this.ainSize;
-  }
-  private grow(id: number): void {
-    const n = id + 1;
-    this.q.grow(n);
-    this.where = grownU8(this.where, n);
-    this.size = grownF64(this.size, n);
-    this.n = this.where.length;
-  }
-  occupied(): number {
-    return this.q.used[A_IN]! + this.q.used[A_M]!;
-  }
-  contents(): number[] {
-    return [...this.q.toArray(A_IN), ...this.q.toArray(A_M)];
   }
   private drop(l: number, id: number): void {
     this.q.remove(l, id, this.size[id]!);
@@ -498,35 +446,20 @@ const S_GHOST = 2;
  * goes to the ghost; a miss on a ghost id inserts straight into main. Main reinserts objects with a
  * non-zero count, keeping min(count, 3) - 1.
  */
-export class S3FIFO implements Cache {
+export class S3FIFO extends Queues {
   readonly policy = "s3-fifo";
-  onEvict: ((id: number) => void) | null = null;
-  private q = new Lists(3, 0);
-  private where = new Uint8Array(0);
   private freq = new Int32Array(0);
-  private size = new Float64Array(0);
-  private n = 0;
   readonly smallSize: number;
   readonly mainSize: number;
   readonly ghostSize: number;
-  constructor(readonly capacity: number, private readonly moveToMainThreshold = 2) {
+  constructor(capacity: number, private readonly moveToMainThreshold = 2) {
+    super(capacity, 3, [S_SMALL, S_MAIN]);
     this.smallSize = Math.trunc(capacity * 0.1);
     this.mainSize = capacity - this.smallSize;
     this.ghostSize = Math.trunc(capacity * 0.9);
   }
-  private grow(id: number): void {
-    const n = id + 1;
-    this.q.grow(n);
-    this.where = grownU8(this.where, n);
+  protected override growMore(n: number): void {
     this.freq = grownI32(this.freq, n, 0);
-    this.size = grownF64(this.size, n);
-    this.n = this.where.length;
-  }
-  occupied(): number {
-    return this.q.used[S_SMALL]! + this.q.used[S_MAIN]!;
-  }
-  contents(): number[] {
-    return [...this.q.toArray(S_SMALL), ...this.q.toArray(S_MAIN)];
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);

@@ -3,8 +3,8 @@
 // an object leaving the window enters main only if a frequency sketch counts it more often than
 // main's own victim. The sketch is libCacheSim's counting Bloom filter (sized for the main cache at
 // 0.1% error, XXH64 double hashing, halved every 32 × main-size hits in main).
-import { grownF64, grownU8, grownI32, Lists, NONE } from "./lists";
-import type { Cache } from "./policies";
+import { grownU8, grownI32, NONE } from "./lists";
+import { Queues } from "./queues";
 import { xxh64Low32 } from "./xxh64";
 
 const WINDOW = 0;
@@ -38,26 +38,22 @@ export class CountingBloom {
   }
 }
 
-export class WTinyLFU implements Cache {
+export class WTinyLFU extends Queues {
   readonly policy = "w-tinylfu";
-  onEvict: ((id: number) => void) | null = null;
   readonly windowSize: number;
   readonly mainSize: number;
   readonly probationSize: number;
   readonly protectedSize: number;
-  private q = new Lists(3, 0);
-  private where = new Uint8Array(0);
-  private size = new Float64Array(0);
   /** Each id's counter positions in the sketch, computed once (k per id). */
   private pos = new Int32Array(0);
   private hashed = new Uint8Array(0);
-  private n = 0;
   readonly sketch: CountingBloom;
   private readonly resetAfter: number;
   private mainHits = 0;
 
   /** keyOf gives the numeric object id the sketch hashes (the id in the trace), from a dense id. */
-  constructor(readonly capacity: number, private readonly keyOf: (id: number) => number = (id) => id) {
+  constructor(capacity: number, private readonly keyOf: (id: number) => number = (id) => id) {
+    super(capacity, 3, [WINDOW, PROBATION, PROTECTED]);
     this.windowSize = Math.trunc(capacity * 0.01);
     this.mainSize = capacity - this.windowSize;
     this.probationSize = Math.trunc((1 / 5) * this.mainSize);
@@ -65,14 +61,9 @@ export class WTinyLFU implements Cache {
     this.sketch = new CountingBloom(this.mainSize);
     this.resetAfter = 32 * this.mainSize;
   }
-  private grow(id: number): void {
-    const n = id + 1;
-    this.q.grow(n);
-    this.where = grownU8(this.where, n);
-    this.size = grownF64(this.size, n);
+  protected override growMore(n: number): void {
     this.hashed = grownU8(this.hashed, n);
-    this.pos = grownI32(this.pos, this.hashed.length * this.sketch.hashes, 0);
-    this.n = this.where.length;
+    this.pos = grownI32(this.pos, n * this.sketch.hashes, 0);
   }
   private hash(id: number): number {
     const k = this.sketch.hashes;
@@ -100,16 +91,12 @@ export class WTinyLFU implements Cache {
     }
     return min;
   }
-  occupied(): number {
+  override occupied(): number {
     return this.q.used[WINDOW]! + this.mainUsed();
   }
   private mainUsed(): number {
     return this.q.used[PROBATION]! + this.q.used[PROTECTED]!;
   }
-  contents(): number[] {
-    return [...this.q.toArray(WINDOW), ...this.q.toArray(PROBATION), ...this.q.toArray(PROTECTED)];
-  }
-
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
     const q = this.q;

@@ -1,0 +1,43 @@
+// The state every list-based policy keeps: its queues, where each id is (0 for nowhere, else its
+// list + 1) and each cached object's size, all in typed arrays that grow with the ids seen.
+import { grownF64, grownU8, Lists } from "./lists";
+import type { Cache, PolicyId } from "./policies";
+
+export abstract class Queues implements Cache {
+  abstract readonly policy: PolicyId;
+  onEvict: ((id: number) => void) | null = null;
+  protected readonly q: Lists;
+  protected where = new Uint8Array(0);
+  protected size = new Float64Array(0);
+  /** Ids the arrays have room for; get() grows them first when an id is beyond. */
+  protected n = 0;
+
+  /** dataLists: the lists that hold cached objects (the others hold ghost ids). */
+  constructor(readonly capacity: number, lists: number, private readonly dataLists: readonly number[]) {
+    this.q = new Lists(lists, 0);
+  }
+
+  abstract get(id: number, size: number): boolean;
+
+  protected grow(id: number): void {
+    const n = id + 1;
+    this.q.grow(n);
+    this.where = grownU8(this.where, n);
+    this.size = grownF64(this.size, n);
+    this.growMore(this.where.length);
+    this.n = this.where.length;
+  }
+
+  /** Grows a policy's own per-id arrays to n. */
+  protected growMore(_n: number): void {}
+
+  occupied(): number {
+    let used = 0;
+    for (const l of this.dataLists) used += this.q.used[l]!;
+    return used;
+  }
+
+  contents(): number[] {
+    return this.dataLists.flatMap((l) => this.q.toArray(l));
+  }
+}
