@@ -5,7 +5,7 @@
 // together and reloading at once (avalanche). Findings name the events, numbered from 1 as in the
 // diagram, and carry their trace positions so the diagram highlights them.
 import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
-import { ABSENT_PROBES, type LoadEvent, type LoadResult, type LoadRun } from "./load";
+import { ABSENT_PROBES, isAvalanche, type LoadEvent, type LoadResult, type LoadRun } from "./load";
 import type { PatternEvent, PatternResult } from "./patterns";
 
 export type CachePatternsResult = PatternResult | LoadResult;
@@ -150,13 +150,14 @@ function loadFindings(result: LoadResult, run: LoadRun, main: boolean): Finding[
     }
   }
   const perBucket = (o.dbCapacity * o.bucketMs) / 1000;
-  if (o.scenario !== "penetration" && run.avalanche && run.avalanche.keys > perBucket && run.avalanche.keys > 1) {
-    const a = run.avalanche;
+  if (o.scenario !== "penetration" && isAvalanche(o, run)) {
+    const a = run.avalanche!;
+    const peak = run.reloadPeak!;
     out.push({
       severity: "error",
       code: "avalanche",
       title: `${label}${a.keys} keys expired within ${o.bucketMs} ms and were reloaded`,
-      explanation: `${a.keys} entries expired between ${ms(a.bucketStartMs)} and ${ms(a.bucketStartMs + o.bucketMs)}${run.strategy === "none" ? ", all loaded together with the same TTL" : ""}, and each was reloaded from the database on a miss: more than the ${perBucket} queries the database can serve in ${o.bucketMs} ms.`,
+      explanation: `${a.keys} entries expired between ${ms(a.bucketStartMs)} and ${ms(a.bucketStartMs + o.bucketMs)}${run.strategy === "none" ? ", all loaded together with the same TTL" : ""}, and each was reloaded from the database on a miss. The reloads came together: ${peak.keys} reloads of expired keys started between ${ms(peak.bucketStartMs)} and ${ms(peak.bucketStartMs + o.bucketMs)}, more than the ${perBucket} queries the database can serve in ${o.bucketMs} ms.`,
       events: queriesIn(trace, (e) => e.atMs >= a.bucketStartMs).slice(0, 20),
     });
   }

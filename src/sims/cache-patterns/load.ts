@@ -77,6 +77,8 @@ export interface LoadRun {
   readonly maxAbsentRounds: number;
   /** The largest number of reloads on a miss of keys whose entries expired in the same bucket. */
   readonly avalanche?: { readonly bucketStartMs: number; readonly keys: number };
+  /** The most reloads of expired keys (one per key and expiry) that started in one bucket. */
+  readonly reloadPeak?: { readonly bucketStartMs: number; readonly keys: number };
   readonly earlyRecomputes: number;
   readonly refreshes: number;
   readonly bloom?: BloomStats;
@@ -203,6 +205,7 @@ export function runLoad(o: Resolved, strategy: Strategy, arrivals: readonly Arri
   const latencies = new Float64Array(arrivals.length);
   const absentLookups = new Map<number, number>();
   const avalancheReloads = new Map<number, number>();
+  const reloadsStarted = new Map<number, number>();
   const bloom = strategy === "bloom-filter" ? new BloomFilter(o.bloomBits, o.bloomHashes) : undefined;
   if (bloom) for (let i = 0; i < o.keys; i++) bloom.add(keyName(o, i));
   let hits = 0, misses = 0, staleServed = 0, filtered = 0, cacheOps = 0, dbQueries = 0, maxQueueMs = 0;
@@ -236,7 +239,10 @@ export function runLoad(o: Resolved, strategy: Strategy, arrivals: readonly Arri
       // The first request to find the entry expired: count it as a reload of that expiry bucket.
       e.expiredBucket = bucketOf(Math.max(0, e.expiresAtMs));
       trace.record({ atMs: r2(Math.max(0, e.expiresAtMs)), actor: "cache", kind: "expire", key: name(k), negative: e.negative });
-      if (!e.negative) avalancheReloads.set(e.expiredBucket, (avalancheReloads.get(e.expiredBucket) ?? 0) + 1);
+      if (!e.negative) {
+        avalancheReloads.set(e.expiredBucket, (avalancheReloads.get(e.expiredBucket) ?? 0) + 1);
+        reloadsStarted.set(bucketOf(t), (reloadsStarted.get(bucketOf(t)) ?? 0) + 1);
+      }
     }
     if (e.hardExpiresAtMs <= t) {
       cache.delete(k);
@@ -382,8 +388,13 @@ export function runLoad(o: Resolved, strategy: Strategy, arrivals: readonly Arri
   });
   const herdList = herdsDone;
   const largestHerd = herdList.reduce<Herd | undefined>((best, h) => (!best || h.size > best.size ? h : best), undefined);
-  let avalanche: LoadRun["avalanche"];
-  for (const [b, n] of avalancheReloads) if (!avalanche || n > avalanche.keys || (n === avalanche.keys && b * o.bucketMs < avalanche.bucketStartMs)) avalanche = { bucketStartMs: b * o.bucketMs, keys: n };
+  const busiest = (counts: ReadonlyMap<number, number>) => {
+    let best: { bucketStartMs: number; keys: number } | undefined;
+    for (const [b, n] of counts) if (!best || n > best.keys || (n === best.keys && b * o.bucketMs < best.bucketStartMs)) best = { bucketStartMs: b * o.bucketMs, keys: n };
+    return best;
+  };
+  const avalanche = busiest(avalancheReloads);
+  const reloadPeak = busiest(reloadsStarted);
   let bloomStats: BloomStats | undefined;
   if (bloom) {
     const probes = 100_000;
@@ -426,6 +437,7 @@ export function runLoad(o: Resolved, strategy: Strategy, arrivals: readonly Arri
     absentRounds,
     maxAbsentRounds,
     ...(avalanche ? { avalanche } : {}),
+    ...(reloadPeak ? { reloadPeak } : {}),
     earlyRecomputes,
     refreshes,
     ...(bloomStats ? { bloom: bloomStats } : {}),
@@ -435,10 +447,20 @@ export function runLoad(o: Resolved, strategy: Strategy, arrivals: readonly Arri
   };
 }
 
+/**
+ * An avalanche: more keys expired in one bucket than the database serves in a bucket, and their
+ * reloads (of these or other expired keys) also arrived faster than that. Keys that expire
+ * together but are asked for rarely reload one by one, which is no avalanche.
+ */
+export function isAvalanche(o: Pick<Resolved, "dbCapacity" | "bucketMs">, run: Pick<LoadRun, "avalanche" | "reloadPeak">): boolean {
+  const perBucket = (o.dbCapacity * o.bucketMs) / 1000;
+  return run.avalanche !== undefined && run.avalanche.keys > 1 && run.avalanche.keys > perBucket && (run.reloadPeak?.keys ?? 0) > perBucket;
+}
+
 /** Where the diagram should look: the worst herd, the avalanche, the peak load, or else the start. */
 export function focusOf(o: Resolved, run: LoadRun): number {
   const herd = run.largestHerd && run.largestHerd.size > o.herdLimit ? run.largestHerd.startMs : undefined;
-  const avalanche = run.avalanche && run.avalanche.keys > (o.dbCapacity * o.bucketMs) / 1000 ? run.avalanche.bucketStartMs : undefined;
+  const avalanche = isAvalanche(o, run) ? run.avalanche!.bucketStartMs : undefined;
   const peak = run.peakDbLoad > o.dbCapacity ? run.peakBucket * o.bucketMs : undefined;
   return (o.scenario === "avalanche" ? avalanche ?? peak ?? herd : herd ?? avalanche ?? peak) ?? 0;
 }

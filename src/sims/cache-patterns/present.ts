@@ -204,7 +204,7 @@ function presentLoad(r: LoadResult, verdict: Verdict): Presentation {
     p50LatencyMs: main.p50LatencyMs,
     p99LatencyMs: main.p99LatencyMs,
     maxLatencyMs: main.maxLatencyMs,
-    ...(o.scenario === "avalanche" ? { avalancheKeys: main.avalanche?.keys ?? 0 } : {}),
+    ...(o.scenario === "avalanche" ? { avalancheKeys: main.avalanche?.keys ?? 0, reloadPeak: main.reloadPeak?.keys ?? 0 } : {}),
     ...(pen ? { absentRequests: main.absentRequests, absentDbQueries: main.absentDbQueries, filtered: main.filtered, absentRounds: main.absentRounds, maxAbsentRounds: main.maxAbsentRounds } : {}),
     ...(main.bloom ? { bloomFpTheory: Math.round(main.bloom.theory * 1e6) / 1e6, bloomFpMeasured: main.bloom.measured, bloomFalseNegatives: main.bloom.falseNegatives } : {}),
     ...(main.strategy === "xfetch" ? { earlyRecomputes: main.earlyRecomputes } : {}),
@@ -217,7 +217,10 @@ function presentLoad(r: LoadResult, verdict: Verdict): Presentation {
       metrics[`${run.strategy}.largestHerd`] = run.largestHerd?.size ?? 0;
       metrics[`${run.strategy}.p99LatencyMs`] = run.p99LatencyMs;
       if (pen) metrics[`${run.strategy}.absentDbQueries`] = run.absentDbQueries;
-      if (o.scenario === "avalanche") metrics[`${run.strategy}.avalancheKeys`] = run.avalanche?.keys ?? 0;
+      if (o.scenario === "avalanche") {
+        metrics[`${run.strategy}.avalancheKeys`] = run.avalanche?.keys ?? 0;
+        metrics[`${run.strategy}.reloadPeak`] = run.reloadPeak?.keys ?? 0;
+      }
     }
   }
   const first = main.trace[0];

@@ -353,6 +353,18 @@ test("avalanche: keys loaded together expire together; jitter and a staggered wa
   }
 });
 
+test("keys that expire together but are asked for rarely reload one by one: no avalanche", () => {
+  const o = run("scenario: avalanche\nrps: 100\ndurationMs: 30000");
+  assert.ok(m(o, "avalancheKeys") > 100, "most keys still expire in one bucket");
+  assert.ok(m(o, "reloadPeak") <= 100, `reload peak ${m(o, "reloadPeak")}`);
+  assert.equal(o.verdict.valid, true);
+  assert.ok(!codes(o).includes("avalanche"));
+  // At 2000 requests a second the same expiry brings the reloads in together.
+  const busy = run("scenario: avalanche");
+  assert.ok(m(busy, "reloadPeak") > 100);
+  assert.ok(codes(busy).includes("avalanche"));
+});
+
 test("the spike lines up with the expiry: in the none run the peak bucket starts at the TTL", () => {
   const o = run("scenario: avalanche\nttlMs: 3000\ndurationMs: 6000", 2);
   const f = o.verdict.findings.find((x) => x.code === "db-overload")!;
