@@ -78,6 +78,8 @@ export interface OutboxRun {
   readonly committed: readonly (number | undefined)[];
   readonly shipped: readonly (readonly number[])[];
   readonly unsent: readonly boolean[];
+  /** Per order: whether the broker ever stored its event. */
+  readonly brokered: readonly boolean[];
   readonly crashes: readonly number[];
   readonly downServices: readonly string[];
   readonly endMs: number;
@@ -100,6 +102,7 @@ function simulateOnce(o: Options, rng: Rng): OutboxRun {
   const seenIds = new Set<number>();
   // Broker: durable queue of deliveries not yet acknowledged by the consumer.
   const unacked = new Map<number, number>();
+  const brokered: boolean[] = Array.from({ length: o.orders }, () => false);
   let nextDelivery = 1;
   let published = 0;
   let skipped = 0;
@@ -214,6 +217,7 @@ function simulateOnce(o: Options, rng: Rng): OutboxRun {
       const b = m.body;
       if (b.t === "publish") {
         published++;
+        brokered[b.order - 1] = true;
         const d = nextDelivery++;
         unacked.set(d, b.order);
         w.send(BROKER, b.via, "reply", "stored", { t: "published", order: b.order }, b.order);
@@ -267,6 +271,7 @@ function simulateOnce(o: Options, rng: Rng): OutboxRun {
     committed,
     shipped,
     unsent: Array.from({ length: o.orders }, (_, i) => outboxRows.get(i + 1) === "new"),
+    brokered,
     crashes,
     downServices: [ORDER, ...(outbox ? [RELAY] : []), SHIPPING].filter((x) => !w.isUp(x)),
     endMs: w.nowMs,
@@ -284,15 +289,26 @@ export function outboxFindings(run: OutboxRun): Finding[] {
     const n = i + 1;
     const c = run.committed[i];
     const ships = run.shipped[i]!;
-    if (c !== undefined && ships.length === 0) {
+    if (c !== undefined && ships.length === 0 && run.brokered[i]) {
+      findings.push({
+        severity: "error",
+        code: "event-undelivered",
+        title: `Order ${n}'s event is at the broker but was never consumed`,
+        explanation: `Order ${n} was committed at #${c} and its event reached the broker, but shipping had not consumed it at t=${run.endMs} ms (${run.downServices.includes(SHIPPING) ? "shipping is down" : "the broker was still redelivering it"}). Nothing is lost: the broker keeps the event until shipping acknowledges it.${crashNote}`,
+        events: [c, ...run.crashes],
+      });
+    } else if (c !== undefined && ships.length === 0) {
       const unsent = run.unsent[i];
+      const orderCrashed = run.crashes.some((seq) => run.events[seq]!.actor === ORDER);
       findings.push({
         severity: "error",
         code: unsent ? "outbox-not-drained" : "lost-event",
         title: unsent ? `Order ${n}'s event is still in the outbox` : `Order ${n} was stored but its event was lost`,
         explanation: unsent
           ? `Order ${n} and its outbox row were committed at #${c}, but the relay never published the row (${run.downServices.includes(RELAY) ? "the relay is down" : "it was still trying"} at t=${run.endMs} ms). Nothing is lost yet: the row will go out once the relay runs.${crashNote}`
-          : `Order ${n} was committed at #${c}, but the event announcing it never reached the broker: the order service kept it only in memory and crashed before the broker acknowledged it. Shipping will never hear of this order. Storing the event in an outbox row, in the same transaction as the order, would have kept it.${crashNote}`,
+          : orderCrashed
+            ? `Order ${n} was committed at #${c}, but the event announcing it never reached the broker: the order service kept it only in memory and crashed before the broker acknowledged it. Shipping will never hear of this order. Storing the event in an outbox row, in the same transaction as the order, would have kept it.${crashNote}`
+            : `Order ${n} was committed at #${c}, but the event announcing it had not reached the broker when the run stopped at t=${run.endMs} ms: the order service was still trying to publish it, and keeps it only in memory, so a crash now would lose it.${crashNote}`,
         events: [c, ...run.crashes],
       });
     }
@@ -323,7 +339,7 @@ export function classifyOutbox(findings: readonly Finding[]): OutboxClass {
   if (codes.has("lost-event")) return "lost";
   if (codes.has("ghost-event")) return "ghost";
   if (codes.has("duplicate-processing")) return "duplicated";
-  if (codes.has("outbox-not-drained")) return "stuck";
+  if (codes.has("outbox-not-drained") || codes.has("event-undelivered")) return "stuck";
   return "exactly once";
 }
 
@@ -334,6 +350,7 @@ const WORDS: Record<string, string> = {
   "ghost-event": "An order was shipped that was never stored.",
   "duplicate-processing": "An order was shipped more than once.",
   "outbox-not-drained": "An outbox row was still unsent when the run ended.",
+  "event-undelivered": "An event was at the broker but not yet consumed when the run ended.",
 };
 
 function check(result: OutboxResult): Verdict {

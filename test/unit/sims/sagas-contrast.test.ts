@@ -148,6 +148,16 @@ test("a consumer crash after applying and before acknowledging: the broker redel
   assert.match((bad as { error: { message: string } }).error.message, /relay has no crash point "consume"/);
 });
 
+test("a consumer that stays down: the event waits at the broker, which is not a lost event", () => {
+  const o = run("outbox", "design: outbox-dedup\norders: 2\nfaults:\n  - service: shipping\n    after: consume\n    order: 1\n    downMs: 0\n");
+  assert.deepEqual(codes(o), ["event-undelivered"]);
+  assert.match(o.verdict.findings[0]!.explanation, /its event reached the broker, but shipping had not consumed it at t=\d+ ms \(shipping is down\)/);
+  assert.equal(o.metrics.lost, 0);
+  // The dual write loses the event only when the order service crashes before the broker has it.
+  const dual = run("outbox", "design: dual-write\norders: 2\nfaults:\n  - service: shipping\n    after: consume\n    order: 1\n    downMs: 0\n");
+  assert.deepEqual(codes(dual), ["event-undelivered"]);
+});
+
 test("property: with the outbox and a deduplicating consumer every stored order ships exactly once, for any seed and crash rate", () => {
   fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 0.1, 0.3, 0.5), fc.constantFrom(0, 0.1, 0.3), fc.integer({ min: 1, max: 5 }), (seed, crash, loss, orders) => {
     const o = run("outbox", `design: outbox-dedup\norders: ${orders}\nnetwork:\n  loss: ${loss}\n  duplicate: ${loss}\nrandom:\n  crash: ${crash}\n`, seed);
