@@ -206,7 +206,15 @@ class SagaSim {
   private checkFault(f: FaultSpec): void {
     const needsStep = f.type !== "crash";
     if (needsStep && f.step === undefined) throw new ScenarioError(`A ${f.type} fault needs \`step\`: which step it hits.`);
-    if (f.step !== undefined) this.stepIndex(f.step);
+    if (f.saga > this.n) throw new ScenarioError(`The ${f.type} fault names saga ${f.saga}, but only ${this.n} saga${this.n > 1 ? "s run" : " runs"} (set \`sagas\`).`);
+    if (f.step !== undefined) {
+      const i = this.stepIndex(f.step);
+      const choreo = this.options.style === "choreography";
+      // Faults that could never fire are refused rather than silently ignored.
+      if (f.type === "compensation-fails" && i > this.pivot) throw new ScenarioError(`${f.step} comes after the pivot (${this.steps[this.pivot]!.name}), so it is never compensated; a compensation-fails fault needs a step up to the pivot.`);
+      if (choreo && i === 0 && (f.type === "duplicate" || f.type === "lose-request")) throw new ScenarioError(`In choreography nothing asks ${f.step} to run (it starts the saga), so there is no request to ${f.type === "duplicate" ? "duplicate" : "lose"}; pick a later step.`);
+      if (choreo && i === this.steps.length - 1 && i > this.pivot && f.type === "lose-reply") throw new ScenarioError(`In choreography ${f.step}, the last step and past the pivot, publishes no event, so there is nothing to lose; pick an earlier step.`);
+    }
     if (f.type === "crash") {
       if (f.service === undefined) throw new ScenarioError("A crash fault needs `service`: which service crashes.");
       if (f.after === undefined && f.atMs === undefined) throw new ScenarioError(`The crash of ${f.service} needs \`after\` (a step) or \`atMs\` (a time).`);

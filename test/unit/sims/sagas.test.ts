@@ -205,6 +205,17 @@ test("bad names and incomplete faults are reported clearly", () => {
   assert.match((wrong as { error: { message: string } }).error.message, /payment does not run step inventory/);
   const dup = runCell({ simulator: "saga", source: "steps:\n  - name: a\n  - name: a\n" });
   assert.match((dup as { error: { message: string } }).error.message, /Two steps are named "a"/);
+  // Faults that could never fire are refused instead of being silently ignored.
+  const message = (source: string) => {
+    const r = runCell({ simulator: "saga", source });
+    assert.equal(r.ok, false, source);
+    return (r as { error: { message: string } }).error.message;
+  };
+  assert.match(message("faults:\n  - type: step-fails\n    step: payment\n    saga: 2\n"), /names saga 2, but only 1 saga runs/);
+  assert.match(message("faults:\n  - type: compensation-fails\n    step: shipping\n"), /shipping comes after the pivot \(inventory\), so it is never compensated/);
+  assert.match(message("style: choreography\nfaults:\n  - type: duplicate\n    step: order\n"), /nothing asks order to run/);
+  assert.match(message("style: choreography\nfaults:\n  - type: lose-reply\n    step: shipping\n"), /publishes no event/);
+  assert.ok(runCell({ simulator: "saga", source: "style: choreography\nfaults:\n  - type: lose-reply\n    step: payment\n" }).ok);
 });
 
 test("a custom flow: its own steps, services and pivot", () => {
