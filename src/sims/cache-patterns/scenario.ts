@@ -4,6 +4,7 @@
 // a thousand keys), so they are optional here and resolved in resolveOptions.
 import { ScenarioError } from "../../core/errors";
 import { s, type Infer } from "../../scenario/schema";
+import { optimalHashes } from "./bloom";
 
 export const SCENARIOS = [
   { value: "write-back", doc: "Writes go to the cache and are acknowledged at once; the cache flushes dirty entries to the database every flushIntervalMs (or on `flush`). A `crash` before the flush loses every write acknowledged since the last one." },
@@ -167,7 +168,7 @@ export function resolveOptions(o: Options): Resolved {
     warmupMs: o.warmupMs ?? Math.round(ttlMs / 2),
     negativeTtlMs: o.negativeTtlMs,
     bloomBits,
-    bloomHashes: o.bloomHashes ?? Math.max(1, Math.min(32, Math.round((bloomBits / keys) * Math.LN2))),
+    bloomHashes: o.bloomHashes ?? Math.min(32, optimalHashes(bloomBits, keys)),
     maxDiagramEvents: o.maxDiagramEvents,
   };
 }
