@@ -46,6 +46,35 @@ export function explore<C extends string>(
   });
 }
 
+/** An exploration's result: the tallies, and the first run that went wrong, replayed for its diagram. */
+export interface Explored<C extends string, R> {
+  readonly mode: "explore";
+  readonly tallies: readonly Tally<C>[];
+  readonly example?: { readonly design: string; readonly run: R; readonly index: number; readonly seed: number };
+}
+
+/**
+ * Explores every design on the same seeds (`judge` turns one run into its outcome and error codes),
+ * then replays the run `firstBad` picks from the first design where one went wrong.
+ */
+export function exploreDesigns<C extends string, O, R>(
+  classes: readonly C[],
+  designs: readonly { readonly name: string; readonly options: O }[],
+  runs: number,
+  rng: Rng,
+  progress: (f: number) => void,
+  simulate: (options: O, seed: number) => R,
+  judge: (run: R) => { readonly outcome: C; readonly codes: readonly string[] },
+  firstBad: (t: Tally<C>) => { readonly run: number; readonly seed: number } | undefined,
+): Explored<C, R> {
+  const tallies = explore(classes, designs.map((d) => ({ name: d.name, runOne: (seed: number) => judge(simulate(d.options, seed)) })), runs, rng, progress);
+  for (const [i, t] of tallies.entries()) {
+    const first = firstBad(t);
+    if (first) return { mode: "explore", tallies, example: { design: t.design, run: simulate(designs[i]!.options, first.seed), index: first.run, seed: first.seed } };
+  }
+  return { mode: "explore", tallies };
+}
+
 /** Findings and a verdict for an exploration: one finding per design and code seen. */
 export function exploreVerdict<C extends string>(tallies: readonly Tally<C>[], bad: readonly C[], what: string, describe: (code: string) => string): Verdict {
   const findings: Finding[] = [];

@@ -13,7 +13,7 @@ import { s, type Infer } from "../../scenario/schema";
 import { defineSimulator, type Presentation } from "../types";
 import { exploreSchema, networkSchema, untilSchema } from "./common-schema";
 import { worldDiagram } from "./diagram";
-import { explore, exploreChart, exploreMetrics, exploreTable, exploreVerdict, type Tally } from "./explore";
+import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
 import { backoffMs, World, type Message, type WorldEvent } from "./world";
 
 const ORDER = "order";
@@ -343,7 +343,7 @@ export function classifyOutbox(findings: readonly Finding[]): OutboxClass {
   return "exactly once";
 }
 
-export type OutboxResult = { readonly mode: "run"; readonly run: OutboxRun } | { readonly mode: "explore"; readonly tallies: readonly Tally<OutboxClass>[]; readonly example?: { readonly design: string; readonly run: OutboxRun; readonly index: number; readonly seed: number } };
+export type OutboxResult = { readonly mode: "run"; readonly run: OutboxRun } | Explored<OutboxClass, OutboxRun>;
 
 const WORDS: Record<string, string> = {
   "lost-event": "An order was stored but its event never left the service.",
@@ -410,15 +410,10 @@ function present(result: OutboxResult, verdict: Verdict): Presentation {
 export function simulateOutbox(o: Options, rng: Rng, progress: (f: number) => void): OutboxResult {
   if (o.explore === 0) return { mode: "run", run: simulateOnce(o, rng) };
   const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, design: d } })) : [{ name: o.design as string, options: o }];
-  const tallies = explore(OUTBOX_CLASSES, designs.map((d) => ({ name: d.name, runOne: (seed: number) => {
-    const f = outboxFindings(simulateOnce(d.options, createRng(seed)));
+  return exploreDesigns(OUTBOX_CLASSES, designs, o.explore, rng, progress, (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
+    const f = outboxFindings(run);
     return { outcome: classifyOutbox(f), codes: f.map((x) => x.code) };
-  } })), o.explore, rng, progress);
-  for (const [i, t] of tallies.entries()) {
-    const first = [t.first.lost, t.first.ghost, t.first.duplicated, t.first.stuck].filter((x) => x !== undefined).sort((a, b) => a.run - b.run)[0];
-    if (first) return { mode: "explore", tallies, example: { design: t.design, run: simulateOnce(designs[i]!.options, createRng(first.seed)), index: first.run, seed: first.seed } };
-  }
-  return { mode: "explore", tallies };
+  }, (t) => [t.first.lost, t.first.ghost, t.first.duplicated, t.first.stuck].filter((x) => x !== undefined).sort((a, b) => a.run - b.run)[0]);
 }
 
 export const outbox = defineSimulator<Options, OutboxResult>({

@@ -5,7 +5,7 @@ import { verdictFrom, type Verdict } from "../../core/verdict";
 import type { TableSpec } from "../../protocol/output";
 import { defineSimulator, type Presentation } from "../types";
 import { worldDiagram } from "./diagram";
-import { explore, exploreChart, exploreMetrics, exploreTable, exploreVerdict, type Tally } from "./explore";
+import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
 import { classify, sagaFindings, type RunClass } from "./saga-check";
 import { flowOf, ORCHESTRATOR, runSaga, type SagaRun } from "./saga-model";
 import { schema, type Design, type Options } from "./saga-scenario";
@@ -14,7 +14,7 @@ export const CLASSES: readonly RunClass[] = ["completed", "compensated", "stuck"
 
 export type SagaResult =
   | { readonly mode: "run"; readonly run: SagaRun }
-  | { readonly mode: "explore"; readonly tallies: readonly Tally<RunClass>[]; readonly example?: { readonly design: string; readonly run: SagaRun; readonly index: number; readonly seed: number } };
+  | Explored<RunClass, SagaRun>;
 
 export function withDesign(options: Options, d: Design): Options {
   if (d === "dedup" || d === "no-dedup") return { ...options, idempotent: d === "dedup" };
@@ -30,17 +30,10 @@ export function simulateSaga(options: Options, rng: Rng, progress: (f: number) =
   flowOf(options); // names checked before anything runs
   if (options.explore === 0) return { mode: "run", run: runSaga(options, rng) };
   const designs = options.compare.length ? [...new Set(options.compare)].map((d) => ({ name: d as string, options: withDesign(options, d) })) : [{ name: describeDesign(options), options }];
-  const tallies = explore(CLASSES, designs.map((d) => ({ name: d.name, runOne: (seed: number) => {
-    const run = runSaga(d.options, createRng(seed));
+  return exploreDesigns(CLASSES, designs, options.explore, rng, progress, (o, seed) => runSaga(o, createRng(seed)), (run) => {
     const f = sagaFindings(run);
     return { outcome: classify(run, f), codes: f.filter((x) => x.severity === "error").map((x) => x.code) };
-  } })), options.explore, rng, progress);
-  // Replay the first run that went wrong, in the first design where one did, for the diagram.
-  for (const [i, t] of tallies.entries()) {
-    const first = t.first.violated ?? t.first.stuck;
-    if (first) return { mode: "explore", tallies, example: { design: t.design, run: runSaga(designs[i]!.options, createRng(first.seed)), index: first.run, seed: first.seed } };
-  }
-  return { mode: "explore", tallies };
+  }, (t) => t.first.violated ?? t.first.stuck);
 }
 
 const CODE_WORDS: Record<string, string> = {

@@ -11,7 +11,7 @@ import { s, type Infer } from "../../scenario/schema";
 import { defineSimulator, type Presentation } from "../types";
 import { exploreSchema, networkSchema, untilSchema } from "./common-schema";
 import { worldDiagram } from "./diagram";
-import { explore, exploreChart, exploreMetrics, exploreTable, exploreVerdict, type Tally } from "./explore";
+import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
 import { backoffMs, NAME, World, type Message, type WorldEvent } from "./world";
 
 export const COORDINATOR = "coordinator";
@@ -381,7 +381,7 @@ export function classify2pc(run: TwoPcRun, findings: readonly Finding[]): TwoPcC
   return run.participants.every((p) => run.states[p]!.state === "committed") ? "committed" : "aborted";
 }
 
-export type TwoPcResult = { readonly mode: "run"; readonly run: TwoPcRun } | { readonly mode: "explore"; readonly tallies: readonly Tally<TwoPcClass>[]; readonly example?: { readonly design: string; readonly run: TwoPcRun; readonly index: number; readonly seed: number } };
+export type TwoPcResult = { readonly mode: "run"; readonly run: TwoPcRun } | Explored<TwoPcClass, TwoPcRun>;
 
 function check(result: TwoPcResult): Verdict {
   if (result.mode === "explore") return exploreVerdict(result.tallies, ["blocked", "violated"], "runs", (c) => (c === "blocked" ? "Participants stayed in doubt, holding their locks, until the end of the run." : c === "atomicity" ? "Some participants committed and others aborted." : c === "in-doubt" ? "Participants waited in doubt for a while before learning the decision." : ""));
@@ -451,16 +451,10 @@ export function simulate2pc(o: Options, rng: Rng, progress: (f: number) => void)
   }
   if (o.explore === 0) return { mode: "run", run: simulateOnce(o, rng) };
   const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, recovery: d } })) : [{ name: o.recovery as string, options: o }];
-  const tallies = explore(TWO_PC_CLASSES, designs.map((d) => ({ name: d.name, runOne: (seed: number) => {
-    const run = simulateOnce(d.options, createRng(seed));
+  return exploreDesigns(TWO_PC_CLASSES, designs, o.explore, rng, progress, (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
     const f = twoPcFindings(run);
     return { outcome: classify2pc(run, f), codes: f.filter((x) => x.severity === "error").map((x) => x.code) };
-  } })), o.explore, rng, progress);
-  for (const [i, t] of tallies.entries()) {
-    const first = t.first.violated ?? t.first.blocked;
-    if (first) return { mode: "explore", tallies, example: { design: t.design, run: simulateOnce(designs[i]!.options, createRng(first.seed)), index: first.run, seed: first.seed } };
-  }
-  return { mode: "explore", tallies };
+  }, (t) => t.first.violated ?? t.first.blocked);
 }
 
 export const twoPhaseCommit = defineSimulator<Options, TwoPcResult>({
