@@ -1,7 +1,7 @@
 // Sagas lab benchmarks: simulated saga runs per second (the standard order → payment → inventory →
 // shipping flow under lost and duplicated messages, failing steps and crashes, run and checked), in
-// both styles and with two concurrent sagas; two-phase commit and outbox runs per second; and the
-// time of 1,000-seed exploration cells. Prints figures; asserts nothing.
+// both styles and with two concurrent sagas; and the time of 1,000-seed exploration cells for
+// sagas, two-phase commit and the outbox. Prints figures; asserts nothing.
 import { performance } from "node:perf_hooks";
 import { createRng } from "../src/core/rng";
 import { loadScenario } from "../src/scenario/load";
