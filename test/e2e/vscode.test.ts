@@ -98,12 +98,14 @@ async function runAll(page: Page, sample: string, runCommand = "Notebook: Run Al
   await command(page, runCommand);
   const deadline = started + 120_000;
   let last = { outputs: 0, diagrams: 0, errors: [] as string[] };
+  let steps = 0;
   while (Date.now() < deadline) {
     last = await frameCounts(page);
     if (last.errors.length) break;
     if (last.outputs >= expected.outputs && last.diagrams >= expected.diagrams) return Date.now() - started;
-    // Outputs of cells scrolled out of view are not rendered: walk down the notebook while waiting.
-    await page.keyboard.press("PageDown").catch(() => {});
+    // Outputs of cells scrolled out of view are not rendered: walk down the notebook while waiting,
+    // and start again from the top now and then, for cells that finished after the walk passed them.
+    await page.keyboard.press(++steps % 30 === 0 ? "Control+Home" : "PageDown").catch(() => {});
     await page.waitForTimeout(400);
   }
   await page.screenshot({ path: join(results, `failed-${sample}-${Date.now()}.png`) }).catch(() => {});

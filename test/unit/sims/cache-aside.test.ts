@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import mermaid from "mermaid";
 import { runCell } from "../../../src/sims/pipeline";
 import { STRATEGIES } from "../../../src/sims/cache-aside/scenario";
 import type { RunOutput } from "../../../src/protocol/output";
+import { assertGolden } from "../../support/golden";
 
 const golden = join(import.meta.dirname, "golden", "cache-aside");
 
@@ -111,7 +111,6 @@ test("golden diagrams, and every diagram parses with Mermaid", async () => {
     const text = run(src, 3).diagrams[0]!.mermaid;
     await mermaid.parse(text);
     const file = join(golden, `${name}.mmd`);
-    if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
-    assert.equal(text, readFileSync(file, "utf8"), `${name}.mmd differs (UPDATE_GOLDEN=1 rewrites it)`);
+    assertGolden(file, text);
   }
 });

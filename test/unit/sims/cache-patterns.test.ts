@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import mermaid from "mermaid";
@@ -10,6 +10,7 @@ import type { RunOutput } from "../../../src/protocol/output";
 import { BloomFilter, bloomFalsePositiveRate, optimalHashes } from "../../../src/sims/cache-patterns/bloom";
 import { drawArrivals, runLoad, xfetchRecompute } from "../../../src/sims/cache-patterns/load";
 import { parseOp, resolveOptions, SCENARIOS, STRATEGIES, type Options, type Strategy } from "../../../src/sims/cache-patterns/scenario";
+import { assertGolden } from "../../support/golden";
 
 const golden = join(import.meta.dirname, "golden", "cache-patterns");
 
@@ -439,7 +440,6 @@ test("golden diagrams", () => {
   for (const [name, src] of cases) {
     const text = run(src, 3).diagrams[0]!.mermaid;
     const file = join(golden, `${name}.mmd`);
-    if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, text);
-    assert.equal(text, readFileSync(file, "utf8"), `${name}.mmd differs (UPDATE_GOLDEN=1 rewrites it)`);
+    assertGolden(file, text);
   }
 });
