@@ -15,6 +15,8 @@ export interface CacheRun {
   misses: number;
   hitBytes: number;
   missBytes: number;
+  /** Objects evicted (ghost ids forgotten do not count). */
+  evictions: number;
   /** Hits per timeline window. */
   readonly windowHits: Float64Array;
   /** Largest occupancy seen at a chunk boundary (never above size). */
@@ -71,7 +73,7 @@ export function simulate(options: Options, ctx: RunContext): EvictionResult {
     for (const policy of policies) {
       for (const size of sizes) {
         caches.push(policy === "w-tinylfu" ? new WTinyLFU(size, (id) => source.keyOf(id)) : createCache(policy as PolicyId, size, params));
-        runs.push({ policy, size, hits: 0, misses: 0, hitBytes: 0, missBytes: 0, windowHits: new Float64Array(points + 1), peakOccupied: 0 });
+        runs.push({ policy, size, hits: 0, misses: 0, hitBytes: 0, missBytes: 0, evictions: 0, windowHits: new Float64Array(points + 1), peakOccupied: 0 });
       }
     }
     let windowRequests = new Float64Array(points + 1);
@@ -140,6 +142,7 @@ export function simulate(options: Options, ctx: RunContext): EvictionResult {
         run.hits += hits;
         run.misses += n - start - hits;
         run.hitBytes += bySize ? hitBytes : hits;
+        run.evictions = cache.evictions;
         const occ = cache.occupied();
         if (occ > run.peakOccupied) run.peakOccupied = occ;
       }

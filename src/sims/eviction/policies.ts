@@ -26,6 +26,8 @@ export interface Cache {
   contents(): number[];
   /** Called with each evicted id when set (diagrams); null on the fast path. */
   onEvict: ((id: number) => void) | null;
+  /** Objects evicted so far (ghost ids dropped do not count). */
+  readonly evictions: number;
 }
 
 export interface PolicyParams {
@@ -61,7 +63,7 @@ abstract class OneQueue extends Queues {
     const t = this.q.tail[0]!;
     this.q.remove(0, t, this.size[t]!);
     this.where[t] = 0;
-    if (this.onEvict !== null) this.onEvict(t);
+    this.evicted(t);
   }
 }
 
@@ -159,7 +161,7 @@ export class Sieve extends OneQueue {
       this.hand = q.prev[o]!;
       q.remove(0, o, this.size[o]!);
       this.where[o] = 0;
-      if (this.onEvict !== null) this.onEvict(o);
+      this.evicted(o);
     }
     this.insert(id, size);
     this.visited[id] = 0;
@@ -175,6 +177,11 @@ export class Sieve extends OneQueue {
 export class LFU implements Cache {
   readonly policy = "lfu";
   onEvict: ((id: number) => void) | null = null;
+  evictions = 0;
+  private evicted(id: number): void {
+    this.evictions++;
+    if (this.onEvict !== null) this.onEvict(id);
+  }
   private next = new Int32Array(0);
   private prev = new Int32Array(0);
   private freq = new Int32Array(0);
@@ -233,7 +240,7 @@ export class LFU implements Cache {
       this.freq[victim] = 0;
       this.used -= this.size[victim]!;
       this.minFreq = m;
-      if (this.onEvict !== null) this.onEvict(victim);
+      this.evicted(victim);
     }
     this.freq[id] = 1;
     this.size[id] = size;
@@ -334,7 +341,7 @@ export class ARC extends Queues {
     q.remove(from, t, sz);
     q.prepend(ghost, t, sz);
     this.where[t] = ghost + 1;
-    if (this.onEvict !== null) this.onEvict(t);
+    this.evicted(t);
   }
   private dropGhostTail(ghost: number): void {
     const q = this.q;
@@ -352,7 +359,7 @@ export class ARC extends Queues {
         const t = q.tail[L1]!;
         q.remove(L1, t, this.size[t]!);
         this.where[t] = 0;
-        if (this.onEvict !== null) this.onEvict(t);
+        this.evicted(t);
       }
     } else {
       if (q.used[L1]! + q.used[L1_GHOST]! + q.used[L2]! + q.used[L2_GHOST]! >= this.capacity * 2 && q.used[L2_GHOST]! > 0) this.dropGhostTail(L2_GHOST);
@@ -384,7 +391,7 @@ export class TwoQ extends Queues {
   private drop(l: number, id: number): void {
     this.q.remove(l, id, this.size[id]!);
     this.where[id] = 0;
-    if (this.onEvict !== null && l !== A_OUT) this.onEvict(id);
+    if (l !== A_OUT) this.evicted(id);
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
@@ -501,7 +508,7 @@ export class S3FIFO extends Queues {
         continue;
       }
       this.where[t] = 0;
-      if (this.onEvict !== null) this.onEvict(t);
+      this.evicted(t);
       if (sz <= this.ghostSize) {
         while (q.used[S_GHOST]! + sz > this.ghostSize) {
           const g = q.tail[S_GHOST]!;
@@ -526,7 +533,7 @@ export class S3FIFO extends Queues {
       }
       q.remove(S_MAIN, t, this.size[t]!);
       this.where[t] = 0;
-      if (this.onEvict !== null) this.onEvict(t);
+      this.evicted(t);
       return;
     }
   }

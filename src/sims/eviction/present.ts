@@ -60,8 +60,8 @@ export function present(result: EvictionResult, verdict: Verdict, options: Optio
   tables.push({
     id: "counts",
     title: "Hits and misses",
-    columns: ["policy", "cache size", "hits", "misses", "miss ratio", ...(byBytes ? ["byte miss ratio"] : [])],
-    rows: runs.map((r) => [r.policy, r.size, r.hits, r.misses, pct(missRatio(r)), ...(byBytes ? [pct(r.missBytes / Math.max(1, result.bytes))] : [])]),
+    columns: ["policy", "cache size", "hits", "misses", "evictions", "miss ratio", ...(byBytes ? ["byte miss ratio"] : [])],
+    rows: runs.map((r) => [r.policy, r.size, r.hits, r.misses, r.evictions, pct(missRatio(r)), ...(byBytes ? [pct(r.missBytes / Math.max(1, result.bytes))] : [])]),
   });
 
   if (sizes.length > 1) {
@@ -106,6 +106,7 @@ export function present(result: EvictionResult, verdict: Verdict, options: Optio
   const metrics: Record<string, number> = { requests: result.requests, objects: result.distinctObjects, "compulsory miss ratio": round(result.distinctObjects / result.requests) };
   for (const r of runs) {
     metrics[metricName("miss ratio", r.policy, r.size, sizes.length)] = round(missRatio(r));
+    metrics[metricName("evictions", r.policy, r.size, sizes.length)] = r.evictions;
     if (byBytes) metrics[metricName("byte miss ratio", r.policy, r.size, sizes.length)] = round(r.missBytes / Math.max(1, result.bytes));
   }
   const headline = runs.length === 1 ? `${runs[0]!.policy} at ${sizeLabel(runs[0]!.size, options)}: ${pct(ratioOf(runs[0]!))} ${what}` : `${policies.join(", ")} at ${sizes.length} size${sizes.length === 1 ? "" : "s"}`;

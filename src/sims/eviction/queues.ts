@@ -6,6 +6,7 @@ import type { Cache, PolicyId } from "./policies";
 export abstract class Queues implements Cache {
   abstract readonly policy: PolicyId;
   onEvict: ((id: number) => void) | null = null;
+  evictions = 0;
   protected readonly q: Lists;
   protected where = new Uint8Array(0);
   protected size = new Float64Array(0);
@@ -26,6 +27,12 @@ export abstract class Queues implements Cache {
     this.size = grownF64(this.size, n);
     this.growMore(this.where.length);
     this.n = this.where.length;
+  }
+
+  /** Counts an eviction and reports it to the observer, if any. */
+  protected evicted(id: number): void {
+    this.evictions++;
+    if (this.onEvict !== null) this.onEvict(id);
   }
 
   /** Grows a policy's own per-id arrays to n. */

@@ -18,6 +18,11 @@ const LFU_INIT_VAL = 5;
 
 export class RedisApprox implements Cache {
   onEvict: ((id: number) => void) | null = null;
+  evictions = 0;
+  private evicted(id: number): void {
+    this.evictions++;
+    if (this.onEvict !== null) this.onEvict(id);
+  }
   private pos = new Int32Array(0);
   private keys = new Int32Array(16);
   private nKeys = 0;
@@ -184,6 +189,6 @@ export class RedisApprox implements Cache {
     this.pos[last] = p;
     this.pos[k] = -1;
     this.used -= this.size[k]!;
-    if (this.onEvict !== null) this.onEvict(k);
+    this.evicted(k);
   }
 }

@@ -152,7 +152,7 @@ export class WTinyLFU extends Queues {
     const seg = this.where[v]! - 1;
     this.q.remove(seg, v, this.size[v]!);
     this.where[v] = 0;
-    if (this.onEvict !== null) this.onEvict(v);
+    this.evicted(v);
   }
 
   private mainInsert(id: number): void {
@@ -189,7 +189,7 @@ export class WTinyLFU extends Queues {
       } else {
         q.remove(WINDOW, wv, size);
         this.where[wv] = 0;
-        if (this.onEvict !== null) this.onEvict(wv);
+        this.evicted(wv);
         evicted = true;
       }
       this.add(wv);

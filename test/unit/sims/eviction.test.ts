@@ -263,6 +263,19 @@ test("every policy keeps within capacity, counts every request, and never misses
   );
 });
 
+test("policies that admit every miss evict exactly the misses that no longer fit", () => {
+  fc.assert(
+    fc.property(fc.constantFrom<PolicyId>("lru", "fifo", "clock", "sieve", "lfu", "arc", "redis-lru", "redis-lfu"), fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 40 }), (policy, raw, cap) => {
+      const { dense } = densify(raw);
+      const c = createCache(policy, cap, { seed: 2 });
+      let misses = 0;
+      for (const id of dense) if (!c.get(id, 1)) misses++;
+      assert.equal(c.evictions, misses - c.occupied());
+    }),
+    { numRuns: 200 },
+  );
+});
+
 test("XXH64 in 32-bit halves equals libCacheSim's xxhash and a BigInt transcription of the specification", () => {
   // Printed by a C program compiled against libCacheSim's xxhash.h: id, XXH64(id, 0x12345678) and
   // XXH64(id, 0x12344321), each truncated to 32 bits as the frequency sketch stores them.
@@ -444,6 +457,8 @@ test("the first requests as a sequence diagram: hits, loads and evictions, names
     assert.equal((d.match(/->>p1: get /g) ?? []).length, 5);
     assert.equal((d.match(/p1-->>p0: hit/g) ?? []).length, 1);
     assert.match(d, /Note over p1: evict b/);
+    // a, b, a (hit), c evicts b, b evicts a: two evictions
+    assert.equal(out.metrics["evictions @ lru"], 2);
     assert.ok(!d.includes("<script>"), "names are escaped");
     assert.equal(out.metrics["miss ratio @ lru"], 0.8);
   } finally {
