@@ -45,14 +45,14 @@ test("a broken cell fails with exit 1 and names the file line", async () => {
   assert.match(r.err, /file line 4/);
 });
 
-test("every sample runs clean, and --json prints outputs with their seeds", async () => {
-  const samples = readdirSync(join(root, "samples")).filter((f) => f.endsWith(".dsnb")).map((f) => join(root, "samples", f));
-  assert.ok(samples.length > 0);
-  const r = await capture(["run", ...samples]);
+test("run prints results and --json prints outputs with their seeds (every sample runs in the dsnb test below)", async () => {
+  const sample = join(root, "samples", "cache-aside-race.dsnb");
+  const r = await capture(["run", sample]);
   assert.equal(r.code, 0, r.err);
-  const j = await capture(["run", "--json", ...samples]);
+  assert.match(r.out, /seed \d+/);
+  const j = await capture(["run", "--json", sample]);
   const parsed = JSON.parse(j.out) as { output?: { seed: number; version: number } }[];
-  assert.ok(parsed.length > 0);
+  assert.ok(parsed.length > 1);
   assert.ok(parsed.every((p) => p.output && typeof p.output.seed === "number" && p.output.version === 1));
 });
 

@@ -1,10 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
-import mermaid from "mermaid";
-import { parseInfo, parseNotebook } from "../../../src/notebook/format";
 import { findSimulator } from "../../../src/sims/registry";
 import { runCell } from "../../../src/sims/pipeline";
 import type { RunOutput } from "../../../src/protocol/output";
@@ -184,21 +180,8 @@ test("outbox exploration: the dual write loses events, the plain outbox duplicat
   assert.deepEqual(o.charts[0]!.series.map((s) => s.name), ["dual-write", "outbox", "outbox-dedup"]);
 });
 
-test("every diagram of the three lessons parses with Mermaid, and notebook text reaches it escaped", async () => {
-  let diagrams = 0;
-  for (const f of ["sagas.dsnb", "two-phase-commit.dsnb", "dual-write-outbox.dsnb"]) {
-    const nb = parseNotebook(new Uint8Array(readFileSync(join(import.meta.dirname, "..", "..", "..", "samples", f))), { isScenario: (id) => findSimulator(id) !== undefined });
-    for (const cell of nb.cells) {
-      if (cell.kind !== "scenario") continue;
-      const info = parseInfo(cell.info ?? "");
-      const o = run(info.simulator, cell.value, info.seed ?? 1);
-      for (const d of o.diagrams) {
-        await mermaid.parse(d.mermaid);
-        diagrams++;
-      }
-    }
-  }
-  assert.ok(diagrams >= 30, String(diagrams));
+test("service names from the notebook are checked before they reach a diagram", () => {
+  // (Every lesson diagram is parsed with Mermaid by the command-line export test.)
   // Names are checked against a safe pattern; the only free text is escaped.
   const r = runCell({ simulator: "saga", source: "steps:\n  - name: a\n    service: \"x-->>y: hi\"\n" });
   assert.equal(r.ok, false);
