@@ -24,7 +24,11 @@ export default tseslint.config(
     files: pureFolders,
     rules: {
       "no-restricted-imports": ["error", {
-        paths: [{ name: "vscode", message: "Pure folders must not depend on the VS Code API." }],
+        paths: [
+          { name: "vscode", message: "Pure folders must not depend on the VS Code API." },
+          { name: "node:fs", message: "Pure folders must not touch the disk; hosts pass file access in (src/host)." },
+          { name: "fs", message: "Pure folders must not touch the disk; hosts pass file access in (src/host)." },
+        ],
         patterns: [{ group: ["**/extension/**", "**/webview/**"], message: "Pure folders must not import host or browser code." }],
       }],
       "no-restricted-globals": ["error",

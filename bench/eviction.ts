@@ -10,6 +10,7 @@ import { createRng } from "../src/core/rng";
 import { createCache, POLICY_IDS } from "../src/sims/eviction/policies";
 import { generated } from "../src/sims/eviction/workload";
 import { runCell } from "../src/sims/pipeline";
+import { folderFiles } from "../src/host/files";
 
 function zipfTrace(requests: number, objects: number): Int32Array {
   const src = generated({ kind: "zipf", objects, requests, zipfAlpha: 1, scanLength: 0, scanEvery: 0, shifts: 1, sizes: { min: 1, max: 1 } }, createRng(42));
@@ -89,7 +90,7 @@ export function benchEviction(): void {
       const big = runCell({ simulator: "eviction", source: `workload: trace\ntrace:\n  file: big.csv\n  limit: ${limit}\ncacheSize: 10000\ncompare: [lru, s3-fifo]\n`, baseDir: dir }, () => {
         globalThis.gc?.();
         peak = Math.max(peak, footprint());
-      });
+      }, folderFiles);
       const ms = performance.now() - t0;
       const n = big.ok ? big.output.metrics.requests! : 0;
       console.log(`${big.ok ? `${n.toLocaleString("en-US")} requests` : big.error.message} of a ${fileMb.toFixed(0)} MB file in ${(ms / 1000).toFixed(1)} s (${(n / ms / 1000).toFixed(1)} M requests/s parsed and replayed through both); live heap and buffers peaked ${((peak - heapBefore) / 1048576).toFixed(1)} MB above the start`);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parseInfo, parseNotebook, type NotebookModel } from "../notebook/format";
 import { EXPORT_PAGE_CSS, finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
 import { cellRequest, runCell } from "../sims/pipeline";
+import { folderFiles } from "../host/files";
 import { findSimulator } from "../sims/registry";
 
 export function readNotebook(bytes: Uint8Array): NotebookModel {
@@ -18,7 +19,7 @@ export function runAllCells(nb: NotebookModel, baseDir?: string): CellOutcome[] 
   return nb.cells.map((cell) => {
     if (cell.kind !== "scenario") return undefined;
     const info = parseInfo(cell.info ?? "");
-    const r = runCell(cellRequest(info, cell.value, baseDir));
+    const r = runCell(cellRequest(info, cell.value, baseDir), undefined, folderFiles);
     return r.ok ? { output: r.output } : { error: r.error.message };
   });
 }

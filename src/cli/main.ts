@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { parseInfo, parseNotebook } from "../notebook/format";
 import { toMarkdown } from "../present/markdown";
 import { cellRequest, runCell, type CellResult } from "../sims/pipeline";
+import { folderFiles } from "../host/files";
 import { findSimulator } from "../sims/registry";
 import { lineColAt } from "../core/errors";
 
@@ -48,7 +49,7 @@ export function runNotebook(file: string, bytes: Uint8Array): { reports: CellRep
     offset += cell.source?.body.length ?? 0;
     if (cell.kind !== "scenario") return;
     const info = parseInfo(cell.info ?? "");
-    const result = runCell(cellRequest(info, cell.value, dirname(resolve(file))));
+    const result = runCell(cellRequest(info, cell.value, dirname(resolve(file))), undefined, folderFiles);
     reports.push({ file, cell: index + 1, line, simulator: info.simulator, result });
   });
   return { reports, problems: nb.meta.problems };

@@ -3,6 +3,7 @@
 import { parentPort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { runCell } from "../sims/pipeline";
+import { folderFiles } from "../host/files";
 import type { FromWorker, ToWorker } from "../protocol/worker";
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -20,6 +21,6 @@ parentPort?.on("message", (message: ToWorker) => {
     if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
     lastProgress = now;
     post({ type: "progress", id: message.id, fraction, ...(text !== undefined ? { message: text } : {}) });
-  });
+  }, folderFiles);
   post({ type: "done", id: message.id, result, durationMs: performance.now() - started });
 });

@@ -7,7 +7,7 @@ import { loadScenario } from "../scenario/load";
 import { evaluateExpectations, splitExpect, withExpect } from "../scenario/expect";
 import type { ScenarioDiagnostic } from "../scenario/diagnostics";
 import { findSimulator, simulatorIds } from "./registry";
-import { folderFiles } from "./files";
+import type { FileAccess } from "./types";
 import type { CellInfo } from "../notebook/format";
 
 /** Seed used when a cell does not name one, so an unseeded cell still replays identically. */
@@ -45,7 +45,16 @@ function located(source: string, message: string, range: SourceRange | undefined
   return { message: `Line ${line}, column ${column}: ${message}`, range, line, column, diagnostics };
 }
 
-export function runCell(req: CellRequest, progress: (fraction: number, message?: string) => void = () => {}): CellResult {
+/** For hosts that cannot read files (the default): a cell that names a file gets a clear error. */
+export function noFiles(): FileAccess {
+  return { open: (path) => { throw new ScenarioError(`This run cannot read files, so "${path}" is not available here.`); } };
+}
+
+/**
+ * Runs one cell. A host that can read files next to the notebook passes `files` (see
+ * src/host/files.ts), built from the request's baseDir; the engine itself never touches the disk.
+ */
+export function runCell(req: CellRequest, progress: (fraction: number, message?: string) => void = () => {}, files: (baseDir: string | undefined) => FileAccess = noFiles): CellResult {
   const sim = findSimulator(req.simulator);
   if (!sim) return { ok: false, error: { message: `Unknown simulator "${req.simulator}". Known simulators: ${simulatorIds().join(", ")}.`, diagnostics: [] } };
   const loaded = loadScenario<Record<string, unknown>>(req.source, withExpect(sim.schema));
@@ -58,7 +67,7 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
   const seed = normalizeSeed(req.seed ?? DEFAULT_SEED);
   const { options, expect } = splitExpect(loaded.value);
   try {
-    const result = sim.run(options, { seed, rng: createRng(seed), progress, files: folderFiles(req.baseDir) });
+    const result = sim.run(options, { seed, rng: createRng(seed), progress, files: files(req.baseDir) });
     const verdict = sim.check(result, options);
     const presented = sim.present(result, verdict, options);
     const output: RunOutput = {

@@ -12,19 +12,20 @@ import { WTinyLFU } from "../../../src/sims/eviction/wtinylfu";
 import { xxh64Low32, xxh64Reference } from "../../../src/sims/eviction/xxh64";
 import { csvTrace, objectSize, zipfCdf, sampleCdf, type ByteSource } from "../../../src/sims/eviction/workload";
 import { runCell } from "../../../src/sims/pipeline";
+import { folderFiles } from "../../../src/host/files";
 import type { RunOutput } from "../../../src/protocol/output";
 import { oracleTraces } from "../../support/eviction-traces";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 
 function run(source: string, seed = 1, baseDir?: string): RunOutput {
-  const r = runCell({ simulator: "eviction", source, seed, ...(baseDir ? { baseDir } : {}) });
+  const r = runCell({ simulator: "eviction", source, seed, ...(baseDir ? { baseDir } : {}) }, undefined, folderFiles);
   if (!r.ok) throw new Error(r.error.message);
   return r.output;
 }
 
 function runError(source: string, baseDir?: string): string {
-  const r = runCell({ simulator: "eviction", source, seed: 1, ...(baseDir ? { baseDir } : {}) });
+  const r = runCell({ simulator: "eviction", source, seed: 1, ...(baseDir ? { baseDir } : {}) }, undefined, folderFiles);
   assert.equal(r.ok, false, "the cell should fail");
   return r.ok ? "" : r.error.message;
 }
@@ -387,12 +388,15 @@ test("a trace cell streams a file next to the notebook and refuses paths outside
     assert.equal(out.metrics["miss ratio @ lru @ 400"], 0.133333);
     // progress follows the bytes read, so a long trace shows how far it has got
     const fractions: number[] = [];
-    runCell({ simulator: "eviction", source: "workload: trace\ntrace:\n  file: requests.csv\n", baseDir: dir }, (f) => fractions.push(f));
+    runCell({ simulator: "eviction", source: "workload: trace\ntrace:\n  file: requests.csv\n", baseDir: dir }, (f) => fractions.push(f), folderFiles);
     assert.ok(fractions.length > 0 && fractions.at(-1) === 1, `progress ${fractions.join(", ")}`);
     assert.match(runError("workload: trace\ntrace:\n  file: ../secret.csv\n", dir), /outside the notebook's folder/);
     assert.match(runError("workload: trace\ntrace:\n  file: /etc/passwd\n", dir), /absolute path/);
     assert.match(runError("workload: trace\ntrace:\n  file: missing.csv\n", dir), /There is no file "missing.csv" next to this notebook/);
     assert.match(runError("workload: trace\ntrace:\n  file: requests.csv\n"), /no folder on disk/);
+    // a host that gives the engine no file access (the default) says so
+    const none = runCell({ simulator: "eviction", source: "workload: trace\ntrace:\n  file: requests.csv\n", baseDir: dir });
+    assert.ok(!none.ok && /cannot read files/.test(none.error.message));
     assert.match(runError("workload: trace\n", dir), /needs a `trace:` block/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-// Files next to a notebook, for scenarios that read data (a cache trace). Only paths inside the
-// notebook's folder are opened, and only for reading; a notebook without a folder on disk reads none.
+// Files next to a notebook, for scenarios that read data (a cache trace), given to the engine by
+// the Node hosts (the simulation worker, the command line, tests). Only paths inside the notebook's
+// folder are opened, and only for reading; a notebook without a folder on disk reads none.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { ScenarioError } from "../core/errors";
-import type { FileAccess } from "./types";
+import type { FileAccess } from "../sims/types";
 
 export function folderFiles(baseDir: string | undefined): FileAccess {
   return {
