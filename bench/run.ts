@@ -8,7 +8,8 @@ import { join } from "node:path";
 import Module from "node:module";
 import { performance } from "node:perf_hooks";
 import { parseInfo, parseNotebook } from "../src/notebook/format";
-import { runCell } from "../src/sims/pipeline";
+import { cellRequest, runCell } from "../src/sims/pipeline";
+import { folderFiles } from "../src/host/files";
 import { findSimulator } from "../src/sims/registry";
 import { benchSharding } from "./sharding";
 import { benchIsolation } from "./isolation";
@@ -76,7 +77,7 @@ function sampleCells(): void {
       let ok = true;
       for (let r = 0; r < 5; r++) {
         const t0 = performance.now();
-        const res = runCell({ simulator: info.simulator, source: cell.value, ...(info.seed !== undefined ? { seed: info.seed } : {}) });
+        const res = runCell(cellRequest(info, cell.value, dir), undefined, folderFiles);
         times.push(performance.now() - t0);
         ok = res.ok;
       }
