@@ -370,7 +370,7 @@ export function twoPcFindings(run: TwoPcRun): Finding[] {
   }
   const blockedMs = run.participants.reduce((n, p) => n + run.states[p]!.blockedMs, 0);
   if (!doubt.length && run.crashSeqs.length && blockedMs > 0) {
-    findings.push({ severity: "warning", code: "in-doubt", title: `Participants were in doubt for ${blockedMs} ms in all`, explanation: `After the crash (#${run.crashSeqs.join(", #")}) participants that had voted yes waited, holding their locks, until they learnt the decision; ${run.requestWaitMs} ms were spent by other transactions waiting for those locks.`, events: run.crashSeqs });
+    findings.push({ severity: "warning", code: "in-doubt", title: `Participants were in doubt for ${blockedMs} ms in all`, explanation: `Every participant that voted yes was in doubt, holding its lock, from its vote until it learnt the decision: ${blockedMs} ms in all in this run, which had a crash (#${run.crashSeqs.join(", #")}) that can stretch that window. ${run.requestWaitMs} ms were spent by other transactions waiting for those locks.`, events: run.crashSeqs });
   }
   return findings;
 }
