@@ -13,8 +13,7 @@ export function readNotebook(bytes: Uint8Array): NotebookModel {
   return parseNotebook(bytes, { isScenario: (id) => findSimulator(id) !== undefined });
 }
 
-/** Run every scenario cell; markdown cells have no outcome. */
-/** Run every scenario cell; baseDir is the notebook's folder (for cells that read files). */
+/** Run every scenario cell (markdown cells have no outcome); baseDir is the notebook's folder, for cells that read files. */
 export function runAllCells(nb: NotebookModel, baseDir?: string): CellOutcome[] {
   return nb.cells.map((cell) => {
     if (cell.kind !== "scenario") return undefined;

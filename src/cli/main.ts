@@ -189,9 +189,10 @@ async function exportCommand(files: readonly string[], to: string | undefined, o
   const target = outPath ?? file.replace(/\.dsnb$/i, "") + (to === "md" ? ".md" : ".html");
   let text: string;
   try {
-    if (to === "md") text = exportMarkdown(bytes, dirname(resolve(file)));
+    const folder = dirname(resolve(file));
+    if (to === "md") text = exportMarkdown(bytes, folder);
     else {
-      const r = await exportHtml(bytes, basename(file), dirname(resolve(file)));
+      const r = await exportHtml(bytes, basename(file), folder);
       if (r.errors > 0) err(`dsnb export: ${r.errors} diagram or chart could not be drawn; see the page.\n`);
       text = r.html;
     }

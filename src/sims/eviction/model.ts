@@ -18,7 +18,7 @@ export interface CacheRun {
   /** Objects evicted (ghost ids forgotten do not count). */
   evictions: number;
   /** Hits per timeline window. */
-  readonly windowHits: Float64Array;
+  windowHits: Float64Array;
   /** Largest occupancy seen at a chunk boundary (never above size). */
   peakOccupied: number;
 }
@@ -105,7 +105,7 @@ export function simulate(options: Options, ctx: RunContext): EvictionResult {
           return b;
         };
         windowRequests = merge(windowRequests);
-        for (const r of runs) (r as { windowHits: Float64Array }).windowHits = merge(r.windowHits);
+        for (const r of runs) r.windowHits = merge(r.windowHits);
         windowSize *= 2;
       }
       for (let i = 0; i < n; ) {

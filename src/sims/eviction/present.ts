@@ -15,7 +15,7 @@ function sizeLabel(size: number, options: Options): string {
 }
 
 /** Metric names: "miss ratio @ lru", or "miss ratio @ lru @ 1000" when several sizes run. */
-export function metricName(what: string, policy: string, size: number, sizes: number): string {
+function metricName(what: string, policy: string, size: number, sizes: number): string {
   return sizes > 1 ? `${what} @ ${policy} @ ${size}` : `${what} @ ${policy}`;
 }
 
@@ -41,8 +41,7 @@ function firstRequests(result: EvictionResult, options: Options): DiagramSpec | 
   return { id: "first-requests", title: `The first ${result.steps.length} requests through ${run.policy}`, mermaid: text, ...(omitted ? { omittedEvents: omitted } : {}) };
 }
 
-export function present(result: EvictionResult, verdict: Verdict, options: Options): Presentation {
-  void verdict;
+export function present(result: EvictionResult, _verdict: Verdict, options: Options): Presentation {
   const { runs, sizes, policies } = result;
   const charts: ChartSpec[] = [];
   const tables: TableSpec[] = [];

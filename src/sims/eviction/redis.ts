@@ -10,7 +10,7 @@
 // Choices of ours (Redis has no trace to replay): time is the request number divided by
 // requestsPerSecond; sampling draws distinct keys uniformly from a seeded generator, where Redis
 // walks random hash-table buckets (dictGetSomeKeys), which is close to uniform for a full table.
-import { grownF64, grownI32 } from "./lists";
+import { grownF64, grownI32, grownU8 } from "./lists";
 import type { Cache, PolicyParams } from "./policies";
 
 const POOL = 16;
@@ -29,7 +29,7 @@ export class RedisApprox implements Cache {
   private size = new Float64Array(0);
   /** LRU: last access (request number). LFU: last decrement time in minutes. */
   private stamp = new Float64Array(0);
-  private counter = new Uint8Array(0);
+  private counter: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   private used = 0;
   private n = 0;
   private now = 0;
@@ -68,11 +68,7 @@ export class RedisApprox implements Cache {
     this.pos = grownI32(this.pos, n, -1);
     this.size = grownF64(this.size, n);
     this.stamp = grownF64(this.stamp, n);
-    if (this.counter.length < this.pos.length) {
-      const c = new Uint8Array(this.pos.length);
-      c.set(this.counter);
-      this.counter = c;
-    }
+    this.counter = grownU8(this.counter, this.pos.length);
     this.n = this.pos.length;
   }
 
