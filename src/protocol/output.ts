@@ -59,6 +59,8 @@ export interface TableSpec {
   readonly title: string;
   readonly columns: readonly string[];
   readonly rows: readonly (readonly Cell[])[];
+  /** A summary of the whole run (a comparison matrix): shown right after the verdict, before the diagrams. */
+  readonly summary?: boolean;
 }
 
 export interface RunOutput {
@@ -70,6 +72,11 @@ export interface RunOutput {
   readonly cellId?: string;
   /** The seed the run used; the same seed replays the same run. */
   readonly seed: number;
+  /**
+   * Present only when this run used another seed than the cell's own ("Re-run with a New Seed",
+   * which does not edit the file): the seed the cell runs with when run normally.
+   */
+  readonly cellSeed?: number;
   /** A headline for this run. */
   readonly title: string;
   readonly verdict: Verdict;
