@@ -35,6 +35,13 @@ const builds = [
     loader: { ".css": "text" },
   },
   {
+    // The only script an exported page keeps: the diagrams' zoom controls.
+    entryPoints: { "page-controls": "webview/page-controls.ts" },
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+  },
+  {
     entryPoints: { renderer: "webview/index.ts" },
     platform: "browser",
     format: "esm",

@@ -1,16 +1,17 @@
 // Charts with Observable Plot: SVG output, text in currentColor, legends, pointer tips and log
-// scales. Series colours come from VS Code's --vscode-charts-* variables, read when drawing
-// (SVG attributes cannot hold CSS variables) and redrawn on theme change.
+// scales. Series colours come from the theme (webview/theme.ts), read when drawing and redrawn on
+// theme change; tooltips show values rounded as the tables show them.
 import * as Plot from "@observablehq/plot";
 import type { ChartSpec } from "../src/protocol/output";
+import { formatNumber } from "../src/present/markdown";
+import { palette } from "./theme";
 
-const PALETTE_VARS = ["--vscode-charts-blue", "--vscode-charts-red", "--vscode-charts-green", "--vscode-charts-yellow", "--vscode-charts-purple", "--vscode-charts-orange"];
-const FALLBACK = ["#3794ff", "#f14c4c", "#89d185", "#cca700", "#b180d7", "#d18616"];
+export { palette };
 
-export function palette(doc: Document): string[] {
-  const view = doc.defaultView;
-  const style = view && doc.body ? view.getComputedStyle(doc.body) : undefined;
-  return PALETTE_VARS.map((v, i) => style?.getPropertyValue(v).trim() || FALLBACK[i]!);
+/** A chart value as the tooltip shows it: a percentage with one decimal, or a rounded number. */
+export function formatValue(value: unknown, percent: boolean): string {
+  if (typeof value !== "number" || !Number.isFinite(value)) return String(value);
+  return percent ? `${(value * 100).toFixed(1)}%` : formatNumber(value);
 }
 
 interface Row {
@@ -40,7 +41,7 @@ export function drawChart(spec: ChartSpec, doc: Document, width = 640): HTMLElem
       fx: { label: spec.x.label, padding: 0.15, domain: [...new Set(data.map((d) => d.x))] },
       x: { axis: null, domain: names, padding: 0.1 },
       marks: [
-        Plot.barY(data, { fx: "x", x: "series", y: "y", fill: "series", tip: true }),
+        Plot.barY(data, { fx: "x", x: "series", y: "y", fill: "series", tip: { format: { y: (v: unknown) => formatValue(v, spec.y.percent ?? false), fill: false } } }),
         Plot.ruleY([0]),
       ],
     }) as HTMLElement;
@@ -51,7 +52,7 @@ export function drawChart(spec: ChartSpec, doc: Document, width = 640): HTMLElem
     x: { label: spec.x.label, type: xType === "band" ? "point" : xType, grid: true },
     marks: [
       Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "circle" }),
-      Plot.tip(data, Plot.pointer({ x: "x", y: "y", stroke: "series", channels: { series: "series" } })),
+      Plot.tip(data, Plot.pointer({ x: "x", y: "y", stroke: "series", channels: { series: "series" }, format: { x: (v: unknown) => (typeof v === "number" ? formatNumber(v) : String(v)), y: (v: unknown) => formatValue(v, spec.y.percent ?? false), stroke: false } })),
     ],
   }) as HTMLElement;
 }

@@ -1,32 +1,46 @@
-// The export page script: draws every result of an exported notebook into its placeholder with
-// the same view as the notebook renderer, then removes itself and the buttons that need a script,
-// leaving a page of static SVG. Run by headless Chromium (dsnb export) or a VS Code webview.
+// The page script of exports and panels: draws every result of the page into its placeholder with
+// the same view as the notebook renderer. "export" pages (dsnb export, the VS Code export command)
+// then lose this script and keep static SVG; "view" (one output) and "diagram" (one diagram, full
+// size) panels stay live in VS Code and redraw when the theme changes.
 import mermaid from "mermaid";
+import "@vscode-elements/elements/dist/vscode-button/index.js";
 import { isRunOutput } from "../src/protocol/output";
 import { RunView } from "./render";
-import { mermaidConfig } from "./theme";
+import { mermaidConfig, watchTheme } from "./theme";
 
-async function drawAll(): Promise<{ diagrams: number; errors: number }> {
+async function drawAll(): Promise<{ diagrams: number; errors: number; views: RunView[] }> {
   const data = document.getElementById("dsnb-outputs");
   const outputs: unknown[] = data ? JSON.parse(data.textContent ?? "[]") : [];
   const deps = { mermaid, mermaidConfig: () => mermaidConfig(document.body) };
+  const diagramsOnly = document.body.dataset.mode === "diagram";
+  const views: RunView[] = [];
   for (const slot of document.querySelectorAll<HTMLElement>(".dsnb-export-output")) {
     const out = outputs[Number(slot.dataset.output)];
-    if (isRunOutput(out)) await new RunView(slot, out, deps).render();
+    if (!isRunOutput(out)) continue;
+    const view = new RunView(slot, out, deps);
+    await view.render(diagramsOnly);
+    views.push(view);
   }
-  document.querySelectorAll(".dsnb-copy").forEach((b) => b.remove());
-  document.querySelectorAll("script").forEach((s) => s.remove());
-  return { diagrams: document.querySelectorAll(".dsnb-diagram-body svg").length, errors: document.querySelectorAll(".dsnb-diagram .dsnb-error, .dsnb-chart .dsnb-error").length };
+  return { diagrams: document.querySelectorAll(".dsnb-diagram-body svg").length, errors: document.querySelectorAll(".dsnb-diagram .dsnb-error, .dsnb-chart .dsnb-error").length, views };
 }
 
-(window as unknown as { dsnbDrawAll: typeof drawAll }).dsnbDrawAll = drawAll;
+/** For `dsnb export`: draw, then leave static SVG only (the page keeps no script). */
+async function drawForExport(): Promise<{ diagrams: number; errors: number }> {
+  const { diagrams, errors } = await drawAll();
+  document.querySelectorAll(".dsnb-copy").forEach((b) => b.remove());
+  document.querySelectorAll("script").forEach((s) => s.remove());
+  return { diagrams, errors };
+}
+
+(window as unknown as { dsnbDrawAll: typeof drawForExport }).dsnbDrawAll = drawForExport;
 
 // Inside a VS Code webview: draw at once; when exporting, send the finished page back.
 declare const acquireVsCodeApi: undefined | (() => { postMessage(message: unknown): void });
 if (typeof acquireVsCodeApi === "function") {
   const api = acquireVsCodeApi();
-  const mode = document.body.dataset.mode;
-  void drawAll().then((counts) => {
-    if (mode === "export") api.postMessage({ type: "exported", html: document.documentElement.outerHTML, ...counts });
-  });
+  if (document.body.dataset.mode === "export") {
+    void drawForExport().then((counts) => api.postMessage({ type: "exported", html: document.documentElement.outerHTML, ...counts }));
+  } else {
+    void drawAll().then(({ views }) => watchTheme(document.body, () => views.forEach((v) => void v.redraw())));
+  }
 }

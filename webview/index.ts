@@ -5,7 +5,8 @@ import mermaid from "mermaid";
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import css from "../media/renderer.css";
 import { RUN_MIME, RUN_OUTPUT_VERSION, isRunOutput } from "../src/protocol/output";
-import { RunView, renderError, type RenderDeps } from "./render";
+import type { RendererMessage } from "../src/protocol/messages";
+import { RunView, renderError, type RenderDeps, type RunActions } from "./render";
 import { mermaidConfig, watchTheme } from "./theme";
 
 type Handler = (item: OutputItem, element: HTMLElement, deps: RenderDeps) => Promise<RunView | undefined>;
@@ -40,9 +41,23 @@ function ensureStyle(doc: Document): void {
   doc.head.append(style);
 }
 
-export const activate: ActivationFunction = () => {
+/** Buttons that ask the extension to act on an output; none where no extension listens. */
+export function actionsFor(outputId: string, post: ((message: RendererMessage) => void) | undefined): RunActions | undefined {
+  if (!post) return undefined;
+  return {
+    openDiagram: (diagramId) => post({ type: "openDiagram", outputId, diagramId }),
+    newSeed: () => post({ type: "newSeed", outputId }),
+    pinSeed: () => post({ type: "pinSeed", outputId }),
+    runCellSeed: () => post({ type: "runCellSeed", outputId }),
+    replay: (finding) => post({ type: "replay", outputId, finding }),
+    openFinding: (code) => post({ type: "openFinding", outputId, code }),
+  };
+}
+
+export const activate: ActivationFunction = (context) => {
   const views = new Map<string, RunView>();
-  const deps: RenderDeps = { mermaid, mermaidConfig: () => mermaidConfig(document.body) };
+  const post = context.postMessage ? (m: RendererMessage) => context.postMessage!(m) : undefined;
+  const base = { mermaid, mermaidConfig: () => mermaidConfig(document.body) };
   watchTheme(document.body, () => {
     for (const view of views.values()) void view.redraw();
   });
@@ -58,6 +73,9 @@ export const activate: ActivationFunction = () => {
         return;
       }
       try {
+        // The extension names each output in its metadata (dsnbRunId); messages carry that name.
+        const runId = (item.metadata as Record<string, unknown> | undefined)?.dsnbRunId;
+        const deps: RenderDeps = { ...base, ...(post && typeof runId === "string" ? { actions: actionsFor(runId, post) } : {}) };
         const view = await handler(item, element, deps);
         if (view) views.set(item.id, view);
       } catch (err) {

@@ -1,8 +1,13 @@
-// Draws one run output: header (with the seed), verdict and findings, expectations, Mermaid
-// diagrams, charts and tables. Every string from a notebook enters the page as text (textContent),
-// never as markup; Mermaid runs in strict mode. Failures show inline, never as a blank box.
+// Draws one run output, summary first: header (with the seed), verdict and findings, expectations,
+// the summary tables (comparison matrices), then the diagrams (collapsible, at a readable size),
+// charts and the other tables. Every string from a notebook enters the page as text (textContent),
+// never as markup; findings' inline Markdown is built as DOM nodes. Mermaid runs in strict mode.
+// Failures show inline, never as a blank box.
+import type { Finding } from "../src/core/verdict";
 import type { ChartSpec, DiagramSpec, RunOutput, TableSpec } from "../src/protocol/output";
 import { drawChart } from "./charts";
+import { appendInline } from "./inline";
+import { bindZoom, type ZoomControl } from "./zoom";
 
 export interface MermaidApi {
   initialize(config: Record<string, unknown>): void;
@@ -10,19 +15,50 @@ export interface MermaidApi {
   render(id: string, text: string): Promise<{ svg: string }>;
 }
 
+/**
+ * What the host can do for an output. In the notebook these post messages to the extension; in
+ * exported pages and hosts without messaging they are absent and their buttons are not shown.
+ */
+export interface RunActions {
+  openDiagram?(diagramId: string): void;
+  /** Run the cell again with a new seed, without editing the file. */
+  newSeed?(): void;
+  /** Write this run's seed into the cell. */
+  pinSeed?(): void;
+  /** Run the cell with its own seed again. */
+  runCellSeed?(): void;
+  /** Insert a cell below that replays the first run behind finding `index`, and run it. */
+  replay?(index: number): void;
+  /** Open the reference entry of a finding code. */
+  openFinding?(code: string): void;
+}
+
 export interface RenderDeps {
   readonly mermaid: MermaidApi;
   /** Mermaid theme settings for the current VS Code theme. */
   readonly mermaidConfig: () => Record<string, unknown>;
+  readonly actions?: RunActions;
 }
 
 let nextId = 0;
 
-function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = doc.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/** A vscode-elements button (a plain element until the custom element is defined). */
+export function button(doc: Document, className: string, text: string, label: string, onClick?: () => void): HTMLElement {
+  const b = doc.createElement("vscode-button");
+  b.className = className;
+  b.setAttribute("secondary", "");
+  b.setAttribute("aria-label", label);
+  b.title = label;
+  b.textContent = text;
+  if (onClick) b.addEventListener("click", onClick);
+  return b;
 }
 
 export function renderError(root: HTMLElement, title: string, message: string, detail?: string): void {
@@ -36,50 +72,92 @@ export function renderError(root: HTMLElement, title: string, message: string, d
 
 const VERDICT_TEXT = { true: ["valid", "✔ Valid"], false: ["violated", "✖ Violated"], unknown: ["unknown", "? Undecided"] } as const;
 
-function header(doc: Document, out: RunOutput): HTMLElement {
+function seedLine(doc: Document, out: RunOutput, actions: RunActions | undefined): HTMLElement {
+  const box = el(doc, "span", "dsnb-seed-box");
+  const seed = el(doc, "span", "dsnb-seed", `seed ${out.seed}`);
+  seed.title = "The same cell and seed replay this run exactly";
+  box.append(seed);
+  if (out.cellSeed !== undefined) {
+    box.append(el(doc, "span", "dsnb-seed-note", `a new seed: the cell's own is ${out.cellSeed}`));
+    if (actions?.pinSeed) box.append(button(doc, "dsnb-pin-seed", "Pin this seed", `Write seed ${out.seed} into the cell`, () => actions.pinSeed!()));
+    if (actions?.runCellSeed) box.append(button(doc, "dsnb-cell-seed", `Back to seed ${out.cellSeed}`, `Run the cell again with its own seed, ${out.cellSeed}`, () => actions.runCellSeed!()));
+  }
+  if (actions?.newSeed) box.append(button(doc, "dsnb-new-seed", "New seed", "Run this cell once more with a new seed, without changing the file", () => actions.newSeed!()));
+  return box;
+}
+
+function header(doc: Document, out: RunOutput, actions: RunActions | undefined): HTMLElement {
   const h = el(doc, "header", "dsnb-header");
   const title = el(doc, "h3", "dsnb-title", out.title);
   const meta = el(doc, "div", "dsnb-meta");
   meta.append(el(doc, "span", "dsnb-sim", out.simulatorTitle));
   if (out.cellId) meta.append(el(doc, "span", "dsnb-cell-id", `cell ${out.cellId}`));
-  const seed = el(doc, "span", "dsnb-seed", `seed ${out.seed}`);
-  seed.title = "The same cell and seed replay this run exactly";
-  meta.append(seed);
+  meta.append(seedLine(doc, out, actions));
   h.append(title, meta);
   return h;
 }
 
-function verdict(doc: Document, out: RunOutput): HTMLElement {
+function finding(doc: Document, f: Finding, index: number, actions: RunActions | undefined): HTMLElement {
+  const item = el(doc, "li", `dsnb-finding dsnb-severity-${f.severity}`);
+  const head = el(doc, "div", "dsnb-finding-head");
+  head.append(el(doc, "strong", undefined, f.title));
+  if (actions?.openFinding) {
+    const code = el(doc, "a", "dsnb-code", f.code);
+    code.href = "#";
+    code.title = `What "${f.code}" means`;
+    code.addEventListener("click", (e) => {
+      e.preventDefault();
+      actions.openFinding!(f.code);
+    });
+    head.append(code);
+  } else head.append(el(doc, "code", "dsnb-code", f.code));
+  const text = el(doc, "p");
+  appendInline(text, f.explanation);
+  item.append(head, text);
+  if (f.replay && actions?.replay) item.append(button(doc, "dsnb-replay", "Replay this run", "Insert a cell below that replays this run on its own, and run it", () => actions.replay!(index)));
+  return item;
+}
+
+function expectations(doc: Document, out: RunOutput): HTMLElement | undefined {
+  if (!out.expectations?.length) return undefined;
+  const held = out.expectations.filter((e) => e.ok).length;
+  const box = el(doc, "div", `dsnb-expectations ${held === out.expectations.length ? "dsnb-held" : "dsnb-missed"}`);
+  box.append(el(doc, "strong", undefined, `Expectations: ${held} of ${out.expectations.length} held`));
+  const list = el(doc, "ul");
+  for (const e of out.expectations) list.append(el(doc, "li", e.ok ? "dsnb-ok" : "dsnb-not-ok", `${e.ok ? "✔" : "✖"} ${e.expectation}${e.ok ? "" : ` (got: ${e.actual})`}`));
+  box.append(list);
+  return box;
+}
+
+function verdict(doc: Document, out: RunOutput, actions: RunActions | undefined): HTMLElement {
   const [cls, label] = VERDICT_TEXT[String(out.verdict.valid) as keyof typeof VERDICT_TEXT];
   const section = el(doc, "section", `dsnb-verdict dsnb-verdict-${cls}`);
   section.setAttribute("aria-label", "Checker verdict");
-  const badge = el(doc, "span", "dsnb-badge", label);
   const summary = el(doc, "p", "dsnb-summary");
-  summary.append(badge, doc.createTextNode(" "), doc.createTextNode(out.verdict.summary));
+  summary.append(el(doc, "span", "dsnb-badge", label), doc.createTextNode(" "));
+  appendInline(summary, out.verdict.summary);
   section.append(summary);
   if (out.verdict.findings.length) {
     const list = el(doc, "ul", "dsnb-findings");
-    for (const f of out.verdict.findings) {
-      const item = el(doc, "li", `dsnb-finding dsnb-severity-${f.severity}`);
-      item.append(el(doc, "strong", undefined, f.title), el(doc, "p", undefined, f.explanation));
-      list.append(item);
-    }
+    out.verdict.findings.forEach((f, i) => list.append(finding(doc, f, i, actions)));
     section.append(list);
   }
-  if (out.expectations?.length) {
-    const held = out.expectations.filter((e) => e.ok).length;
-    const box = el(doc, "div", `dsnb-expectations ${held === out.expectations.length ? "dsnb-held" : "dsnb-missed"}`);
-    box.append(el(doc, "strong", undefined, `Expectations: ${held} of ${out.expectations.length} held`));
-    const list = el(doc, "ul");
-    for (const e of out.expectations) list.append(el(doc, "li", e.ok ? "dsnb-ok" : "dsnb-not-ok", `${e.ok ? "✔" : "✖"} ${e.expectation}${e.ok ? "" : ` (got: ${e.actual})`}`));
-    box.append(list);
-    section.append(box);
-  }
+  const exp = expectations(doc, out);
+  if (exp) section.append(exp);
   return section;
 }
 
-function table(doc: Document, spec: TableSpec): HTMLElement {
-  const wrap = el(doc, "figure", "dsnb-table");
+/** Short cell text stays on one line; longer text wraps. */
+const ONE_LINE_CHARS = 32;
+
+function cellText(cell: TableSpec["rows"][number][number]): string {
+  if (cell === null) return "";
+  if (typeof cell === "number" && !Number.isInteger(cell)) return String(Number(cell.toPrecision(4)));
+  return String(cell);
+}
+
+export function table(doc: Document, spec: TableSpec): HTMLElement {
+  const wrap = el(doc, "figure", `dsnb-table${spec.summary ? " dsnb-summary-table" : ""}`);
   wrap.append(el(doc, "figcaption", undefined, spec.title));
   const t = el(doc, "table");
   const head = el(doc, "tr");
@@ -92,58 +170,94 @@ function table(doc: Document, spec: TableSpec): HTMLElement {
   t.tHead!.append(head);
   for (const row of spec.rows) {
     const tr = el(doc, "tr");
-    for (const cell of row) tr.append(el(doc, "td", typeof cell === "number" ? "dsnb-num" : undefined, cell === null ? "" : typeof cell === "number" && !Number.isInteger(cell) ? cell.toPrecision(4) : String(cell)));
+    for (const cell of row) {
+      const text = cellText(cell);
+      const classes = [typeof cell === "number" ? "dsnb-num" : "", text.length <= ONE_LINE_CHARS ? "dsnb-nowrap" : ""].filter(Boolean).join(" ");
+      tr.append(el(doc, "td", classes || undefined, text));
+    }
     t.tBodies[0]!.append(tr);
   }
-  wrap.append(t);
+  const scroller = el(doc, "div", "dsnb-table-scroll");
+  scroller.append(t);
+  wrap.append(scroller);
   return wrap;
+}
+
+interface DiagramSlot {
+  readonly spec: DiagramSpec;
+  readonly slot: HTMLElement;
+  readonly zoom: ZoomControl;
 }
 
 /** One rendered output; redraws its diagrams and charts when the theme changes. */
 export class RunView {
-  private readonly diagramSlots: { spec: DiagramSpec; slot: HTMLElement }[] = [];
+  private readonly diagramSlots: DiagramSlot[] = [];
   private readonly chartSlots: { spec: ChartSpec; slot: HTMLElement }[] = [];
   private disposed = false;
 
   constructor(private readonly root: HTMLElement, private readonly out: RunOutput, private readonly deps: RenderDeps) {}
 
-  async render(): Promise<void> {
+  /** Draws the output; `diagramsOnly` draws just its diagrams (a diagram's own panel). */
+  async render(diagramsOnly = false): Promise<void> {
     const doc = this.root.ownerDocument;
     const container = el(doc, "div", "dsnb-output");
-    container.append(header(doc, this.out), verdict(doc, this.out));
-    for (const spec of this.out.diagrams) {
-      const fig = el(doc, "figure", "dsnb-diagram");
-      const cap = el(doc, "figcaption", undefined, spec.title);
-      const copy = doc.createElement("vscode-button");
-      copy.className = "dsnb-copy";
-      copy.setAttribute("secondary", "");
-      copy.setAttribute("aria-label", `Copy the Mermaid text of ${spec.title}`);
-      copy.textContent = "Copy Mermaid";
-      copy.addEventListener("click", () => void this.copy(spec.mermaid, copy));
-      cap.append(copy);
-      const slot = el(doc, "div", "dsnb-diagram-body");
-      fig.append(cap, slot);
-      container.append(fig);
-      this.diagramSlots.push({ spec, slot });
+    const actions = this.deps.actions;
+    if (diagramsOnly) {
+      for (const spec of this.out.diagrams) container.append(this.diagramFigure(doc, spec));
+      this.root.append(container);
+      return this.redraw();
     }
-    for (const spec of this.out.charts) {
-      const fig = el(doc, "figure", "dsnb-chart");
-      fig.append(el(doc, "figcaption", undefined, spec.title));
-      const slot = el(doc, "div", "dsnb-chart-body");
-      fig.append(slot);
-      if (spec.caption) fig.append(el(doc, "p", "dsnb-caption", spec.caption));
-      container.append(fig);
-      this.chartSlots.push({ spec, slot });
-    }
-    for (const spec of this.out.tables) container.append(table(doc, spec));
+    container.append(header(doc, this.out, actions), verdict(doc, this.out, actions));
+    for (const spec of this.out.tables) if (spec.summary) container.append(table(doc, spec));
+    for (const spec of this.out.diagrams) container.append(this.diagramFigure(doc, spec));
+    for (const spec of this.out.charts) container.append(this.chartFigure(doc, spec));
+    for (const spec of this.out.tables) if (!spec.summary) container.append(table(doc, spec));
     this.root.append(container);
     await this.redraw();
+  }
+
+  private diagramFigure(doc: Document, spec: DiagramSpec): HTMLElement {
+    const fig = el(doc, "details", "dsnb-diagram");
+    fig.open = true;
+    const summary = el(doc, "summary", "dsnb-diagram-title", spec.title);
+    const bar = el(doc, "div", "dsnb-diagram-toolbar");
+    bar.setAttribute("role", "toolbar");
+    bar.setAttribute("aria-label", `View of ${spec.title}`);
+    const level = el(doc, "span", "dsnb-zoom-level", "100%");
+    level.setAttribute("aria-live", "polite");
+    bar.append(
+      button(doc, "dsnb-zoom-out", "−", "Zoom out"),
+      level,
+      button(doc, "dsnb-zoom-in", "+", "Zoom in"),
+      button(doc, "dsnb-zoom-toggle", "Fit to width", "Fit the diagram to the width of the output"),
+      button(doc, "dsnb-open-full", "Open full size", `Open ${spec.title} full size`),
+      button(doc, "dsnb-copy", "Copy Mermaid", `Copy the Mermaid text of ${spec.title}`),
+    );
+    const slot = el(doc, "div", "dsnb-diagram-body");
+    slot.tabIndex = 0;
+    fig.append(summary, bar, slot);
+    const openDiagram = this.deps.actions?.openDiagram;
+    const zoom = bindZoom(fig, openDiagram ? { openFull: () => openDiagram(spec.id) } : {});
+    const copy = bar.querySelector<HTMLElement>(".dsnb-copy")!;
+    copy.addEventListener("click", () => void this.copy(spec.mermaid, copy));
+    this.diagramSlots.push({ spec, slot, zoom });
+    return fig;
+  }
+
+  private chartFigure(doc: Document, spec: ChartSpec): HTMLElement {
+    const fig = el(doc, "figure", "dsnb-chart");
+    fig.append(el(doc, "figcaption", undefined, spec.title));
+    const slot = el(doc, "div", "dsnb-chart-body");
+    fig.append(slot);
+    if (spec.caption) fig.append(el(doc, "p", "dsnb-caption", spec.caption));
+    this.chartSlots.push({ spec, slot });
+    return fig;
   }
 
   /** Draw (or redraw, after a theme change) every diagram and chart. */
   async redraw(): Promise<void> {
     for (const { spec, slot } of this.chartSlots) this.drawChart(spec, slot);
-    for (const { spec, slot } of this.diagramSlots) await this.drawDiagram(spec, slot);
+    for (const d of this.diagramSlots) await this.drawDiagram(d);
   }
 
   private drawChart(spec: ChartSpec, slot: HTMLElement): void {
@@ -156,7 +270,7 @@ export class RunView {
     }
   }
 
-  private async drawDiagram(spec: DiagramSpec, slot: HTMLElement): Promise<void> {
+  private async drawDiagram({ spec, slot, zoom }: DiagramSlot): Promise<void> {
     const { mermaid } = this.deps;
     try {
       mermaid.initialize({ startOnLoad: false, securityLevel: "strict", ...this.deps.mermaidConfig() });
@@ -166,6 +280,7 @@ export class RunView {
       slot.innerHTML = svg; // produced by Mermaid in strict mode from escaped labels
       slot.setAttribute("role", "img");
       slot.setAttribute("aria-label", spec.title);
+      zoom.apply();
     } catch (err) {
       if (this.disposed) return;
       slot.replaceChildren();
@@ -173,12 +288,12 @@ export class RunView {
     }
   }
 
-  private async copy(text: string, button: HTMLElement): Promise<void> {
+  private async copy(text: string, copyButton: HTMLElement): Promise<void> {
     try {
       await this.root.ownerDocument.defaultView?.navigator.clipboard.writeText(text);
-      button.textContent = "Copied";
+      copyButton.textContent = "Copied";
     } catch {
-      button.textContent = "Copy failed: use the cell's “Copy Diagram as Mermaid” command";
+      copyButton.textContent = "Copy failed: use the cell's “Copy Diagram as Mermaid” command";
     }
   }
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo, parseNotebook, type NotebookModel } from "../notebook/format";
-import { EXPORT_PAGE_CSS, finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
+import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
 import { cellRequest, runCell } from "../sims/pipeline";
 import { folderFiles } from "../host/files";
 import { findSimulator } from "../sims/registry";
@@ -39,16 +39,16 @@ export function chromiumPath(): string {
   return p;
 }
 
-/** The page script bundled next to the CLI (dist/export-page.js). */
-function exportPageScript(): string {
-  const p = join(__dirname, "export-page.js");
+/** A page script bundled next to the CLI (dist/export-page.js, dist/page-controls.js). */
+function bundled(name: string): string {
+  const p = join(__dirname, name);
   if (!existsSync(p)) throw new Error(`${p} is missing; run \`npm run build\` first.`);
   return readFileSync(p, "utf8");
 }
 
 export async function exportHtml(bytes: Uint8Array, fallbackTitle: string, baseDir?: string): Promise<{ html: string; diagrams: number; errors: number }> {
   const nb = readNotebook(bytes);
-  const css = readFileSync(join(__dirname, "..", "media", "renderer.css"), "utf8") + EXPORT_PAGE_CSS;
+  const css = readFileSync(join(__dirname, "..", "media", "renderer.css"), "utf8");
   const shell = notebookToHtmlShell(nb, runAllCells(nb, baseDir), css, titleOf(nb, fallbackTitle));
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
@@ -57,10 +57,10 @@ export async function exportHtml(bytes: Uint8Array, fallbackTitle: string, baseD
     // The page is self-contained: refuse anything it might try to fetch.
     await page.route("**/*", (route) => (route.request().url().startsWith("data:") ? route.continue() : route.abort()));
     await page.setContent(shell, { waitUntil: "load" });
-    await page.addScriptTag({ content: exportPageScript() });
+    await page.addScriptTag({ content: bundled("export-page.js") });
     const counts = await page.evaluate(() => (window as unknown as { dsnbDrawAll: () => Promise<{ diagrams: number; errors: number }> }).dsnbDrawAll());
     // The finished page needs no script at all.
-    const html = finishedPage(await page.evaluate(() => document.documentElement.outerHTML));
+    const html = await finishedPage(await page.evaluate(() => document.documentElement.outerHTML), bundled("page-controls.js"));
     return { html, ...counts };
   } finally {
     await browser.close();

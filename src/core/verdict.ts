@@ -2,6 +2,20 @@
 
 export type Severity = "error" | "warning" | "info";
 
+/** A YAML value a replayed cell may set. */
+export type ReplayValue = string | number | boolean | readonly (string | number)[];
+
+/**
+ * The single run behind a finding of an exploration, as an edit of the cell that replays it on its
+ * own: the same cell with `remove` taken out, `set` written in, and `seed` (when the run depends on
+ * one) as its seed.
+ */
+export interface Replay {
+  readonly seed?: number;
+  readonly remove?: readonly string[];
+  readonly set?: Readonly<Record<string, ReplayValue>>;
+}
+
 export interface Finding {
   readonly severity: Severity;
   /** Short stable identifier, such as "stale-entry" or "G2-item". */
@@ -12,6 +26,8 @@ export interface Finding {
   readonly explanation: string;
   /** Trace sequence numbers of the events that cause the finding (highlighted in diagrams). */
   readonly events?: readonly number[];
+  /** For a finding counted over many runs: how to replay the first run that shows it. */
+  readonly replay?: Replay;
 }
 
 export interface Verdict {

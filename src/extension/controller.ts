@@ -14,6 +14,11 @@ import { NOTEBOOK_TYPE } from "./serializer";
 /** Progress shows only for runs longer than this, so quick cells do not flicker. */
 const PROGRESS_DELAY_MS = 250;
 
+let runs = 0;
+
+/** Names each output, so the renderer's messages say which output (and so which cell) they are about. */
+export const RUN_ID_KEY = "dsnbRunId";
+
 export function outputFor(run: RunOutput, durationMs: number): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(
     [
@@ -21,7 +26,7 @@ export function outputFor(run: RunOutput, durationMs: number): vscode.NotebookCe
       vscode.NotebookCellOutputItem.text(toMarkdown(run), "text/markdown"),
       vscode.NotebookCellOutputItem.text(toPlainText(run), "text/plain"),
     ],
-    { durationMs: Math.round(durationMs), seed: run.seed },
+    { durationMs: Math.round(durationMs), seed: run.seed, [RUN_ID_KEY]: `${Date.now().toString(36)}-${++runs}` },
   );
 }
 

@@ -3,7 +3,8 @@
 // HTML pages are drawn by the export page script in a webview and sent back finished.
 import * as vscode from "vscode";
 import { parseInfo, type NotebookModel } from "../notebook/format";
-import { EXPORT_PAGE_CSS, finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
+import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome, type ShellOptions } from "../present/document";
+import type { RunOutput } from "../protocol/output";
 import { CancelledError } from "../core/errors";
 import { fromNotebookData } from "./cells";
 import type { CellRunner } from "./runner";
@@ -66,13 +67,18 @@ function titleOf(model: NotebookModel, nb: vscode.NotebookDocument): string {
   return typeof t === "string" ? t : nb.uri.path.split("/").pop() ?? "notebook";
 }
 
-/** A webview that draws a page shell with the export page script. */
-async function drawnPage(extensionUri: vscode.Uri, title: string, makeShell: (o: { scriptSrc: string; scripts: string[]; mode: string }) => string, mode: "view" | "export"): Promise<string | undefined> {
+type PageMode = "view" | "diagram" | "export";
+
+/**
+ * A webview that draws a page shell with the export page script. "export" draws a standalone light
+ * page and returns it finished; "view" and "diagram" stay open in VS Code's own theme.
+ */
+export async function drawnPage(extensionUri: vscode.Uri, title: string, makeShell: (o: ShellOptions) => string, mode: PageMode): Promise<string | undefined> {
   const dist = vscode.Uri.joinPath(extensionUri, "dist");
-  const panel = vscode.window.createWebviewPanel("dsnb.output", title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: mode === "export" }, { enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: mode === "view" });
+  const panel = vscode.window.createWebviewPanel("dsnb.output", title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: mode === "export" }, { enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: mode !== "export" });
   const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, "export-page.js")).toString();
-  panel.webview.html = makeShell({ scriptSrc: panel.webview.cspSource, scripts: [script], mode });
-  if (mode === "view") return undefined;
+  panel.webview.html = makeShell({ scriptSrc: panel.webview.cspSource, scripts: [script], mode, inWebview: mode !== "export" });
+  if (mode !== "export") return undefined;
   const html = await new Promise<string | undefined>((resolve) => {
     const sub = panel.webview.onDidReceiveMessage((m: { type?: string; html?: string }) => {
       if (m.type === "exported") {
@@ -83,12 +89,34 @@ async function drawnPage(extensionUri: vscode.Uri, title: string, makeShell: (o:
     panel.onDidDispose(() => resolve(undefined));
   });
   panel.dispose();
-  return html === undefined ? undefined : finishedPage(html);
+  if (html === undefined) return undefined;
+  const controls = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dist, "page-controls.js")));
+  return finishedPage(html, controls);
+}
+
+/** A notebook of one scenario cell with its output, for the panels. */
+function singleCell(source: string, output: RunOutput): NotebookModel {
+  return { cells: [{ kind: "scenario", value: source, info: output.simulator }], meta: { bom: false, eol: "\n", trailing: "", problems: [] } };
+}
+
+/** One cell's results in an editor-sized panel, drawn by the same view as the notebook's outputs. */
+export async function openOutputPanel(extensionUri: vscode.Uri, cell: vscode.NotebookCell, output: RunOutput): Promise<void> {
+  const css = await pageCss(extensionUri);
+  await drawnPage(extensionUri, output.title, (o) => notebookToHtmlShell(singleCell(cell.document.getText(), output), [{ output }], css, output.title, o), "view");
+}
+
+/** One diagram of a run, full size, in its own panel. */
+export async function openDiagramPanel(extensionUri: vscode.Uri, output: RunOutput, diagramId: string): Promise<void> {
+  const diagram = output.diagrams.find((d) => d.id === diagramId);
+  if (!diagram) return;
+  const css = await pageCss(extensionUri);
+  const only: RunOutput = { ...output, diagrams: [diagram] };
+  await drawnPage(extensionUri, diagram.title, (o) => notebookToHtmlShell(singleCell("", only), [{ output: only }], css, diagram.title, o), "diagram");
 }
 
 async function pageCss(extensionUri: vscode.Uri): Promise<string> {
   const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, "media", "renderer.css"));
-  return new TextDecoder().decode(bytes) + EXPORT_PAGE_CSS;
+  return new TextDecoder().decode(bytes);
 }
 
 export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vscode.Disposable {
@@ -118,9 +146,7 @@ export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vs
         void vscode.window.showInformationMessage("Run a scenario cell first: there is no output to open.");
         return;
       }
-      const css = await pageCss(extensionUri);
-      const single: NotebookModel = { cells: [{ kind: "scenario", value: cell.document.getText(), info: output.simulator }], meta: { bom: false, eol: "\n", trailing: "", problems: [] } };
-      await drawnPage(extensionUri, output.title, (o) => notebookToHtmlShell(single, [{ output }], css, output.title, o), "view");
+      await openOutputPanel(extensionUri, cell, output);
     }),
   );
 }

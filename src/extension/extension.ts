@@ -5,6 +5,7 @@ import { registerCommands } from "./commands";
 import { registerController } from "./controller";
 import { registerExport } from "./export";
 import { registerLanguageFeatures } from "./language";
+import { registerRendererMessages } from "./rendererMessages";
 import { CellRunner } from "./runner";
 import { registerSamples } from "./samples";
 import { registerSerializer } from "./serializer";
@@ -20,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommands(),
     registerCellCommands(),
     registerSamples(context.extensionUri),
+    registerRendererMessages(context.extensionUri),
   );
 }
 

@@ -52,8 +52,16 @@ export interface ShellOptions {
   readonly scriptSrc?: string;
   /** Script URLs to load at the end of the page. */
   readonly scripts?: readonly string[];
-  /** Becomes data-mode on the body, read by the page script. */
+  /**
+   * Becomes data-mode on the body, read by the page script: "export" (a page to save), "view" (one
+   * output in a VS Code panel) or "diagram" (one diagram, full size, in a panel).
+   */
   readonly mode?: string;
+  /**
+   * Inside a VS Code webview: the theme (body class and --vscode-* variables) comes from VS Code,
+   * so the page sets neither; a standalone page gets VS Code's light theme.
+   */
+  readonly inWebview?: boolean;
 }
 
 export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOutcome[], css: string, title: string, options: ShellOptions = {}): string {
@@ -78,9 +86,9 @@ export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOu
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ${escapeHtml(options.scriptSrc ?? "'unsafe-inline'")}">
 <title>${escapeHtml(title)}</title>
-<style>${css}</style>
+<style>${options.inWebview ? "" : EXPORT_THEME_CSS}${css}${PAGE_CSS}</style>
 </head>
-<body class="vscode-light"${options.mode ? ` data-mode="${escapeHtml(options.mode)}"` : ""}>
+<body${options.inWebview ? "" : ' class="vscode-light" data-dsnb-theme="light"'}${options.mode ? ` data-mode="${escapeHtml(options.mode)}"` : ""}>
 <main>
 ${body.join("\n")}
 </main>
@@ -91,8 +99,8 @@ ${(options.scripts ?? []).map((src) => `<script src="${escapeHtml(src)}"></scrip
 `;
 }
 
-/** Theme variables for pages outside VS Code (VS Code's Light Modern colours), then page layout. */
-export const EXPORT_PAGE_CSS = `
+/** Theme variables for pages outside VS Code (VS Code's Light Modern colours). */
+const EXPORT_THEME_CSS = `
 :root, body {
   --vscode-font-family: system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif; --vscode-font-size: 14px;
   --vscode-editor-font-family: ui-monospace, "Cascadia Mono", "DejaVu Sans Mono", monospace;
@@ -102,17 +110,34 @@ export const EXPORT_PAGE_CSS = `
   --vscode-panel-border: #e5e5e5; --vscode-editorWidget-border: #c8c8c8; --vscode-inputValidation-errorBorder: #be1100;
   --vscode-testing-iconPassed: #388a34; --vscode-testing-iconFailed: #f14c4c;
   --vscode-charts-blue: #1a85ff; --vscode-charts-red: #e51400; --vscode-charts-green: #388a34; --vscode-charts-yellow: #bf8803; --vscode-charts-purple: #652d90; --vscode-charts-orange: #d18616;
+  --vscode-textLink-foreground: #005fb8; --vscode-textCodeBlock-background: #f0f0f0; --vscode-textPreformat-background: #f0f0f0;
+  --vscode-button-background: #005fb8; --vscode-button-foreground: #ffffff; --vscode-button-secondaryBackground: #e5e5e5; --vscode-button-secondaryForeground: #3b3b3b;
 }
-body { margin: 0; background: var(--vscode-editor-background); color: var(--vscode-editor-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); line-height: 1.5; }
-main { max-width: 980px; margin: 0 auto; padding: 2em 1.5em 4em; }
-pre.scenario { background: #f5f5f5; border: 1px solid var(--vscode-panel-border); padding: 0.8em 1em; overflow-x: auto; font-family: var(--vscode-editor-font-family); font-size: 0.9em; }
-pre.scenario .info { color: var(--vscode-descriptionForeground); }
-.prose code { font-family: var(--vscode-editor-font-family); background: #f0f0f0; padding: 0 0.2em; }
-.dsnb-export-output { margin: 0 0 2em; }
-body[data-mode="view"] main { max-width: none; }
 `;
 
-/** The drawn page as saved: scripts are gone, so the policy forbids them. */
-export function finishedPage(outerHtml: string): string {
-  return "<!doctype html>\n" + outerHtml.replace(/script-src [^;"]+/, "script-src 'none'");
+/** Page layout, in every theme (the variables come from VS Code or from the export theme above). */
+const PAGE_CSS = `
+body { margin: 0; background: var(--vscode-editor-background); color: var(--vscode-editor-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); line-height: 1.5; }
+main { max-width: 980px; margin: 0 auto; padding: 2em 1.5em 4em; }
+pre.scenario { background: var(--vscode-textCodeBlock-background, transparent); border: 1px solid var(--vscode-panel-border); padding: 0.8em 1em; overflow-x: auto; font-family: var(--vscode-editor-font-family); font-size: 0.9em; color: var(--vscode-editor-foreground); }
+pre.scenario code { background: none; padding: 0; color: inherit; font-family: inherit; white-space: pre; }
+pre.scenario .info { color: var(--vscode-descriptionForeground); }
+.prose code { font-family: var(--vscode-editor-font-family); background: var(--vscode-textCodeBlock-background, transparent); padding: 0 0.2em; }
+.dsnb-export-output { margin: 0 0 2em; }
+body[data-mode="view"] main, body[data-mode="diagram"] main { max-width: none; }
+body[data-mode="diagram"] pre.scenario { display: none; }
+vscode-button:not(:defined) { display: inline-block; padding: 1px 9px; border-radius: 2px; cursor: pointer; font-size: 13px; line-height: 22px; background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); }
+`;
+
+/**
+ * The drawn page as saved. The drawing script is gone; the page keeps only `controls` (the zoom
+ * toolbar's script, inlined), and its policy allows that one script by hash and nothing else.
+ */
+export async function finishedPage(outerHtml: string, controls: string): Promise<string> {
+  const text = controls.replace(/<\/script/gi, "<\\/script");
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  const hash = btoa(String.fromCharCode(...digest));
+  const script = `<script>${text}</script>`;
+  const html = outerHtml.replace(/script-src [^;"]+/, `script-src 'sha256-${hash}'`).replace(/<\/body>(?![\s\S]*<\/body>)/, () => `${script}\n</body>`);
+  return "<!doctype html>\n" + html;
 }

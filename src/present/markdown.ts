@@ -9,6 +9,14 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\\`*_{}[\]()#+!|<>~&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : `\\${c}`));
 }
 
+/**
+ * Findings and summaries are written in a small Markdown subset (`code`, *emphasis*): keep it, but
+ * never let a notebook string become HTML or break the paragraph.
+ */
+export function inlineMarkdown(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, " ").replace(/[<>&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&amp;"));
+}
+
 function cellText(value: Cell): string {
   if (value === null) return "";
   if (typeof value === "number") return formatNumber(value);
@@ -45,12 +53,12 @@ export function chartAsTable(chart: ChartSpec): TableSpec {
 
 function verdictLine(out: RunOutput): string {
   const mark = out.verdict.valid === true ? "✅ Passed" : out.verdict.valid === false ? "❌ Violated" : "❔ Undecided";
-  return `${mark}: ${escapeMarkdown(out.verdict.summary)}`;
+  return `${mark}: ${inlineMarkdown(out.verdict.summary)}`;
 }
 
 export function toMarkdown(out: RunOutput): string {
   const parts: string[] = [`### ${escapeMarkdown(out.title)}`, `*${escapeMarkdown(out.simulatorTitle)}, seed ${out.seed}*`, verdictLine(out)];
-  for (const f of out.verdict.findings) parts.push(`- **${escapeMarkdown(f.title)}**: ${escapeMarkdown(f.explanation)}`);
+  for (const f of out.verdict.findings) parts.push(`- **${escapeMarkdown(f.title)}** (\`${f.code.replace(/`/g, "")}\`): ${inlineMarkdown(f.explanation)}`);
   if (out.expectations?.length) {
     const held = out.expectations.filter((e) => e.ok).length;
     parts.push(`**Expectations: ${held} of ${out.expectations.length} held**\n\n` + out.expectations.map((e) => `- ${e.ok ? "✅" : "❌"} ${escapeMarkdown(e.expectation)}${e.ok ? "" : ` (got: ${escapeMarkdown(e.actual)})`}`).join("\n"));

@@ -101,7 +101,9 @@ export class SequenceDiagram {
       } else {
         const over = line.over.map(id);
         const where = over.length === 1 ? `over ${over[0]}` : `over ${over[0]},${over[over.length - 1]}`;
-        out.push(`${indent}Note ${where}: ${escapeText(line.text)}`);
+        // A note over one participant is as wide as its text; one spanning several is as wide as
+        // the span, so its text is wrapped to fit ("wrap:" cannot come from a label: ":" is escaped).
+        out.push(`${indent}Note ${where}: ${over.length > 1 && over[0] !== over[over.length - 1] ? "wrap:" : ""}${escapeText(line.text)}`);
       }
     }
     if (inRect) out.push("  end");
@@ -109,7 +111,7 @@ export class SequenceDiagram {
       const first = this.participants[0]!.id;
       const last = this.participants[this.participants.length - 1]!.id;
       const span = first === last ? first : `${first},${last}`;
-      out.push(`  Note over ${span}: ${omitted} more event${omitted === 1 ? "" : "s"} not shown`);
+      out.push(`  Note over ${span}: ${first === last ? "" : "wrap:"}${omitted} more event${omitted === 1 ? "" : "s"} not shown`);
     }
     return { text: out.join("\n") + "\n", omitted };
   }

@@ -150,3 +150,130 @@ test("activate(): renders our mime, shows errors for bad data, and disposes", as
   renderer.disposeOutputItem(undefined);
   assert.equal(e.children.length, 0, "dispose-all empties every output");
 });
+
+function wideMermaid(): MermaidApi {
+  return {
+    initialize: () => {},
+    parse: async (t) => t,
+    render: async (id) => ({ svg: `<svg id="${id}" viewBox="0 0 2000 600" width="100%" style="max-width: 2000px;"><text>wide</text></svg>` }),
+  };
+}
+
+const summaryRun: RunOutput = {
+  ...run,
+  cellSeed: 42,
+  verdict: { valid: false, summary: "Two `levels` let it *through*.", findings: [
+    { severity: "error", code: "G2-item", title: "write skew", explanation: "Drop `explore` and look at **step 4** <b>now</b>.", replay: { seed: 9, remove: ["explore"] } },
+    { severity: "info", code: "prevented", title: "fine", explanation: "Nothing to replay." },
+  ] },
+  tables: [{ id: "other", title: "Row versions", columns: ["id"], rows: [[1]] }, { id: "matrix", title: "The matrix", columns: ["level", "G2-item", "final table"], rows: [["serializable", "prevented", "1 => 11, 2 => 20"], ["read committed", "allowed", "x".repeat(60)]], summary: true }],
+};
+
+test("summary first: verdict, findings and the comparison matrix come before diagrams, charts and other tables", async () => {
+  const el = host();
+  await new render.RunView(el, summaryRun, { mermaid: wideMermaid(), mermaidConfig: () => ({}) }).render();
+  const order = [...el.querySelectorAll(".dsnb-verdict, .dsnb-table, .dsnb-diagram, .dsnb-chart")].map((n) => n.classList.contains("dsnb-verdict") ? "verdict" : n.classList.contains("dsnb-diagram") ? "diagram" : n.classList.contains("dsnb-chart") ? "chart" : n.querySelector("figcaption")!.textContent);
+  assert.deepEqual(order, ["verdict", "The matrix", "diagram", "chart", "chart", "Row versions"]);
+  const cells = [...el.querySelectorAll(".dsnb-summary-table td")];
+  assert.ok(cells.find((c) => c.textContent === "1 => 11, 2 => 20")!.classList.contains("dsnb-nowrap"), "short values stay on one line");
+  assert.ok(!cells.find((c) => c.textContent!.startsWith("xxxx"))!.classList.contains("dsnb-nowrap"), "long ones wrap");
+  const details = el.querySelector<HTMLDetailsElement>("details.dsnb-diagram")!;
+  assert.equal(details.open, true, "diagrams start open and can be collapsed");
+});
+
+test("findings show their inline Markdown as elements, and HTML in them as text", async () => {
+  const el = host();
+  await new render.RunView(el, summaryRun, { mermaid: wideMermaid(), mermaidConfig: () => ({}) }).render();
+  const p = el.querySelector(".dsnb-finding p")!;
+  assert.equal(p.querySelector("code")!.textContent, "explore");
+  assert.equal(p.querySelector("strong")!.textContent, "step 4");
+  assert.equal(p.querySelectorAll("b").length, 0);
+  assert.match(p.textContent!, /<b>now<\/b>/);
+  assert.equal(el.querySelector(".dsnb-summary code")!.textContent, "levels");
+  assert.equal(el.querySelector(".dsnb-summary em")!.textContent, "through");
+  assert.equal(el.querySelector(".dsnb-finding .dsnb-code")!.textContent, "G2-item");
+  assert.equal(el.querySelectorAll(".dsnb-replay").length, 0, "no replay button where no extension can act");
+});
+
+test("diagrams draw at 100% and scroll; zoom steps, fit never shrinks text below 11 px, keys work", async () => {
+  const el = host();
+  await new render.RunView(el, summaryRun, { mermaid: wideMermaid(), mermaidConfig: () => ({}) }).render();
+  const fig = el.querySelector<HTMLElement>(".dsnb-diagram")!;
+  const body = fig.querySelector<HTMLElement>(".dsnb-diagram-body")!;
+  const svg = () => body.querySelector("svg")!;
+  assert.equal(svg().getAttribute("width"), "2000", "natural size, not squeezed to the output");
+  assert.equal(svg().style.maxWidth, "none");
+  assert.equal(fig.querySelector(".dsnb-zoom-level")!.textContent, "100%");
+  const click = (cls: string) => fig.querySelector<HTMLElement>(cls)!.dispatchEvent(new dom.window.MouseEvent("click", { bubbles: true }));
+  click(".dsnb-zoom-in");
+  assert.equal(svg().getAttribute("width"), "2500");
+  assert.equal(fig.querySelector(".dsnb-zoom-level")!.textContent, "125%");
+  Object.defineProperty(body, "clientWidth", { value: 800, configurable: true });
+  click(".dsnb-zoom-toggle");
+  const zoom = await import("../../webview/zoom");
+  const fitted = Number(svg().getAttribute("width"));
+  assert.equal(fitted, Math.round(2000 * zoom.MIN_READABLE_SCALE), "fit stops at the readable minimum, then scrolls");
+  assert.ok(zoom.MIN_READABLE_SCALE * theme.DIAGRAM_FONT_PX >= 11);
+  assert.equal(fig.querySelector(".dsnb-zoom-toggle")!.textContent, "100%");
+  click(".dsnb-zoom-toggle");
+  assert.equal(svg().getAttribute("width"), "2000");
+  body.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: "-", bubbles: true }));
+  assert.equal(svg().getAttribute("width"), "1600");
+  body.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: "0", bubbles: true }));
+  assert.equal(svg().getAttribute("width"), "2000");
+  assert.equal(body.tabIndex, 0, "the diagram can be focused for its keys");
+});
+
+test("Mermaid text sizes: every font the config sets is at least 11 px at 100%", () => {
+  const c = theme.mermaidConfig(doc.body) as { sequence: Record<string, unknown>; flowchart: Record<string, unknown>; themeVariables: Record<string, unknown>; fontFamily: string };
+  for (const [k, v] of Object.entries(c.sequence)) if (k.endsWith("FontSize")) assert.ok(Number(v) >= 11, k);
+  assert.ok(Number(c.flowchart.fontSize) >= 11);
+  assert.ok(parseFloat(String(c.themeVariables.fontSize)) >= 11);
+  assert.equal(c.sequence.noteFontFamily, c.fontFamily, "notes are measured in the font they are drawn in");
+});
+
+test("with an extension listening: seed, replay, diagram and finding actions post the right messages", async () => {
+  const { actionsFor } = await import("../../webview/index");
+  const { isRendererMessage } = await import("../../src/protocol/messages");
+  const posted: unknown[] = [];
+  const el = host();
+  await new render.RunView(el, summaryRun, { mermaid: wideMermaid(), mermaidConfig: () => ({}), actions: actionsFor("run-7", (m) => posted.push(m)) }).render();
+  const click = (sel: string) => el.querySelector<HTMLElement>(sel)!.dispatchEvent(new dom.window.MouseEvent("click", { bubbles: true, cancelable: true }));
+  assert.match(el.querySelector(".dsnb-seed-box")!.textContent!, /seed 4242.*the cell's own is 42.*Pin this seed.*Back to seed 42.*New seed/s);
+  assert.equal(el.querySelectorAll(".dsnb-replay").length, 1, "only the finding that has a run to replay");
+  for (const sel of [".dsnb-pin-seed", ".dsnb-cell-seed", ".dsnb-new-seed", ".dsnb-replay", ".dsnb-open-full", "a.dsnb-code"]) click(sel);
+  assert.deepEqual(posted, [
+    { type: "pinSeed", outputId: "run-7" },
+    { type: "runCellSeed", outputId: "run-7" },
+    { type: "newSeed", outputId: "run-7" },
+    { type: "replay", outputId: "run-7", finding: 0 },
+    { type: "openDiagram", outputId: "run-7", diagramId: "d" },
+    { type: "openFinding", outputId: "run-7", code: "G2-item" },
+  ]);
+  assert.ok(posted.every(isRendererMessage));
+  assert.equal(isRendererMessage({ type: "replay", outputId: "x", finding: "0" }), false);
+  assert.equal(isRendererMessage({ type: "rm -rf", outputId: "x" }), false);
+});
+
+test("one theme source: chart and pie colours and tooltips come from the VS Code variables", async () => {
+  const body = doc.body;
+  body.className = "vscode-dark";
+  body.style.setProperty("--vscode-charts-blue", "#0000ff");
+  body.style.setProperty("--vscode-editor-background", "#101010");
+  body.style.setProperty("--vscode-editorHoverWidget-background", "#202020");
+  const colors = theme.themeColors(body);
+  assert.equal(colors.palette[0], "#0000ff");
+  assert.equal(colors.palette[6], theme.mix("#0000ff", "#101010", 0.45));
+  assert.equal(colors.hoverBackground, "#202020");
+  const tv = (theme.mermaidConfig(body) as { themeVariables: Record<string, string> }).themeVariables;
+  assert.equal(tv.pie1, "#0000ff", "pie slices use the chart palette, not Mermaid's near-black defaults");
+  assert.equal(tv.pieStrokeColor, "#101010");
+  const { formatValue } = await import("../../webview/charts");
+  assert.equal(formatValue(19.133333, false), "19.133");
+  assert.equal(formatValue(0.191333, true), "19.1%");
+  assert.equal(formatValue(1234.5678, false), "1234.6");
+  body.removeAttribute("style");
+  body.className = "vscode-light";
+  const css = readFileSync(new URL("../../media/renderer.css", import.meta.url), "utf8");
+  assert.match(css, /\.dsnb-chart-body svg \{ --plot-background: var\(--vscode-editorHoverWidget-background/, "Plot's own white tooltip background is replaced on its SVG");
+});

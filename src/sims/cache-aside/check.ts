@@ -49,6 +49,11 @@ function explainStaleReads(trace: RunTrace): Finding[] {
   }));
 }
 
+/** Who took each step of a run, in order: the run as an explicit `steps:` list. */
+export function actorOrder(trace: RunTrace): ("reader" | "writer")[] {
+  return trace.events.flatMap((e) => (e.actor === "reader" || e.actor === "writer" ? [e.actor] : []));
+}
+
 const pct = (n: number, d: number) => (d === 0 ? "0%" : `${((100 * n) / d).toFixed(1)}%`);
 
 export function check(result: CacheAsideResult): Verdict {
@@ -69,6 +74,8 @@ export function check(result: CacheAsideResult): Verdict {
         code: "stale-entry",
         title: `${st.strategy}: ${st.staleRuns} of ${st.runs} runs (${pct(st.staleRuns, st.runs)}) left a stale entry`,
         explanation: `With ${st.strategy}, ${st.staleRuns} of ${st.runs} random interleavings ended with the cache holding an older version than the database. In run ${first.run} (the first one, shown in the diagram): ${why?.explanation ?? ""}`,
+        // The order of the steps decides the outcome, so that run replays as an explicit interleaving.
+        replay: { remove: ["runs", "compare"], set: { strategy: st.strategy, steps: actorOrder(first.trace) } },
       });
     }
     if (st.staleReads > 0) {

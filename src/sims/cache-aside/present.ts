@@ -64,8 +64,8 @@ export function present(result: CacheAsideResult, verdict: Verdict): Presentatio
       ],
     };
     return {
-      title: `${result.strategy}: ${verdict.valid === true ? "no stale data" : "stale data"} after ${result.steps.length} steps`,
-      diagrams: [{ id: "sequence", title: "The interleaving, step by step", mermaid: sequenceOf(t, highlighted(verdict), `${result.strategy}, steps: ${result.steps.join(", ")}${result.leftover ? ` (+${result.leftover} leftover)` : ""}`) }],
+      title: `${result.strategy}: ${verdict.valid === true ? "no stale data" : "stale data"} after ${t.events.length} steps`,
+      diagrams: [{ id: "sequence", title: "The interleaving, step by step", mermaid: sequenceOf(t, highlighted(verdict), `${result.strategy}, steps: ${result.steps.join(", ")}${result.leftover ? `, then ${result.leftover} more step${result.leftover === 1 ? "" : "s"} so every actor finishes` : ""}`) }],
       charts: [],
       tables: [table],
       metrics: { staleEntries: t.cache && t.cache.version < t.dbVersion ? 1 : 0, staleReads, steps: t.events.length },

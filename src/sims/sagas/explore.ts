@@ -1,12 +1,17 @@
 // Many runs, one seed each (drawn from the cell's seed), for each design on the same seeds:
 // outcomes counted, finding codes tallied, and the first run of each outcome remembered so it can
 // be replayed and drawn.
-import type { Finding, Verdict } from "../../core/verdict";
+import type { Finding, ReplayValue, Verdict } from "../../core/verdict";
 import { MAX_SEED, type Rng } from "../../core/rng";
 import type { ChartSpec, TableSpec } from "../../protocol/output";
 
+/** The cell keys that select a design, written into a replayed cell. */
+export type DesignKeys = Readonly<Record<string, ReplayValue>>;
+
 export interface Tally<C extends string> {
   readonly design: string;
+  /** The cell keys that select this design (for replaying one of its runs). */
+  readonly keys?: DesignKeys;
   readonly runs: number;
   readonly counts: Record<C, number>;
   /** How many runs showed each finding code. */
@@ -19,7 +24,7 @@ export interface Tally<C extends string> {
 
 export function explore<C extends string>(
   classes: readonly C[],
-  designs: readonly { readonly name: string; readonly runOne: (seed: number) => { readonly outcome: C; readonly codes: readonly string[] } }[],
+  designs: readonly { readonly name: string; readonly keys?: DesignKeys; readonly runOne: (seed: number) => { readonly outcome: C; readonly codes: readonly string[] } }[],
   runs: number,
   rng: Rng,
   progress: (f: number) => void,
@@ -42,7 +47,7 @@ export function explore<C extends string>(
         firstCode[c] ??= { run: i + 1, seed };
       }
     });
-    return { design: d.name, runs, counts, codes, first, firstCode };
+    return { design: d.name, ...(d.keys ? { keys: d.keys } : {}), runs, counts, codes, first, firstCode };
   });
 }
 
@@ -59,7 +64,7 @@ export interface Explored<C extends string, R> {
  */
 export function exploreDesigns<C extends string, O, R>(
   classes: readonly C[],
-  designs: readonly { readonly name: string; readonly options: O }[],
+  designs: readonly { readonly name: string; readonly options: O; readonly keys?: DesignKeys }[],
   runs: number,
   rng: Rng,
   progress: (f: number) => void,
@@ -67,7 +72,7 @@ export function exploreDesigns<C extends string, O, R>(
   judge: (run: R) => { readonly outcome: C; readonly codes: readonly string[] },
   firstBad: (t: Tally<C>) => { readonly run: number; readonly seed: number } | undefined,
 ): Explored<C, R> {
-  const tallies = explore(classes, designs.map((d) => ({ name: d.name, runOne: (seed: number) => judge(simulate(d.options, seed)) })), runs, rng, progress);
+  const tallies = explore(classes, designs.map((d) => ({ name: d.name, ...(d.keys ? { keys: d.keys } : {}), runOne: (seed: number) => judge(simulate(d.options, seed)) })), runs, rng, progress);
   for (const [i, t] of tallies.entries()) {
     const first = firstBad(t);
     if (first) return { mode: "explore", tallies, example: { design: t.design, run: simulate(designs[i]!.options, first.seed), index: first.run, seed: first.seed } };
@@ -85,7 +90,8 @@ export function exploreVerdict<C extends string>(tallies: readonly Tally<C>[], b
         severity: "error",
         code,
         title: `${t.design}: ${code} in ${count} of ${t.runs} runs`,
-        explanation: `${describe(code)} With ${t.design}, ${count} of ${t.runs} ${what} showed it.${firstBad ? ` The first run that shows it is run ${firstBad.run} (seed ${firstBad.seed}): drop \`explore\` and set the cell's seed to ${firstBad.seed} to replay it step by step.` : ""}`,
+        explanation: `${describe(code)} With ${t.design}, ${count} of ${t.runs} ${what} showed it.${firstBad ? ` The first run that shows it is run ${firstBad.run}, seed ${firstBad.seed}: replay it on its own to follow it step by step.` : ""}`,
+        ...(firstBad ? { replay: { seed: firstBad.seed, remove: ["explore", "compare"], ...(t.keys ? { set: t.keys } : {}) } } : {}),
       });
     }
   }

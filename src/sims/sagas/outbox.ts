@@ -409,7 +409,7 @@ function present(result: OutboxResult, verdict: Verdict): Presentation {
 
 export function simulateOutbox(o: Options, rng: Rng, progress: (f: number) => void): OutboxResult {
   if (o.explore === 0) return { mode: "run", run: simulateOnce(o, rng) };
-  const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, design: d } })) : [{ name: o.design as string, options: o }];
+  const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, design: d }, keys: { design: d } })) : [{ name: o.design as string, options: o }];
   return exploreDesigns(OUTBOX_CLASSES, designs, o.explore, rng, progress, (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
     const f = outboxFindings(run);
     return { outcome: classifyOutbox(f), codes: f.map((x) => x.code) };

@@ -524,7 +524,8 @@ class SagaSim {
     }
     const expected = (l.phase === "forward" && (b.op === "done" || b.op === "failed" || b.op === "busy")) || (l.phase === "compensating" && (b.op === "undone" || b.op === "undo-failed"));
     if (!expected || b.step !== l.step) {
-      this.world.record({ actor: ORCHESTRATOR, kind: "dedup", saga: k + 1, text: `${this.sagaTag(k)}late answer ignored (the saga is past it)` });
+      // Not deduplication: the orchestrator's own state machine is past that step, whatever the receivers do.
+      this.world.record({ actor: ORCHESTRATOR, kind: "note", saga: k + 1, text: `${this.sagaTag(k)}late answer ignored (the saga is past that step)` });
       return;
     }
     const wait = this.waiting.get(k);

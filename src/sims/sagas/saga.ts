@@ -16,10 +16,15 @@ export type SagaResult =
   | { readonly mode: "run"; readonly run: SagaRun }
   | Explored<RunClass, SagaRun>;
 
+/** The cell key and value that a design stands for. */
+export function designKeys(d: Design): { idempotent: boolean } | { style: Design } | { countermeasure: Design } {
+  if (d === "dedup" || d === "no-dedup") return { idempotent: d === "dedup" };
+  if (d === "orchestration" || d === "choreography") return { style: d };
+  return { countermeasure: d };
+}
+
 export function withDesign(options: Options, d: Design): Options {
-  if (d === "dedup" || d === "no-dedup") return { ...options, idempotent: d === "dedup" };
-  if (d === "orchestration" || d === "choreography") return { ...options, style: d };
-  return { ...options, countermeasure: d };
+  return { ...options, ...designKeys(d) } as Options;
 }
 
 function describeDesign(o: Options): string {
@@ -29,7 +34,7 @@ function describeDesign(o: Options): string {
 export function simulateSaga(options: Options, rng: Rng, progress: (f: number) => void): SagaResult {
   flowOf(options); // names checked before anything runs
   if (options.explore === 0) return { mode: "run", run: runSaga(options, rng) };
-  const designs = options.compare.length ? [...new Set(options.compare)].map((d) => ({ name: d as string, options: withDesign(options, d) })) : [{ name: describeDesign(options), options }];
+  const designs = options.compare.length ? [...new Set(options.compare)].map((d) => ({ name: d as string, options: withDesign(options, d), keys: designKeys(d) })) : [{ name: describeDesign(options), options }];
   return exploreDesigns(CLASSES, designs, options.explore, rng, progress, (o, seed) => runSaga(o, createRng(seed)), (run) => {
     const f = sagaFindings(run);
     return { outcome: classify(run, f), codes: f.filter((x) => x.severity === "error").map((x) => x.code) };

@@ -450,7 +450,7 @@ export function simulate2pc(o: Options, rng: Rng, progress: (f: number) => void)
     seen.add(p);
   }
   if (o.explore === 0) return { mode: "run", run: simulateOnce(o, rng) };
-  const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, recovery: d } })) : [{ name: o.recovery as string, options: o }];
+  const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, recovery: d }, keys: { recovery: d } })) : [{ name: o.recovery as string, options: o }];
   return exploreDesigns(TWO_PC_CLASSES, designs, o.explore, rng, progress, (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
     const f = twoPcFindings(run);
     return { outcome: classify2pc(run, f), codes: f.filter((x) => x.severity === "error").map((x) => x.code) };

@@ -42,7 +42,7 @@ test("long traces are cut with a visible note saying how many events are not sho
   for (let i = 0; i < 10; i++) d.message("a", "b", `m${i}`);
   const { text, omitted } = d.render();
   assert.equal(omitted, 7);
-  assert.match(text, /Note over p0,p1: 7 more events not shown/);
+  assert.match(text, /Note over p0,p1: wrap:7 more events not shown/);
   assert.match(text, /autonumber/);
   await mermaid.parse(text);
 });

@@ -419,7 +419,7 @@ test("property: the same scenario and seed give byte-identical output", () => {
 test("diagrams are capped with the rest counted, and every scenario's diagram parses with Mermaid", async () => {
   const capped = run("scenario: stampede\nmaxDiagramEvents: 10");
   assert.ok(capped.diagrams[0]!.omittedEvents! > 1000);
-  assert.match(capped.diagrams[0]!.mermaid, new RegExp(`Note over p0,p2: ${capped.diagrams[0]!.omittedEvents} more events not shown\\n$`));
+  assert.match(capped.diagrams[0]!.mermaid, new RegExp(`Note over p0,p2: wrap:${capped.diagrams[0]!.omittedEvents} more events not shown\\n$`));
   const small = run("scenario: write-back\nmaxDiagramEvents: 5");
   assert.equal(small.diagrams[0]!.omittedEvents, 4);
   assert.equal(run("scenario: write-back").diagrams[0]!.omittedEvents, undefined);

@@ -1,0 +1,39 @@
+// Messages from the notebook renderer to the extension (renderer messaging, optional: outputs draw
+// the same where no extension answers, as in exported pages). Each names the output it came from
+// by the output's id, so the extension finds the cell, and its run, itself.
+
+export interface RendererMessages {
+  /** Open one of the output's diagrams full size in an editor panel. */
+  openDiagram: { readonly outputId: string; readonly diagramId: string };
+  /** Run the output's cell once more with a new seed, without editing the file. */
+  newSeed: { readonly outputId: string };
+  /** Write the output's seed into its cell. */
+  pinSeed: { readonly outputId: string };
+  /** Run the output's cell with the cell's own seed. */
+  runCellSeed: { readonly outputId: string };
+  /** Insert a cell that replays the run behind finding `finding` of the output, and run it. */
+  replay: { readonly outputId: string; readonly finding: number };
+  /** Open the reference entry for a finding code. */
+  openFinding: { readonly outputId: string; readonly code: string };
+}
+
+export type RendererMessageType = keyof RendererMessages;
+
+export type RendererMessage = { [K in RendererMessageType]: { readonly type: K } & RendererMessages[K] }[RendererMessageType];
+
+const FIELDS: { [K in RendererMessageType]: readonly (keyof RendererMessages[K])[] } = {
+  openDiagram: ["outputId", "diagramId"],
+  newSeed: ["outputId"],
+  pinSeed: ["outputId"],
+  runCellSeed: ["outputId"],
+  replay: ["outputId", "finding"],
+  openFinding: ["outputId", "code"],
+};
+
+/** Whether a value received from a renderer is one of our messages, with every field present. */
+export function isRendererMessage(value: unknown): value is RendererMessage {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const fields = typeof v.type === "string" && Object.hasOwn(FIELDS, v.type) ? (FIELDS[v.type as RendererMessageType] as readonly string[]) : undefined;
+  return fields !== undefined && fields.every((f) => (f === "finding" ? Number.isInteger(v[f]) : typeof v[f] === "string"));
+}

@@ -1,0 +1,30 @@
+// "Replay this run": an exploration's finding names the one run that shows it; the replaying cell
+// is the same YAML with the exploration's keys taken out and the run's settings written in. The
+// YAML document is edited in place, so the author's comments and layout survive.
+import { isMap, isScalar, isSeq, type Document, type YAMLMap } from "yaml";
+import type { Replay } from "../core/verdict";
+import { parseYaml } from "./load";
+
+/** Removes `key`; a comment written above it stays, above whatever follows. */
+function removeKeepingComments(map: YAMLMap, key: string): void {
+  const i = map.items.findIndex((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+  if (i < 0) return;
+  const above = isScalar(map.items[i]!.key) ? (map.items[i]!.key as { commentBefore?: string | null }).commentBefore : undefined;
+  map.items.splice(i, 1);
+  const next = map.items[i]?.key;
+  if (above && isScalar(next)) next.commentBefore = next.commentBefore ? `${above}\n${next.commentBefore}` : above;
+  else if (above) map.comment = map.comment ? `${map.comment}\n${above}` : above;
+}
+
+/** The text of a cell that replays `replay`, from the exploring cell's text. */
+export function replaySource(source: string, replay: Replay): string {
+  const doc: Document.Parsed = parseYaml(source);
+  if (doc.errors.length > 0 || !isMap(doc.contents)) throw new Error("The cell's YAML could not be read, so the run cannot be replayed from it.");
+  for (const key of replay.remove ?? []) removeKeepingComments(doc.contents, key);
+  for (const [key, value] of Object.entries(replay.set ?? {})) {
+    const node = doc.createNode(value);
+    if (isSeq(node)) node.flow = true;
+    doc.set(key, node);
+  }
+  return doc.toString({ lineWidth: 0 });
+}
