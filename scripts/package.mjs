@@ -1,11 +1,11 @@
 // `npm run package`: build, then make dist/dsnb.vsix with @vscode/vsce, and check that it holds
-// only what runs (bundles, manifest, samples, media, grammars), nothing from src/ or node_modules.
+// only what runs (bundles, manifest, samples, media, grammars, the findings reference), nothing from src/ or node_modules.
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 
 export const VSIX = join("dist", "dsnb.vsix");
-const ALLOWED = [/^extension\/package\.json$/, /^extension\/(readme|README)\.md$/, /^extension\/(LICENSE|LICENSE\.txt)$/, /^extension\/(CHANGELOG|changelog)\.md$/, /^extension\/dist\/(extension|worker|renderer|export-page)\.js$/, /^extension\/dist\/[a-z-]+\.js\.LEGAL\.txt$/, /^extension\/media\//, /^extension\/samples\/[\w.-]+\.dsnb$/, /^extension\/samples\/traces\/[\w.-]+\.csv$/, /^extension\/syntaxes\/[\w.-]+\.json$/, /^extension\.vsixmanifest$/, /^\[Content_Types\]\.xml$/];
+const ALLOWED = [/^extension\/package\.json$/, /^extension\/(readme|README)\.md$/, /^extension\/(LICENSE|LICENSE\.txt)$/, /^extension\/(CHANGELOG|changelog)\.md$/, /^extension\/dist\/(extension|worker|renderer|export-page|page-controls)\.js$/, /^extension\/docs\/findings\.md$/, /^extension\/dist\/[a-z-]+\.js\.LEGAL\.txt$/, /^extension\/media\//, /^extension\/samples\/[\w.-]+\.dsnb$/, /^extension\/samples\/traces\/[\w.-]+\.csv$/, /^extension\/syntaxes\/[\w.-]+\.json$/, /^extension\.vsixmanifest$/, /^\[Content_Types\]\.xml$/];
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });

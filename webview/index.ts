@@ -45,6 +45,7 @@ function ensureStyle(doc: Document): void {
 export function actionsFor(outputId: string, post: ((message: RendererMessage) => void) | undefined): RunActions | undefined {
   if (!post) return undefined;
   return {
+    openPanel: () => post({ type: "openPanel", outputId }),
     openDiagram: (diagramId) => post({ type: "openDiagram", outputId, diagramId }),
     newSeed: () => post({ type: "newSeed", outputId }),
     pinSeed: () => post({ type: "pinSeed", outputId }),

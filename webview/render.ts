@@ -20,6 +20,8 @@ export interface MermaidApi {
  * exported pages and hosts without messaging they are absent and their buttons are not shown.
  */
 export interface RunActions {
+  /** Open the whole output in an editor-sized panel. */
+  openPanel?(): void;
   openDiagram?(diagramId: string): void;
   /** Run the cell again with a new seed, without editing the file. */
   newSeed?(): void;
@@ -93,6 +95,7 @@ function header(doc: Document, out: RunOutput, actions: RunActions | undefined):
   meta.append(el(doc, "span", "dsnb-sim", out.simulatorTitle));
   if (out.cellId) meta.append(el(doc, "span", "dsnb-cell-id", `cell ${out.cellId}`));
   meta.append(seedLine(doc, out, actions));
+  if (actions?.openPanel) meta.append(button(doc, "dsnb-open-panel", "Open in a panel", "Open this output in an editor panel", () => actions.openPanel!()));
   h.append(title, meta);
   return h;
 }
@@ -201,6 +204,7 @@ export class RunView {
   async render(diagramsOnly = false): Promise<void> {
     const doc = this.root.ownerDocument;
     const container = el(doc, "div", "dsnb-output");
+    if (this.out.cellId) container.dataset.cellId = this.out.cellId;
     const actions = this.deps.actions;
     if (diagramsOnly) {
       for (const spec of this.out.diagrams) container.append(this.diagramFigure(doc, spec));
@@ -219,6 +223,7 @@ export class RunView {
   private diagramFigure(doc: Document, spec: DiagramSpec): HTMLElement {
     const fig = el(doc, "details", "dsnb-diagram");
     fig.open = true;
+    fig.dataset.diagram = spec.id;
     const summary = el(doc, "summary", "dsnb-diagram-title", spec.title);
     const bar = el(doc, "div", "dsnb-diagram-toolbar");
     bar.setAttribute("role", "toolbar");

@@ -11,7 +11,7 @@ import { languageIdFor } from "../sims/registry";
 import { runOutputOf } from "./cellCommands";
 import { cellMeta, infoFor } from "./cells";
 import { RUN_ID_KEY } from "./controller";
-import { openDiagramPanel } from "./export";
+import { openDiagramPanel, openOutputPanel } from "./export";
 
 export const RENDERER_ID = "dsnb.renderer";
 
@@ -56,6 +56,12 @@ async function replay({ cell, output }: Target, finding: number): Promise<void> 
   edit.set(cell.notebook.uri, [vscode.NotebookEdit.insertCells(cell.index + 1, [data])]);
   if (!(await vscode.workspace.applyEdit(edit))) return;
   const inserted = cell.notebook.cellAt(cell.index + 1);
+  // Show the new cell: its output is what the learner asked to see.
+  const editor = vscode.window.visibleNotebookEditors.find((e) => e.notebook === cell.notebook);
+  if (editor) {
+    editor.selection = new vscode.NotebookRange(inserted.index, inserted.index + 1);
+    editor.revealRange(editor.selection, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
+  }
   await execute(inserted);
 }
 
@@ -71,6 +77,7 @@ type Handlers = { [K in RendererMessageType]: (message: RendererMessages[K], tar
 
 function handlers(extensionUri: vscode.Uri): Handlers {
   return {
+    openPanel: (_m, t) => openOutputPanel(extensionUri, t.cell, t.output),
     openDiagram: (m, t) => openDiagramPanel(extensionUri, t.output, m.diagramId),
     newSeed: (_m, t) => vscode.commands.executeCommand("dsnb.rerunWithNewSeed", t.cell),
     pinSeed: (_m, t) => vscode.commands.executeCommand("dsnb.pinSeed", t.cell),

@@ -125,7 +125,7 @@ pre.scenario .info { color: var(--vscode-descriptionForeground); }
 .prose code { font-family: var(--vscode-editor-font-family); background: var(--vscode-textCodeBlock-background, transparent); padding: 0 0.2em; }
 .dsnb-export-output { margin: 0 0 2em; }
 body[data-mode="view"] main, body[data-mode="diagram"] main { max-width: none; }
-body[data-mode="diagram"] pre.scenario { display: none; }
+body[data-mode="diagram"] pre.scenario, body[data-mode="diagram"] .dsnb-open-full { display: none; }
 vscode-button:not(:defined) { display: inline-block; padding: 1px 9px; border-radius: 2px; cursor: pointer; font-size: 13px; line-height: 22px; background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); }
 `;
 

@@ -1,8 +1,11 @@
 // Messages from the notebook renderer to the extension (renderer messaging, optional: outputs draw
 // the same where no extension answers, as in exported pages). Each names the output it came from
-// by the output's id, so the extension finds the cell, and its run, itself.
+// by the run id the extension wrote into the output's metadata, so the extension finds the cell,
+// and its run, itself.
 
 export interface RendererMessages {
+  /** Open the whole output in an editor panel. */
+  openPanel: { readonly outputId: string };
   /** Open one of the output's diagrams full size in an editor panel. */
   openDiagram: { readonly outputId: string; readonly diagramId: string };
   /** Run the output's cell once more with a new seed, without editing the file. */
@@ -22,6 +25,7 @@ export type RendererMessageType = keyof RendererMessages;
 export type RendererMessage = { [K in RendererMessageType]: { readonly type: K } & RendererMessages[K] }[RendererMessageType];
 
 const FIELDS: { [K in RendererMessageType]: readonly (keyof RendererMessages[K])[] } = {
+  openPanel: ["outputId"],
   openDiagram: ["outputId", "diagramId"],
   newSeed: ["outputId"],
   pinSeed: ["outputId"],

@@ -20,7 +20,8 @@ function removeKeepingComments(map: YAMLMap, key: string): void {
 export function replaySource(source: string, replay: Replay): string {
   const doc: Document.Parsed = parseYaml(source);
   if (doc.errors.length > 0 || !isMap(doc.contents)) throw new Error("The cell's YAML could not be read, so the run cannot be replayed from it.");
-  for (const key of replay.remove ?? []) removeKeepingComments(doc.contents, key);
+  // The cell's expectations were about the exploration, not about this one run.
+  for (const key of [...(replay.remove ?? []), "expect"]) removeKeepingComments(doc.contents, key);
   for (const [key, value] of Object.entries(replay.set ?? {})) {
     const node = doc.createNode(value);
     if (isSeq(node)) node.flow = true;

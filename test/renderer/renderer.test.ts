@@ -241,8 +241,9 @@ test("with an extension listening: seed, replay, diagram and finding actions pos
   const click = (sel: string) => el.querySelector<HTMLElement>(sel)!.dispatchEvent(new dom.window.MouseEvent("click", { bubbles: true, cancelable: true }));
   assert.match(el.querySelector(".dsnb-seed-box")!.textContent!, /seed 4242.*the cell's own is 42.*Pin this seed.*Back to seed 42.*New seed/s);
   assert.equal(el.querySelectorAll(".dsnb-replay").length, 1, "only the finding that has a run to replay");
-  for (const sel of [".dsnb-pin-seed", ".dsnb-cell-seed", ".dsnb-new-seed", ".dsnb-replay", ".dsnb-open-full", "a.dsnb-code"]) click(sel);
+  for (const sel of [".dsnb-open-panel", ".dsnb-pin-seed", ".dsnb-cell-seed", ".dsnb-new-seed", ".dsnb-replay", ".dsnb-open-full", "a.dsnb-code"]) click(sel);
   assert.deepEqual(posted, [
+    { type: "openPanel", outputId: "run-7" },
     { type: "pinSeed", outputId: "run-7" },
     { type: "runCellSeed", outputId: "run-7" },
     { type: "newSeed", outputId: "run-7" },
