@@ -1,14 +1,18 @@
 // HTML export: every sample becomes one self-contained page whose diagrams and charts are already
-// SVG. The page is opened from disk in headless Chromium with the network refused and scripts off.
+// SVG. The page is opened from disk in headless Chromium with the network refused: with scripts off
+// it reads as it is; with scripts on, its one script (the zoom controls, allowed by its hash) works.
+// Every diagram starts at 100% with no text below 11 px and every note's text inside its box.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chromium, type Browser } from "playwright-core";
 import { ensureTools } from "../../scripts/tools.mjs";
 import { readNotebook, runAllCells } from "../../src/cli/export";
+import { measureDiagrams } from "../support/diagram-metrics";
 
 const root = resolve(import.meta.dirname, "../..");
 const samples = readdirSync(join(root, "samples")).filter((f) => f.endsWith(".dsnb")).sort();
@@ -26,7 +30,11 @@ for (const sample of samples) {
     const out = join(mkdtempSync(join(tmpdir(), "dsnb-export-")), "page.html");
     execFileSync(process.execPath, [join(root, "bin", "dsnb.js"), "export", join(root, "samples", sample), "--to", "html", "-o", out], { cwd: root, stdio: "pipe" });
     const html = readFileSync(out, "utf8");
-    assert.doesNotMatch(html, /<script/i, "no script left in the page");
+    const scripts = [...html.matchAll(/<script[^>]*>/gi)].map((m) => m[0]);
+    assert.deepEqual(scripts, ["<script>"], "one inline script is left: the zoom controls");
+    const hash = /script-src 'sha256-([A-Za-z0-9+/=]+)'/.exec(html)?.[1];
+    const inline = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    assert.equal(hash, createHash("sha256").update(inline).digest("base64"), "the policy allows exactly that script");
     const nb = readNotebook(new Uint8Array(readFileSync(join(root, "samples", sample))));
     const outcomes = runAllCells(nb, join(root, "samples"));
     const expected = outcomes.reduce((n, o) => n + (o && "output" in o ? o.output.diagrams.length : 0), 0);
@@ -43,5 +51,26 @@ for (const sample of samples) {
     assert.deepEqual(requests, [], "the page loads nothing from the network");
     await page.screenshot({ path: join(root, "test-results", "e2e", `export-${sample}.png`), fullPage: false });
     await context.close();
+    const live = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const livePage = await live.newPage();
+    const blocked: string[] = [];
+    livePage.on("request", (r) => { if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) blocked.push(r.url()); });
+    const errors: string[] = [];
+    livePage.on("pageerror", (e) => errors.push(e.message));
+    livePage.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    await livePage.goto(`file://${out}`);
+    const metrics = await livePage.evaluate(measureDiagrams);
+    assert.equal(metrics.length, expected);
+    assert.deepEqual(metrics.filter((m) => Math.abs(m.scale - 1) > 0.01 || m.minTextPx < 11).map((m) => `${m.title}: scale ${m.scale}, ${m.minTextPx} px`), [], "every diagram at 100%, no text below 11 px");
+    assert.deepEqual(metrics.flatMap((m) => m.overflowingNotes.map((n) => `${m.title}: "${n.text}" by ${n.overflowPx} px`)), [], "every note fits its box");
+    const fig = livePage.locator(".dsnb-diagram").first();
+    const width = () => fig.locator(".dsnb-diagram-body svg").first().evaluate((svg) => Number(svg.getAttribute("width")));
+    const before100 = await width();
+    await fig.locator(".dsnb-zoom-in").click();
+    assert.equal(await width(), Math.round(before100 * 1.25), "the zoom control works offline");
+    assert.equal(await fig.locator(".dsnb-zoom-level").textContent(), "125%");
+    assert.deepEqual(blocked, [], "still nothing from the network");
+    assert.deepEqual(errors, [], "no script errors (the policy let the controls run)");
+    await live.close();
   });
 }

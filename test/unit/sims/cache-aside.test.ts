@@ -30,6 +30,10 @@ test("the classic race leaves the old value cached under plain cache-aside, and 
   assert.match(o.verdict.findings[1]!.explanation, /step 6, after the writer had finished, the reader's read 2 hit the cache and got v1/);
   assert.equal(o.metrics.staleEntries, 1);
   assert.equal(o.metrics.staleReads, 1);
+  // The heading counts every step the diagram numbers, the leftover one included, and the caption
+  // says what that leftover step is.
+  assert.equal(o.title, "update-then-delete: stale data after 6 steps");
+  assert.match(o.diagrams[0]!.mermaid, /steps#58; reader, reader, writer, writer, reader, then 1 more step so every actor finishes/);
 });
 
 test("each fix on the same interleaving: leases and versioned CAS refuse the old value", () => {

@@ -270,6 +270,18 @@ test("property: without deduplication, duplicated messages lead to violations fo
   assert.ok(violated > 50, `${violated} of 200`);
 });
 
+test("property: without deduplication no receiver deduplicates; the orchestrator ignoring a late answer is not called deduplication", () => {
+  let lateAnswers = 0;
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), (seed) => {
+    const r = runSaga(options(`idempotent: false\nnetwork:\n  duplicate: 0.2\n  loss: 0.1\nrandom:\n  crash: 0.1\n  stepFails: 0.1\n`), createRng(seed));
+    assert.deepEqual(r.events.filter((e) => e.kind === "dedup").map((e) => `${e.actor}: ${e.text}`), []);
+    lateAnswers += r.events.filter((e) => e.kind === "note" && e.text.includes("late answer ignored")).length;
+  }), { numRuns: 200 });
+  assert.ok(lateAnswers > 0, "the runs include late answers the orchestrator ignored");
+  const o = run("idempotent: false\nfaults:\n  - type: lose-reply\n    step: payment\n" + fixed);
+  assert.doesNotMatch(o.diagrams[0]!.mermaid, /DEDUP/);
+});
+
 test("exploration: 1,000 seeds with and without deduplication, within a second or two, reporting progress", () => {
   const fractions: number[] = [];
   const t0 = performance.now();
