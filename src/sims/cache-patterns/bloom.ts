@@ -3,7 +3,7 @@
 // negatives. The k positions come from two MurmurHash3 values by double hashing,
 // g_i(x) = h1(x) + i * h2(x) mod m (Kirsch and Mitzenmacher, "Less Hashing, Same Performance",
 // 2006), which keeps the false positive rate of k independent hashes.
-import { murmur3 } from "../sharding/hash";
+import { murmur3 } from "../../core/hash/murmur3";
 
 export class BloomFilter {
   private readonly bits: Uint32Array;

@@ -12,9 +12,9 @@ import type { TableSpec } from "../../protocol/output";
 import { s, type Infer } from "../../scenario/schema";
 import { defineSimulator, type Presentation } from "../types";
 import { exploreSchema, networkSchema, untilSchema } from "./common-schema";
-import { worldDiagram } from "./diagram";
+import { worldDiagram } from "../../present/network";
 import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
-import { backoffMs, World, type Message, type WorldEvent } from "./world";
+import { backoffMs, World, type Message, type WorldEvent } from "../../core/network";
 
 const ORDER = "order";
 const RELAY = "relay";

@@ -6,7 +6,7 @@
 // idempotent or not, with or without an isolation countermeasure.
 import { ScenarioError } from "../../core/errors";
 import type { Rng } from "../../core/rng";
-import { backoffMs, NAME, World, type Message, type WorldEvent } from "./world";
+import { backoffMs, NAME, World, type Message, type WorldEvent } from "../../core/network";
 import { DEFAULT_PIVOT, DEFAULT_STEPS, type Countermeasure, type Effect, type FaultSpec, type Options, type StepSpec } from "./saga-scenario";
 
 export const ORCHESTRATOR = "orchestrator";

@@ -4,7 +4,7 @@ import { createRng, type Rng } from "../../core/rng";
 import { verdictFrom, type Verdict } from "../../core/verdict";
 import type { TableSpec } from "../../protocol/output";
 import { defineSimulator, type Presentation } from "../types";
-import { worldDiagram } from "./diagram";
+import { worldDiagram } from "../../present/network";
 import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
 import { classify, sagaFindings, type RunClass } from "./saga-check";
 import { flowOf, ORCHESTRATOR, runSaga, type SagaRun } from "./saga-model";

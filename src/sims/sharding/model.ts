@@ -2,7 +2,8 @@
 // who owns what after each step: the numbers behind movement, balance and replica checks.
 import { ScenarioError } from "../../core/errors";
 import type { Rng } from "../../core/rng";
-import { keyName, murmur3 } from "./hash";
+import { murmur3 } from "../../core/hash/murmur3";
+import { keyName } from "./hash";
 export { keyName } from "./hash";
 import { directoryRun, rangeRun, statefulOwnerOf, type RangeSummary } from "./stateful";
 import { jump, modN, rendezvous, ring, successor, type NodeSpec, type Placement, type Ring } from "./strategies";

@@ -2,7 +2,8 @@
 // of keys in key order, split when they grow, handed out by a balancer) and a directory (a lookup
 // table of key → node, changed only by explicit moves and hand-overs).
 import { ScenarioError } from "../../core/errors";
-import { keyName, murmur3 } from "./hash";
+import { murmur3 } from "../../core/hash/murmur3";
+import { keyName } from "./hash";
 import type { NodeSpec } from "./strategies";
 import type { Options } from "./scenario";
 

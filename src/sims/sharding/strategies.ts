@@ -1,6 +1,6 @@
 // Placement strategies. Each is built for a set of live nodes and answers "which node owns this
 // key hash?" quickly: typed arrays and integer node indexes, no per-lookup allocation.
-import { fmix32, murmur3 } from "./hash";
+import { fmix32, murmur3 } from "../../core/hash/murmur3";
 
 export interface NodeSpec {
   readonly name: string;

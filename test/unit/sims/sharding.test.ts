@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
 import { JSDOM } from "jsdom";
-import { murmur3 } from "../../../src/sims/sharding/hash";
 import { jumpHash, ring } from "../../../src/sims/sharding/strategies";
 import { hashKeys, simulate } from "../../../src/sims/sharding/model";
 import { schema, type Options } from "../../../src/sims/sharding/scenario";
@@ -26,15 +25,6 @@ type Row = { strategy: string; step: string; moved: number; needless: number; ma
 function rows(o: RunOutput): Row[] {
   return o.tables[0]!.rows.map((r) => ({ strategy: r[0] as string, step: r[1] as string, moved: r[3] as number, needless: r[6] as number, maxOverFair: r[7] as number, spread: r[8] as number }));
 }
-
-test("MurmurHash3 x86_32 matches the reference vectors", () => {
-  assert.equal(murmur3("", 0), 0);
-  assert.equal(murmur3("", 1), 0x514e28b7);
-  assert.equal(murmur3("", 0xffffffff), 0x81f16f39);
-  assert.equal(murmur3("abc", 0), 0xb3dd93fa);
-  assert.equal(murmur3("The quick brown fox jumps over the lazy dog", 0), 0x2e4ff723);
-  assert.equal(murmur3("Hello, world!", 1234), 0xfaf6cdb3);
-});
 
 const J = (k: bigint, n: number) => jumpHash(Number(k >> 32n), Number(k & 0xffffffffn), n);
 

@@ -1,11 +1,11 @@
-// A small message-passing world on a virtual clock, shared by the saga, two-phase commit and
-// outbox simulators. Nodes (services) keep durable state in their own fields and lose only what
+// A message-passing world on a virtual clock, for every simulator whose actors talk by messages
+// (sagas, two-phase commit, the outbox so far). Nodes (services) keep durable state in their own fields and lose only what
 // they call volatile when they crash; the network delays, loses, duplicates and reorders messages
 // from the seeded generator; every send, delivery, loss, commit, compensation, crash and recovery
 // is a trace event, so checkers and diagrams are pure functions of the journal.
-import { EventQueue } from "../../core/clock";
-import type { Rng } from "../../core/rng";
-import { TraceRecorder, type TraceEventBase } from "../../core/trace";
+import { EventQueue } from "./clock";
+import type { Rng } from "./rng";
+import { TraceRecorder, type TraceEventBase } from "./trace";
 
 /** Names of services, steps and participants: safe in diagrams and messages. */
 export const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;

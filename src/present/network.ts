@@ -1,8 +1,8 @@
-// One sequence diagram per run of the message-passing world: services as participants, messages
+// One sequence diagram per run of the message-passing world (src/core/network.ts): services as participants, messages
 // as arrows (requests solid, replies dashed, events open, losses crossed), and local transactions,
 // compensations, failures, retries and crashes as notes with their own words in front.
-import { SequenceDiagram } from "../../present/mermaid";
-import type { WorldEvent } from "./world";
+import { SequenceDiagram } from "./mermaid";
+import type { WorldEvent } from "../core/network";
 
 const PREFIX: Partial<Record<WorldEvent["kind"], string>> = {
   commit: "",
