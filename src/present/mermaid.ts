@@ -1,6 +1,7 @@
-// Builds Mermaid sequence diagrams from simulator traces. Every string from a notebook passes
-// through escapeText, and participants get generated ids, so names such as "end", "); click" or
-// "<img onerror=…>" are drawn as text and can never change the diagram's structure.
+// Builds every Mermaid diagram we draw (sequence diagrams, flowcharts, pies) from escaped parts, so no
+// simulator writes Mermaid text by hand. Every string from a notebook passes through escapeText, and
+// participants and nodes get generated ids, so names such as "end", "); click" or "<img onerror=…>"
+// are drawn as text and can never change the diagram's structure.
 
 /** Encode characters that Mermaid's sequence grammar or its HTML labels would interpret. */
 export function escapeText(text: string): string {
@@ -19,6 +20,7 @@ export function escapeText(text: string): string {
       case ":": out += "#58;"; break;
       case "\\": out += "#92;"; break;
       case "`": out += "#96;"; break;
+      case "…": out += "#8230;"; break;
       default: {
         const code = ch.codePointAt(0)!;
         out += code < 32 || code === 127 ? " " : ch;
@@ -115,4 +117,86 @@ export class SequenceDiagram {
     }
     return { text: out.join("\n") + "\n", omitted };
   }
+}
+
+/** Ids we generate for flowchart nodes; never derived from notebook text. */
+const NODE_ID = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** Styles are ours (constants in the presenters), never notebook text: colours, widths, commas. */
+const STYLE = /^[A-Za-z0-9#:,.%() -]+$/;
+
+function checked(value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) throw new Error(`Invalid Mermaid ${what}: ${JSON.stringify(value)}`);
+  return value;
+}
+
+export type NodeShape = "box" | "circle";
+
+export interface FlowNode {
+  /** Our id for the node (letters, digits, _). */
+  readonly id: string;
+  /** The label: one string, or lines drawn one under another. */
+  readonly label: string | readonly string[];
+  readonly shape?: NodeShape;
+}
+
+function nodeText(n: FlowNode): string {
+  const text = (typeof n.label === "string" ? [n.label] : n.label).map(escapeText).join("<br/>");
+  const id = checked(n.id, NODE_ID, "node id");
+  return n.shape === "circle" ? `${id}(("${text}"))` : `${id}["${text}"]`;
+}
+
+/**
+ * A flowchart built from escaped parts: node ids are ours, every label goes through escapeText,
+ * and styles must look like styles. Lines are written in the order they were added.
+ */
+export class Flowchart {
+  private readonly lines: string[];
+  private links = 0;
+
+  constructor(direction: "LR" | "TB" = "LR") {
+    this.lines = [`flowchart ${direction}`];
+  }
+
+  classDef(name: string, style: string): this {
+    this.lines.push(`  classDef ${checked(name, NODE_ID, "class name")} ${checked(style, STYLE, "style")}`);
+    return this;
+  }
+
+  node(n: FlowNode): this {
+    this.lines.push(`  ${nodeText(n)}`);
+    return this;
+  }
+
+  /** A link between two nodes already written (by id), or written here in full (as FlowNodes). Returns its index for linkStyle. */
+  link(from: string | FlowNode, to: string | FlowNode, options: { readonly label?: string; readonly arrow?: boolean } = {}): number {
+    const end = (n: string | FlowNode) => (typeof n === "string" ? checked(n, NODE_ID, "node id") : nodeText(n));
+    const arrow = options.arrow === false ? "---" : "-->";
+    const label = options.label !== undefined ? `|"${escapeText(options.label).replace(/\|/g, "#124;")}"|` : "";
+    this.lines.push(`  ${end(from)} ${arrow}${label ? `${label} ` : " "}${end(to)}`);
+    return this.links++;
+  }
+
+  linkStyle(indexes: readonly number[], style: string): this {
+    if (indexes.length) this.lines.push(`  linkStyle ${indexes.join(",")} ${checked(style, STYLE, "style")}`);
+    return this;
+  }
+
+  addClass(id: string, name: string): this {
+    this.lines.push(`  ${checked(id, NODE_ID, "node id")}:::${checked(name, NODE_ID, "class name")}`);
+    return this;
+  }
+
+  render(): string {
+    return this.lines.join("\n") + "\n";
+  }
+}
+
+/** A pie chart; slice labels are escaped, values are finite numbers. */
+export function pieChart(title: string, slices: readonly { readonly label: string; readonly value: number }[], showData = true): string {
+  const lines = [`pie${showData ? " showData" : ""} title ${escapeText(title)}`];
+  for (const s of slices) {
+    if (!Number.isFinite(s.value) || s.value < 0) throw new Error(`Invalid pie value ${s.value}`);
+    lines.push(`  "${escapeText(s.label)}" : ${s.value}`);
+  }
+  return lines.join("\n") + "\n";
 }
