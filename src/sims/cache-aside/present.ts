@@ -86,6 +86,7 @@ export function present(result: CacheAsideResult, verdict: Verdict): Presentatio
   const table: TableSpec = {
     id: "per-strategy",
     title: "Per strategy",
+    summary: true,
     columns: ["strategy", "runs", "runs ending stale", "reads", "stale reads"],
     rows: result.stats.map((s) => [s.strategy, s.runs, s.staleRuns, s.reads, s.staleReads]),
   };

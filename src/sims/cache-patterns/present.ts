@@ -179,6 +179,7 @@ function presentLoad(r: LoadResult, verdict: Verdict): Presentation {
   const table: TableSpec = {
     id: "per-strategy",
     title: "Per strategy, on the same requests",
+    summary: true,
     columns: ["strategy", "requests", "DB queries", "peak DB load (q/s)", "largest herd", "misses", "stale served", ...(pen ? ["missing-id requests", "reaching the DB", "answered by filter"] : []), "p50 ms", "p99 ms", "max ms"],
     rows: r.runs.map((run) => [run.strategy, run.requests, run.dbQueries, Math.round(run.peakDbLoad), run.largestHerd?.size ?? 0, run.misses, run.staleServed, ...(pen ? [run.absentRequests, run.absentDbQueries, run.filtered] : []), run.p50LatencyMs, run.p99LatencyMs, run.maxLatencyMs]),
   };

@@ -53,6 +53,7 @@ export function present(result: EvictionResult, _verdict: Verdict, options: Opti
   tables.push({
     id: "miss-ratios",
     title: `${what[0]!.toUpperCase()}${what.slice(1)} by policy and cache size`,
+    summary: true,
     columns: ["policy", ...sizes.map((s) => sizeLabel(s, options))],
     rows: policies.map((p) => [p, ...sizes.map((s) => pct(ratioOf(runs.find((r) => r.policy === p && r.size === s)!)))]),
   });
