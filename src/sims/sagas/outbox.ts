@@ -13,7 +13,8 @@ import { s, type Infer } from "../../scenario/schema";
 import { defineSimulator, type Presentation } from "../types";
 import { exploreSchema, networkSchema, untilSchema } from "./common-schema";
 import { worldDiagram } from "../../present/network";
-import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
+import { exploreDesigns, exploreVerdict, seedCases, SEEDED, type Explored } from "../../core/explore";
+import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
 import { backoffMs, World, type Message, type WorldEvent } from "../../core/network";
 
 const ORDER = "order";
@@ -354,7 +355,7 @@ const WORDS: Record<string, string> = {
 };
 
 function check(result: OutboxResult): Verdict {
-  if (result.mode === "explore") return exploreVerdict(result.tallies, ["lost", "duplicated", "ghost", "stuck"], "runs", (c) => WORDS[c] ?? "");
+  if (result.mode === "explore") return exploreVerdict(result.tallies, ["lost", "duplicated", "ghost", "stuck"], "runs", (c) => WORDS[c] ?? "", SEEDED);
   const run = result.run;
   const findings = outboxFindings(run);
   return verdictFrom(findings, `Every stored order was shipped exactly once (${run.orders} order${run.orders > 1 ? "s" : ""}, ${run.stats.deliveries} deliver${run.stats.deliveries === 1 ? "y" : "ies"}, ${run.stats.skipped} skipped as repeats).`);
@@ -369,10 +370,10 @@ function diagram(run: OutboxRun, highlight: ReadonlySet<number>, caption: string
 function present(result: OutboxResult, verdict: Verdict): Presentation {
   if (result.mode === "explore") {
     const ex = result.example;
-    const d = ex ? diagram(ex.run, new Set(outboxFindings(ex.run).flatMap((f) => f.events ?? [])), `${ex.design}, seed ${ex.seed}`) : undefined;
+    const d = ex ? diagram(ex.run, new Set(outboxFindings(ex.run).flatMap((f) => f.events ?? [])), `${ex.design}, seed ${ex.at.value}`) : undefined;
     return {
       title: `${result.tallies.map((t) => t.design).join(" vs ")}: ${result.tallies[0]?.runs ?? 0} seeded runs`,
-      diagrams: ex && d ? [{ id: "first-problem", title: `${ex.design}: run ${ex.index} (seed ${ex.seed}), the first that went wrong`, mermaid: d.text }] : [],
+      diagrams: ex && d ? [{ id: "first-problem", title: `${ex.design}: run ${ex.at.index} (seed ${ex.at.value}), the first that went wrong`, mermaid: d.text }] : [],
       charts: [exploreChart(result.tallies, OUTBOX_CLASSES, "Only the outbox with a deduplicating consumer keeps every run at exactly once.")],
       tables: [exploreTable(result.tallies, OUTBOX_CLASSES)],
       metrics: exploreMetrics(result.tallies, OUTBOX_CLASSES),
@@ -410,10 +411,10 @@ function present(result: OutboxResult, verdict: Verdict): Presentation {
 export function simulateOutbox(o: Options, rng: Rng, progress: (f: number) => void): OutboxResult {
   if (o.explore === 0) return { mode: "run", run: simulateOnce(o, rng) };
   const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, design: d }, keys: { design: d } })) : [{ name: o.design as string, options: o }];
-  return exploreDesigns(OUTBOX_CLASSES, designs, o.explore, rng, progress, (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
+  return exploreDesigns(OUTBOX_CLASSES, designs, seedCases(o.explore, rng), (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
     const f = outboxFindings(run);
     return { outcome: classifyOutbox(f), codes: f.map((x) => x.code) };
-  }, (t) => [t.first.lost, t.first.ghost, t.first.duplicated, t.first.stuck].filter((x) => x !== undefined).sort((a, b) => a.run - b.run)[0]);
+  }, (t) => [t.first.lost, t.first.ghost, t.first.duplicated, t.first.stuck].filter((x) => x !== undefined).sort((a, b) => a.index - b.index)[0], progress);
 }
 
 export const outbox = defineSimulator<Options, OutboxResult>({

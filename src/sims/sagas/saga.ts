@@ -5,7 +5,8 @@ import { verdictFrom, type Verdict } from "../../core/verdict";
 import type { TableSpec } from "../../protocol/output";
 import { defineSimulator, type Presentation } from "../types";
 import { worldDiagram } from "../../present/network";
-import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
+import { exploreDesigns, exploreVerdict, seedCases, SEEDED, type Explored } from "../../core/explore";
+import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
 import { classify, sagaFindings, type RunClass } from "./saga-check";
 import { flowOf, ORCHESTRATOR, runSaga, type SagaRun } from "./saga-model";
 import { schema, type Design, type Options } from "./saga-scenario";
@@ -35,10 +36,10 @@ export function simulateSaga(options: Options, rng: Rng, progress: (f: number) =
   flowOf(options); // names checked before anything runs
   if (options.explore === 0) return { mode: "run", run: runSaga(options, rng) };
   const designs = options.compare.length ? [...new Set(options.compare)].map((d) => ({ name: d as string, options: withDesign(options, d), keys: designKeys(d) })) : [{ name: describeDesign(options), options }];
-  return exploreDesigns(CLASSES, designs, options.explore, rng, progress, (o, seed) => runSaga(o, createRng(seed)), (run) => {
+  return exploreDesigns(CLASSES, designs, seedCases(options.explore, rng), (o, seed) => runSaga(o, createRng(seed)), (run) => {
     const f = sagaFindings(run);
     return { outcome: classify(run, f), codes: f.filter((x) => x.severity === "error").map((x) => x.code) };
-  }, (t) => t.first.violated ?? t.first.stuck);
+  }, (t) => t.first.violated ?? t.first.stuck, progress);
 }
 
 const CODE_WORDS: Record<string, string> = {
@@ -55,7 +56,7 @@ const CODE_WORDS: Record<string, string> = {
 };
 
 export function checkSaga(result: SagaResult): Verdict {
-  if (result.mode === "explore") return exploreVerdict(result.tallies, ["stuck", "violated"], "runs", (c) => CODE_WORDS[c] ?? "");
+  if (result.mode === "explore") return exploreVerdict(result.tallies, ["stuck", "violated"], "runs", (c) => CODE_WORDS[c] ?? "", SEEDED);
   const run = result.run;
   const findings = sagaFindings(run);
   const outcome = run.outcomes.map((o, k) => `saga ${k + 1} ${o ?? "stuck"}`).join(", ");
@@ -81,7 +82,7 @@ function runDiagram(run: SagaRun, verdict: Verdict | undefined, caption: string)
 export function presentSaga(result: SagaResult, verdict: Verdict, options: Options): Presentation {
   if (result.mode === "explore") {
     const ex = result.example;
-    const diagrams = ex ? [{ id: "first-problem", title: `${ex.design}: run ${ex.index} (seed ${ex.seed}), the first that went wrong`, ...((d) => ({ mermaid: d.text, ...(d.omitted ? { omittedEvents: d.omitted } : {}) }))(runDiagram(ex.run, undefined, `${ex.design}, seed ${ex.seed}`)) }] : [];
+    const diagrams = ex ? [{ id: "first-problem", title: `${ex.design}: run ${ex.at.index} (seed ${ex.at.value}), the first that went wrong`, ...((d) => ({ mermaid: d.text, ...(d.omitted ? { omittedEvents: d.omitted } : {}) }))(runDiagram(ex.run, undefined, `${ex.design}, seed ${ex.at.value}`)) }] : [];
     return {
       title: `${result.tallies.map((t) => t.design).join(" vs ")}: ${result.tallies[0]?.runs ?? 0} seeded runs`,
       diagrams,

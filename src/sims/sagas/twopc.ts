@@ -11,7 +11,8 @@ import { s, type Infer } from "../../scenario/schema";
 import { defineSimulator, type Presentation } from "../types";
 import { exploreSchema, networkSchema, untilSchema } from "./common-schema";
 import { worldDiagram } from "../../present/network";
-import { exploreChart, exploreDesigns, exploreMetrics, exploreTable, exploreVerdict, type Explored } from "./explore";
+import { exploreDesigns, exploreVerdict, seedCases, SEEDED, type Explored } from "../../core/explore";
+import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
 import { backoffMs, NAME, World, type Message, type WorldEvent } from "../../core/network";
 
 export const COORDINATOR = "coordinator";
@@ -384,7 +385,7 @@ export function classify2pc(run: TwoPcRun, findings: readonly Finding[]): TwoPcC
 export type TwoPcResult = { readonly mode: "run"; readonly run: TwoPcRun } | Explored<TwoPcClass, TwoPcRun>;
 
 function check(result: TwoPcResult): Verdict {
-  if (result.mode === "explore") return exploreVerdict(result.tallies, ["blocked", "violated"], "runs", (c) => (c === "blocked" ? "Participants stayed in doubt, holding their locks, until the end of the run." : c === "atomicity" ? "Some participants committed and others aborted." : c === "in-doubt" ? "Participants waited in doubt for a while before learning the decision." : ""));
+  if (result.mode === "explore") return exploreVerdict(result.tallies, ["blocked", "violated"], "runs", (c) => (c === "blocked" ? "Participants stayed in doubt, holding their locks, until the end of the run." : c === "atomicity" ? "Some participants committed and others aborted." : c === "in-doubt" ? "Participants waited in doubt for a while before learning the decision." : ""), SEEDED);
   const run = result.run;
   const findings = twoPcFindings(run);
   const states = run.participants.map((p) => `${p} ${run.states[p]!.state === "prepared" ? "in doubt" : run.states[p]!.state}`).join(", ");
@@ -413,10 +414,10 @@ function diagram(run: TwoPcRun, highlight: ReadonlySet<number>, caption: string)
 function present(result: TwoPcResult, verdict: Verdict): Presentation {
   if (result.mode === "explore") {
     const ex = result.example;
-    const d = ex ? diagram(ex.run, new Set(twoPcFindings(ex.run).flatMap((f) => f.events ?? [])), `${ex.design}, seed ${ex.seed}`) : undefined;
+    const d = ex ? diagram(ex.run, new Set(twoPcFindings(ex.run).flatMap((f) => f.events ?? [])), `${ex.design}, seed ${ex.at.value}`) : undefined;
     return {
       title: `${result.tallies.map((t) => t.design).join(" vs ")}: ${result.tallies[0]?.runs ?? 0} seeded runs`,
-      diagrams: ex && d ? [{ id: "first-problem", title: `${ex.design}: run ${ex.index} (seed ${ex.seed}), the first that went wrong`, mermaid: d.text }] : [],
+      diagrams: ex && d ? [{ id: "first-problem", title: `${ex.design}: run ${ex.at.index} (seed ${ex.at.value}), the first that went wrong`, mermaid: d.text }] : [],
       charts: [exploreChart(result.tallies, TWO_PC_CLASSES, "Waiting keeps 2PC atomic but leaves it blocked after a coordinator crash; deciding alone removes the blocking and breaks atomicity.")],
       tables: [exploreTable(result.tallies, TWO_PC_CLASSES)],
       metrics: exploreMetrics(result.tallies, TWO_PC_CLASSES),
@@ -451,10 +452,10 @@ export function simulate2pc(o: Options, rng: Rng, progress: (f: number) => void)
   }
   if (o.explore === 0) return { mode: "run", run: simulateOnce(o, rng) };
   const designs = o.compare.length ? [...new Set(o.compare)].map((d) => ({ name: d as string, options: { ...o, recovery: d }, keys: { recovery: d } })) : [{ name: o.recovery as string, options: o }];
-  return exploreDesigns(TWO_PC_CLASSES, designs, o.explore, rng, progress, (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
+  return exploreDesigns(TWO_PC_CLASSES, designs, seedCases(o.explore, rng), (opts, seed) => simulateOnce(opts, createRng(seed)), (run) => {
     const f = twoPcFindings(run);
     return { outcome: classify2pc(run, f), codes: f.filter((x) => x.severity === "error").map((x) => x.code) };
-  }, (t) => t.first.violated ?? t.first.blocked);
+  }, (t) => t.first.violated ?? t.first.blocked, progress);
 }
 
 export const twoPhaseCommit = defineSimulator<Options, TwoPcResult>({
