@@ -13,7 +13,7 @@ export const eviction = defineSimulator<Options, EvictionResult>({
   schema,
   examples: [
     { name: "compare policies on Zipf", description: "Eight policies on the same Zipf(1) requests.", body: "workload: zipf\nobjects: 10000\nrequests: 100000\ncacheSize: 500\ncompare: [lru, fifo, clock, sieve, s3-fifo, arc, 2q, w-tinylfu]\n" },
-    { name: "miss-ratio curve", description: "Miss ratio against cache size for several policies.", body: "workload: zipf\nobjects: 100000\nrequests: 1000000\ncacheSizes: [100, 300, 1000, 3000, 10000, 30000]\ncompare: [lru, fifo, sieve, s3-fifo, arc, w-tinylfu]\n" },
+    { name: "miss-ratio curve", description: "Miss ratio against cache size for several policies.", body: "workload: zipf\nobjects: 20000\nrequests: 200000\ncacheSizes: [20, 60, 200, 600, 2000, 6000]\ncompare: [lru, fifo, sieve, s3-fifo, arc, w-tinylfu]\n" },
     { name: "scans through a hot set", description: "A scan flushes LRU; scan-resistant policies keep the hot set.", body: "workload: scan\nobjects: 2000\nrequests: 200000\nscanLength: 5000\nscanEvery: 20000\ncacheSize: 1000\ncompare: [lru, s3-fifo, arc, 2q]\n" },
     { name: "replay a CSV trace", description: "Stream requests from a CSV file next to the notebook.", body: "workload: trace\ntrace:\n  file: requests.csv\n  idColumn: 1\n  sizeColumn: 0\ncacheSizes: [100, 1000, 10000]\ncompare: [lru, sieve, s3-fifo]\n" },
   ],
