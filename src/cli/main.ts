@@ -1,5 +1,6 @@
 // The dsnb command line: runs notebooks outside VS Code through the same pipeline.
-//   dsnb run <file.dsnb>… [--json]      run every cell, print verdicts and results
+//   dsnb run <file.dsnb>… [--markdown|--json]   run every cell, print a summary of each
+//   (or the full Markdown fallback, or the outputs as JSON)
 //   dsnb test <files or folders>…       run every cell and check its expectations
 //   dsnb export <file> --to md|html [-o out]   the notebook with its results
 // Exit codes: 0 all good, 1 a cell failed (or an expectation did not hold), 2 a file could not be read.
@@ -9,23 +10,27 @@ import { exportHtml, exportMarkdown } from "./export";
 import { parseArgs } from "node:util";
 import { parseInfo, parseNotebook } from "../notebook/format";
 import { toMarkdown } from "../present/markdown";
+import type { RunOutput } from "../protocol/output";
 import { cellRequest, runCell, type CellResult } from "../sims/pipeline";
 import { folderFiles } from "../host/files";
 import { findSimulator } from "../sims/registry";
 import { lineColAt } from "../core/errors";
 
-const USAGE = `Usage: dsnb run <file.dsnb>... [--json]
+const USAGE = `Usage: dsnb run <file.dsnb>... [--markdown | --json]
        dsnb test <file.dsnb or folder>...
        dsnb export <file.dsnb> --to md|html [-o <out>]
 
-run    Runs every scenario cell of each notebook and prints its verdict and results.
-       --json   print each cell's output as JSON (one document for all files)
+run    Runs every scenario cell of each notebook and prints a short summary of each: where the
+       cell is (file:line), its verdict, its findings one per line, and its expectations.
+       --markdown  print each cell's full result instead: Markdown with mermaid fences and tables
+       --json      print each cell's output as JSON (one document for all files)
 test   Runs every scenario cell of each notebook (folders are searched for .dsnb files) and
        checks the expectations the cells state; prints one line per cell and a summary.
 export Writes the notebook with every cell's results: --to md gives Markdown with mermaid
        fences and tables (GitHub renders them); --to html gives one self-contained page with
        the diagrams and charts drawn as SVG (needs Chromium). Default output: next to the
        file, with the new extension; -o - prints to standard output.
+Problems in a cell are reported at their place in the file, as file:line:column.
 Exit code: 0 when every cell ran (and every expectation held), 1 when a cell failed,
 2 when a file could not be read.`;
 
@@ -34,6 +39,8 @@ export interface CellReport {
   readonly cell: number; // 1-based among the notebook's cells
   readonly line: number; // line of the opening fence
   readonly simulator: string;
+  /** The cell's id attribute, when it has one. */
+  readonly id?: string;
   readonly result: CellResult;
 }
 
@@ -50,19 +57,94 @@ export function runNotebook(file: string, bytes: Uint8Array): { reports: CellRep
     if (cell.kind !== "scenario") return;
     const info = parseInfo(cell.info ?? "");
     const result = runCell(cellRequest(info, cell.value, dirname(resolve(file))), undefined, folderFiles);
-    reports.push({ file, cell: index + 1, line, simulator: info.simulator, result });
+    reports.push({ file, cell: index + 1, line, simulator: info.simulator, ...(info.id !== undefined ? { id: info.id } : {}), result });
   });
   return { reports, problems: nb.meta.problems };
 }
 
-function describeCell(r: CellReport, fenceLine: number): string {
-  return `${r.file}:${fenceLine} (cell ${r.cell}, ${r.simulator})`;
+/** How a cell is named in reports: its id, or its position among the notebook's cells. */
+function cellName(r: CellReport): string {
+  return `${r.id ?? `cell ${r.cell}`} (${r.simulator})`;
+}
+
+/** A place in the file for a line and column of a cell's text: the text starts on the line after the fence. */
+function filePosition(r: CellReport, line: number, column: number): string {
+  return `${r.file}:${r.line + line}:${column}`;
+}
+
+/**
+ * A failed cell, one line per problem, each at its place in the file (file:line:column, which
+ * editors and terminals open), or at the fence when the failure is not about a place in the cell.
+ */
+export function failureLines(r: CellReport): string[] {
+  if (r.result.ok) return [];
+  const { problems, message } = r.result.error;
+  if (!problems?.length) return [`✖ ${r.file}:${r.line} ${cellName(r)}: ${message}`];
+  return problems.map((p) => `✖ ${filePosition(r, p.line, p.column)} ${cellName(r)}: ${p.message}`);
+}
+
+const VERDICT_WORD = { true: "Passed", false: "Violated", unknown: "Undecided" } as const;
+
+/** A cell's result in a few plain lines: no Markdown and no Mermaid text, so nothing to unescape. */
+export function summaryLines(r: CellReport, o: RunOutput): string[] {
+  const lines = [`${r.file}:${r.line} ${cellName(r)}, seed ${o.seed}: ${o.title}`];
+  lines.push(`  ${VERDICT_WORD[String(o.verdict.valid) as keyof typeof VERDICT_WORD]}: ${o.verdict.summary}`);
+  for (const f of o.verdict.findings) lines.push(`  - ${f.severity} ${f.code}: ${f.title}${/[.!?]$/.test(f.title) ? "" : "."} ${f.explanation}`);
+  const expectations = o.expectations ?? [];
+  if (expectations.length > 0) {
+    const held = expectations.filter((e) => e.ok).length;
+    lines.push(`  Expectations: ${held} of ${expectations.length} held`);
+    for (const e of expectations.filter((x) => !x.ok)) lines.push(`  ✖ expected ${e.expectation}, got ${e.actual}`);
+  }
+  return lines;
+}
+
+type Format = "summary" | "markdown" | "json";
+
+function readNotebook(file: string, err: (s: string) => void): Uint8Array | undefined {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    err(`dsnb: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
+    return undefined;
+  }
+}
+
+function jsonEntry(r: CellReport): unknown {
+  if (r.result.ok) return { file: r.file, cell: r.cell, line: r.line, output: r.result.output };
+  const problems = (r.result.error.problems ?? []).map((p) => ({ line: r.line + p.line, column: p.column, message: p.message }));
+  return { file: r.file, cell: r.cell, line: r.line, simulator: r.simulator, error: r.result.error.message, problems };
+}
+
+function runCommand(files: readonly string[], format: Format, out: (s: string) => void, err: (s: string) => void): number {
+  let exit = 0;
+  const json: unknown[] = [];
+  for (const file of files) {
+    const bytes = readNotebook(file, err);
+    if (!bytes) {
+      exit = 2;
+      continue;
+    }
+    const { reports, problems } = runNotebook(file, bytes);
+    for (const p of problems) err(`${file}: warning: ${p}\n`);
+    for (const r of reports) {
+      if (format === "json") json.push(jsonEntry(r));
+      if (!r.result.ok) {
+        exit = Math.max(exit, 1);
+        err(failureLines(r).join("\n") + "\n");
+      } else if (format === "summary") out(summaryLines(r, r.result.output).join("\n") + "\n\n");
+      else if (format === "markdown") out(`<!-- ${r.file}:${r.line} ${cellName(r)} -->\n\n${toMarkdown(r.result.output)}\n`);
+    }
+    if (format !== "json" && reports.length === 0) out(`${file}: no scenario cells\n`);
+  }
+  if (format === "json") out(`${JSON.stringify(json, null, 2)}\n`);
+  return exit;
 }
 
 export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" }, to: { type: "string" }, out: { type: "string", short: "o" } } });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: "boolean" }, markdown: { type: "boolean" }, help: { type: "boolean", short: "h" }, to: { type: "string" }, out: { type: "string", short: "o" } } });
   } catch (e) {
     err(`${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -82,36 +164,11 @@ export async function main(argv: readonly string[], out: (s: string) => void = (
     return 2;
   }
   if (command === "test") return testCommand(files, out, err);
-  let exit = 0;
-  const json: unknown[] = [];
-  for (const file of files) {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(file));
-    } catch (e) {
-      err(`dsnb: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
-      exit = 2;
-      continue;
-    }
-    const { reports, problems } = runNotebook(file, bytes);
-    for (const p of problems) err(`${file}: warning: ${p}\n`);
-    for (const r of reports) {
-      const fenceLine = r.line;
-      if (!r.result.ok) {
-        exit = Math.max(exit, 1);
-        const inCell = r.result.error.line !== undefined ? ` (file line ${fenceLine + r.result.error.line})` : "";
-        err(`✖ ${describeCell(r, fenceLine)}: ${r.result.error.message}${inCell}\n`);
-        if (parsed.values.json) json.push({ file, cell: r.cell, line: fenceLine, simulator: r.simulator, error: r.result.error.message });
-        continue;
-      }
-      const o = r.result.output;
-      if (parsed.values.json) json.push({ file, cell: r.cell, line: fenceLine, output: o });
-      else out(`${o.verdict.valid === false ? "⚠" : "✔"} ${describeCell(r, fenceLine)}: ${o.verdict.summary}\n\n${toMarkdown(o)}\n`);
-    }
-    if (!parsed.values.json && reports.length === 0) out(`${file}: no scenario cells\n`);
+  if (parsed.values.json && parsed.values.markdown) {
+    err(`dsnb run: choose one of --markdown and --json.\n\n${USAGE}\n`);
+    return 2;
   }
-  if (parsed.values.json) out(`${JSON.stringify(json, null, 2)}\n`);
-  return exit;
+  return runCommand(files, parsed.values.json ? "json" : parsed.values.markdown ? "markdown" : "summary", out, err);
 }
 
 /** The .dsnb files named, with folders searched recursively (sorted, so output is stable). */
@@ -140,23 +197,20 @@ function testCommand(paths: readonly string[], out: (s: string) => void, err: (s
   let passed = 0;
   let failed = 0;
   for (const file of files) {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(file));
-    } catch (e) {
-      err(`dsnb: cannot read ${file}: ${(e as Error).message}\n`);
+    const bytes = readNotebook(file, err);
+    if (!bytes) {
       failed++;
       continue;
     }
     const { reports, problems } = runNotebook(file, bytes);
     for (const p of problems) err(`${file}: warning: ${p}\n`);
     for (const r of reports) {
-      const where = `${r.file}:${r.line} ${r.result.ok && r.result.output.cellId ? r.result.output.cellId : `cell ${r.cell}`} (${r.simulator})`;
       if (!r.result.ok) {
         failed++;
-        out(`✖ ${where}: ${r.result.error.message}\n`);
+        out(failureLines(r).join("\n") + "\n");
         continue;
       }
+      const where = `${r.file}:${r.line} ${cellName(r)}`;
       const misses = (r.result.output.expectations ?? []).filter((e) => !e.ok);
       const count = r.result.output.expectations?.length ?? 0;
       if (misses.length) {
@@ -179,13 +233,8 @@ async function exportCommand(files: readonly string[], to: string | undefined, o
     return 2;
   }
   const file = files[0]!;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (e) {
-    err(`dsnb: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}\n`);
-    return 2;
-  }
+  const bytes = readNotebook(file, err);
+  if (!bytes) return 2;
   const target = outPath ?? file.replace(/\.dsnb$/i, "") + (to === "md" ? ".md" : ".html");
   let text: string;
   try {

@@ -1,16 +1,32 @@
-// Commands that act on cells: insert a scenario cell from a simulator's example, re-run a cell with
-// a new seed (written into the cell's attributes, so the run can be replayed), copy a diagram's
-// Mermaid text.
+// Commands that act on cells: insert a scenario cell from a simulator's example, copy a diagram's
+// Mermaid text. The seed commands are in seeds.ts.
 import * as vscode from "vscode";
-import { withAttribute } from "../notebook/format";
-import { MAX_SEED } from "../core/rng";
 import { RUN_MIME, isRunOutput, type RunOutput } from "../protocol/output";
-import { languageIdFor, simulatorForLanguage, simulators } from "../sims/registry";
-import { cellMeta, infoFor } from "./cells";
+import { languageIdFor, simulators } from "../sims/registry";
 import { NOTEBOOK_TYPE } from "./serializer";
 
-function activeCell(arg: unknown): vscode.NotebookCell | undefined {
-  if (arg && typeof arg === "object" && "notebook" in arg && "document" in arg) return arg as vscode.NotebookCell;
+function isNotebookCell(arg: unknown): arg is vscode.NotebookCell {
+  return typeof arg === "object" && arg !== null && "notebook" in arg && "document" in arg && "index" in arg;
+}
+
+/** The cell with this document URI (a cell's `document.uri`), in any open notebook. */
+function cellByUri(uri: string): vscode.NotebookCell | undefined {
+  for (const notebook of vscode.workspace.notebookDocuments) {
+    const cell = notebook.getCells().find((c) => c.document.uri.toString() === uri);
+    if (cell) return cell;
+  }
+  return undefined;
+}
+
+/**
+ * The cell a command acts on: the one it was given (a NotebookCell from a cell menu or another
+ * extension's call, `{ cell }`, or the cell document's URI, as a renderer can send), else the
+ * selected cell of the active dsnb notebook.
+ */
+export function activeCell(arg: unknown): vscode.NotebookCell | undefined {
+  if (isNotebookCell(arg)) return arg;
+  if (typeof arg === "object" && arg !== null && "cell" in arg && isNotebookCell(arg.cell)) return arg.cell;
+  if (arg instanceof vscode.Uri || typeof arg === "string") return cellByUri(arg.toString());
   const editor = vscode.window.activeNotebookEditor;
   if (!editor || editor.notebook.notebookType !== NOTEBOOK_TYPE) return undefined;
   const index = editor.selection.start;
@@ -33,21 +49,6 @@ async function insertScenarioCell(): Promise<void> {
   await vscode.workspace.applyEdit(edit);
   editor.selection = new vscode.NotebookRange(at, at + 1);
   editor.revealRange(editor.selection);
-}
-
-async function rerunWithNewSeed(arg: unknown): Promise<void> {
-  const cell = activeCell(arg);
-  if (!cell || !simulatorForLanguage(cell.document.languageId)) {
-    void vscode.window.showInformationMessage("Select a scenario cell to re-run it with a new seed.");
-    return;
-  }
-  const meta = cellMeta(cell.metadata);
-  const seed = Math.floor(Math.random() * MAX_SEED); // the extension host, not a simulation: any seed will do
-  const info = withAttribute(infoFor(cell.document.languageId, meta) ?? "", "seed", String(seed));
-  const edit = new vscode.WorkspaceEdit();
-  edit.set(cell.notebook.uri, [vscode.NotebookEdit.updateCellMetadata(cell.index, { ...cell.metadata, dsnb: { ...meta, info } })]);
-  await vscode.workspace.applyEdit(edit);
-  await vscode.commands.executeCommand("notebook.cell.execute", { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
 }
 
 export function runOutputOf(cell: vscode.NotebookCell): RunOutput | undefined {
@@ -80,7 +81,6 @@ async function copyMermaid(arg: unknown): Promise<void> {
 export function registerCellCommands(): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.commands.registerCommand("dsnb.insertScenarioCell", insertScenarioCell),
-    vscode.commands.registerCommand("dsnb.rerunWithNewSeed", rerunWithNewSeed),
     vscode.commands.registerCommand("dsnb.copyMermaid", copyMermaid),
   );
 }

@@ -9,6 +9,7 @@ import { simulators, languageIdFor } from "../sims/registry";
 import { cellRequest, type CellError } from "../sims/pipeline";
 import { cellMeta, infoFor } from "./cells";
 import { CellRunner } from "./runner";
+import { registerSeedCommands } from "./seeds";
 import { NOTEBOOK_TYPE } from "./serializer";
 
 /** Progress shows only for runs longer than this, so quick cells do not flicker. */
@@ -69,18 +70,30 @@ export class DsnbController implements vscode.Disposable {
    * trust before any notebook runs; scenario cells are data, so this path also works in Restricted Mode.
    */
   async runAll(notebook: vscode.NotebookDocument): Promise<void> {
-    if (!this.associated.has(notebook.uri.toString())) {
-      await vscode.commands.executeCommand("notebook.selectKernel", { notebookEditor: vscode.window.activeNotebookEditor, id: this.controller.id, extension: EXTENSION_ID });
-    }
     const languages = new Set(this.controller.supportedLanguages);
-    await this.execute(notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && languages.has(c.document.languageId)));
+    await this.runCells(notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && languages.has(c.document.languageId)));
   }
 
-  private async execute(cells: readonly vscode.NotebookCell[]): Promise<void> {
+  /**
+   * Run cells of one notebook directly (selecting this controller first if needed). With `seed`, each
+   * cell runs once with that seed instead of its own, and the file is not touched: the seed goes to
+   * this execution only, and the next run of the cell uses the cell's seed again.
+   */
+  async runCells(cells: readonly vscode.NotebookCell[], seed?: number): Promise<void> {
+    const notebook = cells[0]?.notebook;
+    if (!notebook) return;
+    if (!this.associated.has(notebook.uri.toString())) {
+      const editor = vscode.window.visibleNotebookEditors.find((e) => e.notebook === notebook) ?? vscode.window.activeNotebookEditor;
+      await vscode.commands.executeCommand("notebook.selectKernel", { notebookEditor: editor, id: this.controller.id, extension: EXTENSION_ID });
+    }
+    await this.execute(cells, seed);
+  }
+
+  private async execute(cells: readonly vscode.NotebookCell[], seed?: number): Promise<void> {
     // Create every execution first so queued cells show as pending, then run them one by one.
     const executions = cells.map((cell) => this.controller.createNotebookCellExecution(cell));
     for (const execution of executions) {
-      await this.runOne(execution).catch((err) => {
+      await this.runOne(execution, seed).catch((err) => {
         // Never let a failure reach the extension host: show it in the cell.
         void execution.replaceOutput(errorOutputFor({ message: `Unexpected failure: ${errorMessage(err)}`, diagnostics: [] }));
         execution.end(false, Date.now());
@@ -88,7 +101,7 @@ export class DsnbController implements vscode.Disposable {
     }
   }
 
-  private async runOne(execution: vscode.NotebookCellExecution): Promise<void> {
+  private async runOne(execution: vscode.NotebookCellExecution, seed?: number): Promise<void> {
     const cell = execution.cell;
     execution.executionOrder = ++this.order;
     execution.start(Date.now());
@@ -97,7 +110,7 @@ export class DsnbController implements vscode.Disposable {
       return;
     }
     const info = parseInfo(infoFor(cell.document.languageId, cellMeta(cell.metadata)) ?? "");
-    const request = cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook));
+    const request = cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook), seed);
     const started = Date.now();
     let shown = 0;
     const progress = (fraction: number, message?: string) => {
@@ -147,7 +160,7 @@ export function registerController(runner: CellRunner): vscode.Disposable {
     }
     await controller.runAll(editor.notebook);
   });
-  return vscode.Disposable.from(controller, runAll);
+  return vscode.Disposable.from(controller, runAll, registerSeedCommands(controller));
 }
 
 /**

@@ -9,6 +9,12 @@ export interface CompletionItem {
   readonly label: string;
   readonly kind: "key" | "value";
   readonly insertText: string;
+  /** Where the cursor goes in insertText after inserting it (default: at its end). */
+  readonly cursor?: number;
+  /** What the editor filters on when it is not the label (see valueItems). */
+  readonly filterText?: string;
+  /** Open suggestions again after inserting this item: the value it introduces has choices. */
+  readonly retrigger?: boolean;
   /** Type and default, one line. */
   readonly detail: string;
   /** Markdown documentation. */
@@ -126,24 +132,63 @@ export function fieldDoc(key: string, schema: Schema, required = false): string 
   return doc;
 }
 
-function valueItems(schema: Schema | undefined, root: unknown): CompletionItem[] {
-  if (!schema) return [];
-  if (schema.kind === "array") return valueItems(schema.items, root);
-  if (schema.kind === "enum") return schema.values.map((v) => ({ label: v.value, kind: "value", insertText: v.value, detail: schema.default === v.value ? "default" : "", documentation: v.doc }));
-  if (schema.kind === "boolean") return ["true", "false"].map((b) => ({ label: b, kind: "value", insertText: b, detail: "", documentation: schema.doc }));
-  if (schema.kind === "ref") return refNames(schema, root).map((n) => ({ label: n, kind: "value", insertText: n, detail: schema.what, documentation: schema.doc }));
-  if (schema.kind === "number" && schema.default !== undefined) return [{ label: String(schema.default), kind: "value", insertText: String(schema.default), detail: "default", documentation: schema.doc }];
+/** Whether a value has a fixed set of choices, worth listing as soon as its key is written. */
+function hasChoices(schema: Schema): boolean {
+  const target = schema.kind === "array" ? schema.items : schema;
+  return target.kind === "enum" || target.kind === "boolean" || target.kind === "ref";
+}
+
+function choiceItems(schema: Schema, root: unknown): CompletionItem[] {
+  if (schema.kind === "array") return choiceItems(schema.items, root);
+  const item = (label: string, detail: string, documentation: string): CompletionItem => ({ label, kind: "value", insertText: label, detail, documentation });
+  if (schema.kind === "enum") return schema.values.map((v) => item(v.value, schema.default === v.value ? "default" : "", v.doc));
+  if (schema.kind === "boolean") return ["true", "false"].map((b) => item(b, "", schema.doc));
+  if (schema.kind === "ref") return refNames(schema, root).map((n) => item(n, schema.what, schema.doc));
   return [];
 }
 
-function keyItems(schema: Schema | undefined, present: ReadonlySet<string>): CompletionItem[] {
+/**
+ * Values to offer where a value is typed. Choices (enum values, booleans, names defined in the cell)
+ * complete a word towards an allowed value; once the word already is one, nothing is offered, so
+ * Enter ends the line instead of "accepting" the same word.
+ *
+ * A number's default is different: it is not a choice, and offering it while digits are typed is
+ * how `keys: 1000` + Enter became `keys: 10000` (the default started with what was typed, and Enter
+ * accepted it). So the default is offered only on an empty value and only when asked for (Ctrl+Space,
+ * never on a trigger character), and its filter text is the word "default": the first digit typed
+ * no longer matches it, so the editor hides it at once, before the provider is even asked again.
+ */
+function valueItems(schema: Schema | undefined, root: unknown, typed: string, offerDefault: boolean): CompletionItem[] {
+  if (!schema) return [];
+  const choices = choiceItems(schema, root);
+  if (choices.length > 0) return choices.some((c) => c.label === typed) ? [] : choices;
+  if (!offerDefault || schema.kind !== "number" || schema.default === undefined) return [];
+  const label = String(schema.default);
+  return [{ label, kind: "value", insertText: label, filterText: "default", detail: "default", documentation: schema.doc }];
+}
+
+/**
+ * What accepting a key inserts. A key whose value is a mapping or a list of mappings opens the
+ * nested block on the next line, indented for it, and stops there: the suggestions are not opened
+ * again, so the Enter that follows cannot insert another key by surprise. Only a value with a fixed
+ * set of choices re-opens suggestions, for the value.
+ */
+function keyInsert(key: string, schema: Schema, keyCol: number): Pick<CompletionItem, "insertText" | "cursor" | "retrigger"> {
+  const nested = " ".repeat(keyCol + 2);
+  if (schema.kind === "object") return { insertText: `${key}:\n${nested}`, retrigger: false };
+  if (schema.kind === "array" && schema.items.kind === "object") return { insertText: `${key}:\n${nested}- `, retrigger: false };
+  if (schema.kind === "array") return { insertText: `${key}: []`, cursor: key.length + 3, retrigger: hasChoices(schema) };
+  return { insertText: `${key}: `, retrigger: hasChoices(schema) };
+}
+
+function keyItems(schema: Schema | undefined, present: ReadonlySet<string>, keyCol: number, nameOnly: boolean): CompletionItem[] {
   if (!schema || schema.kind !== "object") return [];
   return Object.entries((schema as ObjectSchema).fields)
     .filter(([k]) => !present.has(k))
     .map(([k, f]) => ({
       label: k,
       kind: "key",
-      insertText: f.schema.kind === "object" || (f.schema.kind === "array" && f.schema.items.kind === "object") ? `${k}:\n` : `${k}: `,
+      ...(nameOnly ? { insertText: k, retrigger: false } : keyInsert(k, f.schema, keyCol)),
       detail: `${typeName(f.schema)}${f.required ? ", required" : describeDefault(f.schema)}`,
       documentation: fieldDoc(k, f.schema, f.required),
     }));
@@ -172,23 +217,33 @@ function siblingKeys(lines: readonly string[], row: number): Set<string> {
   return keys;
 }
 
-export function completionsAt(text: string, offset: number, schema: ObjectSchema): Completions {
+export interface CompletionOptions {
+  /** The user asked for completions (Ctrl+Space) rather than typing a trigger character. */
+  readonly explicit?: boolean;
+}
+
+export function completionsAt(text: string, offset: number, schema: ObjectSchema, options: CompletionOptions = {}): Completions {
   const { lines, row, col } = lineAt(text, offset);
-  const before = lines[row]!.slice(0, col);
+  const line = lines[row]!;
+  const before = line.slice(0, col);
   const word = /[\w-]*$/.exec(before)![0];
-  const replace = { start: offset - word.length, end: offset };
+  const wordAfter = /^[\w-]*/.exec(line.slice(col))![0];
+  // The whole word around the cursor is replaced, so accepting in the middle of a word leaves no tail.
+  const replace = { start: offset - word.length, end: offset + wordAfter.length };
   const valuePos = /^(\s*(?:-\s+)*)([A-Za-z_][\w-]*)\s*:\s*(\[[^\]]*)?[\w-]*$/.exec(before);
   if (valuePos) {
     const path = [...containerPath(lines, row), valuePos[2]!];
-    return { items: valueItems(schemaAt(schema, path), partialValue(text)), replace };
+    const emptyValue = line.slice(col - word.length).replace(/#.*$/, "").trim() === "" && valuePos[3] === undefined;
+    return { items: valueItems(schemaAt(schema, path), partialValue(text), word + wordAfter, emptyValue && options.explicit === true), replace };
   }
   const keyPos = /^(\s*)((?:-\s+)*)[\w-]*$/.test(before);
   if (!keyPos) return { items: [], replace };
   const path = containerPath(lines, row);
   const container = schemaAt(schema, path);
-  if (container?.kind === "object") return { items: keyItems(container, siblingKeys(lines, row)), replace };
+  const nameOnly = /^\s*:/.test(line.slice(col + wordAfter.length)); // the colon is already there
+  if (container?.kind === "object") return { items: keyItems(container, siblingKeys(lines, row), shape(line).keyCol, nameOnly), replace };
   // A scalar list item ("- reader") completes like a value.
-  return { items: valueItems(container, partialValue(text)), replace };
+  return { items: valueItems(container, partialValue(text), word + wordAfter, false), replace };
 }
 
 export function hoverAt(text: string, offset: number, schema: ObjectSchema): Hover | undefined {

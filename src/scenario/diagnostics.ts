@@ -11,19 +11,29 @@ export interface ScenarioDiagnostic {
   readonly code: string;
   /** Replacement text for the range that would fix the problem ("did you mean"). */
   readonly fix?: string;
+  /** A simulator whose schema accepts what this diagnostic is about: switching the cell to it fixes it. */
+  readonly simulator?: string;
 }
 
-/** Edit distance between two short strings (Levenshtein), for "did you mean" suggestions. */
+/**
+ * Edit distance between two short strings for "did you mean" suggestions: optimal string alignment
+ * (restricted Damerau-Levenshtein). Inserting, dropping or changing a letter costs one, and so does
+ * swapping two adjacent letters, the commonest typo ("rign" is one edit from "ring", not two).
+ */
 export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  // Three rows of the dynamic programme: i-2, i-1 and i.
+  let older: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, older[j - 2]! + 1);
+      row.push(d);
     }
+    older = prev;
+    prev = row;
   }
   return prev[b.length]!;
 }

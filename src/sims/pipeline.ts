@@ -3,11 +3,11 @@
 import { createRng, normalizeSeed } from "../core/rng";
 import { errorMessage, lineColAt, ScenarioError, type SourceRange } from "../core/errors";
 import { RUN_OUTPUT_VERSION, type RunOutput } from "../protocol/output";
-import { loadScenario } from "../scenario/load";
+import { loadScenario, type LoadResult } from "../scenario/load";
 import { evaluateExpectations, splitExpect, withExpect } from "../scenario/expect";
 import type { ScenarioDiagnostic } from "../scenario/diagnostics";
-import { findSimulator, simulatorIds } from "./registry";
-import type { FileAccess } from "./types";
+import { findSimulator, simulatorIds, simulators } from "./registry";
+import type { AnySimulator, FileAccess } from "./types";
 import type { CellInfo } from "../notebook/format";
 
 /** Seed used when a cell does not name one, so an unseeded cell still replays identically. */
@@ -18,31 +18,117 @@ export interface CellRequest {
   /** The cell's YAML text. */
   readonly source: string;
   readonly seed?: number;
+  /**
+   * Set when this one run uses another seed than the cell's own (Re-run with a New Seed): the seed
+   * the cell runs with normally, reported in the output as `cellSeed`.
+   */
+  readonly cellSeed?: number;
   readonly cellId?: string;
   /** The notebook's folder on disk, when it has one: scenarios may read files in it. */
   readonly baseDir?: string;
 }
 
-/** The request for a scenario cell, from its fence info and text. */
-export function cellRequest(info: CellInfo, source: string, baseDir?: string): CellRequest {
-  return { simulator: info.simulator, source, ...(info.seed !== undefined ? { seed: info.seed } : {}), ...(info.id !== undefined ? { cellId: info.id } : {}), ...(baseDir !== undefined ? { baseDir } : {}) };
+/**
+ * The request for a scenario cell, from its fence info and text. `seed`, when given, replaces the
+ * cell's own seed for this run only; the cell's own seed then travels along as `cellSeed`.
+ */
+export function cellRequest(info: CellInfo, source: string, baseDir?: string, seed?: number): CellRequest {
+  const own = info.seed ?? DEFAULT_SEED;
+  const override = seed !== undefined && normalizeSeed(seed) !== normalizeSeed(own) ? { seed: normalizeSeed(seed), cellSeed: own } : info.seed !== undefined ? { seed: info.seed } : {};
+  return { simulator: info.simulator, source, ...override, ...(info.id !== undefined ? { cellId: info.id } : {}), ...(baseDir !== undefined ? { baseDir } : {}) };
+}
+
+/** One problem in a cell, 1-based line and column in the cell's text. */
+export interface CellProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
 }
 
 export interface CellError {
-  /** What went wrong, with the line it is about. */
+  /** What went wrong: every problem, each on its own line with its line and column in the cell. */
   readonly message: string;
+  /** Where the first problem is. */
   readonly range?: SourceRange;
   readonly line?: number;
   readonly column?: number;
+  /** Every problem, in the order of the text; absent when the failure is not about a place in the cell. */
+  readonly problems?: readonly CellProblem[];
   readonly diagnostics: readonly ScenarioDiagnostic[];
 }
 
 export type CellResult = { readonly ok: true; readonly output: RunOutput } | { readonly ok: false; readonly error: CellError };
 
-function located(source: string, message: string, range: SourceRange | undefined, diagnostics: readonly ScenarioDiagnostic[]): CellError {
-  if (!range) return { message, diagnostics };
-  const { line, column } = lineColAt(source, range.start);
-  return { message: `Line ${line}, column ${column}: ${message}`, range, line, column, diagnostics };
+function problemLine(p: CellProblem): string {
+  return `Line ${p.line}, column ${p.column}: ${p.message}`;
+}
+
+/**
+ * An error listing every problem: "Line 2, column 7: …" for one, a count and one line each for more,
+ * in the order of the text, except that a cell written for another simulator says so first.
+ */
+function located(source: string, found: readonly { readonly message: string; readonly range: SourceRange; readonly code?: string }[], diagnostics: readonly ScenarioDiagnostic[]): CellError {
+  const rank = (d: { readonly code?: string }) => (d.code === "other-simulator" ? 0 : 1);
+  const sorted = [...found].sort((a, b) => rank(a) - rank(b) || a.range.start - b.range.start);
+  const problems = sorted.map((d) => ({ ...lineColAt(source, d.range.start), message: d.message }));
+  const first = problems[0];
+  if (!first) return { message: "The scenario is empty.", diagnostics };
+  const message = problems.length === 1 ? problemLine(first) : `${problems.length} problems:\n${problems.map(problemLine).join("\n")}`;
+  return { message, range: sorted[0]!.range, line: first.line, column: first.column, problems, diagnostics };
+}
+
+const overlaps = (a: SourceRange, b: SourceRange): boolean => a.start < b.end && b.start < a.end;
+const errorsIn = (ds: readonly ScenarioDiagnostic[]) => ds.filter((d) => d.severity === "error");
+
+/**
+ * The simulator a cell's text belongs to better than `sim`: one that knows every key, and rejects
+ * fewer things (the fewest wins; ties go to the registry's order). A new cell takes the previous
+ * cell's simulator, so a cell written for another one is a common slip.
+ */
+function betterSimulator(sim: AnySimulator, text: string, errorCount: number): { readonly sim: AnySimulator; readonly errors: readonly ScenarioDiagnostic[] } | undefined {
+  let best: { sim: AnySimulator; errors: readonly ScenarioDiagnostic[] } | undefined;
+  for (const other of simulators) {
+    if (other === sim) continue;
+    const errors = errorsIn(loadScenario(text, withExpect(other.schema)).diagnostics);
+    if (errors.length >= errorCount || errors.some((e) => e.code === "unknown-key")) continue;
+    if (!best || errors.length < best.errors.length) best = { sim: other, errors };
+  }
+  return best;
+}
+
+/**
+ * When the keys and values a simulator rejects belong to another simulator, say so: one diagnostic
+ * naming that simulator and listing them, and each of them pointing to it (the editor offers to
+ * switch the cell). Their "did you mean" guesses are dropped: the words are right, the cell is not.
+ */
+function withSimulatorHint(sim: AnySimulator, text: string, diagnostics: readonly ScenarioDiagnostic[]): readonly ScenarioDiagnostic[] {
+  const wrong = diagnostics.filter((d) => d.code === "unknown-key" || d.code === "unknown-value");
+  if (wrong.length === 0 || diagnostics.some((d) => d.code === "yaml-syntax" && d.severity === "error")) return diagnostics;
+  const better = betterSimulator(sim, text, errorsIn(diagnostics).length);
+  const belong = better ? wrong.filter((d) => !better.errors.some((e) => overlaps(e.range, d.range))).sort((a, b) => a.range.start - b.range.start) : [];
+  if (!better || belong.length === 0) return diagnostics;
+  const other = better.sim.id;
+  const word = (d: ScenarioDiagnostic) => text.slice(d.range.start, d.range.end);
+  const noun = belong.every((d) => d.code === "unknown-key") ? "keys" : belong.every((d) => d.code === "unknown-value") ? "values" : "keys and values";
+  const hint: ScenarioDiagnostic = {
+    message: `These ${noun} belong to the \`${other}\` simulator: ${[...new Set(belong.map(word))].join(", ")}. Switch the cell to ${other} (quick fix, or the cell's language picker).`,
+    range: belong[0]!.range,
+    severity: "error",
+    code: "other-simulator",
+    simulator: other,
+  };
+  const rewrite = (d: ScenarioDiagnostic): ScenarioDiagnostic => {
+    if (!belong.includes(d)) return d;
+    const { fix: _fix, ...rest } = d;
+    return { ...rest, message: `Unknown ${d.code === "unknown-key" ? "key" : "value"} "${word(d)}" for the \`${sim.id}\` simulator; it belongs to \`${other}\`.`, simulator: other };
+  };
+  return [hint, ...diagnostics.map(rewrite)];
+}
+
+/** A cell's text read against its simulator's schema: the value, and every problem (see withSimulatorHint). */
+export function loadCell(sim: AnySimulator, text: string): LoadResult<Record<string, unknown>> {
+  const loaded = loadScenario<Record<string, unknown>>(text, withExpect(sim.schema));
+  return { ...loaded, diagnostics: withSimulatorHint(sim, text, loaded.diagnostics) };
 }
 
 /** For hosts that cannot read files (the default): a cell that names a file gets a clear error. */
@@ -57,13 +143,9 @@ export function noFiles(): FileAccess {
 export function runCell(req: CellRequest, progress: (fraction: number, message?: string) => void = () => {}, files: (baseDir: string | undefined) => FileAccess = noFiles): CellResult {
   const sim = findSimulator(req.simulator);
   if (!sim) return { ok: false, error: { message: `Unknown simulator "${req.simulator}". Known simulators: ${simulatorIds().join(", ")}.`, diagnostics: [] } };
-  const loaded = loadScenario<Record<string, unknown>>(req.source, withExpect(sim.schema));
-  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0 || loaded.value === undefined) {
-    const first = errors[0];
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
-    return { ok: false, error: located(req.source, (first?.message ?? "The scenario is empty.") + more, first?.range, loaded.diagnostics) };
-  }
+  const loaded = loadCell(sim, req.source);
+  const errors = errorsIn(loaded.diagnostics);
+  if (errors.length > 0 || loaded.value === undefined) return { ok: false, error: located(req.source, errors, loaded.diagnostics) };
   const seed = normalizeSeed(req.seed ?? DEFAULT_SEED);
   const { options, expect } = splitExpect(loaded.value);
   try {
@@ -76,6 +158,7 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
       simulatorTitle: sim.title,
       ...(req.cellId !== undefined ? { cellId: req.cellId } : {}),
       seed,
+      ...(req.cellSeed !== undefined && normalizeSeed(req.cellSeed) !== seed ? { cellSeed: normalizeSeed(req.cellSeed) } : {}),
       title: presented.title,
       verdict,
       diagrams: presented.diagrams,
@@ -86,7 +169,7 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
     };
     return { ok: true, output };
   } catch (err) {
-    if (err instanceof ScenarioError) return { ok: false, error: located(req.source, err.message, err.range, loaded.diagnostics) };
+    if (err instanceof ScenarioError) return { ok: false, error: err.range ? located(req.source, [{ message: err.message, range: err.range }], loaded.diagnostics) : { message: err.message, diagnostics: loaded.diagnostics } };
     return { ok: false, error: { message: `The ${sim.title} simulator failed: ${errorMessage(err)}`, diagnostics: [] } };
   }
 }

@@ -34,22 +34,64 @@ test("a notebook without scenario cells runs and says so", async () => {
   assert.match(r.out, /no scenario cells/);
 });
 
-test("a broken cell fails with exit 1 and names the file line", async () => {
+test("a broken cell fails with exit 1 and names every problem at its file line and column", async () => {
   const sim = simulators[0]!;
   const dir = mkdtempSync(join(tmpdir(), "dsnb-cli-"));
   const file = join(dir, "bad.dsnb");
-  writeFileSync(file, `# Title\n\n\`\`\`${sim.id}\nnotAKey: 1\n\`\`\`\n`);
+  writeFileSync(file, `# Title\n\n\`\`\`${sim.id}\nnotAKey: 1\nalsoNot: 2\n\`\`\`\n`);
   const r = await capture(["run", file]);
   assert.equal(r.code, 1);
-  assert.match(r.err, new RegExp(`bad\\.dsnb:3 \\(cell 2, ${sim.id}\\): Line 1, column 1: Unknown key "notAKey"`));
-  assert.match(r.err, /file line 4/);
+  const lines = r.err.trim().split("\n");
+  assert.equal(lines.length, 2, r.err);
+  assert.match(lines[0]!, new RegExp(`^✖ .*bad\\.dsnb:4:1 cell 2 \\(${sim.id}\\): Unknown key "notAKey"`));
+  assert.match(lines[1]!, new RegExp(`^✖ .*bad\\.dsnb:5:1 cell 2 \\(${sim.id}\\): Unknown key "alsoNot"`));
+  assert.doesNotMatch(r.err, /Line \d+, column/);
+  const j = JSON.parse((await capture(["run", "--json", file])).out) as { line: number; problems: { line: number; column: number; message: string }[] }[];
+  assert.deepEqual(j[0]!.problems.map((p) => [p.line, p.column]), [[4, 1], [5, 1]]);
 });
 
-test("run prints results and --json prints outputs with their seeds (every sample runs in the dsnb test below)", async () => {
+test("dsnb test reports a problem's column in the file, not in the cell", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "dsnb-cli-"));
+  const file = join(dir, "typo.dsnb");
+  writeFileSync(file, "---\ntitle: x\n---\n\n# Sharding\n\n```sharding id=typo\nstrategy: rign\nkeys: 100\n```\n");
+  const r = await capture(["test", file]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /^✖ .*typo\.dsnb:8:11 typo \(sharding\): Unknown value "rign"\. Did you mean "ring"\?/m);
+  assert.match(r.out, /^0 passed, 1 failed$/m);
+});
+
+test("run prints a short plain summary per cell: place, verdict, one line per finding, expectations", async () => {
   const sample = join(root, "samples", "cache-aside-race.dsnb");
   const r = await capture(["run", sample]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /seed \d+/);
+  const cell = r.out.split("\n\n")[0]!.split("\n");
+  const fence = readFileSync(sample, "utf8").split("\n").findIndex((l) => l.startsWith("```cache-aside id=classic-race")) + 1;
+  assert.equal(cell[0], `${sample}:${fence} classic-race (cache-aside), seed 1: update-then-delete: stale data after 5 steps`);
+  assert.equal(cell[1], "  Violated: The cache was left stale: v1 cached, v2 in the database.");
+  assert.match(cell[2]!, /^ {2}- error stale-entry: Stale cache entry: v1 cached, v2 in the database\. The reader loaded v1/);
+  assert.match(cell[3]!, /^ {2}- error stale-read: Read 2 returned stale data\. /);
+  assert.equal(cell[4], "  Expectations: 3 of 3 held");
+  assert.equal(cell.length, 5);
+  assert.doesNotMatch(r.out, /```|sequenceDiagram|\*\*/, "no Markdown or Mermaid in the summary");
+});
+
+test("run's summary of every sample has no Mermaid or HTML escapes, and --markdown gives the full fallback", async () => {
+  const samples = readdirSync(join(root, "samples")).filter((x) => x.endsWith(".dsnb")).map((f) => join(root, "samples", f));
+  const r = await capture(["run", ...samples]);
+  assert.equal(r.code, 0, r.err);
+  assert.doesNotMatch(r.out, /#\d+;|&(?:lt|gt|amp|quot|#\d+);/);
+  const cells = r.out.trim().split("\n\n");
+  assert.ok(cells.length > 50, `${cells.length} cells`);
+  for (const c of cells) assert.match(c, /^\S+\.dsnb:\d+ .+, seed \d+: .+\n {2}(Passed|Violated|Undecided): /);
+  const md = await capture(["run", "--markdown", samples.find((f) => f.endsWith("cache-aside-race.dsnb"))!]);
+  assert.equal(md.code, 0);
+  assert.match(md.out, /```mermaid\nsequenceDiagram/);
+  assert.match(md.out, /\*Cache-aside race, seed 1\*/);
+  assert.equal((await capture(["run", "--markdown", "--json", samples[0]!])).code, 2);
+});
+
+test("--json prints outputs with their seeds", async () => {
+  const sample = join(root, "samples", "cache-aside-race.dsnb");
   const j = await capture(["run", "--json", sample]);
   const parsed = JSON.parse(j.out) as { output?: { seed: number; version: number } }[];
   assert.ok(parsed.length > 1);
