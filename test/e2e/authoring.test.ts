@@ -186,7 +186,7 @@ test("typing a scenario cell: completions, a quick fix for a misspelled key, and
   while (Date.now() < deadline) {
     for (const f of page.frames()) {
       const texts = await f.evaluate(() => [...document.querySelectorAll(".dsnb-output")].map((o) => (o.querySelector(".dsnb-diagram-body svg") ? "svg " : "") + (o.textContent ?? ""))).catch(() => [] as string[]);
-      const hit = texts.find((t) => t.startsWith("svg ") && t.includes("stale data after 5 steps"));
+      const hit = texts.find((t) => t.startsWith("svg ") && t.includes("stale data after 6 steps"));
       if (hit) seen = hit;
     }
     if (seen) break;

@@ -66,7 +66,7 @@ test("run prints a short plain summary per cell: place, verdict, one line per fi
   assert.equal(r.code, 0, r.err);
   const cell = r.out.split("\n\n")[0]!.split("\n");
   const fence = readFileSync(sample, "utf8").split("\n").findIndex((l) => l.startsWith("```cache-aside id=classic-race")) + 1;
-  assert.equal(cell[0], `${sample}:${fence} classic-race (cache-aside), seed 1: update-then-delete: stale data after 5 steps`);
+  assert.equal(cell[0], `${sample}:${fence} classic-race (cache-aside), seed 1: update-then-delete: stale data after 6 steps`);
   assert.equal(cell[1], "  Violated: The cache was left stale: v1 cached, v2 in the database.");
   assert.match(cell[2]!, /^ {2}- error stale-entry: Stale cache entry: v1 cached, v2 in the database\. The reader loaded v1/);
   assert.match(cell[3]!, /^ {2}- error stale-read: Read 2 returned stale data\. /);
