@@ -14,7 +14,7 @@ import { ensureTools } from "../../scripts/tools.mjs";
 import { startCodeServer } from "../../scripts/code-server.mjs";
 import { readNotebook, runAllCells } from "../../src/cli/export";
 import { measureDiagrams } from "../support/diagram-metrics";
-import { CHROMIUM_ARGS, clickIn, command, frameWith, openFile, openWorkbench, results, runAll } from "../support/e2e";
+import { CHROMIUM_ARGS, clickIn, command, frameWith, openFile, openWorkbench, results, runAll, screenshotOf } from "../support/e2e";
 
 const root = resolve(import.meta.dirname, "../..");
 let browser: Browser;
@@ -104,4 +104,36 @@ test("Replay this run inserts a cell that replays an exploration's run, and it s
   const codes = await replayed.evaluate(() => [...document.querySelectorAll('.dsnb-output[data-cell-id="explore-idempotency-replay"] .dsnb-finding .dsnb-code')].map((c) => c.textContent));
   assert.ok(codes.includes(code), `the replayed run shows ${code} (it shows ${codes.join(", ")})`);
   await page.screenshot({ path: join(results, "dark-replay.png") });
+});
+
+test("the output's seed buttons: a new seed leaves the file alone, Back returns to the cell's seed, Pin writes it", { timeout: 180_000 }, async () => {
+  const file = join(folder, "sagas.dsnb");
+  const before = readFileSync(file, "utf8");
+  // Outputs are drawn while they are in view, as when a learner clicks one: scroll to it.
+  assert.ok(await screenshotOf(page, '.dsnb-output[data-cell-id="happy-path"]', "dark-seed-before.png"));
+  const seedOf = async () => (await frameWith(page, '.dsnb-output[data-cell-id="happy-path"] .dsnb-seed'))!.evaluate(() => document.querySelector('.dsnb-output[data-cell-id="happy-path"] .dsnb-seed')!.textContent!);
+  assert.equal(await seedOf(), "seed 1");
+  await clickIn(page, '.dsnb-output[data-cell-id="happy-path"] .dsnb-new-seed');
+  const note = await frameWith(page, '.dsnb-output[data-cell-id="happy-path"] .dsnb-seed-note', 30_000);
+  assert.ok(note, "the output says the seed is not the cell's own");
+  const newSeed = await seedOf();
+  assert.notEqual(newSeed, "seed 1");
+  assert.match(await note.evaluate(() => document.querySelector('.dsnb-output[data-cell-id="happy-path"] .dsnb-seed-note')!.textContent!), /the cell's own is 1/);
+  assert.equal(readFileSync(file, "utf8"), before, "the lesson file is untouched");
+  await clickIn(page, '.dsnb-output[data-cell-id="happy-path"] .dsnb-cell-seed');
+  for (const end = Date.now() + 30_000; Date.now() < end && (await seedOf()) !== "seed 1"; ) await page.waitForTimeout(250);
+  assert.equal(await seedOf(), "seed 1", "back to the cell's own seed");
+  await clickIn(page, '.dsnb-output[data-cell-id="happy-path"] .dsnb-new-seed');
+  for (const end = Date.now() + 30_000; Date.now() < end && (await seedOf()) === "seed 1"; ) await page.waitForTimeout(250);
+  const pinned = (await seedOf()).replace("seed ", "");
+  await clickIn(page, '.dsnb-output[data-cell-id="happy-path"] .dsnb-pin-seed');
+  // Pinning runs the cell again: its output then comes from the cell's own (new) seed.
+  const noteGone = async () => (await frameWith(page, '.dsnb-output[data-cell-id="happy-path"] .dsnb-seed'))!.evaluate(() => document.querySelector('.dsnb-output[data-cell-id="happy-path"] .dsnb-seed-note') === null);
+  for (const end = Date.now() + 30_000; Date.now() < end && !(await noteGone()); ) await page.waitForTimeout(250);
+  assert.ok(await noteGone(), "after pinning, the output's seed is the cell's own");
+  assert.equal(await seedOf(), `seed ${pinned}`);
+  await command(page, "File: Save All");
+  let text = "";
+  for (const end = Date.now() + 30_000; Date.now() < end && !text.includes(`id=happy-path seed=${pinned}`); await page.waitForTimeout(250)) text = readFileSync(file, "utf8");
+  assert.ok(text.includes(`\`\`\`saga id=happy-path seed=${pinned}\n`), `the fence now pins seed ${pinned}: ${/^```saga id=happy-path.*$/m.exec(text)?.[0]}`);
 });
