@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createRng } from "../src/core/rng";
 import { createCache, POLICY_IDS } from "../src/sims/eviction/policies";
 import { generated } from "../src/sims/eviction/workload";
-import { runCell } from "../src/sims/pipeline";
+import { runCell } from "../src/engine/pipeline";
 import { folderFiles } from "../src/host/files";
 
 function zipfTrace(requests: number, objects: number): Int32Array {

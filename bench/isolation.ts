@@ -6,7 +6,7 @@ import { play } from "../src/sims/isolation/run";
 import { analyze } from "../src/sims/isolation/check";
 import { parseStatements, type Level } from "../src/sims/isolation/sql";
 import type { Engine } from "../src/sims/isolation/engine";
-import { runCell } from "../src/sims/pipeline";
+import { runCell } from "../src/engine/pipeline";
 
 const LINES = ["T1 begin", "T1 select * from test where id = 1", "T1 update test set value = value + 1 where id = 1", "T1 commit", "T2 begin", "T2 select * from test where value > 5", "T2 update test set value = value * 2 where id = 1", "T2 commit", "T3 select * from test"];
 

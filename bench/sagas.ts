@@ -5,7 +5,7 @@
 import { performance } from "node:perf_hooks";
 import { createRng } from "../src/core/rng";
 import { loadScenario } from "../src/scenario/load";
-import { runCell } from "../src/sims/pipeline";
+import { runCell } from "../src/engine/pipeline";
 import { runSaga } from "../src/sims/sagas/saga-model";
 import { sagaFindings } from "../src/sims/sagas/saga-check";
 import { schema, type Options } from "../src/sims/sagas/saga-scenario";

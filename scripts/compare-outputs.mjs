@@ -15,8 +15,8 @@ const RUNNER = `
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo, parseNotebook } from "./src/notebook/format";
-import { findSimulator } from "./src/sims/registry";
-import { cellRequest, runCell } from "./src/sims/pipeline";
+import { findSimulator } from "./src/engine/registry";
+import { cellRequest, runCell } from "./src/engine/pipeline";
 import { folderFiles } from "./src/host/files";
 const samples = join(process.cwd(), "samples");
 const out = {};

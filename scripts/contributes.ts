@@ -4,8 +4,8 @@
 //   npx tsx scripts/contributes.ts --check  exit 1 if anything is out of date
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { simulators, languageIdFor } from "../src/sims/registry";
-import { scenarioReference } from "../src/scenario/reference";
+import { simulators, languageIdFor } from "../src/engine/registry";
+import { scenarioReference } from "../src/engine/reference";
 
 const root = join(import.meta.dirname, "..");
 

@@ -16,3 +16,7 @@ declare module "*/scripts/postgres.mjs" {
 declare module "*/scripts/mariadb.mjs" {
   export function startMariadb(): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string }; stop(): void }>;
 }
+declare module "*/scripts/layers.mjs" {
+  export const LAYERS: Readonly<Record<string, readonly string[]>>;
+  export const PURE: readonly string[];
+}

@@ -28,7 +28,9 @@ function nodeTests(dir) {
 const tiers = {
   build: () => ["node", ["esbuild.mjs"]],
   typecheck: () => ["npx", ["tsc", "-p", ".", "--noEmit"]],
-  lint: () => ["npx", ["eslint", "."]],
+  // ESLint (layers, no simulator importing another, value cycles, function length), then import
+  // cycles with type-only imports counted.
+  lint: () => ["sh", ["-c", "npx eslint . && node scripts/check-cycles.mjs"]],
   unit: () => nodeTests("test/unit"),
   renderer: () => nodeTests("test/renderer"),
   // Differential tests against a real PostgreSQL (installed with apt-get on first use; needs root).

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo, parseNotebook, type NotebookModel } from "../notebook/format";
 import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
-import { cellRequest, runCell } from "../sims/pipeline";
+import { cellRequest, runCell } from "../engine/pipeline";
 import { folderFiles } from "../host/files";
-import { findSimulator } from "../sims/registry";
+import { findSimulator } from "../engine/registry";
 
 export function readNotebook(bytes: Uint8Array): NotebookModel {
   return parseNotebook(bytes, { isScenario: (id) => findSimulator(id) !== undefined });

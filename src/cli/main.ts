@@ -11,9 +11,9 @@ import { parseArgs } from "node:util";
 import { parseInfo, parseNotebook } from "../notebook/format";
 import { toMarkdown } from "../present/markdown";
 import type { RunOutput } from "../protocol/output";
-import { cellRequest, runCell, type CellResult } from "../sims/pipeline";
+import { cellRequest, runCell, type CellResult } from "../engine/pipeline";
 import { folderFiles } from "../host/files";
-import { findSimulator } from "../sims/registry";
+import { findSimulator } from "../engine/registry";
 import { lineColAt } from "../core/errors";
 
 const USAGE = `Usage: dsnb run <file.dsnb>... [--markdown | --json]

@@ -50,3 +50,18 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+// Problems found in a scenario cell (reported by src/scenario, carried by src/protocol).
+export type DiagnosticSeverity = "error" | "warning";
+
+export interface ScenarioDiagnostic {
+  readonly message: string;
+  readonly range: SourceRange;
+  readonly severity: DiagnosticSeverity;
+  /** Stable code, such as "unknown-key" or "yaml-syntax". */
+  readonly code: string;
+  /** Replacement text for the range that would fix the problem ("did you mean"). */
+  readonly fix?: string;
+  /** A simulator whose schema accepts what this diagnostic is about: switching the cell to it fixes it. */
+  readonly simulator?: string;
+}

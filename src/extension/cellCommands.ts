@@ -2,7 +2,7 @@
 // Mermaid text. The seed commands are in seeds.ts.
 import * as vscode from "vscode";
 import { RUN_MIME, isRunOutput, type RunOutput } from "../protocol/output";
-import { languageIdFor, simulators } from "../sims/registry";
+import { languageIdFor, simulators } from "../engine/registry";
 import { NOTEBOOK_TYPE } from "./serializer";
 
 function isNotebookCell(arg: unknown): arg is vscode.NotebookCell {

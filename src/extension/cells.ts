@@ -1,7 +1,7 @@
 // Conversion between the pure notebook model and VS Code's NotebookData.
 import * as vscode from "vscode";
 import { parseInfo, type CellModel, type CellSource, type DocumentMeta, type NotebookModel } from "../notebook/format";
-import { findSimulator, languageIdFor, simulatorForLanguage } from "../sims/registry";
+import { findSimulator, languageIdFor, simulatorForLanguage } from "../engine/registry";
 
 /** What we keep in a cell's metadata: its current info string and how it read in the file. */
 export interface CellMeta {

@@ -1,7 +1,7 @@
 // Commands: a new notebook from a template, and telling the user what a malformed file contains.
 import * as vscode from "vscode";
 import type { DocumentMeta } from "../notebook/format";
-import { languageIdFor, simulators } from "../sims/registry";
+import { languageIdFor, simulators } from "../engine/registry";
 import { NOTEBOOK_TYPE } from "./serializer";
 
 /** Templates for a new notebook: an outline of a lesson, optionally with a first scenario cell. */

@@ -11,7 +11,7 @@ import type { CellRunner } from "./runner";
 import { NOTEBOOK_TYPE } from "./serializer";
 import { runOutputOf } from "./cellCommands";
 import { notebookFolder } from "./controller";
-import { cellRequest } from "../sims/pipeline";
+import { cellRequest } from "../engine/pipeline";
 
 function activeNotebook(): vscode.NotebookDocument | undefined {
   const nb = vscode.window.activeNotebookEditor?.notebook;

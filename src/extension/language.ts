@@ -5,8 +5,8 @@ import * as vscode from "vscode";
 import { completionsAt, hoverAt, type CompletionItem } from "../scenario/assist";
 import { withExpect } from "../scenario/expect";
 import type { ScenarioDiagnostic } from "../scenario/diagnostics";
-import { loadCell } from "../sims/pipeline";
-import { findSimulator, languageIdFor, simulatorForLanguage, simulators } from "../sims/registry";
+import { loadCell } from "../engine/pipeline";
+import { findSimulator, languageIdFor, simulatorForLanguage, simulators } from "../engine/registry";
 
 const DEBOUNCE_MS = 150;
 

@@ -7,7 +7,7 @@ import { isRendererMessage, type RendererMessage, type RendererMessages, type Re
 import type { RunOutput } from "../protocol/output";
 import { replaySource } from "../scenario/replay";
 import { formatInfo, parseInfo } from "../notebook/format";
-import { languageIdFor } from "../sims/registry";
+import { languageIdFor } from "../engine/registry";
 import { runOutputOf } from "./cellCommands";
 import { cellMeta, infoFor } from "./cells";
 import { RUN_ID_KEY } from "./controller";

@@ -2,7 +2,7 @@
 // stops even a simulation stuck in a tight loop within milliseconds; the next run starts a new one.
 import { Worker } from "node:worker_threads";
 import { CancelledError } from "../core/errors";
-import type { CellRequest, CellResult } from "../sims/pipeline";
+import type { CellRequest, CellResult } from "../engine/pipeline";
 import type { FromWorker, ToWorker } from "../protocol/worker";
 
 export interface CancelSignal {

@@ -9,8 +9,8 @@
 import * as vscode from "vscode";
 import { MAX_SEED } from "../core/rng";
 import { parseInfo, withAttribute } from "../notebook/format";
-import { DEFAULT_SEED } from "../sims/pipeline";
-import { simulatorForLanguage } from "../sims/registry";
+import { DEFAULT_SEED } from "../engine/pipeline";
+import { simulatorForLanguage } from "../engine/registry";
 import { activeCell, runOutputOf } from "./cellCommands";
 import { cellMeta, infoFor } from "./cells";
 import { NOTEBOOK_TYPE } from "./serializer";

@@ -2,7 +2,7 @@
 // simulation never freezes VS Code, and a cancel can stop it at once by ending the thread.
 import { parentPort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
-import { runCell } from "../sims/pipeline";
+import { runCell } from "../engine/pipeline";
 import { folderFiles } from "../host/files";
 import type { FromWorker, ToWorker } from "../protocol/worker";
 

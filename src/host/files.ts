@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { ScenarioError } from "../core/errors";
-import type { FileAccess } from "../sims/types";
+import type { FileAccess } from "../core/files";
 
 export function folderFiles(baseDir: string | undefined): FileAccess {
   return {

@@ -1,5 +1,5 @@
 // Messages between the extension host and the simulation worker thread.
-import type { CellRequest, CellResult } from "../sims/pipeline";
+import type { CellRequest, CellResult } from "./run";
 
 export type ToWorker = { readonly type: "run"; readonly id: number; readonly request: CellRequest };
 

@@ -1,19 +1,6 @@
 // Problems found in a scenario cell, with the exact range they are about.
-import type { SourceRange } from "../core/errors";
 
-export type DiagnosticSeverity = "error" | "warning";
-
-export interface ScenarioDiagnostic {
-  readonly message: string;
-  readonly range: SourceRange;
-  readonly severity: DiagnosticSeverity;
-  /** Stable code, such as "unknown-key" or "yaml-syntax". */
-  readonly code: string;
-  /** Replacement text for the range that would fix the problem ("did you mean"). */
-  readonly fix?: string;
-  /** A simulator whose schema accepts what this diagnostic is about: switching the cell to it fixes it. */
-  readonly simulator?: string;
-}
+export type { DiagnosticSeverity, ScenarioDiagnostic } from "../core/errors";
 
 /**
  * Edit distance between two short strings for "did you mean" suggestions: optimal string alignment

@@ -1,7 +1,7 @@
 // Self-checking lessons: a scenario cell may say what its run must show (a verdict, findings that
 // must or must not appear, bounds on metrics). Every simulator's schema gets the same `expect` key,
 // and the result of each expectation travels with the run's output.
-import type { RunOutput } from "../protocol/output";
+import type { Verdict } from "../core/verdict";
 import { s, type Infer, type ObjectSchema } from "./schema";
 
 export const expectSchema = s.object("What this run must show. Running the cell reports whether each expectation held; `dsnb test` fails when one does not.", {
@@ -52,7 +52,7 @@ function verdictWord(valid: boolean | "unknown"): string {
   return valid === true ? "valid" : valid === false ? "violated" : "unknown";
 }
 
-export function evaluateExpectations(expect: Expectations, out: Pick<RunOutput, "verdict" | "metrics">): ExpectationResult[] {
+export function evaluateExpectations(expect: Expectations, out: { readonly verdict: Verdict; readonly metrics: Readonly<Record<string, number>> }): ExpectationResult[] {
   const results: ExpectationResult[] = [];
   const codes = out.verdict.findings.map((f) => f.code);
   const shown = codes.length ? codes.join(", ") : "no findings";

@@ -5,19 +5,8 @@ import type { Verdict } from "../core/verdict";
 import type { ChartSpec, DiagramSpec, TableSpec } from "../protocol/output";
 import type { ObjectSchema } from "../scenario/schema";
 
-/** A file opened for reading, a chunk at a time. */
-export interface ByteSource {
-  /** Reads up to buffer.length bytes; 0 at the end of the file. */
-  read(buffer: Uint8Array): number;
-  close(): void;
-  /** Total bytes, when known (for progress). */
-  readonly size?: number;
-}
-
-/** Files next to the notebook (see src/sims/files.ts); opening throws a ScenarioError when not allowed. */
-export interface FileAccess {
-  open(path: string): ByteSource;
-}
+export type { ByteSource, FileAccess } from "../core/files";
+import type { FileAccess } from "../core/files";
 
 export interface RunContext {
   readonly seed: number;

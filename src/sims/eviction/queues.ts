@@ -1,7 +1,7 @@
 // The state every list-based policy keeps: its queues, where each id is (0 for nowhere, else its
 // list + 1) and each cached object's size, all in typed arrays that grow with the ids seen.
 import { grownF64, grownU8, Lists } from "./lists";
-import type { Cache, PolicyId } from "./policies";
+import type { Cache, PolicyId } from "./cache";
 
 export abstract class Queues implements Cache {
   abstract readonly policy: PolicyId;

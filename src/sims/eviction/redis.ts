@@ -11,7 +11,7 @@
 // requestsPerSecond; sampling draws distinct keys uniformly from a seeded generator, where Redis
 // walks random hash-table buckets (dictGetSomeKeys), which is close to uniform for a full table.
 import { grownF64, grownI32, grownU8 } from "./lists";
-import type { Cache, PolicyParams } from "./policies";
+import type { Cache, PolicyParams } from "./cache";
 
 const POOL = 16;
 const LFU_INIT_VAL = 5;

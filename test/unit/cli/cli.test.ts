@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/cli/main";
-import { simulators } from "../../../src/sims/registry";
+import { simulators } from "../../../src/engine/registry";
 
 async function capture(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";

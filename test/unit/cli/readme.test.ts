@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo } from "../../../src/notebook/format";
-import { cellRequest, runCell } from "../../../src/sims/pipeline";
-import { findSimulator } from "../../../src/sims/registry";
+import { cellRequest, runCell } from "../../../src/engine/pipeline";
+import { findSimulator } from "../../../src/engine/registry";
 
 const root = join(import.meta.dirname, "../../..");
 const readme = readFileSync(join(root, "README.md"), "utf8");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expectedContributes, expectedDocs } from "../../../scripts/contributes";
-import { simulators } from "../../../src/sims/registry";
+import { simulators } from "../../../src/engine/registry";
 
 const root = join(import.meta.dirname, "../../..");
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));

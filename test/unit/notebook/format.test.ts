@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { findSimulator } from "../../../src/sims/registry";
+import { findSimulator } from "../../../src/engine/registry";
 import { CELL_BREAK, parseInfo, parseNotebook, parseNotebookText, serializeNotebook, serializeNotebookText, withAttribute, type CellModel, type NotebookModel } from "../../../src/notebook/format";
 
 const isScenario = (id: string) => id === "cache-aside" || id === "isolation";

@@ -6,7 +6,7 @@ import { completionsAt } from "../../../src/scenario/assist";
 import { closest, editDistance } from "../../../src/scenario/diagnostics";
 import { withExpect } from "../../../src/scenario/expect";
 import { loadScenario } from "../../../src/scenario/load";
-import { findSimulator } from "../../../src/sims/registry";
+import { findSimulator } from "../../../src/engine/registry";
 
 const sharding = withExpect(findSimulator("sharding")!.schema);
 const cacheAside = withExpect(findSimulator("cache-aside")!.schema);

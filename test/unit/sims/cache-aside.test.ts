@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
 import mermaid from "mermaid";
-import { runCell } from "../../../src/sims/pipeline";
+import { runCell } from "../../../src/engine/pipeline";
 import { STRATEGIES } from "../../../src/sims/cache-aside/scenario";
 import type { RunOutput } from "../../../src/protocol/output";
 import { assertGolden } from "../../support/golden";

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import mermaid from "mermaid";
-import { runCell } from "../../../src/sims/pipeline";
+import { runCell } from "../../../src/engine/pipeline";
 import { createRng } from "../../../src/core/rng";
 import type { RunOutput } from "../../../src/protocol/output";
 import { BloomFilter, bloomFalsePositiveRate, optimalHashes } from "../../../src/sims/cache-patterns/bloom";

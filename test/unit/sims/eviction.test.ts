@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { createCache, POLICY_IDS, type PolicyId } from "../../../src/sims/eviction/policies";
 import { WTinyLFU } from "../../../src/sims/eviction/wtinylfu";
 import { csvTrace, objectSize, zipfCdf, sampleCdf, type ByteSource } from "../../../src/sims/eviction/workload";
-import { runCell } from "../../../src/sims/pipeline";
+import { runCell } from "../../../src/engine/pipeline";
 import { folderFiles } from "../../../src/host/files";
 import type { RunOutput } from "../../../src/protocol/output";
 import { oracleTraces } from "../../support/eviction-traces";

@@ -11,7 +11,7 @@ import { parseStatements, SqlError, matches, pinnedIds } from "../../../src/sims
 import { play, type RunResult } from "../../../src/sims/isolation/run";
 import { analyze, type Anomaly } from "../../../src/sims/isolation/check";
 import { interleavingCount } from "../../../src/sims/isolation/model";
-import { runCell } from "../../../src/sims/pipeline";
+import { runCell } from "../../../src/engine/pipeline";
 import { loadScenario } from "../../../src/scenario/load";
 import { withExpect } from "../../../src/scenario/expect";
 import { isolation } from "../../../src/sims/isolation";

@@ -3,8 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseInfo } from "../../../src/notebook/format";
-import { cellRequest, DEFAULT_SEED, loadCell, runCell } from "../../../src/sims/pipeline";
-import { findSimulator } from "../../../src/sims/registry";
+import { cellRequest, DEFAULT_SEED, loadCell, runCell } from "../../../src/engine/pipeline";
+import { findSimulator } from "../../../src/engine/registry";
 
 const RACE = "strategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\nreads: 2\n";
 const RANDOM = "strategy: update-then-delete\nruns: 20\n";

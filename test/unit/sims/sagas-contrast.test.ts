@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { findSimulator } from "../../../src/sims/registry";
-import { runCell } from "../../../src/sims/pipeline";
+import { findSimulator } from "../../../src/engine/registry";
+import { runCell } from "../../../src/engine/pipeline";
 import type { RunOutput } from "../../../src/protocol/output";
 
 function run(simulator: string, source: string, seed = 1): RunOutput {

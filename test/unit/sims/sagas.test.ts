@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { runCell } from "../../../src/sims/pipeline";
+import { runCell } from "../../../src/engine/pipeline";
 import { createRng } from "../../../src/core/rng";
 import { loadScenario } from "../../../src/scenario/load";
 import { runSaga } from "../../../src/sims/sagas/saga-model";

@@ -11,7 +11,7 @@ import { hashKeys, simulate } from "../../../src/sims/sharding/model";
 import { schema, type Options } from "../../../src/sims/sharding/scenario";
 import { loadScenario } from "../../../src/scenario/load";
 import { createRng } from "../../../src/core/rng";
-import { runCell } from "../../../src/sims/pipeline";
+import { runCell } from "../../../src/engine/pipeline";
 import type { RunOutput } from "../../../src/protocol/output";
 import { assertGolden } from "../../support/golden";
 

@@ -1,9 +1,9 @@
 // The scenario reference for one simulator, generated from its schema (docs/scenarios/<id>.md),
 // so the documentation cannot drift from what the validator accepts.
 import type { Simulator } from "../sims/types";
-import { fieldDoc } from "./assist";
-import type { Schema } from "./schema";
-import { withExpect } from "./expect";
+import { fieldDoc } from "../scenario/assist";
+import type { Schema } from "../scenario/schema";
+import { withExpect } from "../scenario/expect";
 
 function fieldsOf(schema: Schema, prefix: string, out: string[]): void {
   if (schema.kind === "array") return fieldsOf(schema.items, `${prefix}[]`, out);

@@ -5,28 +5,16 @@ import { errorMessage, lineColAt, ScenarioError, type SourceRange } from "../cor
 import { RUN_OUTPUT_VERSION, type RunOutput } from "../protocol/output";
 import { loadScenario, type LoadResult } from "../scenario/load";
 import { evaluateExpectations, splitExpect, withExpect } from "../scenario/expect";
-import type { ScenarioDiagnostic } from "../scenario/diagnostics";
+import type { ScenarioDiagnostic } from "../core/errors";
+import type { CellError, CellProblem, CellRequest, CellResult } from "../protocol/run";
+
+export type { CellError, CellProblem, CellRequest, CellResult } from "../protocol/run";
 import { findSimulator, simulatorIds, simulators } from "./registry";
-import type { AnySimulator, FileAccess } from "./types";
+import type { AnySimulator, FileAccess } from "../sims/types";
 import type { CellInfo } from "../notebook/format";
 
 /** Seed used when a cell does not name one, so an unseeded cell still replays identically. */
 export const DEFAULT_SEED = 1;
-
-export interface CellRequest {
-  readonly simulator: string;
-  /** The cell's YAML text. */
-  readonly source: string;
-  readonly seed?: number;
-  /**
-   * Set when this one run uses another seed than the cell's own (Re-run with a New Seed): the seed
-   * the cell runs with normally, reported in the output as `cellSeed`.
-   */
-  readonly cellSeed?: number;
-  readonly cellId?: string;
-  /** The notebook's folder on disk, when it has one: scenarios may read files in it. */
-  readonly baseDir?: string;
-}
 
 /**
  * The request for a scenario cell, from its fence info and text. `seed`, when given, replaces the
@@ -37,27 +25,6 @@ export function cellRequest(info: CellInfo, source: string, baseDir?: string, se
   const override = seed !== undefined && normalizeSeed(seed) !== normalizeSeed(own) ? { seed: normalizeSeed(seed), cellSeed: own } : info.seed !== undefined ? { seed: info.seed } : {};
   return { simulator: info.simulator, source, ...override, ...(info.id !== undefined ? { cellId: info.id } : {}), ...(baseDir !== undefined ? { baseDir } : {}) };
 }
-
-/** One problem in a cell, 1-based line and column in the cell's text. */
-export interface CellProblem {
-  readonly line: number;
-  readonly column: number;
-  readonly message: string;
-}
-
-export interface CellError {
-  /** What went wrong: every problem, each on its own line with its line and column in the cell. */
-  readonly message: string;
-  /** Where the first problem is. */
-  readonly range?: SourceRange;
-  readonly line?: number;
-  readonly column?: number;
-  /** Every problem, in the order of the text; absent when the failure is not about a place in the cell. */
-  readonly problems?: readonly CellProblem[];
-  readonly diagnostics: readonly ScenarioDiagnostic[];
-}
-
-export type CellResult = { readonly ok: true; readonly output: RunOutput } | { readonly ok: false; readonly error: CellError };
 
 function problemLine(p: CellProblem): string {
   return `Line ${p.line}, column ${p.column}: ${p.message}`;

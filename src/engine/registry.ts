@@ -1,11 +1,11 @@
 // Every simulator, in the order pickers and docs list them. Adding a simulator is one line here.
-import type { AnySimulator } from "./types";
-import { cacheAside } from "./cache-aside";
-import { cachePatterns } from "./cache-patterns";
-import { sharding } from "./sharding";
-import { isolation } from "./isolation";
-import { eviction } from "./eviction";
-import { saga, twoPhaseCommit, outbox } from "./sagas";
+import type { AnySimulator } from "../sims/types";
+import { cacheAside } from "../sims/cache-aside";
+import { cachePatterns } from "../sims/cache-patterns";
+import { sharding } from "../sims/sharding";
+import { isolation } from "../sims/isolation";
+import { eviction } from "../sims/eviction";
+import { saga, twoPhaseCommit, outbox } from "../sims/sagas";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
