@@ -7,10 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Module from "node:module";
 import { performance } from "node:perf_hooks";
-import { parseInfo, parseNotebook } from "../src/notebook/format";
-import { cellRequest, runCell } from "../src/engine/pipeline";
+import { readNotebook, scenarioCells } from "../src/engine/notebook";
+import { runCell } from "../src/engine/pipeline";
 import { folderFiles } from "../src/host/files";
-import { findSimulator } from "../src/engine/registry";
 import { benchSharding } from "./sharding";
 import { benchIsolation } from "./isolation";
 import { benchEviction } from "./eviction";
@@ -69,20 +68,17 @@ function sampleCells(): void {
   console.log("\n## Sample cells (median of 5 runs, ms)");
   const dir = join(root, "samples");
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".dsnb")).sort()) {
-    const nb = parseNotebook(new Uint8Array(readFileSync(join(dir, f))), { isScenario: (id) => findSimulator(id) !== undefined });
-    nb.cells.forEach((cell, i) => {
-      if (cell.kind !== "scenario") return;
-      const info = parseInfo(cell.info ?? "");
+    for (const c of scenarioCells(readNotebook(new Uint8Array(readFileSync(join(dir, f)))), dir)) {
       const times: number[] = [];
       let ok = true;
       for (let r = 0; r < 5; r++) {
         const t0 = performance.now();
-        const res = runCell(cellRequest(info, cell.value, dir), undefined, folderFiles);
+        const res = runCell(c.request, undefined, folderFiles);
         times.push(performance.now() - t0);
         ok = res.ok;
       }
-      console.log(`${f} cell ${String(i + 1).padStart(2)} ${(info.id ?? info.simulator).padEnd(28)} ${median(times).toFixed(2).padStart(8)} ms${ok ? "" : "  (error)"}`);
-    });
+      console.log(`${f} cell ${String(c.index + 1).padStart(2)} ${(c.info.id ?? c.info.simulator).padEnd(28)} ${median(times).toFixed(2).padStart(8)} ms${ok ? "" : "  (error)"}`);
+    }
   }
 }
 

@@ -3,29 +3,19 @@
 // HTML export draws with headless Chromium (Debian's, or DSNB_CHROMIUM) through playwright-core.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseInfo, parseNotebook, type NotebookModel } from "../notebook/format";
+import type { NotebookModel } from "../notebook/format";
+import { cellOutcomes, readNotebook, runNotebook } from "../engine/notebook";
 import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
-import { cellRequest, runCell } from "../engine/pipeline";
 import { folderFiles } from "../host/files";
-import { findSimulator } from "../engine/registry";
 
-export function readNotebook(bytes: Uint8Array): NotebookModel {
-  return parseNotebook(bytes, { isScenario: (id) => findSimulator(id) !== undefined });
-}
-
-/** Run every scenario cell (markdown cells have no outcome); baseDir is the notebook's folder, for cells that read files. */
-export function runAllCells(nb: NotebookModel, baseDir?: string): CellOutcome[] {
-  return nb.cells.map((cell) => {
-    if (cell.kind !== "scenario") return undefined;
-    const info = parseInfo(cell.info ?? "");
-    const r = runCell(cellRequest(info, cell.value, baseDir), undefined, folderFiles);
-    return r.ok ? { output: r.output } : { error: r.error.message };
-  });
+/** Every cell's outcome, running the notebook here (its folder readable, for cells that read files). */
+function outcomes(nb: NotebookModel, baseDir?: string): CellOutcome[] {
+  return cellOutcomes(nb, runNotebook(nb, { ...(baseDir !== undefined ? { baseDir } : {}), files: folderFiles }));
 }
 
 export function exportMarkdown(bytes: Uint8Array, baseDir?: string): string {
   const nb = readNotebook(bytes);
-  return notebookToMarkdown(nb, runAllCells(nb, baseDir));
+  return notebookToMarkdown(nb, outcomes(nb, baseDir));
 }
 
 export function titleOf(nb: NotebookModel, fallback: string): string {
@@ -49,7 +39,7 @@ function bundled(name: string): string {
 export async function exportHtml(bytes: Uint8Array, fallbackTitle: string, baseDir?: string): Promise<{ html: string; diagrams: number; errors: number }> {
   const nb = readNotebook(bytes);
   const css = readFileSync(join(__dirname, "..", "media", "renderer.css"), "utf8");
-  const shell = notebookToHtmlShell(nb, runAllCells(nb, baseDir), css, titleOf(nb, fallbackTitle));
+  const shell = notebookToHtmlShell(nb, outcomes(nb, baseDir), css, titleOf(nb, fallbackTitle));
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
   try {

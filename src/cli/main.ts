@@ -8,13 +8,11 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { exportHtml, exportMarkdown } from "./export";
 import { parseArgs } from "node:util";
-import { parseInfo, parseNotebook } from "../notebook/format";
 import { toMarkdown } from "../present/markdown";
 import type { RunOutput } from "../protocol/output";
-import { cellRequest, runCell, type CellResult } from "../engine/pipeline";
+import type { CellResult } from "../engine/pipeline";
+import { readNotebook as readNotebookBytes, runNotebook } from "../engine/notebook";
 import { folderFiles } from "../host/files";
-import { findSimulator } from "../engine/registry";
-import { lineColAt } from "../core/errors";
 
 const USAGE = `Usage: dsnb run <file.dsnb>... [--markdown | --json]
        dsnb test <file.dsnb or folder>...
@@ -45,20 +43,10 @@ export interface CellReport {
 }
 
 /** Run every scenario cell of a notebook's text. */
-export function runNotebook(file: string, bytes: Uint8Array): { reports: CellReport[]; problems: readonly string[] } {
-  const nb = parseNotebook(bytes, { isScenario: (id) => findSimulator(id) !== undefined });
-  const reports: CellReport[] = [];
-  let offset = nb.meta.frontMatter?.raw.length ?? 0;
-  const text = new TextDecoder().decode(bytes);
-  nb.cells.forEach((cell, index) => {
-    offset += (cell.source?.before.length ?? 0);
-    const line = lineColAt(text.replace(/^\uFEFF/, ""), offset).line;
-    offset += cell.source?.body.length ?? 0;
-    if (cell.kind !== "scenario") return;
-    const info = parseInfo(cell.info ?? "");
-    const result = runCell(cellRequest(info, cell.value, dirname(resolve(file))), undefined, folderFiles);
-    reports.push({ file, cell: index + 1, line, simulator: info.simulator, ...(info.id !== undefined ? { id: info.id } : {}), result });
-  });
+export function runNotebookFile(file: string, bytes: Uint8Array): { reports: CellReport[]; problems: readonly string[] } {
+  const nb = readNotebookBytes(bytes);
+  const runs = runNotebook(nb, { baseDir: dirname(resolve(file)), files: folderFiles });
+  const reports = runs.map((r) => ({ file, cell: r.index + 1, line: r.line, simulator: r.info.simulator, ...(r.info.id !== undefined ? { id: r.info.id } : {}), result: r.result }));
   return { reports, problems: nb.meta.problems };
 }
 
@@ -125,7 +113,7 @@ function runCommand(files: readonly string[], format: Format, out: (s: string) =
       exit = 2;
       continue;
     }
-    const { reports, problems } = runNotebook(file, bytes);
+    const { reports, problems } = runNotebookFile(file, bytes);
     for (const p of problems) err(`${file}: warning: ${p}\n`);
     for (const r of reports) {
       if (format === "json") json.push(jsonEntry(r));
@@ -202,7 +190,7 @@ function testCommand(paths: readonly string[], out: (s: string) => void, err: (s
       failed++;
       continue;
     }
-    const { reports, problems } = runNotebook(file, bytes);
+    const { reports, problems } = runNotebookFile(file, bytes);
     for (const p of problems) err(`${file}: warning: ${p}\n`);
     for (const r of reports) {
       if (!r.result.ok) {

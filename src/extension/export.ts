@@ -2,7 +2,9 @@
 // and one cell's results in an editor-sized panel. Cells run in the worker, as when run by hand;
 // HTML pages are drawn by the export page script in a webview and sent back finished.
 import * as vscode from "vscode";
-import { parseInfo, type NotebookModel } from "../notebook/format";
+import type { NotebookModel } from "../notebook/format";
+import { cellOutcomes, scenarioCells } from "../engine/notebook";
+import type { CellResult } from "../protocol/run";
 import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome, type ShellOptions } from "../present/document";
 import type { RunOutput } from "../protocol/output";
 import { CancelledError } from "../core/errors";
@@ -11,7 +13,6 @@ import type { CellRunner } from "./runner";
 import { NOTEBOOK_TYPE } from "./serializer";
 import { runOutputOf } from "./cellCommands";
 import { notebookFolder } from "./controller";
-import { cellRequest } from "../engine/pipeline";
 
 function activeNotebook(): vscode.NotebookDocument | undefined {
   const nb = vscode.window.activeNotebookEditor?.notebook;
@@ -30,26 +31,21 @@ function modelOf(nb: vscode.NotebookDocument): NotebookModel {
   return fromNotebookData(data);
 }
 
+/** Runs the notebook's scenario cells in the worker, one after another, with progress; undefined when cancelled. */
 async function runAll(model: NotebookModel, runner: CellRunner, title: string, baseDir: string | undefined): Promise<CellOutcome[] | undefined> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const outcomes: CellOutcome[] = [];
-    const total = model.cells.filter((c) => c.kind === "scenario").length || 1;
-    for (const cell of model.cells) {
-      if (cell.kind !== "scenario") {
-        outcomes.push(undefined);
-        continue;
-      }
-      const info = parseInfo(cell.info ?? "");
-      progress.report({ increment: 100 / total, message: info.id ?? info.simulator });
+    const cells = scenarioCells(model, baseDir);
+    const runs: { index: number; result: CellResult }[] = [];
+    for (const cell of cells) {
+      progress.report({ increment: 100 / Math.max(1, cells.length), message: cell.info.id ?? cell.info.simulator });
       try {
-        const { result } = await runner.run(cellRequest(info, cell.value, baseDir), token);
-        outcomes.push(result.ok ? { output: result.output } : { error: result.error.message });
+        runs.push({ index: cell.index, result: (await runner.run(cell.request, token)).result });
       } catch (err) {
         if (err instanceof CancelledError) return undefined;
         throw err;
       }
     }
-    return outcomes;
+    return cellOutcomes(model, runs);
   });
 }
 

@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chromium, type Browser } from "playwright-core";
 import { ensureTools } from "../../scripts/tools.mjs";
-import { readNotebook, runAllCells } from "../../src/cli/export";
+import { expectedOutputs } from "../support/samples";
 import { measureDiagrams } from "../support/diagram-metrics";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -35,10 +35,7 @@ for (const sample of samples) {
     const hash = /script-src 'sha256-([A-Za-z0-9+/=]+)'/.exec(html)?.[1];
     const inline = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
     assert.equal(hash, createHash("sha256").update(inline).digest("base64"), "the policy allows exactly that script");
-    const nb = readNotebook(new Uint8Array(readFileSync(join(root, "samples", sample))));
-    const outcomes = runAllCells(nb, join(root, "samples"));
-    const expected = outcomes.reduce((n, o) => n + (o && "output" in o ? o.output.diagrams.length : 0), 0);
-    const charts = outcomes.reduce((n, o) => n + (o && "output" in o ? o.output.charts.length : 0), 0);
+    const { diagrams: expected, charts } = expectedOutputs(join(root, "samples"), sample);
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     const requests: string[] = [];

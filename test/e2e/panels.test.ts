@@ -12,7 +12,7 @@ import { chromium, type Browser, type Frame, type Page } from "playwright-core";
 import { packageExtension } from "../../scripts/package.mjs";
 import { ensureTools } from "../../scripts/tools.mjs";
 import { startCodeServer } from "../../scripts/code-server.mjs";
-import { readNotebook, runAllCells } from "../../src/cli/export";
+import { expectedOutputs } from "../support/samples";
 import { measureDiagrams } from "../support/diagram-metrics";
 import { CHROMIUM_ARGS, clickIn, command, frameWith, openFile, openWorkbench, results, runAll, screenshotOf } from "../support/e2e";
 
@@ -23,8 +23,7 @@ let page: Page;
 let folder: string;
 
 function expected(file: string): { outputs: number; diagrams: number } {
-  const outcomes = runAllCells(readNotebook(new Uint8Array(readFileSync(join(folder, file)))), folder).filter((o) => o !== undefined);
-  return { outputs: outcomes.length, diagrams: outcomes.reduce((n, o) => n + ("output" in o ? o.output.diagrams.length : 0), 0) };
+  return expectedOutputs(folder, file);
 }
 
 before(async () => {

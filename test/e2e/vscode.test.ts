@@ -4,13 +4,13 @@
 // runs a sample in Restricted Mode. Screenshots go to test-results/e2e/ (git-ignored).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { packageExtension } from "../../scripts/package.mjs";
 import { ensureTools } from "../../scripts/tools.mjs";
 import { startCodeServer } from "../../scripts/code-server.mjs";
-import { readNotebook, runAllCells } from "../../src/cli/export";
+import { expectedOutputs as expectedIn } from "../support/samples";
 import { CHROMIUM_ARGS, command, diagramMetrics, firstOutputFrame, frameCounts, openFile, openWorkbench, results, runAll as runAllAndWait, screenshotOf } from "../support/e2e";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -24,9 +24,7 @@ let vsix: string;
 
 /** What Run All must show for a sample: one output per scenario cell and the diagrams the simulators draw. */
 function expectedOutputs(file: string): { outputs: number; diagrams: number } {
-  const outcomes = runAllCells(readNotebook(new Uint8Array(readFileSync(join(samplesDir, file)))), samplesDir).filter((o) => o !== undefined);
-  const diagrams = outcomes.reduce((n, o) => n + ("output" in o ? o.output.diagrams.length : 0), 0);
-  return { outputs: outcomes.length, diagrams };
+  return expectedIn(samplesDir, file);
 }
 
 before(async () => {

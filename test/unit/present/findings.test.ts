@@ -6,9 +6,11 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseInfo, parseNotebook, type CellInfo } from "../../../src/notebook/format";
-import { findSimulator, simulators } from "../../../src/engine/registry";
-import { cellRequest, runCell } from "../../../src/engine/pipeline";
+import { parseInfo, type CellInfo } from "../../../src/notebook/format";
+import { readNotebook, runNotebook } from "../../../src/engine/notebook";
+import { folderFiles } from "../../../src/host/files";
+import { simulators } from "../../../src/engine/registry";
+import { runCell } from "../../../src/engine/pipeline";
 import { replaySource } from "../../../src/scenario/replay";
 import { inlineMarkdown, toMarkdown } from "../../../src/present/markdown";
 import type { RunOutput } from "../../../src/protocol/output";
@@ -27,12 +29,9 @@ const ran: Ran[] = [];
 
 before(() => {
   for (const file of readdirSync(samples).filter((f) => f.endsWith(".dsnb"))) {
-    const nb = parseNotebook(new Uint8Array(readFileSync(join(samples, file))), { isScenario: (id) => findSimulator(id) !== undefined });
-    for (const cell of nb.cells) {
-      if (cell.kind !== "scenario") continue;
-      const info = parseInfo(cell.info ?? "");
-      const r = runCell(cellRequest(info, cell.value, samples));
-      if (r.ok) ran.push({ where: `${file} ${info.id ?? info.simulator}`, info, source: cell.value, output: r.output });
+    const nb = readNotebook(new Uint8Array(readFileSync(join(samples, file))));
+    for (const r of runNotebook(nb, { baseDir: samples, files: folderFiles })) {
+      if (r.result.ok) ran.push({ where: `${file} ${r.info.id ?? r.info.simulator}`, info: r.info, source: nb.cells[r.index]!.value, output: r.result.output });
     }
   }
   for (const sim of simulators) for (const ex of sim.examples) {
