@@ -54,6 +54,12 @@ export function errorMessage(err: unknown): string {
 // Problems found in a scenario cell (reported by src/scenario, carried by src/protocol).
 export type DiagnosticSeverity = "error" | "warning";
 
+/** One replacement in a cell's text. */
+export interface DiagnosticEdit {
+  readonly range: SourceRange;
+  readonly text: string;
+}
+
 export interface ScenarioDiagnostic {
   readonly message: string;
   readonly range: SourceRange;
@@ -62,6 +68,9 @@ export interface ScenarioDiagnostic {
   readonly code: string;
   /** Replacement text for the range that would fix the problem ("did you mean"). */
   readonly fix?: string;
+  /** A fix that takes several edits (rewriting an old spelling), with what it does in words. */
+  readonly edits?: readonly DiagnosticEdit[];
+  readonly editsTitle?: string;
   /** A simulator whose schema accepts what this diagnostic is about: switching the cell to it fixes it. */
   readonly simulator?: string;
 }

@@ -118,6 +118,14 @@ const quickFixes: vscode.CodeActionProvider = {
     const switched = switchTo ? switchAction(doc, switchTo) : undefined;
     if (switched) actions.push(switched);
     for (const d of here) {
+      if (d.edits?.length) {
+        const action = new vscode.CodeAction(d.editsTitle ?? "Rewrite", vscode.CodeActionKind.QuickFix);
+        action.edit = new vscode.WorkspaceEdit();
+        for (const e of d.edits) action.edit.replace(doc.uri, toRange(doc, e.range), e.text);
+        action.isPreferred = !switched;
+        actions.push(action);
+        continue;
+      }
       if (d.fix === undefined) continue;
       const action = new vscode.CodeAction(`Change to "${d.fix}"`, vscode.CodeActionKind.QuickFix);
       action.edit = new vscode.WorkspaceEdit();

@@ -128,18 +128,22 @@ export function fieldDoc(key: string, schema: Schema, required = false): string 
   const unit = schema.kind === "number" && schema.unit ? ` (${schema.unit})` : "";
   const bounds = schema.kind === "number" && (schema.min !== undefined || schema.max !== undefined) ? `, ${schema.min ?? "…"} to ${schema.max ?? "…"}` : "";
   let doc = `**${key}**: ${typeName(schema)}${unit}${required ? ", required" : describeDefault(schema)}${bounds}\n\n${schema.doc}`;
-  if (schema.kind === "enum") doc += "\n\n" + schema.values.map((v) => `- \`${v.value}\`: ${v.doc}`).join("\n");
+  const words = schema.kind === "enum" ? [schema] : schema.kind === "union" ? schema.options.filter((o) => o.kind === "enum") : [];
+  const listed = words.flatMap((e) => e.values.map((v) => `- \`${v.value}\`: ${v.doc}`));
+  if (listed.length) doc += "\n\n" + listed.join("\n");
   return doc;
 }
 
 /** Whether a value has a fixed set of choices, worth listing as soon as its key is written. */
 function hasChoices(schema: Schema): boolean {
+  if (schema.kind === "union") return schema.options.some((o) => o.kind !== "array" && hasChoices(o));
   const target = schema.kind === "array" ? schema.items : schema;
   return target.kind === "enum" || target.kind === "boolean" || target.kind === "ref";
 }
 
 function choiceItems(schema: Schema, root: unknown): CompletionItem[] {
   if (schema.kind === "array") return choiceItems(schema.items, root);
+  if (schema.kind === "union") return schema.options.flatMap((o) => (o.kind === "array" ? [] : choiceItems(o, root)));
   const item = (label: string, detail: string, documentation: string): CompletionItem => ({ label, kind: "value", insertText: label, detail, documentation });
   if (schema.kind === "enum") return schema.values.map((v) => item(v.value, schema.default === v.value ? "default" : "", v.doc));
   if (schema.kind === "boolean") return ["true", "false"].map((b) => item(b, "", schema.doc));

@@ -1,6 +1,6 @@
 // Problems found in a scenario cell, with the exact range they are about.
 
-export type { DiagnosticSeverity, ScenarioDiagnostic } from "../core/errors";
+export type { DiagnosticEdit, DiagnosticSeverity, ScenarioDiagnostic } from "../core/errors";
 
 /**
  * Edit distance between two short strings for "did you mean" suggestions: optimal string alignment

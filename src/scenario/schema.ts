@@ -65,19 +65,40 @@ export interface ArraySchema<I extends Schema = Schema> {
   readonly default?: readonly unknown[];
 }
 
+/** One of several forms, tried in order: a count, a word such as `all`, or a list (`explore:`). */
+export interface UnionSchema<O extends readonly Schema[] = readonly Schema[]> {
+  readonly kind: "union";
+  readonly doc: string;
+  readonly options: O;
+  readonly default?: unknown;
+}
+
 export interface Field<S extends Schema = Schema> {
   readonly schema: S;
   /** A required field has no default and must be written. */
   readonly required?: boolean;
 }
 
+/**
+ * A key's old spelling. A cell that still uses it gets an error with a quick fix that rewrites it,
+ * never silent acceptance: `to` is the key it became; `values` maps old scalar values to new ones
+ * (`explore: true` became `explore: all`). When `to` is already written, the old key's value moves
+ * into it (`interleavings: 200` next to `explore:` becomes `explore: 200`).
+ */
+export interface Renamed {
+  readonly to: string;
+  readonly values?: Readonly<Record<string, string>>;
+}
+
 export interface ObjectSchema<F extends Record<string, Field> = Record<string, Field>> {
   readonly kind: "object";
   readonly doc: string;
   readonly fields: F;
+  /** Old spellings of keys (and of some of their values), each rewritten by a quick fix. */
+  readonly renamed?: Readonly<Record<string, Renamed>>;
 }
 
-export type Schema = NumberSchema | StringSchema | BooleanSchema | EnumSchema | RefSchema | ArraySchema | ObjectSchema;
+export type Schema = NumberSchema | StringSchema | BooleanSchema | EnumSchema | RefSchema | ArraySchema | ObjectSchema | UnionSchema;
 
 /** The TypeScript type of a value that passed validation against S (defaults applied). */
 export type Infer<S> = S extends NumberSchema
@@ -94,7 +115,9 @@ export type Infer<S> = S extends NumberSchema
             ? Infer<I>[]
             : S extends ObjectSchema<infer F>
               ? InferFields<F>
-              : never;
+              : S extends UnionSchema<infer O>
+                ? Infer<O[number]>
+                : never;
 
 type HasDefault<S> = S extends { default: unknown } ? true : false;
 type RequiredKeys<F extends Record<string, Field>> = {
@@ -113,7 +136,8 @@ export const s = {
   enum: <const V extends string, const O extends Omit<EnumSchema<V>, "kind">>(o: O & { values: readonly EnumValue<V>[] }): O & { kind: "enum" } => ({ kind: "enum", ...o }),
   ref: <const O extends Omit<RefSchema, "kind">>(o: O): O & { kind: "ref" } => ({ kind: "ref", ...o }),
   array: <const I extends Schema, const O extends Omit<ArraySchema<I>, "kind">>(o: O & { items: I }): O & { kind: "array" } => ({ kind: "array", ...o }),
-  object: <const F extends Record<string, Field>>(doc: string, fields: F): ObjectSchema<F> => ({ kind: "object", doc, fields }),
+  object: <const F extends Record<string, Field>>(doc: string, fields: F, renamed?: Readonly<Record<string, Renamed>>): ObjectSchema<F> => ({ kind: "object", doc, fields, ...(renamed ? { renamed } : {}) }),
+  union: <const Os extends readonly Schema[], const O extends Omit<UnionSchema<Os>, "kind">>(o: O & { options: Os }): O & { kind: "union" } => ({ kind: "union", ...o }),
   field: <const S extends Schema>(schema: S): { schema: S } => ({ schema }),
   required: <const S extends Schema>(schema: S): { schema: S; required: true } => ({ schema, required: true }),
 };
@@ -148,6 +172,8 @@ export function typeName(schema: Schema): string {
       return `list of ${typeName(schema.items)}`;
     case "object":
       return "mapping";
+    case "union":
+      return schema.options.map(typeName).join(" or ");
   }
 }
 

@@ -1,9 +1,9 @@
 // Checks a parsed YAML tree against a schema, producing the typed value (defaults applied) and
 // diagnostics that point at the exact key or value in the cell.
-import { isMap, isScalar, isSeq, isPair, isAlias, type Node, type Pair } from "yaml";
+import { isMap, isScalar, isSeq, isPair, isAlias, type Node, type Pair, type YAMLMap } from "yaml";
 import type { SourceRange } from "../core/errors";
 import { closest, type ScenarioDiagnostic } from "./diagnostics";
-import { refNames, typeName, type ArraySchema, type ObjectSchema, type RefSchema, type Schema } from "./schema";
+import { refNames, typeName, type ArraySchema, type ObjectSchema, type RefSchema, type Renamed, type Schema, type UnionSchema } from "./schema";
 
 interface PendingRef {
   readonly schema: RefSchema;
@@ -14,6 +14,8 @@ interface PendingRef {
 interface Ctx {
   readonly diagnostics: ScenarioDiagnostic[];
   readonly refs: PendingRef[];
+  /** The cell's text, for fixes that move text around. */
+  readonly text: string;
 }
 
 export interface ValidationResult<T> {
@@ -72,9 +74,33 @@ function validateNode(schema: Schema, node: Node | null | undefined, ctx: Ctx, r
       return validateObject(schema, node, ctx, range);
     case "array":
       return validateArray(schema, node, ctx, range);
+    case "union":
+      return validateUnion(schema, node, ctx, range);
     default:
       return validateScalar(schema, node, ctx, range);
   }
+}
+
+/** The first form the value fits; when it fits none, one error naming every form. */
+function validateUnion(schema: UnionSchema, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
+    if (schema.default !== undefined) return schema.default;
+    return error(ctx, `Expected ${typeName(schema)}: ${schema.doc}`, range, "type");
+  }
+  let closeCall: ScenarioDiagnostic | undefined;
+  for (const option of schema.options) {
+    const trial: Ctx = { diagnostics: [], refs: [], text: ctx.text };
+    const value = validateNode(option, node, trial, range);
+    if (trial.diagnostics.length === 0) {
+      ctx.refs.push(...trial.refs);
+      return value;
+    }
+    // A value of the right shape but out of range says more than "expected one of".
+    if (trial.diagnostics.some((d) => d.code === "range" || d.fix !== undefined)) closeCall ??= trial.diagnostics[0];
+  }
+  if (closeCall) return void ctx.diagnostics.push(closeCall);
+  const shown = isScalar(node) ? describe(node.value) : isSeq(node) ? "a list" : "a mapping";
+  return error(ctx, `Expected ${typeName(schema)}, got ${shown}.`, rangeOf(node, range), "type");
 }
 
 function validateObject(schema: ObjectSchema, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
@@ -98,6 +124,11 @@ function validateObject(schema: ObjectSchema, node: Node | null | undefined, ctx
       continue;
     }
     const field = schema.fields[key];
+    const renamed = schema.renamed?.[key];
+    if (renamed && oldSpelling(ctx, node, item, key, renamed)) {
+      ok = false;
+      continue;
+    }
     if (!field) {
       ok = false;
       const suggestion = closest(key, Object.keys(schema.fields).filter((k) => !seen.has(k)));
@@ -129,6 +160,44 @@ function validateObject(schema: ObjectSchema, node: Node | null | undefined, ctx
   return ok ? out : undefined;
 }
 
+function keyOf(p: Pair): string | undefined {
+  return isScalar(p.key) ? String(p.key.value) : undefined;
+}
+
+/** From the start of `range`'s line to the start of the next line: the whole of a one-line pair. */
+function lineOf(text: string, range: SourceRange): SourceRange {
+  const start = text.lastIndexOf("\n", range.start - 1) + 1;
+  const next = text.indexOf("\n", range.end);
+  return { start, end: next < 0 ? text.length : next + 1 };
+}
+
+/**
+ * A key (or a value of it) written in an old spelling: an error whose fix rewrites it. Returns false
+ * when the key is current and its value is not an old one.
+ */
+function oldSpelling(ctx: Ctx, map: YAMLMap, item: Pair, key: string, r: Renamed): boolean {
+  const keyRange = rangeOf(item.key as Node, { start: 0, end: 0 });
+  const valueNode = item.value as Node | null;
+  const valueRange = valueNode ? rangeOf(valueNode, keyRange) : undefined;
+  const valueText = valueRange ? ctx.text.slice(valueRange.start, valueRange.end) : "";
+  const newValue = isScalar(valueNode) ? r.values?.[String(valueNode.value)] : undefined;
+  if (r.to === key) {
+    if (newValue === undefined || !valueRange) return false;
+    ctx.diagnostics.push({ message: `"${key}: ${valueText}" is now written "${key}: ${newValue}".`, range: valueRange, severity: "error", code: "old-spelling", fix: newValue });
+    return true;
+  }
+  const target = (map.items as Pair[]).find((p) => isPair(p) && keyOf(p) === r.to);
+  const targetValue = target?.value as Node | null | undefined;
+  if (target && targetValue && valueRange) {
+    const edits = [{ range: rangeOf(targetValue, keyRange), text: newValue ?? valueText }, { range: lineOf(ctx.text, { start: keyRange.start, end: valueRange.end }), text: "" }];
+    ctx.diagnostics.push({ message: `"${key}" is now part of "${r.to}": write "${r.to}: ${newValue ?? valueText}" instead.`, range: keyRange, severity: "error", code: "old-spelling", edits, editsTitle: `Rewrite as "${r.to}: ${newValue ?? valueText}"` });
+    return true;
+  }
+  const edits = [{ range: keyRange, text: r.to }, ...(newValue !== undefined && valueRange ? [{ range: valueRange, text: newValue }] : [])];
+  ctx.diagnostics.push({ message: `"${key}" is now called "${r.to}"${newValue !== undefined ? `, and "${valueText}" is written "${newValue}"` : ""}.`, range: keyRange, severity: "error", code: "old-spelling", edits, editsTitle: `Rewrite as "${r.to}: ${newValue ?? valueText}"` });
+  return true;
+}
+
 function validateArray(schema: ArraySchema, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
     if (schema.minItems) return error(ctx, `Expected a list of at least ${schema.minItems} ${typeName(schema.items)}.`, range, "type");
@@ -143,7 +212,7 @@ function validateArray(schema: ArraySchema, node: Node | null | undefined, ctx: 
   return ctx.diagnostics.length > before ? undefined : out;
 }
 
-function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema>, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
+function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema | UnionSchema>, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
     if (schema.default !== undefined) return schema.default;
     return error(ctx, `Expected ${typeName(schema)}: ${schema.doc}`, range, "type");
@@ -188,8 +257,8 @@ function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema>, nod
 }
 
 /** Validate a YAML document's contents against a schema. */
-export function validate<T>(schema: Schema, contents: Node | null | undefined, whole: SourceRange, raw: unknown): ValidationResult<T> {
-  const ctx: Ctx = { diagnostics: [], refs: [] };
+export function validate<T>(schema: Schema, contents: Node | null | undefined, whole: SourceRange, raw: unknown, text = ""): ValidationResult<T> {
+  const ctx: Ctx = { diagnostics: [], refs: [], text };
   const value = validateNode(schema, contents, ctx, whole);
   // Names can only be checked once the whole cell is read, since they may be defined further down.
   for (const ref of ctx.refs) {
