@@ -3,14 +3,15 @@
 import { createRng, normalizeSeed } from "../core/rng";
 import { errorMessage, lineColAt, ScenarioError, type SourceRange } from "../core/errors";
 import { RUN_OUTPUT_VERSION, type RunOutput } from "../protocol/output";
+import { isMap, isScalar, type Document } from "yaml";
 import { loadScenario, type LoadResult } from "../scenario/load";
-import { evaluateExpectations, splitExpect, withExpect } from "../scenario/expect";
+import { evaluateExpectations, splitExpect, withExpect, type Expectations } from "../scenario/expect";
 import type { ScenarioDiagnostic } from "../core/errors";
 import type { CellError, CellProblem, CellRequest, CellResult } from "../protocol/run";
 
 export type { CellError, CellProblem, CellRequest, CellResult } from "../protocol/run";
 import { findSimulator, simulatorIds, simulators } from "./registry";
-import type { AnySimulator, FileAccess } from "../sims/types";
+import type { AnySimulator, FileAccess, OptionPath, ResolveContext } from "../sims/types";
 import type { CellInfo } from "../notebook/format";
 
 /** Seed used when a cell does not name one, so an unseeded cell still replays identically. */
@@ -92,10 +93,45 @@ function withSimulatorHint(sim: AnySimulator, text: string, diagnostics: readonl
   return [hint, ...diagnostics.map(rewrite)];
 }
 
-/** A cell's text read against its simulator's schema: the value, and every problem (see withSimulatorHint). */
-export function loadCell(sim: AnySimulator, text: string): LoadResult<Record<string, unknown>> {
+/** Where the value at `path` is written in the cell (or its key, or the cell), for problems `resolve` finds. */
+function rangeAt(document: Document.Parsed, path: OptionPath, text: string): SourceRange | undefined {
+  const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  if (node?.range) return { start: node.range[0], end: Math.max(node.range[1], node.range[0] + 1) };
+  const parent = path.length > 1 ? document.getIn(path.slice(0, -1), true) : document.contents;
+  const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]) : undefined;
+  const key = pair?.key as { range?: [number, number, number] } | undefined;
+  if (key?.range) return { start: key.range[0], end: key.range[1] };
+  return text.length ? { start: 0, end: text.length } : undefined;
+}
+
+function resolveContext(document: Document.Parsed, text: string): ResolveContext {
+  const at = (path: OptionPath) => rangeAt(document, path, text);
+  return { at, fail: (path, message) => { throw new ScenarioError(message, at(path)); } };
+}
+
+export interface LoadedCell extends LoadResult<Record<string, unknown>> {
+  /** What the simulator runs on, when the cell has no problem: its options, resolved. */
+  readonly resolved?: unknown;
+  readonly expect?: Expectations;
+}
+
+/**
+ * A cell's text read against its simulator's schema, then resolved by the simulator (what the
+ * options mean): the value, and every problem (see withSimulatorHint). The editor shows the same
+ * problems a run would report.
+ */
+export function loadCell(sim: AnySimulator, text: string): LoadedCell {
   const loaded = loadScenario<Record<string, unknown>>(text, withExpect(sim.schema));
-  return { ...loaded, diagnostics: withSimulatorHint(sim, text, loaded.diagnostics) };
+  const diagnostics = withSimulatorHint(sim, text, loaded.diagnostics);
+  if (loaded.value === undefined || errorsIn(diagnostics).length > 0) return { ...loaded, diagnostics };
+  const { options, expect } = splitExpect(loaded.value);
+  try {
+    return { ...loaded, diagnostics, resolved: sim.resolve(options, resolveContext(loaded.document, text)), ...(expect ? { expect } : {}) };
+  } catch (err) {
+    if (!(err instanceof ScenarioError)) throw err;
+    const problem: ScenarioDiagnostic = { message: err.message, range: err.range ?? { start: 0, end: Math.max(1, text.length) }, severity: "error", code: "invalid" };
+    return { ...loaded, value: undefined, diagnostics: [...diagnostics, problem] };
+  }
 }
 
 /** For hosts that cannot read files (the default): a cell that names a file gets a clear error. */
@@ -110,15 +146,20 @@ export function noFiles(): FileAccess {
 export function runCell(req: CellRequest, progress: (fraction: number, message?: string) => void = () => {}, files: (baseDir: string | undefined) => FileAccess = noFiles): CellResult {
   const sim = findSimulator(req.simulator);
   if (!sim) return { ok: false, error: { message: `Unknown simulator "${req.simulator}". Known simulators: ${simulatorIds().join(", ")}.`, diagnostics: [] } };
-  const loaded = loadCell(sim, req.source);
-  const errors = errorsIn(loaded.diagnostics);
-  if (errors.length > 0 || loaded.value === undefined) return { ok: false, error: located(req.source, errors, loaded.diagnostics) };
-  const seed = normalizeSeed(req.seed ?? DEFAULT_SEED);
-  const { options, expect } = splitExpect(loaded.value);
+  let loaded: LoadedCell;
   try {
-    const result = sim.run(options, { seed, rng: createRng(seed), progress, files: files(req.baseDir) });
-    const verdict = sim.check(result, options);
-    const presented = sim.present(result, verdict, options);
+    loaded = loadCell(sim, req.source);
+  } catch (err) {
+    return { ok: false, error: { message: `The ${sim.title} simulator failed: ${errorMessage(err)}`, diagnostics: [] } };
+  }
+  const errors = errorsIn(loaded.diagnostics);
+  if (errors.length > 0 || loaded.resolved === undefined) return { ok: false, error: located(req.source, errors, loaded.diagnostics) };
+  const seed = normalizeSeed(req.seed ?? DEFAULT_SEED);
+  const { resolved, expect } = loaded;
+  try {
+    const result = sim.run(resolved, { seed, rng: createRng(seed), progress, files: files(req.baseDir) });
+    const verdict = sim.check(result, resolved);
+    const presented = sim.present(result, verdict, resolved);
     const output: RunOutput = {
       version: RUN_OUTPUT_VERSION,
       simulator: sim.id,

@@ -1,5 +1,6 @@
 // The contract every simulator implements. A simulator is pure: the same options and seed give
 // the same result, byte for byte, in VS Code, on the command line and in tests.
+import type { SourceRange } from "../core/errors";
 import type { Rng } from "../core/rng";
 import type { Verdict } from "../core/verdict";
 import type { ChartSpec, DiagramSpec, TableSpec } from "../protocol/output";
@@ -33,7 +34,23 @@ export interface Example {
   readonly body: string;
 }
 
-export interface Simulator<Options = unknown, Result = unknown> {
+/** A place in the cell's options: keys and list indexes, such as ["faults", 2, "step"]. */
+export type OptionPath = readonly (string | number)[];
+
+/** What `resolve` gets besides the options: where each option is written, to point problems at it. */
+export interface ResolveContext {
+  /** The range of the value at `path` in the cell (or of its key), when it is written there. */
+  at(path: OptionPath): SourceRange | undefined;
+  /** Stops with a problem about the value at `path`, shown on that value in the cell. */
+  fail(path: OptionPath, message: string): never;
+}
+
+/**
+ * A simulator, in the order the pipeline calls it: the schema checks the shape of a cell; `resolve`
+ * checks what the options mean (names that must exist, values that must agree) and turns them into
+ * what the model runs on; `run` is the mechanism; `check` gives the verdict; `present` draws it.
+ */
+export interface Simulator<Options = unknown, Resolved = Options, Result = unknown> {
   /** The fence info word and cell language suffix, such as "cache-aside". */
   readonly id: string;
   readonly title: string;
@@ -41,14 +58,15 @@ export interface Simulator<Options = unknown, Result = unknown> {
   readonly description: string;
   readonly schema: ObjectSchema;
   readonly examples: readonly Example[];
-  run(options: Options, ctx: RunContext): Result;
-  check(result: Result, options: Options): Verdict;
-  present(result: Result, verdict: Verdict, options: Options): Presentation;
+  resolve(options: Options, ctx: ResolveContext): Resolved;
+  run(resolved: Resolved, ctx: RunContext): Result;
+  check(result: Result, resolved: Resolved): Verdict;
+  present(result: Result, verdict: Verdict, resolved: Resolved): Presentation;
 }
 
 /** Erases a simulator's option and result types for the registry. */
-export type AnySimulator = Simulator<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type AnySimulator = Simulator<any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function defineSimulator<O, R>(sim: Simulator<O, R>): AnySimulator {
+export function defineSimulator<O, V, R>(sim: Simulator<O, V, R>): AnySimulator {
   return sim as AnySimulator;
 }

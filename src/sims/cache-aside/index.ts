@@ -7,11 +7,12 @@ import { simulate, type CacheAsideResult } from "./model";
 import { present } from "./present";
 import { schema, type Options } from "./scenario";
 
-export const cacheAside = defineSimulator<Options, CacheAsideResult>({
+export const cacheAside = defineSimulator<Options, Options, CacheAsideResult>({
   id: "cache-aside",
   title: "Cache-aside race",
   description: "A reader and a writer share a cached key; watch a stale value outlive the update, and compare the fixes.",
   schema,
+  resolve: (options) => options,
   examples: [
     { name: "the classic race", description: "Reader misses and loads, writer updates and deletes, reader caches the old value.", body: "strategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\n" },
     { name: "leases close the race", description: "The same interleaving with memcache-style leases.", body: "strategy: lease\nsteps: [reader, reader, writer, writer, reader]\n" },

@@ -8,11 +8,12 @@ import { runPatterns } from "./patterns";
 import { present } from "./present";
 import { EXPLICIT_SCENARIOS, resolveOptions, schema, type Options } from "./scenario";
 
-export const cachePatterns = defineSimulator<Options, CachePatternsResult>({
+export const cachePatterns = defineSimulator<Options, Options, CachePatternsResult>({
   id: "cache-patterns",
   title: "Caching patterns and failure modes",
   description: "Write-back, write-through, write-around, read-through and refresh-ahead step by step; stampedes, penetration and avalanches under load, with their fixes compared.",
   schema,
+  resolve: (options) => options,
   examples: [
     { name: "write-back loses writes", description: "The cache node dies before its next flush: the writes it acknowledged since the last one are gone.", body: "scenario: write-back\nops: [write a 1, write b 2, wait 1000, write a 3, write c 4, crash, read a, read c]\n" },
     { name: "stampede and its fixes", description: "A hot key expires under 1000 requests per second; compare the protections.", body: "scenario: stampede\ncompare: [none, single-flight, lock, lock-stale, xfetch, jitter]\n" },

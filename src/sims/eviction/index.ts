@@ -6,11 +6,12 @@ import { simulate, type EvictionResult } from "./model";
 import { present } from "./present";
 import { schema, type Options } from "./scenario";
 
-export const eviction = defineSimulator<Options, EvictionResult>({
+export const eviction = defineSimulator<Options, Options, EvictionResult>({
   id: "eviction",
   title: "Cache eviction policies",
   description: "Replay requests through LRU, FIFO, LFU, CLOCK, ARC, 2Q, S3-FIFO, SIEVE, W-TinyLFU or Redis's sampled LRU/LFU and compare miss ratios and miss-ratio curves.",
   schema,
+  resolve: (options) => options,
   examples: [
     { name: "compare policies on Zipf", description: "Eight policies on the same Zipf(1) requests.", body: "workload: zipf\nobjects: 10000\nrequests: 100000\ncacheSize: 500\ncompare: [lru, fifo, clock, sieve, s3-fifo, arc, 2q, w-tinylfu]\n" },
     { name: "miss-ratio curve", description: "Miss ratio against cache size for several policies.", body: "workload: zipf\nobjects: 20000\nrequests: 200000\ncacheSizes: [20, 60, 200, 600, 2000, 6000]\ncompare: [lru, fifo, sieve, s3-fifo, arc, w-tinylfu]\n" },

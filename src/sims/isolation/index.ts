@@ -6,11 +6,12 @@ import { simulate, type IsolationResult } from "./model";
 import { present, verdictOf } from "./present";
 import { schema, type Options } from "./scenario";
 
-export const isolation = defineSimulator<Options, IsolationResult>({
+export const isolation = defineSimulator<Options, Options, IsolationResult>({
   id: "isolation",
   title: "Isolation anomalies",
   description: "Interleave SQL transactions on PostgreSQL, MySQL or 2PL and see which anomalies each isolation level lets through.",
   schema,
+  resolve: (options) => options,
   examples: [
     {
       name: "lost update",

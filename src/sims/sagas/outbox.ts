@@ -417,11 +417,12 @@ export function simulateOutbox(o: Options, rng: Rng, progress: (f: number) => vo
   }, (t) => [t.first.lost, t.first.ghost, t.first.duplicated, t.first.stuck].filter((x) => x !== undefined).sort((a, b) => a.index - b.index)[0], progress);
 }
 
-export const outbox = defineSimulator<Options, OutboxResult>({
+export const outbox = defineSimulator<Options, Options, OutboxResult>({
   id: "outbox",
   title: "Dual write and the transactional outbox",
   description: "Store an order and publish its event: lose it with a dual write, announce ghosts by publishing first, or use an outbox and a relay with a deduplicating consumer.",
   schema,
+  resolve: (options) => options,
   examples: [
     { name: "dual write, crash in between", description: "The order is stored, the event is lost.", body: "design: dual-write\norders: 1\nfaults:\n  - service: order\n    after: commit\n" },
     { name: "outbox, relay crash", description: "The relay publishes, crashes before marking the row, and publishes again.", body: "design: outbox\norders: 1\nfaults:\n  - service: relay\n    after: publish\n" },

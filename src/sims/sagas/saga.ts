@@ -129,11 +129,12 @@ export function presentSaga(result: SagaResult, verdict: Verdict, options: Optio
   };
 }
 
-export const saga = defineSimulator<Options, SagaResult>({
+export const saga = defineSimulator<Options, Options, SagaResult>({
   id: "saga",
   title: "Sagas",
   description: "Order, payment, inventory and shipping as a saga, orchestrated or choreographed, with crashes, lost and duplicated messages, retries, compensations and concurrent sagas.",
   schema,
+  resolve: (options) => options,
   examples: [
     { name: "payment fails", description: "The card is declined; the order is rejected.", body: "style: orchestration\nfaults:\n  - type: step-fails\n    step: payment\n" },
     { name: "orchestrator crashes", description: "The orchestrator crashes after the payment and resumes from its saga log.", body: "faults:\n  - type: crash\n    service: orchestrator\n    after: payment\n    downMs: 300\n" },

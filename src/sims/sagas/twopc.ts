@@ -458,11 +458,12 @@ export function simulate2pc(o: Options, rng: Rng, progress: (f: number) => void)
   }, (t) => t.first.violated ?? t.first.blocked, progress);
 }
 
-export const twoPhaseCommit = defineSimulator<Options, TwoPcResult>({
+export const twoPhaseCommit = defineSimulator<Options, Options, TwoPcResult>({
   id: "two-phase-commit",
   title: "Two-phase commit",
   description: "A coordinator, PREPARE, votes and a logged decision; a coordinator crash leaves participants in doubt, holding locks others wait for.",
   schema,
+  resolve: (options) => options,
   examples: [
     { name: "everything goes well", description: "Prepare, vote yes, commit.", body: "participants: [payment, inventory]\n" },
     { name: "coordinator crashes after prepare", description: "Participants voted yes and wait, locks held, until the coordinator returns.", body: "participants: [payment, inventory]\nfaults:\n  - type: crash\n    service: coordinator\n    after: prepare\n    downMs: 0\n" },

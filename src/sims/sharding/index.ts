@@ -7,11 +7,12 @@ import { simulate, type ShardingResult } from "./model";
 import { present } from "./present";
 import { schema, type Options } from "./scenario";
 
-export const sharding = defineSimulator<Options, ShardingResult>({
+export const sharding = defineSimulator<Options, Options, ShardingResult>({
   id: "sharding",
   title: "Sharding and consistent hashing",
   description: "Place keys on nodes with mod-N, a hash ring, rendezvous, jump hash or bounded loads; add and remove nodes and count what moves.",
   schema,
+  resolve: (options) => options,
   examples: [
     { name: "mod N versus the ring", description: "Grow from 4 to 5 nodes and compare how many keys move.", body: "keys: 10000\nnodes: 4\ncompare: [mod, ring, rendezvous, jump]\nchanges:\n  - action: add\n    node: n4\n" },
     { name: "virtual nodes and balance", description: "How even is a ring with few virtual nodes?", body: "strategy: ring\nkeys: 20000\nnodes: 8\nvirtualNodes: 4\nloadBound: 1.3\n" },
