@@ -1,4 +1,4 @@
-// The dsnb notebook renderer: draws run outputs (application/vnd.dsnb.run.v1+json) in the
+// The dsnb notebook renderer: draws run outputs (application/vnd.dsnb.run.v2+json) in the
 // notebook's output webview. Mermaid and Observable Plot are bundled; nothing loads from a CDN.
 import type { ActivationFunction, OutputItem } from "vscode-notebook-renderer";
 import mermaid from "mermaid";
@@ -31,7 +31,8 @@ async function renderRun(item: OutputItem, element: HTMLElement, deps: RenderDep
 }
 
 /** Renderers by mime type: one entry per output kind we draw. */
-const handlers: Record<string, Handler> = { [RUN_MIME]: renderRun };
+/** Outputs of the first format still in an open notebook reach renderRun too, which asks for a new run. */
+const handlers: Record<string, Handler> = { [RUN_MIME]: renderRun, "application/vnd.dsnb.run.v1+json": renderRun };
 
 function ensureStyle(doc: Document): void {
   if (doc.getElementById("dsnb-renderer-style")) return;

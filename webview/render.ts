@@ -6,8 +6,10 @@
 import type { Finding } from "../src/core/verdict";
 import type { ChartSpec, DiagramSpec, RunOutput, TableSpec } from "../src/protocol/output";
 import { drawChart } from "./charts";
+import { button, el } from "./dom";
 import { appendInline } from "./inline";
 import { bindZoom, type ZoomControl } from "./zoom";
+import { TimelineExplorer } from "./explorer";
 
 export interface MermaidApi {
   initialize(config: Record<string, unknown>): void;
@@ -43,25 +45,6 @@ export interface RenderDeps {
 }
 
 let nextId = 0;
-
-export function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = doc.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** A vscode-elements button (a plain element until the custom element is defined). */
-export function button(doc: Document, className: string, text: string, label: string, onClick?: () => void): HTMLElement {
-  const b = doc.createElement("vscode-button");
-  b.className = className;
-  b.setAttribute("secondary", "");
-  b.setAttribute("aria-label", label);
-  b.title = label;
-  b.textContent = text;
-  if (onClick) b.addEventListener("click", onClick);
-  return b;
-}
 
 export function renderError(root: HTMLElement, title: string, message: string, detail?: string): void {
   const doc = root.ownerDocument;
@@ -100,7 +83,7 @@ function header(doc: Document, out: RunOutput, actions: RunActions | undefined):
   return h;
 }
 
-function finding(doc: Document, f: Finding, index: number, actions: RunActions | undefined): HTMLElement {
+function finding(doc: Document, f: Finding, index: number, actions: RunActions | undefined, explorer: TimelineExplorer | undefined): HTMLElement {
   const item = el(doc, "li", `dsnb-finding dsnb-severity-${f.severity}`);
   const head = el(doc, "div", "dsnb-finding-head");
   head.append(el(doc, "strong", undefined, f.title));
@@ -118,6 +101,13 @@ function finding(doc: Document, f: Finding, index: number, actions: RunActions |
   appendInline(text, f.explanation);
   item.append(head, text);
   if (f.replay && actions?.replay) item.append(button(doc, "dsnb-replay", "Replay this run", "Insert a cell below that replays this run on its own, and run it", () => actions.replay!(index)));
+  const step = explorer?.firstBlamed(f.code);
+  if (explorer && step !== undefined) {
+    item.append(button(doc, "dsnb-show-step", `Show step ${step}`, `Step to ${step}, the first step this finding blames`, () => {
+      explorer.go(step);
+      explorer.element.focus();
+    }));
+  }
   return item;
 }
 
@@ -132,7 +122,7 @@ function expectations(doc: Document, out: RunOutput): HTMLElement | undefined {
   return box;
 }
 
-function verdict(doc: Document, out: RunOutput, actions: RunActions | undefined): HTMLElement {
+function verdict(doc: Document, out: RunOutput, actions: RunActions | undefined, explorer: TimelineExplorer | undefined): HTMLElement {
   const [cls, label] = VERDICT_TEXT[String(out.verdict.valid) as keyof typeof VERDICT_TEXT];
   const section = el(doc, "section", `dsnb-verdict dsnb-verdict-${cls}`);
   section.setAttribute("aria-label", "Checker verdict");
@@ -142,7 +132,7 @@ function verdict(doc: Document, out: RunOutput, actions: RunActions | undefined)
   section.append(summary);
   if (out.verdict.findings.length) {
     const list = el(doc, "ul", "dsnb-findings");
-    out.verdict.findings.forEach((f, i) => list.append(finding(doc, f, i, actions)));
+    out.verdict.findings.forEach((f, i) => list.append(finding(doc, f, i, actions, explorer)));
     section.append(list);
   }
   const exp = expectations(doc, out);
@@ -195,6 +185,7 @@ interface DiagramSlot {
 /** One rendered output; redraws its diagrams and charts when the theme changes. */
 export class RunView {
   private readonly diagramSlots: DiagramSlot[] = [];
+  private explorer: TimelineExplorer | undefined;
   private readonly chartSlots: { spec: ChartSpec; slot: HTMLElement }[] = [];
   private disposed = false;
 
@@ -211,13 +202,23 @@ export class RunView {
       this.root.append(container);
       return this.redraw();
     }
-    container.append(header(doc, this.out, actions), verdict(doc, this.out, actions));
+    this.explorer = this.out.timeline ? this.makeExplorer(doc) : undefined;
+    container.append(header(doc, this.out, actions), verdict(doc, this.out, actions, this.explorer));
     for (const spec of this.out.tables) if (spec.summary) container.append(table(doc, spec));
     for (const spec of this.out.diagrams) container.append(this.diagramFigure(doc, spec));
     for (const spec of this.out.charts) container.append(this.chartFigure(doc, spec));
     for (const spec of this.out.tables) if (!spec.summary) container.append(table(doc, spec));
     this.root.append(container);
     await this.redraw();
+  }
+
+  /** The step-through of the run, bound to the diagram its timeline names. */
+  private makeExplorer(doc: Document): TimelineExplorer | undefined {
+    const timeline = this.out.timeline!;
+    const spec = this.out.diagrams.find((d) => d.id === timeline.diagramId);
+    if (!spec || timeline.steps.length === 0) return undefined;
+    const slot = () => this.diagramSlots.find((d) => d.spec.id === spec.id)?.slot;
+    return new TimelineExplorer(doc, timeline, { svg: () => slot()?.querySelector("svg") ?? undefined, frame: slot, lineKinds: spec.lineKinds ?? "" });
   }
 
   private diagramFigure(doc: Document, spec: DiagramSpec): HTMLElement {
@@ -240,7 +241,9 @@ export class RunView {
     );
     const slot = el(doc, "div", "dsnb-diagram-body");
     slot.tabIndex = 0;
-    fig.append(summary, bar, slot);
+    const explorer = this.explorer && this.out.timeline?.diagramId === spec.id ? this.explorer : undefined;
+    fig.append(summary, bar, ...(explorer ? [explorer.element] : []), slot);
+    if (explorer) slot.addEventListener("keydown", (e) => explorer.onKey(e));
     const openDiagram = this.deps.actions?.openDiagram;
     const zoom = bindZoom(fig, openDiagram ? { openFull: () => openDiagram(spec.id) } : {});
     const copy = bar.querySelector<HTMLElement>(".dsnb-copy")!;
@@ -286,6 +289,7 @@ export class RunView {
       slot.setAttribute("role", "img");
       slot.setAttribute("aria-label", spec.title);
       zoom.apply();
+      if (this.explorer && this.out.timeline?.diagramId === spec.id) this.explorer.attach();
     } catch (err) {
       if (this.disposed) return;
       slot.replaceChildren();
@@ -304,6 +308,7 @@ export class RunView {
 
   dispose(): void {
     this.disposed = true;
+    this.explorer?.dispose();
     this.root.replaceChildren();
   }
 }

@@ -3,6 +3,7 @@
 import { createRng, normalizeSeed } from "../core/rng";
 import { errorMessage, lineColAt, ScenarioError, type SourceRange } from "../core/errors";
 import { RUN_OUTPUT_VERSION, type RunOutput } from "../protocol/output";
+import { markBlame } from "../present/timeline";
 import { isMap, isScalar, type Document } from "yaml";
 import { loadScenario, type LoadResult } from "../scenario/load";
 import { evaluateExpectations, splitExpect, withExpect, type Expectations } from "../scenario/expect";
@@ -174,6 +175,7 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
       tables: presented.tables,
       metrics: presented.metrics,
       ...(expect ? { expectations: evaluateExpectations(expect, { verdict, metrics: presented.metrics }) } : {}),
+      ...(presented.timeline ? { timeline: markBlame(presented.timeline, verdict) } : {}),
     };
     return { ok: true, output };
   } catch (err) {

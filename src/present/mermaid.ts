@@ -82,9 +82,17 @@ export class SequenceDiagram {
     return this.lines.length;
   }
 
-  /** Mermaid text, and how many lines were left out. */
-  render(): { text: string; omitted: number } {
-    const max = this.options.maxLines ?? 80;
+  /** How many lines are drawn at most; the rest are counted in a last note. */
+  get maxLines(): number {
+    return this.options.maxLines ?? 80;
+  }
+
+  /**
+   * Mermaid text, how many lines were left out, and what each drawn line is ("m" a message, "n" a
+   * note, in order, the note counting what was left out included): a timeline finds its lines by it.
+   */
+  render(): { text: string; omitted: number; kinds: string } {
+    const max = this.maxLines;
     const shown = this.lines.slice(0, max);
     const omitted = this.lines.length - shown.length;
     const id = (name: string) => this.participants.find((p) => p.name === name)!.id;
@@ -115,7 +123,8 @@ export class SequenceDiagram {
       const span = first === last ? first : `${first},${last}`;
       out.push(`  Note over ${span}: ${first === last ? "" : "wrap:"}${omitted} more event${omitted === 1 ? "" : "s"} not shown`);
     }
-    return { text: out.join("\n") + "\n", omitted };
+    const kinds = shown.map((l) => (l.kind === "message" ? "m" : "n")).join("") + (omitted > 0 && this.participants.length > 0 ? "n" : "");
+    return { text: out.join("\n") + "\n", omitted, kinds };
   }
 }
 

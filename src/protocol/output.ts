@@ -9,8 +9,9 @@ export interface ExpectationOutcome {
   readonly actual: string;
 }
 
-export const RUN_MIME = "application/vnd.dsnb.run.v1+json";
-export const RUN_OUTPUT_VERSION = 1;
+export const RUN_MIME = "application/vnd.dsnb.run.v2+json";
+/** 2: runs carry a timeline (steps, state and blame) and diagrams say what each drawn line is. */
+export const RUN_OUTPUT_VERSION = 2;
 
 /** A Mermaid diagram as text; the renderer draws it, exports embed it in a mermaid fence. */
 export interface DiagramSpec {
@@ -19,6 +20,48 @@ export interface DiagramSpec {
   readonly mermaid: string;
   /** Events left out to keep the diagram readable (also said inside the diagram). */
   readonly omittedEvents?: number;
+  /**
+   * Sequence diagrams: what each drawn line is, in order, one letter each: "m" a message (an arrow),
+   * "n" a note. Mermaid draws all notes before all messages, so a step finds its SVG elements by
+   * kind and rank among lines of that kind.
+   */
+  readonly lineKinds?: string;
+}
+
+/** A small table of one actor's state (the cache's entries, the rows, the locks, the saga log). */
+export interface StateTable {
+  /** Unique within a timeline: "cache", "database rows", "locks". */
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly Cell[])[];
+}
+
+/** One step of a run: what happened, where it is drawn, and how the state changed. */
+export interface TimelineStep {
+  /** Virtual time, in milliseconds. */
+  readonly atMs: number;
+  readonly actor: string;
+  /** The event, in words. */
+  readonly text: string;
+  /** The trace event's number (findings name events by it). */
+  readonly seq?: number;
+  /** The lines of the timeline's diagram this step drew: the first and how many (absent when cut). */
+  readonly lines?: readonly [number, number];
+  /** The state tables this step changed, each given whole (the others are as before). */
+  readonly changed?: readonly StateTable[];
+  /** Codes of the findings that blame this step. */
+  readonly blame?: readonly string[];
+}
+
+/** A run, step by step, for the renderer to walk: drawn on one sequence diagram of the output. */
+export interface Timeline {
+  /** The id of the diagram the steps' lines refer to. */
+  readonly diagramId: string;
+  /** Every actor's state before the first step. */
+  readonly initial: readonly StateTable[];
+  readonly steps: readonly TimelineStep[];
+  /** Steps left out (the run was longer than a timeline keeps). */
+  readonly omittedSteps?: number;
 }
 
 export type ScaleKind = "linear" | "log" | "band";
@@ -87,6 +130,8 @@ export interface RunOutput {
   readonly metrics: Readonly<Record<string, number>>;
   /** Present when the cell states expectations: whether each one held. */
   readonly expectations?: readonly ExpectationOutcome[];
+  /** The run step by step, where the simulator can tell it (one run, or the run an exploration replays). */
+  readonly timeline?: Timeline;
 }
 
 export function isRunOutput(value: unknown): value is RunOutput {

@@ -3,7 +3,7 @@
 import type { SourceRange } from "../core/errors";
 import type { Rng } from "../core/rng";
 import type { Verdict } from "../core/verdict";
-import type { ChartSpec, DiagramSpec, TableSpec } from "../protocol/output";
+import type { ChartSpec, DiagramSpec, TableSpec, Timeline } from "../protocol/output";
 import type { ObjectSchema } from "../scenario/schema";
 
 export type { ByteSource, FileAccess } from "../core/files";
@@ -24,6 +24,8 @@ export interface Presentation {
   readonly charts: readonly ChartSpec[];
   readonly tables: readonly TableSpec[];
   readonly metrics: Readonly<Record<string, number>>;
+  /** The run step by step (src/present/timeline.ts), on one of the sequence diagrams above. */
+  readonly timeline?: Timeline;
 }
 
 export interface Example {

@@ -24,7 +24,7 @@ const doc = dom.window.document;
 
 const EVIL = '<img src=x onerror=alert(1)>';
 const run: RunOutput = {
-  version: 1, simulator: "cache-aside", simulatorTitle: "Cache-aside race", cellId: `${EVIL}"); click`, seed: 4242, title: `Run ${EVIL}`,
+  version: 2, simulator: "cache-aside", simulatorTitle: "Cache-aside race", cellId: `${EVIL}"); click`, seed: 4242, title: `Run ${EVIL}`,
   verdict: { valid: false, summary: `Stale ${EVIL}`, findings: [{ severity: "error", code: "stale-entry", title: `Finding ${EVIL}`, explanation: `Because ${EVIL}` }] },
   diagrams: [{ id: "d", title: `Diagram ${EVIL}`, mermaid: "sequenceDiagram\n  p0->>p1: hi\n" }],
   charts: [
@@ -126,7 +126,7 @@ test("theme: Mermaid settings follow the body class, and a class change triggers
 test("activate(): renders our mime, shows errors for bad data, and disposes", async () => {
   const { activate } = await import("../../webview/index");
   const renderer = (await activate({} as never)) as { renderOutputItem: (item: unknown, el: HTMLElement) => Promise<void>; disposeOutputItem: (id?: string) => void };
-  const item = (id: string, value: unknown, mime = "application/vnd.dsnb.run.v1+json") => ({ id, mime, metadata: {}, json: () => (typeof value === "string" ? JSON.parse(value) : value), text: () => JSON.stringify(value), data: new Uint8Array(), blob: () => new Blob() });
+  const item = (id: string, value: unknown, mime = "application/vnd.dsnb.run.v2+json") => ({ id, mime, metadata: {}, json: () => (typeof value === "string" ? JSON.parse(value) : value), text: () => JSON.stringify(value), data: new Uint8Array(), blob: () => new Blob() });
   const a = host();
   await renderer.renderOutputItem(item("a", run), a);
   assert.match(a.querySelector(".dsnb-seed")!.textContent!, /4242/);
@@ -277,4 +277,85 @@ test("one theme source: chart and pie colours and tooltips come from the VS Code
   body.className = "vscode-light";
   const css = readFileSync(new URL("../../media/renderer.css", import.meta.url), "utf8");
   assert.match(css, /\.dsnb-chart-body svg \{ --plot-background: var\(--vscode-editorHoverWidget-background/, "Plot's own white tooltip background is replaced on its SVG");
+});
+
+const stepSvg = `<svg viewBox="0 0 800 400"><g><rect class="note"></rect><text class="noteText">caption</text></g><g><rect class="note"></rect><text class="noteText">end: one</text><text class="noteText">two</text></g><text class="messageText">1. get</text><line class="messageLine0"></line><text class="messageText">miss</text><line class="messageLine1"></line><text class="messageText">2. read</text><line class="messageLine0"></line><text class="messageText">v1</text><line class="messageLine1"></line></svg>`;
+const steppedRun: RunOutput = {
+  ...run,
+  diagrams: [{ id: "seq", title: "The run", mermaid: "sequenceDiagram\n", lineKinds: "nmmmmn" }],
+  charts: [],
+  verdict: { valid: false, summary: "stale", findings: [{ severity: "error", code: "stale-entry", title: "Stale", explanation: "Step 2 loaded v1.", events: [2] }] },
+  timeline: {
+    diagramId: "seq",
+    initial: [{ name: "cache", columns: ["key", "version"], rows: [] }, { name: "database", columns: ["key", "version"], rows: [["k", 1]] }],
+    steps: [
+      { atMs: 1, actor: "reader", text: "get k: miss", seq: 1, lines: [1, 2] },
+      { atMs: 2, actor: "reader", text: "read k: v1", seq: 2, lines: [3, 2], changed: [{ name: "cache", columns: ["key", "version"], rows: [["k", 1]] }], blame: ["stale-entry"] },
+      { atMs: 3, actor: "writer", text: "the end", seq: 3, lines: [5, 1], changed: [{ name: "database", columns: ["key", "version"], rows: [["k", 2]] }] },
+    ],
+  },
+};
+
+function stepMermaid(): MermaidApi {
+  return { initialize: () => {}, parse: async (t) => t, render: async () => ({ svg: stepSvg }) };
+}
+
+test("stepping through a run: → moves the highlight and dims later messages; the state panel shows what changed", async () => {
+  const el = host();
+  await new render.RunView(el, steppedRun, { mermaid: stepMermaid(), mermaidConfig: () => ({}) }).render();
+  const explorer = el.querySelector<HTMLElement>(".dsnb-diagram[data-diagram='seq'] .dsnb-explorer")!;
+  assert.ok(explorer, "the explorer sits on the diagram its timeline names");
+  const texts = [...el.querySelectorAll("svg text.messageText")];
+  const classes = () => texts.map((t) => (t.classList.contains("dsnb-step-current") ? "C" : t.classList.contains("dsnb-step-future") ? "f" : "-")).join("");
+  assert.equal(classes(), "----", "the run opens whole: nothing dimmed, nothing marked");
+  assert.match(explorer.querySelector(".dsnb-step-label")!.textContent!, /Step 3 of 3/);
+  const key = (k: string) => explorer.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: k, bubbles: true }));
+  key("Home");
+  assert.equal(classes(), "ffff", "before the first step every message is still to come");
+  assert.match(explorer.querySelector(".dsnb-step-label")!.textContent!, /Start/);
+  key("ArrowRight");
+  assert.equal(classes(), "CCff");
+  assert.equal(explorer.querySelector<HTMLInputElement>(".dsnb-step-slider")!.value, "1");
+  key("ArrowRight");
+  assert.equal(classes(), "--CC");
+  const changed = [...explorer.querySelectorAll(".dsnb-state td.dsnb-changed")].map((c) => c.textContent);
+  assert.deepEqual(changed, ["k", "1"], "the cache's new row is marked");
+  assert.match(explorer.querySelector(".dsnb-step-label")!.textContent!, /Step 2 of 3 · t=2 ms · reader: read k: v1 · blamed by stale-entry/);
+  key("ArrowRight");
+  const notes = [...el.querySelectorAll("svg rect.note")];
+  assert.ok(notes[1]!.classList.contains("dsnb-step-current"), "a note drawn by a step is marked too (Mermaid draws notes first)");
+  assert.ok(!notes[0]!.classList.contains("dsnb-step-future"), "a line no step drew is never dimmed");
+  key("ArrowLeft");
+  key("ArrowLeft");
+  assert.equal(classes(), "CCff", "back again");
+  key("End");
+  assert.equal(classes(), "----");
+});
+
+test("stepping: next finding, the finding's own button, the scrubber, and the actor filter", async () => {
+  const el = host();
+  await new render.RunView(el, steppedRun, { mermaid: stepMermaid(), mermaidConfig: () => ({}) }).render();
+  const explorer = el.querySelector<HTMLElement>(".dsnb-explorer")!;
+  const click = (node: Element) => node.dispatchEvent(new dom.window.MouseEvent("click", { bubbles: true }));
+  click(explorer.querySelector(".dsnb-step-first")!);
+  click(explorer.querySelector(".dsnb-step-finding")!);
+  assert.equal(explorer.querySelector<HTMLInputElement>(".dsnb-step-slider")!.value, "2", "the next finding is the blamed step");
+  click(explorer.querySelector(".dsnb-step-first")!);
+  const show = el.querySelector(".dsnb-finding .dsnb-show-step")!;
+  assert.equal(show.textContent, "Show step 2");
+  click(show);
+  assert.equal(explorer.querySelector<HTMLInputElement>(".dsnb-step-slider")!.value, "2");
+  const slider = explorer.querySelector<HTMLInputElement>(".dsnb-step-slider")!;
+  slider.value = "1";
+  slider.dispatchEvent(new dom.window.Event("input"));
+  assert.match(slider.getAttribute("aria-valuetext")!, /Step 1 of 3/);
+  const writer = [...explorer.querySelectorAll<HTMLInputElement>(".dsnb-filter-actor input")].find((i) => i.parentElement!.textContent!.includes("writer"))!;
+  writer.checked = false;
+  writer.dispatchEvent(new dom.window.Event("change"));
+  click(explorer.querySelector(".dsnb-step-next")!);
+  click(explorer.querySelector(".dsnb-step-next")!);
+  assert.equal(slider.value, "2", "the writer's step is skipped");
+  assert.ok(el.querySelectorAll("svg rect.note")[1]!.classList.contains("dsnb-step-hidden"), "and drawn faint");
+  assert.equal(explorer.getAttribute("role"), "group");
+  assert.ok(explorer.tabIndex === 0 && explorer.getAttribute("aria-label")!.includes("Step through"));
 });

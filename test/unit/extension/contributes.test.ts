@@ -25,7 +25,7 @@ test("docs/scenarios matches the schemas (run `npm run gen` if this fails)", () 
 
 test("the extension declares the notebook, renderer, Restricted Mode and virtual workspace support", () => {
   assert.deepEqual(pkg.contributes.notebooks[0].selector, [{ filenamePattern: "*.dsnb" }]);
-  assert.deepEqual(pkg.contributes.notebookRenderer[0].mimeTypes, ["application/vnd.dsnb.run.v1+json"]);
+  assert.deepEqual(pkg.contributes.notebookRenderer[0].mimeTypes, ["application/vnd.dsnb.run.v2+json", "application/vnd.dsnb.run.v1+json"]);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, true);
   assert.equal(pkg.capabilities.virtualWorkspaces, true);
   assert.ok(pkg.contributes.commands.some((c: { command: string }) => c.command === "dsnb.newNotebook"));

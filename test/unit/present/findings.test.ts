@@ -69,7 +69,7 @@ test("every finding with a replay shows again when its run is replayed in a cell
 test("the Markdown fallback keeps a finding's code spans and emphasis, and escapes HTML", () => {
   assert.equal(inlineMarkdown("drop `explore` and *look* <img src=x onerror=alert(1)> & more\nline"), "drop `explore` and *look* &lt;img src=x onerror=alert(1)&gt; &amp; more line");
   const out: RunOutput = {
-    version: 1, simulator: "saga", simulatorTitle: "Sagas", seed: 1, title: "t",
+    version: 2, simulator: "saga", simulatorTitle: "Sagas", seed: 1, title: "t",
     verdict: { valid: false, summary: "One `saga` failed.", findings: [{ severity: "error", code: "double-charge", title: "Charged <b>twice</b>", explanation: "Set `idempotent: true` to stop it." }] },
     diagrams: [], charts: [], tables: [], metrics: {},
   };

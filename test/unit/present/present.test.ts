@@ -48,7 +48,7 @@ test("long traces are cut with a visible note saying how many events are not sho
 });
 
 const run: RunOutput = {
-  version: 1, simulator: "demo", simulatorTitle: "Demo", seed: 42, title: "A <b>run</b>",
+  version: 2, simulator: "demo", simulatorTitle: "Demo", seed: 42, title: "A <b>run</b>",
   verdict: { valid: false, summary: "1 stale entry.", findings: [{ severity: "error", code: "stale", title: "Stale | entry", explanation: "The reader put v1 back." }] },
   diagrams: [{ id: "d", title: "Trace", mermaid: "sequenceDiagram\n  p0->>p1: hi\n" }],
   charts: [{ id: "c", title: "Rates", kind: "bar", x: { label: "strategy", scale: "band" }, y: { label: "stale", percent: true }, series: [{ name: "entries", points: [{ x: "lease", y: 0 }, { x: "delete", y: 0.25 }] }, { name: "reads", points: [{ x: "delete", y: 0.5 }] }] }],

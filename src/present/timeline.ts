@@ -1,0 +1,79 @@
+// A run as a timeline the renderer can walk: each step's time, actor and words, the lines it drew
+// on the run's sequence diagram, and every actor's state after it as small named tables. Simulators
+// record steps while they draw; tables that did not change are not repeated, so a long run stays
+// small. Findings mark the steps they blame (markBlame, in the pipeline).
+import type { Verdict } from "../core/verdict";
+import type { StateTable, Timeline, TimelineStep } from "../protocol/output";
+import type { SequenceDiagram } from "./mermaid";
+
+/** Steps kept at most; the rest are counted (omittedSteps). */
+export const MAX_TIMELINE_STEPS = 2000;
+
+export interface StepEvent {
+  readonly atMs: number;
+  readonly actor: string;
+  readonly text: string;
+  /** The trace event's number, as findings name it. */
+  readonly seq?: number;
+}
+
+export class TimelineRecorder {
+  private readonly steps: TimelineStep[] = [];
+  private readonly last = new Map<string, string>();
+  private omitted = 0;
+
+  constructor(
+    private readonly diagram: SequenceDiagram,
+    private readonly diagramId: string,
+    private readonly initial: readonly StateTable[],
+  ) {
+    for (const t of initial) this.last.set(t.name, JSON.stringify(t));
+  }
+
+  /** One step: `draw` adds its lines to the diagram; `state` is every actor's tables after it. */
+  step(event: StepEvent, draw: () => void, state: readonly StateTable[] = []): void {
+    const first = this.diagram.lineCount;
+    draw();
+    const count = this.diagram.lineCount - first;
+    const changed = state.filter((t) => {
+      const json = JSON.stringify(t);
+      if (this.last.get(t.name) === json) return false;
+      this.last.set(t.name, json);
+      return true;
+    });
+    if (this.steps.length >= MAX_TIMELINE_STEPS) {
+      this.omitted++;
+      return;
+    }
+    const drawn = count > 0 && first + count <= this.diagram.maxLines;
+    this.steps.push({ atMs: event.atMs, actor: event.actor, text: event.text, ...(event.seq !== undefined ? { seq: event.seq } : {}), ...(drawn ? { lines: [first, count] as const } : {}), ...(changed.length ? { changed } : {}) });
+  }
+
+  build(): Timeline {
+    return { diagramId: this.diagramId, initial: this.initial, steps: this.steps, ...(this.omitted ? { omittedSteps: this.omitted } : {}) };
+  }
+}
+
+/** Each step names the findings whose events include it. */
+export function markBlame(timeline: Timeline, verdict: Verdict): Timeline {
+  const blamers = new Map<number, string[]>();
+  for (const f of verdict.findings) for (const e of f.events ?? []) blamers.set(e, [...(blamers.get(e) ?? []), f.code]);
+  if (blamers.size === 0) return timeline;
+  return { ...timeline, steps: timeline.steps.map((s) => (s.seq !== undefined && blamers.has(s.seq) ? { ...s, blame: [...new Set(blamers.get(s.seq))] } : s)) };
+}
+
+/** Every actor's state after each step: step i's tables (references shared where unchanged). */
+export function snapshots(timeline: Timeline): readonly (readonly StateTable[])[] {
+  const order = timeline.initial.map((t) => t.name);
+  let current = new Map(timeline.initial.map((t) => [t.name, t]));
+  return timeline.steps.map((s) => {
+    if (s.changed?.length) {
+      current = new Map(current);
+      for (const t of s.changed) {
+        if (!current.has(t.name)) order.push(t.name);
+        current.set(t.name, t);
+      }
+    }
+    return order.map((n) => current.get(n)!).filter(Boolean);
+  });
+}
