@@ -3,10 +3,17 @@
 import type { ActivationFunction, OutputItem } from "vscode-notebook-renderer";
 import mermaid from "mermaid";
 import "@vscode-elements/elements/dist/vscode-button/index.js";
+import "@vscode-elements/elements/dist/vscode-single-select/index.js";
+import "@vscode-elements/elements/dist/vscode-option/index.js";
+import "@vscode-elements/elements/dist/vscode-textfield/index.js";
+import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import css from "../media/renderer.css";
 import { RUN_MIME, RUN_OUTPUT_VERSION, isRunOutput } from "../src/protocol/output";
 import type { RendererMessage } from "../src/protocol/messages";
-import { RunView, renderError, type RenderDeps, type RunActions } from "./render";
+import { RunView, renderError, type RenderDeps } from "./render";
+import { actionsFor } from "./actions";
+
+export { actionsFor };
 import { mermaidConfig, watchTheme } from "./theme";
 
 type Handler = (item: OutputItem, element: HTMLElement, deps: RenderDeps) => Promise<RunView | undefined>;
@@ -40,20 +47,6 @@ function ensureStyle(doc: Document): void {
   style.id = "dsnb-renderer-style";
   style.textContent = css;
   doc.head.append(style);
-}
-
-/** Buttons that ask the extension to act on an output; none where no extension listens. */
-export function actionsFor(outputId: string, post: ((message: RendererMessage) => void) | undefined): RunActions | undefined {
-  if (!post) return undefined;
-  return {
-    openPanel: () => post({ type: "openPanel", outputId }),
-    openDiagram: (diagramId) => post({ type: "openDiagram", outputId, diagramId }),
-    newSeed: () => post({ type: "newSeed", outputId }),
-    pinSeed: () => post({ type: "pinSeed", outputId }),
-    runCellSeed: () => post({ type: "runCellSeed", outputId }),
-    replay: (finding) => post({ type: "replay", outputId, finding }),
-    openFinding: (code) => post({ type: "openFinding", outputId, code }),
-  };
 }
 
 export const activate: ActivationFunction = (context) => {

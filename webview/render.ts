@@ -10,6 +10,7 @@ import { button, el } from "./dom";
 import { appendInline } from "./inline";
 import { bindZoom, type ZoomControl } from "./zoom";
 import { TimelineExplorer } from "./explorer";
+import { knobBar } from "./knobs";
 
 export interface MermaidApi {
   initialize(config: Record<string, unknown>): void;
@@ -35,6 +36,10 @@ export interface RunActions {
   replay?(index: number): void;
   /** Open the reference entry of a finding code. */
   openFinding?(code: string): void;
+  /** Set an option of the cell (a knob), then run it again. */
+  setKnob?(key: string, value: string | number | boolean): void;
+  /** Put the cell back as the lesson has it, and run it. */
+  resetLesson?(): void;
 }
 
 export interface RenderDeps {
@@ -203,7 +208,10 @@ export class RunView {
       return this.redraw();
     }
     this.explorer = this.out.timeline ? this.makeExplorer(doc) : undefined;
-    container.append(header(doc, this.out, actions), verdict(doc, this.out, actions, this.explorer));
+    container.append(header(doc, this.out, actions));
+    const knobs = knobBar(doc, this.out, actions);
+    if (knobs) container.append(knobs);
+    container.append(verdict(doc, this.out, actions, this.explorer));
     for (const spec of this.out.tables) if (spec.summary) container.append(table(doc, spec));
     for (const spec of this.out.diagrams) container.append(this.diagramFigure(doc, spec));
     for (const spec of this.out.charts) container.append(this.chartFigure(doc, spec));

@@ -4,6 +4,7 @@ import { createRng, normalizeSeed } from "../core/rng";
 import { errorMessage, lineColAt, ScenarioError, type SourceRange } from "../core/errors";
 import { RUN_OUTPUT_VERSION, type RunOutput } from "../protocol/output";
 import { markBlame } from "../present/timeline";
+import { knobsOf } from "../scenario/knobs";
 import { isMap, isScalar, type Document } from "yaml";
 import { loadScenario, type LoadResult } from "../scenario/load";
 import { evaluateExpectations, splitExpect, withExpect, type Expectations } from "../scenario/expect";
@@ -135,6 +136,13 @@ export function loadCell(sim: AnySimulator, text: string): LoadedCell {
   }
 }
 
+/** The run's knobs (options the schema marks as knobs), and whether the cell differs from the lesson. */
+function knobsFor(sim: AnySimulator, values: Readonly<Record<string, unknown>>, req: CellRequest): Pick<RunOutput, "knobs" | "changedFromLesson"> {
+  const lesson = req.lessonSource !== undefined && req.lessonSource !== req.source ? loadScenario<Record<string, unknown>>(req.lessonSource, withExpect(sim.schema)).value : undefined;
+  const knobs = knobsOf(sim.schema, values, lesson);
+  return { ...(knobs.length ? { knobs } : {}), ...(req.lessonSource !== undefined && req.lessonSource !== req.source ? { changedFromLesson: true } : {}) };
+}
+
 /** For hosts that cannot read files (the default): a cell that names a file gets a clear error. */
 export function noFiles(): FileAccess {
   return { open: (path) => { throw new ScenarioError(`This run cannot read files, so "${path}" is not available here.`); } };
@@ -176,6 +184,7 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
       metrics: presented.metrics,
       ...(expect ? { expectations: evaluateExpectations(expect, { verdict, metrics: presented.metrics }) } : {}),
       ...(presented.timeline ? { timeline: markBlame(presented.timeline, verdict) } : {}),
+      ...knobsFor(sim, loaded.value!, req),
     };
     return { ok: true, output };
   } catch (err) {

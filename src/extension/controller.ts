@@ -9,6 +9,7 @@ import { simulators, languageIdFor } from "../engine/registry";
 import { cellRequest, type CellError } from "../engine/pipeline";
 import { cellMeta, infoFor } from "./cells";
 import { CellRunner } from "./runner";
+import { lessonText } from "./lessons";
 import { registerSeedCommands } from "./seeds";
 import { NOTEBOOK_TYPE } from "./serializer";
 
@@ -19,6 +20,14 @@ let runs = 0;
 
 /** Names each output, so the renderer's messages say which output (and so which cell) they are about. */
 export const RUN_ID_KEY = "dsnbRunId";
+
+/** Cells whose run has started and not ended (by their document URI). */
+const running = new Set<string>();
+
+/** Whether the cell is running now: a knob turned meanwhile cancels that run, which is out of date. */
+export function isRunning(cell: vscode.NotebookCell): boolean {
+  return running.has(cell.document.uri.toString());
+}
 
 export function outputFor(run: RunOutput, durationMs: number): vscode.NotebookCellOutput {
   return new vscode.NotebookCellOutput(
@@ -103,6 +112,16 @@ export class DsnbController implements vscode.Disposable {
 
   private async runOne(execution: vscode.NotebookCellExecution, seed?: number): Promise<void> {
     const cell = execution.cell;
+    running.add(cell.document.uri.toString());
+    try {
+      await this.runExecution(execution, seed);
+    } finally {
+      running.delete(cell.document.uri.toString());
+    }
+  }
+
+  private async runExecution(execution: vscode.NotebookCellExecution, seed?: number): Promise<void> {
+    const cell = execution.cell;
     execution.executionOrder = ++this.order;
     execution.start(Date.now());
     if (execution.token.isCancellationRequested) {
@@ -110,7 +129,8 @@ export class DsnbController implements vscode.Disposable {
       return;
     }
     const info = parseInfo(infoFor(cell.document.languageId, cellMeta(cell.metadata)) ?? "");
-    const request = cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook), seed);
+    const lesson = lessonText(cell);
+    const request = { ...cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook), seed), ...(lesson !== undefined ? { lessonSource: lesson } : {}) };
     const started = Date.now();
     let shown = 0;
     const progress = (fraction: number, message?: string) => {

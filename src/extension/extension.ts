@@ -6,6 +6,7 @@ import { registerController } from "./controller";
 import { registerExport } from "./export";
 import { registerLanguageFeatures } from "./language";
 import { registerRendererMessages } from "./rendererMessages";
+import { registerLessons } from "./lessons";
 import { CellRunner } from "./runner";
 import { registerSamples } from "./samples";
 import { registerSerializer } from "./serializer";
@@ -15,6 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     runner,
     registerSerializer(),
+    registerLessons(),
     registerController(runner),
     registerExport(context.extensionUri, runner),
     registerLanguageFeatures(),

@@ -5,12 +5,13 @@
 import * as vscode from "vscode";
 import { isRendererMessage, type RendererMessage, type RendererMessages, type RendererMessageType } from "../protocol/messages";
 import type { RunOutput } from "../protocol/output";
-import { replaySource } from "../scenario/replay";
+import { replaySource, setOption } from "../scenario/edit";
+import { lessonText } from "./lessons";
 import { formatInfo, parseInfo } from "../notebook/format";
 import { languageIdFor } from "../engine/registry";
 import { runOutputOf } from "./cellCommands";
 import { cellMeta, infoFor } from "./cells";
-import { RUN_ID_KEY } from "./controller";
+import { isRunning, RUN_ID_KEY } from "./controller";
 import { openDiagramPanel, openOutputPanel } from "./export";
 
 export const RENDERER_ID = "dsnb.renderer";
@@ -65,6 +66,24 @@ async function replay({ cell, output }: Target, finding: number): Promise<void> 
   await execute(inserted);
 }
 
+/**
+ * Replaces the cell's text (an edit, so undo works and the file stays the one source of truth),
+ * then runs it; a run of the cell still going is cancelled first, being out of date.
+ */
+async function rewriteAndRun(cell: vscode.NotebookCell, text: string): Promise<void> {
+  if (text !== cell.document.getText()) {
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(cell.document.uri, new vscode.Range(cell.document.positionAt(0), cell.document.positionAt(cell.document.getText().length)), text);
+    if (!(await vscode.workspace.applyEdit(edit))) return;
+  }
+  if (isRunning(cell)) {
+    await vscode.commands.executeCommand("notebook.cell.cancelExecution", { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
+    // The cancelled run ends as its worker stops (at once); a cell still running would not start again.
+    for (let i = 0; i < 40 && isRunning(cell); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+  await execute(cell);
+}
+
 /** The reference entry of a finding code, in the docs shipped with the extension. */
 async function openFinding(extensionUri: vscode.Uri, code: string): Promise<void> {
   const uri = vscode.Uri.joinPath(extensionUri, "docs", "findings.md");
@@ -84,6 +103,11 @@ function handlers(extensionUri: vscode.Uri): Handlers {
     runCellSeed: (_m, t) => execute(t.cell),
     replay: (m, t) => replay(t, m.finding),
     openFinding: (m) => openFinding(extensionUri, m.code),
+    setKnob: (m, t) => rewriteAndRun(t.cell, setOption(t.cell.document.getText(), m.key, m.value)),
+    resetLesson: (_m, t) => {
+      const lesson = lessonText(t.cell);
+      return lesson === undefined ? vscode.window.showInformationMessage("This cell was added after the lesson was opened: there is no lesson text to go back to.") : rewriteAndRun(t.cell, lesson);
+    },
   };
 }
 

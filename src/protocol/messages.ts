@@ -18,6 +18,10 @@ export interface RendererMessages {
   replay: { readonly outputId: string; readonly finding: number };
   /** Open the reference entry for a finding code. */
   openFinding: { readonly outputId: string; readonly code: string };
+  /** Set the cell's option `key` to `value` (a knob turned), then run the cell again. */
+  setKnob: { readonly outputId: string; readonly key: string; readonly value: string | number | boolean };
+  /** Put the cell back as the lesson had it when the notebook was opened, and run it. */
+  resetLesson: { readonly outputId: string };
 }
 
 export type RendererMessageType = keyof RendererMessages;
@@ -32,6 +36,8 @@ const FIELDS: { [K in RendererMessageType]: readonly (keyof RendererMessages[K])
   runCellSeed: ["outputId"],
   replay: ["outputId", "finding"],
   openFinding: ["outputId", "code"],
+  setKnob: ["outputId", "key", "value"],
+  resetLesson: ["outputId"],
 };
 
 /** Whether a value received from a renderer is one of our messages, with every field present. */
@@ -39,5 +45,6 @@ export function isRendererMessage(value: unknown): value is RendererMessage {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   const fields = typeof v.type === "string" && Object.hasOwn(FIELDS, v.type) ? (FIELDS[v.type as RendererMessageType] as readonly string[]) : undefined;
-  return fields !== undefined && fields.every((f) => (f === "finding" ? Number.isInteger(v[f]) : typeof v[f] === "string"));
+  const valid = (f: string) => (f === "finding" ? Number.isInteger(v[f]) : f === "value" ? ["string", "number", "boolean"].includes(typeof v[f]) : typeof v[f] === "string");
+  return fields !== undefined && fields.every(valid);
 }

@@ -53,6 +53,24 @@ export interface TimelineStep {
   readonly blame?: readonly string[];
 }
 
+/** An option the output offers as a control; changing it rewrites the cell and runs it again. */
+export interface Knob {
+  /** The option's key (a top-level key of the cell). */
+  readonly key: string;
+  readonly doc: string;
+  readonly kind: "choice" | "number" | "switch";
+  /** choice: the allowed values. */
+  readonly choices?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  readonly integer?: boolean;
+  readonly unit?: string;
+  /** The value this run used. */
+  readonly value: string | number | boolean;
+  /** The value in the lesson as it was opened, when this run's differs from it. */
+  readonly lessonValue?: string | number | boolean;
+}
+
 /** A run, step by step, for the renderer to walk: drawn on one sequence diagram of the output. */
 export interface Timeline {
   /** The id of the diagram the steps' lines refer to. */
@@ -132,6 +150,10 @@ export interface RunOutput {
   readonly expectations?: readonly ExpectationOutcome[];
   /** The run step by step, where the simulator can tell it (one run, or the run an exploration replays). */
   readonly timeline?: Timeline;
+  /** The options the learner can turn from the output. */
+  readonly knobs?: readonly Knob[];
+  /** Set when the cell's text differs from the lesson as it was opened (its knobs, or any edit). */
+  readonly changedFromLesson?: boolean;
 }
 
 export function isRunOutput(value: unknown): value is RunOutput {

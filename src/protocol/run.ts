@@ -15,6 +15,8 @@ export interface CellRequest {
    */
   readonly cellSeed?: number;
   readonly cellId?: string;
+  /** The cell's text when its notebook was opened: knobs say where this run differs from it. */
+  readonly lessonSource?: string;
   /** The notebook's folder on disk, when it has one: scenarios may read files in it. */
   readonly baseDir?: string;
 }

@@ -77,6 +77,11 @@ export interface Field<S extends Schema = Schema> {
   readonly schema: S;
   /** A required field has no default and must be written. */
   readonly required?: boolean;
+  /**
+   * A knob: the output shows it as a control above the result (a choice, a number in its range, a
+   * switch), and changing it rewrites the cell and runs it again. Top-level scalar options only.
+   */
+  readonly knob?: boolean;
 }
 
 /**
@@ -139,6 +144,8 @@ export const s = {
   object: <const F extends Record<string, Field>>(doc: string, fields: F, renamed?: Readonly<Record<string, Renamed>>): ObjectSchema<F> => ({ kind: "object", doc, fields, ...(renamed ? { renamed } : {}) }),
   union: <const Os extends readonly Schema[], const O extends Omit<UnionSchema<Os>, "kind">>(o: O & { options: Os }): O & { kind: "union" } => ({ kind: "union", ...o }),
   field: <const S extends Schema>(schema: S): { schema: S } => ({ schema }),
+  /** A field the learner can turn from the output (see Field.knob). */
+  knob: <const S extends Schema>(schema: S): { schema: S; knob: true } => ({ schema, knob: true }),
   required: <const S extends Schema>(schema: S): { schema: S; required: true } => ({ schema, required: true }),
 };
 

@@ -17,6 +17,8 @@ for (const key of Object.getOwnPropertyNames(dom.window)) {
 }
 Object.defineProperty(globalThis, "navigator", { value: dom.window.navigator, configurable: true });
 const doc = dom.window.document;
+// jsdom has no ResizeObserver; vscode-elements' select asks for one.
+(globalThis as Record<string, unknown>).ResizeObserver ??= class { observe(): void {} unobserve(): void {} disconnect(): void {} };
 // jsdom has no form-associated custom elements; vscode-button (from vscode-elements) asks for them.
 (dom.window.HTMLElement.prototype as unknown as { attachInternals: () => unknown }).attachInternals = () => ({ setFormValue() {}, setValidity() {}, form: null, states: new Set() });
 // The renderer bundles its CSS as text (esbuild's text loader); do the same for Node.
@@ -233,7 +235,7 @@ test("Mermaid text sizes: every font the config sets is at least 11 px at 100%",
 });
 
 test("with an extension listening: seed, replay, diagram and finding actions post the right messages", async () => {
-  const { actionsFor } = await import("../../webview/index");
+  const { actionsFor } = await import("../../webview/actions");
   const { isRendererMessage } = await import("../../src/protocol/messages");
   const posted: unknown[] = [];
   const el = host();
@@ -358,4 +360,53 @@ test("stepping: next finding, the finding's own button, the scrubber, and the ac
   assert.ok(el.querySelectorAll("svg rect.note")[1]!.classList.contains("dsnb-step-hidden"), "and drawn faint");
   assert.equal(explorer.getAttribute("role"), "group");
   assert.ok(explorer.tabIndex === 0 && explorer.getAttribute("aria-label")!.includes("Step through"));
+});
+
+const knobRun: RunOutput = {
+  ...run,
+  changedFromLesson: true,
+  knobs: [
+    { key: "strategy", doc: "How the writer keeps the cache in step.", kind: "choice", choices: ["update-then-delete", "lease"], value: "lease", lessonValue: "update-then-delete" },
+    { key: "reads", doc: "Reads.", kind: "number", min: 1, max: 20, integer: true, value: 2 },
+    { key: "fast", doc: "Quickly.", kind: "switch", value: false },
+  ],
+};
+
+test("knobs: a control per option, the lesson's value where it differs, and changes posted to the extension", async () => {
+  const { actionsFor } = await import("../../webview/actions");
+  const posted: unknown[] = [];
+  // A window of its own, where vscode-elements are not defined: this tests our wiring, not theirs
+  // (their components need a real browser, where the e2e tier turns these knobs).
+  const win = new JSDOM("<!doctype html><body></body>").window;
+  const el = win.document.body.appendChild(win.document.createElement("div"));
+  await new render.RunView(el, knobRun, { mermaid: fakeMermaid(), mermaidConfig: () => ({}), actions: actionsFor("run-9", (m) => posted.push(m)) }).render();
+  const bar = el.querySelector(".dsnb-knobs")!;
+  assert.ok(bar.compareDocumentPosition(el.querySelector(".dsnb-verdict")!) & win.Node.DOCUMENT_POSITION_FOLLOWING, "knobs sit above the result");
+  const strategy = bar.querySelector<HTMLElement & { value: string }>("[data-key='strategy'] .dsnb-knob-control")!;
+  assert.equal(strategy.tagName.toLowerCase(), "vscode-single-select");
+  assert.deepEqual([...strategy.querySelectorAll("vscode-option")].map((o) => o.getAttribute("value")), ["update-then-delete", "lease"]);
+  assert.match(bar.querySelector("[data-key='strategy']")!.textContent!, /lesson: update-then-delete/);
+  assert.ok(bar.querySelector("[data-key='strategy']")!.classList.contains("dsnb-knob-changed"));
+  strategy.value = "update-then-delete";
+  strategy.dispatchEvent(new win.Event("change"));
+  const reads = bar.querySelector<HTMLElement & { value: string }>("[data-key='reads'] .dsnb-knob-control")!;
+  reads.value = "50";
+  reads.dispatchEvent(new win.Event("change"));
+  assert.equal(reads.value, "2", "a number out of range is refused and put back");
+  reads.value = "3";
+  reads.dispatchEvent(new win.Event("change"));
+  const fast = bar.querySelector<HTMLElement & { checked: boolean }>("[data-key='fast'] .dsnb-knob-control")!;
+  fast.checked = true;
+  fast.dispatchEvent(new win.Event("change"));
+  bar.querySelector(".dsnb-reset-lesson")!.dispatchEvent(new win.MouseEvent("click", { bubbles: true }));
+  assert.deepEqual(posted, [
+    { type: "setKnob", outputId: "run-9", key: "strategy", value: "update-then-delete" },
+    { type: "setKnob", outputId: "run-9", key: "reads", value: 3 },
+    { type: "setKnob", outputId: "run-9", key: "fast", value: true },
+    { type: "resetLesson", outputId: "run-9" },
+  ]);
+  const other = win.document.body.appendChild(win.document.createElement("div"));
+  await new render.RunView(other, knobRun, { mermaid: fakeMermaid(), mermaidConfig: () => ({}) }).render();
+  assert.ok([...other.querySelectorAll(".dsnb-knob-control")].every((c) => c.hasAttribute("disabled")), "without an extension the knobs only show values");
+  assert.equal(other.querySelectorAll(".dsnb-reset-lesson").length, 0);
 });

@@ -11,7 +11,7 @@ import { readNotebook, runNotebook } from "../../../src/engine/notebook";
 import { folderFiles } from "../../../src/host/files";
 import { simulators } from "../../../src/engine/registry";
 import { runCell } from "../../../src/engine/pipeline";
-import { replaySource } from "../../../src/scenario/replay";
+import { replaySource } from "../../../src/scenario/edit";
 import { inlineMarkdown, toMarkdown } from "../../../src/present/markdown";
 import type { RunOutput } from "../../../src/protocol/output";
 

@@ -3,11 +3,11 @@
 // show their findings again, for every sample, is tested in test/unit/present/findings.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { replaySource } from "../../../src/scenario/replay";
+import { replaySource } from "../../../src/scenario/edit";
 
 test("the replayed cell keeps comments and order, drops the exploration's keys and expectations, and sets the run's", () => {
   const source = "# the dedup question\nexplore: 1000 # many seeds\ncompare: [dedup, no-dedup]\nrandom:\n  crash: 0.1\nexpect:\n  verdict: violated\n";
   const out = replaySource(source, { seed: 7, remove: ["explore", "compare"], set: { idempotent: false, steps: ["reader", "writer"] } });
-  assert.equal(out, "# the dedup question\nrandom:\n  crash: 0.1\nidempotent: false\nsteps: [ reader, writer ]\n");
+  assert.equal(out, "# the dedup question\nrandom:\n  crash: 0.1\nidempotent: false\nsteps: [reader, writer]\n");
   assert.throws(() => replaySource("- a list\n", { seed: 1 }), /could not be read/);
 });

@@ -1,0 +1,28 @@
+// The knobs of a cell: the options its simulator's schema marks as knobs, with what they may be and
+// the value this run used, and the lesson's value where the cell no longer has it.
+import type { Knob } from "../protocol/output";
+import type { ObjectSchema, Schema } from "./schema";
+
+type Scalar = string | number | boolean;
+
+function shape(schema: Schema): Pick<Knob, "kind" | "choices" | "min" | "max" | "integer" | "unit"> | undefined {
+  if (schema.kind === "enum") return { kind: "choice", choices: schema.values.map((v) => v.value) };
+  if (schema.kind === "boolean") return { kind: "switch" };
+  if (schema.kind === "number") return { kind: "number", ...(schema.min !== undefined ? { min: schema.min } : {}), ...(schema.max !== undefined ? { max: schema.max } : {}), ...(schema.integer ? { integer: true } : {}), ...(schema.unit ? { unit: schema.unit } : {}) };
+  return undefined;
+}
+
+const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
+/** Knobs for a run whose options (defaults applied) are `values`; `lesson` holds the lesson's, when known. */
+export function knobsOf(schema: ObjectSchema, values: Readonly<Record<string, unknown>>, lesson?: Readonly<Record<string, unknown>>): Knob[] {
+  const knobs: Knob[] = [];
+  for (const [key, field] of Object.entries(schema.fields)) {
+    const form = field.knob ? shape(field.schema) : undefined;
+    const value = values[key];
+    if (!form || !isScalar(value)) continue;
+    const then = lesson?.[key];
+    knobs.push({ key, doc: field.schema.doc, ...form, value, ...(lesson && isScalar(then) && then !== value ? { lessonValue: then } : {}) });
+  }
+  return knobs;
+}

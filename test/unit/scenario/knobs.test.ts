@@ -1,0 +1,33 @@
+// Knobs: the options a schema marks as knobs, with their forms and the run's values; the lesson's
+// value where the cell differs from it; turning one rewrites the YAML and keeps the author's comments.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { s } from "../../../src/scenario/schema";
+import { knobsOf } from "../../../src/scenario/knobs";
+import { setOption } from "../../../src/scenario/edit";
+
+const schema = s.object("A cell.", {
+  strategy: s.knob(s.enum({ doc: "How.", values: [{ value: "a", doc: "A." }, { value: "b", doc: "B." }], default: "a" })),
+  size: s.knob(s.integer({ doc: "How big.", min: 1, max: 100, default: 10, unit: "objects" })),
+  fast: s.knob(s.boolean({ doc: "Quickly.", default: false })),
+  steps: s.field(s.array({ doc: "Not a knob.", items: s.string({ doc: "x" }), default: [] })),
+  name: s.field(s.string({ doc: "Not a knob either.", default: "n" })),
+});
+
+test("knobs: every option marked as one, with its form and this run's value; the lesson's where it differs", () => {
+  const knobs = knobsOf(schema, { strategy: "b", size: 10, fast: true, steps: [], name: "n" }, { strategy: "a", size: 10, fast: false });
+  assert.deepEqual(knobs, [
+    { key: "strategy", doc: "How.", kind: "choice", choices: ["a", "b"], value: "b", lessonValue: "a" },
+    { key: "size", doc: "How big.", kind: "number", min: 1, max: 100, integer: true, unit: "objects", value: 10 },
+    { key: "fast", doc: "Quickly.", kind: "switch", value: true, lessonValue: false },
+  ]);
+  assert.deepEqual(knobsOf(schema, { strategy: "a", size: 5, fast: false }).map((k) => "lessonValue" in k), [false, false, false], "no lesson known: nothing differs");
+});
+
+test("turning a knob rewrites one option and keeps comments and order", () => {
+  const before = "# the race\nstrategy: a # try b\nsteps: [reader, writer]\n";
+  assert.equal(setOption(before, "strategy", "b"), "# the race\nstrategy: b # try b\nsteps: [reader, writer]\n");
+  assert.equal(setOption(before, "size", 20), "# the race\nstrategy: a # try b\nsteps: [reader, writer]\nsize: 20\n");
+  assert.equal(setOption("", "size", 20), "size: 20\n");
+  assert.throws(() => setOption("- a list\n", "size", 1), /could not be read/);
+});
