@@ -4,7 +4,7 @@ import { createRng, normalizeSeed } from "../core/rng";
 import { errorMessage, lineColAt, ScenarioError, type SourceRange } from "../core/errors";
 import { RUN_OUTPUT_VERSION, type RunOutput } from "../protocol/output";
 import { markBlame } from "../present/timeline";
-import { knobsOf } from "../scenario/knobs";
+import { knobsOf } from "./knobs";
 import { isMap, isScalar, type Document } from "yaml";
 import { loadScenario, type LoadResult } from "../scenario/load";
 import { evaluateExpectations, splitExpect, withExpect, type Expectations } from "../scenario/expect";

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { s } from "../../../src/scenario/schema";
-import { knobsOf } from "../../../src/scenario/knobs";
+import { knobsOf } from "../../../src/engine/knobs";
 import { setOption } from "../../../src/scenario/edit";
 
 const schema = s.object("A cell.", {

@@ -1,7 +1,7 @@
 // The knobs of a cell: the options its simulator's schema marks as knobs, with what they may be and
 // the value this run used, and the lesson's value where the cell no longer has it.
 import type { Knob } from "../protocol/output";
-import type { ObjectSchema, Schema } from "./schema";
+import type { ObjectSchema, Schema } from "../scenario/schema";
 
 type Scalar = string | number | boolean;
 
