@@ -2,6 +2,7 @@
 //  - bundle sizes of what ships
 //  - extension activation time (the bundle loaded against a stand-in vscode module)
 //  - time to run each sample cell through the same pipeline as VS Code (median of several runs)
+//  - the renderer in Chromium: one step through a 1,000-step run (budget: a frame, 16 ms)
 //  - the end-to-end "Run All → last diagram" figures, when the e2e tests have written them
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { benchIsolation } from "./isolation";
 import { benchEviction } from "./eviction";
 import { benchSagas } from "./sagas";
 import { benchCachePatterns } from "./cache-patterns";
+import { benchRenderer } from "./renderer";
 
 const root = join(import.meta.dirname, "..");
 
@@ -89,12 +91,17 @@ function e2eTimings(): void {
   console.log(readFileSync(file, "utf8").trim());
 }
 
-bundleSizes();
-activation();
-sampleCells();
-benchEviction();
-benchSharding();
-benchIsolation();
-benchSagas();
-benchCachePatterns();
-e2eTimings();
+async function main(): Promise<void> {
+  bundleSizes();
+  activation();
+  sampleCells();
+  benchEviction();
+  benchSharding();
+  benchIsolation();
+  benchSagas();
+  benchCachePatterns();
+  await benchRenderer();
+  e2eTimings();
+}
+
+void main();
