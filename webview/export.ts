@@ -7,6 +7,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import { isRunOutput } from "../src/protocol/output";
 import { RunView } from "./render";
 import { mermaidConfig, watchTheme } from "./theme";
+import { pageData, PAGE_DATA_ID } from "./page-data";
 
 async function drawAll(): Promise<{ diagrams: number; errors: number; views: RunView[] }> {
   const data = document.getElementById("dsnb-outputs");
@@ -25,10 +26,21 @@ async function drawAll(): Promise<{ diagrams: number; errors: number; views: Run
 }
 
 /** For `dsnb export`: draw, then leave static SVG only (the page keeps no script). */
+/**
+ * For `dsnb export`: draw, then leave static SVG plus what the page's one script needs (each
+ * output's timeline and its diagram's line kinds, as JSON data that never runs).
+ */
 async function drawForExport(): Promise<{ diagrams: number; errors: number }> {
+  const data = document.getElementById("dsnb-outputs");
+  const outputs: unknown[] = data ? JSON.parse(data.textContent ?? "[]") : [];
   const { diagrams, errors } = await drawAll();
   document.querySelectorAll(".dsnb-copy").forEach((b) => b.remove());
   document.querySelectorAll("script").forEach((s) => s.remove());
+  const kept = document.createElement("script");
+  kept.type = "application/json";
+  kept.id = PAGE_DATA_ID;
+  kept.textContent = JSON.stringify(outputs.map(pageData)).replace(/</g, "\\u003c");
+  document.body.append(kept);
   return { diagrams, errors };
 }
 

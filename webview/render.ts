@@ -108,10 +108,12 @@ function finding(doc: Document, f: Finding, index: number, actions: RunActions |
   if (f.replay && actions?.replay) item.append(button(doc, "dsnb-replay", "Replay this run", "Insert a cell below that replays this run on its own, and run it", () => actions.replay!(index)));
   const step = explorer?.firstBlamed(f.code);
   if (explorer && step !== undefined) {
-    item.append(button(doc, "dsnb-show-step", `Show step ${step}`, `Step to ${step}, the first step this finding blames`, () => {
+    const show = button(doc, "dsnb-show-step", `Show step ${step}`, `Step to ${step}, the first step this finding blames`, () => {
       explorer.go(step);
       explorer.element.focus();
-    }));
+    });
+    show.dataset.step = String(step);
+    item.append(show);
   }
   return item;
 }
