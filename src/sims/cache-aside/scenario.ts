@@ -6,11 +6,32 @@ import { exploreSeeded } from "../../scenario/explore";
 import type { Example, ResolveContext } from "../types";
 
 export const STRATEGIES = [
-  { value: "update-then-delete", doc: "Plain cache-aside: the writer updates the database, then deletes the cached key. A reader that loaded the old value before the update can put it back after the delete." },
-  { value: "delete-then-update", doc: "The writer deletes the key first, then updates the database. A reader that misses between the two loads the old value and caches it." },
-  { value: "delayed-double-delete", doc: "Update, delete, then delete again after doubleDeleteDelayMs. Removes a stale value put back inside the delay, not one put back later." },
-  { value: "lease", doc: "Leases as in Facebook's memcache: a miss hands the reader a lease token, a delete invalidates the key's outstanding tokens, and a set with an invalidated token is refused." },
-  { value: "versioned-cas", doc: "Rows carry a version. Cache writes are compare-and-set on it: a value is stored only if the cache holds nothing or an older version. The writer stores the new version instead of deleting." },
+  {
+    value: "update-then-delete",
+    doc:
+      "Plain cache-aside: the writer updates the database, then deletes the cached key. A reader that loaded the old value before the update can " +
+      "put it back after the delete.",
+  },
+  {
+    value: "delete-then-update",
+    doc: "The writer deletes the key first, then updates the database. A reader that misses between the two loads the old value and caches it.",
+  },
+  {
+    value: "delayed-double-delete",
+    doc: "Update, delete, then delete again after doubleDeleteDelayMs. Removes a stale value put back inside the delay, not one put back later.",
+  },
+  {
+    value: "lease",
+    doc:
+      "Leases as in Facebook's memcache: a miss hands the reader a lease token, a delete invalidates the key's outstanding tokens, and a set with " +
+      "an invalidated token is refused.",
+  },
+  {
+    value: "versioned-cas",
+    doc:
+      "Rows carry a version. Cache writes are compare-and-set on it: a value is stored only if the cache holds nothing or an older version. The " +
+      "writer stores the new version instead of deleting.",
+  },
 ] as const;
 
 export type Strategy = (typeof STRATEGIES)[number]["value"];
@@ -32,7 +53,8 @@ const actor = s.enum({
 export const DEFAULT_EXPLORE = 500;
 
 export const schema = s.object(
-  "A reader and a writer share one cached key under cache-aside. With `steps` the run follows that exact interleaving; without it, `explore` random interleavings are drawn from the seed.",
+  "A reader and a writer share one cached key under cache-aside. With `steps` the run follows that exact interleaving; " +
+    "without it, `explore` random interleavings are drawn from the seed.",
   {
     strategy: s.field(strategy),
     steps: s.field(s.array({
@@ -43,11 +65,26 @@ export const schema = s.object(
     reads: s.field(s.integer({ doc: "How many times the reader reads the key, one after the other.", min: 1, max: 20, default: 1 })),
     ttlMs: s.field(s.integer({ doc: "Time a cached value lives before it expires.", min: 1, max: 86_400_000, default: 60_000, unit: "ms" })),
     doubleDeleteDelayMs: s.field(s.integer({ doc: "Delay before the second delete of delayed-double-delete.", min: 0, max: 60_000, default: 50, unit: "ms" })),
-    explore: s.field(exploreSeeded(`Random interleavings to draw when no steps are given (${DEFAULT_EXPLORE} when left out): a count, or a list of seeds.`, 100_000)),
-    compare: s.field(s.array({ doc: "Strategies to run on the same random interleavings (random mode); defaults to strategy alone.", items: strategy, maxItems: 5, default: [] })),
-    cacheLatencyMsMax: s.field(s.integer({ doc: "Random mode: a cache operation takes 1 to this many milliseconds.", min: 1, max: 10_000, default: 5, unit: "ms" })),
-    dbLatencyMsMax: s.field(s.integer({ doc: "Random mode: a database operation takes 1 to this many milliseconds.", min: 1, max: 10_000, default: 40, unit: "ms" })),
-    startJitterMs: s.field(s.integer({ doc: "Random mode: each actor starts at a random time between 0 and this.", min: 0, max: 60_000, default: 60, unit: "ms" })),
+    explore: s.field(
+      exploreSeeded(`Random interleavings to draw when no steps are given (${DEFAULT_EXPLORE} when left out): a count, or a list of seeds.`, 100_000),
+    ),
+    compare: s.field(s.array({
+      doc: "Strategies to run on the same random interleavings (random mode); defaults to strategy alone.",
+      items: strategy,
+      maxItems: 5, default: [],
+    })),
+    cacheLatencyMsMax: s.field(s.integer({
+      doc: "Random mode: a cache operation takes 1 to this many milliseconds.",
+      min: 1, max: 10_000, default: 5, unit: "ms",
+    })),
+    dbLatencyMsMax: s.field(s.integer({
+      doc: "Random mode: a database operation takes 1 to this many milliseconds.",
+      min: 1, max: 10_000, default: 40, unit: "ms",
+    })),
+    startJitterMs: s.field(s.integer({
+      doc: "Random mode: each actor starts at a random time between 0 and this.",
+      min: 0, max: 60_000, default: 60, unit: "ms",
+    })),
     readGapMsMax: s.field(s.integer({ doc: "Random mode: pause between the reader's reads, up to this long.", min: 0, max: 60_000, default: 100, unit: "ms" })),
   },
   { runs: { to: "explore" } },
@@ -85,7 +122,10 @@ export const examples: readonly Example[] = [
     description: "Reader misses and loads, writer updates and deletes, reader caches the old value.",
     body: "strategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\n",
   },
-  { name: "leases close the race", description: "The same interleaving with memcache-style leases.", body: "strategy: lease\nsteps: [reader, reader, writer, writer, reader]\n" },
+  {
+    name: "leases close the race", description: "The same interleaving with memcache-style leases.",
+    body: "strategy: lease\nsteps: [reader, reader, writer, writer, reader]\n",
+  },
   {
     name: "compare strategies",
     description: "Random interleavings for every strategy, charted.",
