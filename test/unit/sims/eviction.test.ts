@@ -458,3 +458,8 @@ test("byte capacity reports byte miss ratios, and bad size ranges are refused", 
   assert.match(out.tables[1]!.columns.join(","), /byte miss ratio/);
   assert.match(runError("objectSize: { min: 10, max: 5 }\n"), /min \(10\) is larger than max \(5\)/);
 });
+
+test("problems with what the options mean are found before the run and shown on the value in the cell", () => {
+  assert.equal(runError("capacity: bytes\nobjectSize:\n  min: 10\n  max: 5\n"), "Line 3, column 8: objectSize: min (10) is larger than max (5).");
+  assert.match(runError("cacheSize: 10\nworkload: trace\n"), /^Line 2, column 11: workload: trace needs a `trace:` block/);
+});

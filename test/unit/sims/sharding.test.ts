@@ -189,6 +189,19 @@ test("bad changes are scenario errors that say what is wrong", () => {
   assert.match((r as { error: { message: string } }).error.message, /Change 1 \(remove n7\): there is no node n7; the live nodes are n0, n1, n2/);
   const bad = runCell({ simulator: "sharding", source: "changes:\n  - action: add\n    node: '\"); click'\n" });
   assert.match((bad as { error: { message: string } }).error.message, /node names may use letters/);
+  // Each problem is found before the run and shown on the value it is about.
+  const at = (source: string) => {
+    const r = runCell({ simulator: "sharding", source });
+    assert.equal(r.ok, false, source);
+    return r.ok ? "" : r.error.message.replace(/: .*/s, "");
+  };
+  assert.equal(at("changes:\n  - action: add\n    node: '\"); click'\n"), "Line 3, column 11");
+  assert.equal(at("nodes: 3\nchanges:\n  - action: add\n    node: n3\n  - action: remove\n    node: n9\n"), "Line 6, column 11");
+  assert.equal(at("strategy: ring\nchanges:\n  - action: move\n    key: key-1\n    node: n1\n"), "Line 3, column 13");
+  assert.equal(at("strategy: directory\nkeys: 10\nchanges:\n  - action: move\n    key: key-10\n    node: n1\n"), "Line 5, column 10");
+  assert.equal(at("strategy: range\nkeys: 300000\n"), "Line 2, column 7");
+  const moved = run("strategy: directory\nkeys: 10\nchanges:\n  - action: move\n    key: key-9\n    node: n1\n");
+  assert.equal(rows(moved)[1]!.moved, 1);
 });
 
 test("property: the same scenario and seed give the same output", () => {
