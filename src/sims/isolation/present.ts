@@ -7,7 +7,7 @@ import { escapeText, SequenceDiagram } from "../../present/mermaid";
 import type { Presentation } from "../types";
 import { ANOMALIES, check, describeCycle, type Anomaly } from "./check";
 import type { IsolationResult, TargetRun } from "./model";
-import type { TraceEvent } from "./run";
+import { failed, type TraceEvent } from "./run";
 
 const DB = "database";
 
@@ -115,7 +115,7 @@ function txnTable(r: TargetRun): TableSpec {
 }
 
 function outcome(r: TargetRun): string {
-  const aborted = r.run.summaries.filter((s) => s.error).map((s) => `${s.session} aborted (${s.error})`);
+  const aborted = r.run.summaries.filter(failed).map((s) => `${s.session} aborted (${s.error})`);
   const waits = r.run.events.filter((e) => e.kind === "blocked").length;
   const parts = [...aborted];
   if (waits) parts.push(`${waits} wait${waits > 1 ? "s" : ""}`);
@@ -130,7 +130,7 @@ function metricsFor(runs: readonly TargetRun[]): Record<string, number> {
     m[`anomalies${suffix}`] = r.analysis.anomalies.length;
     // 1 or 0 for each anomaly any of the runs shows, so a lesson can expect one level to prevent it.
     for (const a of found) m[`${a.id}${suffix}`] = r.analysis.anomalies.includes(a.id) ? 1 : 0;
-    m[`aborted${suffix}`] = r.run.summaries.filter((s) => s.error).length;
+    m[`aborted${suffix}`] = r.run.summaries.filter(failed).length;
     m[`waits${suffix}`] = r.run.events.filter((e) => e.kind === "blocked").length;
   }
   return m;

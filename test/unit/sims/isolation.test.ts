@@ -109,19 +109,62 @@ const NEVER: { engine: Engine; level: Level; never: Anomaly[] }[] = [
   { engine: "2pl", level: "serializable", never: ["G0", "G1a", "G1b", "G1c", "OTV", "PMP", "P4", "G-single", "G2-item", "G2"] },
 ];
 
+/**
+ * Two things PostgreSQL does that Hermitage's table does not cover, both because its unique index
+ * and its re-check treat a deleted row and a new row with the same key as different tuples (see
+ * docs/isolation.md). Each exception is recognised exactly, so any other way to the same anomaly
+ * still fails the property.
+ * - Read committed, G1b: a statement that waited finds its row deleted and skips it, while the
+ *   deleter then inserted the key again: read as rows, it saw the deleter's intermediate state.
+ * - Repeatable read, P4 or G-single: an insert is checked against the committed rows, not the
+ *   snapshot, so inserting a key that a concurrent transaction deleted after our snapshot succeeds.
+ */
+function onlyDeleteThenInsert(run: RunResult, a: ReturnType<typeof analyze>, anomaly: Anomaly): boolean {
+  const versions = (row: number) => run.db.rows.get(row) ?? [];
+  if (anomaly === "G1b") {
+    for (const r of run.txns) {
+      if (r.status !== "committed") continue;
+      for (const op of r.ops) {
+        const reads = op.kind === "read" ? [[op.row, op.version] as const] : op.kind === "pread" ? [...op.seen] : [];
+        for (const [row, v] of reads) {
+          if (!v || v.writer === r || v.writer === run.db.setup || v.writer.status !== "committed") continue;
+          const mine = versions(row).filter((x) => x.writer === v.writer);
+          if (mine[mine.length - 1] !== v && !(v.value === null && mine[mine.length - 1]!.value !== null)) return false;
+        }
+      }
+    }
+    return true;
+  }
+  const reinserted = (e: (typeof a.cycles)[number]["edges"][number]) => {
+    const chain = versions(e.row);
+    const first = chain.findIndex((x) => x.writer === e.to);
+    return e.kind === "ww" && first > 0 && chain[first]!.value !== null && chain[first - 1]!.value === null && chain[first - 1]!.writer === e.from;
+  };
+  return a.cycles.filter((c) => c.anomaly === anomaly).every((c) => c.edges.some(reinserted));
+}
+
+const EXCEPTIONS: Partial<Record<`${Engine}/${Level}`, Anomaly[]>> = { "postgresql/read committed": ["G1b"], "postgresql/repeatable read": ["P4", "G-single"] };
+
 for (const { engine, level, never } of NEVER) {
-  test(`property: ${engine} ${level} never commits ${never.length === 10 ? "any anomaly" : never.join(", ")}`, () => {
+  test(`property: ${engine} ${level} never commits ${never.length === 10 ? "any anomaly" : never.join(", ")}`, (t) => {
     const seen = new Map<string, number>();
+    let excusedRuns = 0;
     fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
       const steps = generateSchedule(seed, level, engine);
       const run = play(engine, level, [[1, 10], [2, 20]], steps.map((s) => ({ ...s, statements: parseStatements(s.sql) })));
-      const found = analyze(run).anomalies;
+      const analysis = analyze(run);
+      const found = analysis.anomalies;
       for (const a of found) seen.set(a, (seen.get(a) ?? 0) + 1);
-      const bad = found.filter((a) => never.includes(a));
+      const excused = (a: Anomaly) => (EXCEPTIONS[`${engine}/${level}`] ?? []).includes(a) && onlyDeleteThenInsert(run, analysis, a);
+      const bad = found.filter((a) => never.includes(a) && !excused(a));
+      if (found.some((a) => never.includes(a))) excusedRuns++;
       assert.deepEqual(bad, [], `seed ${seed}: ${bad.join(", ")}\n${steps.map((s) => `${s.session} ${s.sql}`).join("\n")}`);
       // Every transaction ended: nothing is left waiting when the steps run out.
       assert.ok(run.txns.every((t) => t.status !== "active"));
     }), { numRuns: 300, seed: 42 });
+    // The exceptions are rare corners, not a way around the table: counted, reported and bounded.
+    if (excusedRuns) t.diagnostic(`${excusedRuns} of 300 schedules show ${EXCEPTIONS[`${engine}/${level}`]!.join(" or ")} only through a delete followed by an insert of the same key`);
+    assert.ok(excusedRuns <= 15, `${excusedRuns} excused schedules`);
   });
 }
 
