@@ -19,6 +19,9 @@ import type { Engine } from "../../../src/sims/isolation/engine";
 import type { Level } from "../../../src/sims/isolation/sql";
 import type { RunOutput } from "../../../src/protocol/output";
 import { generateSchedule, PARTIAL_VIEW } from "../../support/schedules";
+import { onModel } from "../../support/differential";
+import { assertFacts, REGRESSIONS } from "../../support/regressions";
+import { planFor } from "../../../src/sims/isolation/plan";
 
 function cell(source: string, seed = 1): RunOutput {
   const r = runCell({ simulator: "isolation", source, seed });
@@ -261,4 +264,84 @@ test("statement text reaches Mermaid only as text", () => {
   const seq = o.diagrams[0]!.mermaid;
   assert.match(seq, /p0->>p1: select \* from test where value #lt;#gt; 5 and value #37; 2 = 0\n/);
   assert.doesNotMatch(seq, /<>|%%/);
+});
+
+test("B1–B7: the model does what PostgreSQL 15 does on the seven schedules it once got wrong", () => {
+  for (const r of REGRESSIONS) assertFacts(r, onModel("postgresql", r.steps), "the model");
+});
+
+test("the plan rule gives the plans EXPLAIN shows for a fresh test table on PostgreSQL 15", () => {
+  // Recorded with EXPLAIN on a freshly created test(id int primary key, value int) holding (1, 10), (2, 20).
+  const plans: [string, string][] = [
+    ["id = 1", "index 1"],
+    ["id = 2 and value > 0", "index 2"],
+    ["value = 20 and id = 2", "index 2"],
+    ["id in (1)", "index 1"],
+    ["id = -1", "index -1"],
+    ["id < 3 and id = 2", "index 2"],
+    ["id = 1 or id = 2", "bitmap"],
+    ["id < 3", "bitmap"],
+    ["id <= 2", "bitmap"],
+    ["id > 1", "bitmap"],
+    ["id in (1, 2)", "bitmap"],
+    ["id in (1, 2) and value > 5", "bitmap"],
+    ["id >= 1 and id <= 2", "bitmap"],
+    ["(id = 1 or id = 2) and value > 5", "bitmap"],
+    ["id = 1 or id > 2", "bitmap"],
+    ["id in (1, 2) or id = 3", "bitmap"],
+    ["id = 1 or id = 2 and value > 5", "bitmap"],
+    ["(id = 1 or value > 5) and id < 3", "bitmap"],
+    ["not id >= 3", "bitmap"],
+    ["id = 1 or value = 20", "seq"],
+    ["id <> 1", "seq"],
+    ["not (id = 1)", "seq"],
+    ["not id in (1, 2)", "seq"],
+    ["value > 15", "seq"],
+    ["id + 0 = 1", "seq"],
+    ["id < 2 or id > 2", "seq"],
+    ["id < 3 or id < 5", "seq"],
+    ["id in (1, 2) or value = 3", "seq"],
+  ];
+  for (const [where, expected] of plans) {
+    const [stmt] = parseStatements(`select * from test where ${where}`);
+    const plan = planFor((stmt as { where: Parameters<typeof planFor>[0] }).where);
+    assert.equal(plan.kind === "index" ? `index ${plan.key}` : plan.kind, expected, where);
+  }
+  // The keys a bitmap scan reads are those its index condition selects, whatever the filter says.
+  const [range] = parseStatements("select * from test where id < 3 and value > 5");
+  const plan = planFor((range as { where: Parameters<typeof planFor>[0] }).where);
+  assert.ok(plan.kind === "bitmap" && plan.keys(1) && plan.keys(2) && !plan.keys(3));
+});
+
+test("the comparison matrix is a summary in words, with a column only for anomalies some level let through", () => {
+  const o = cell("compare: [postgresql/repeatable read, postgresql/serializable]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n");
+  const matrix = o.tables.find((t) => t.id === "matrix")!;
+  assert.equal(matrix.summary, true);
+  assert.deepEqual(matrix.columns, ["engine/level", "anomalies", "G2-item", "what happened", "final table"]);
+  assert.deepEqual(matrix.rows.map((r) => [r[0], r[2]]), [["postgresql/repeatable read", "allowed"], ["postgresql/serializable", "prevented"]]);
+  const explore = cell("explore: true\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n");
+  assert.equal(explore.tables.find((t) => t.id === "explore")!.summary, true);
+});
+
+test("the sequence diagram marks each statement of the cycle on its own, not the steps between them", () => {
+  const o = cell("engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n");
+  const lines = o.diagrams[0]!.mermaid.split("\n");
+  const marked = lines.filter((_, i) => lines[i - 1]?.trim().startsWith("rect ")).map((l) => l.trim());
+  // The four statements of the two read-write dependencies, each in its own box; results and commits stay plain.
+  assert.deepEqual(marked, ["p0->>p2: select * from test where id in (1, 2)", "p1->>p2: select * from test where id in (1, 2)", "p0->>p2: update test set value = 11 where id = 1", "p1->>p2: update test set value = 21 where id = 2"]);
+  assert.equal(lines.filter((l) => l.trim() === "end").length, 4);
+});
+
+test("a failed transaction is reported with the error that ended it, not the refusals after it", () => {
+  const o = cell("engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T2 update test set value = 11 where id = 1\n  - T1 update test set value = 12 where id = 1\n  - T1 select * from test\n  - T1 commit\n");
+  const txns = o.tables.find((t) => t.id.startsWith("txns"))!;
+  const t1 = txns.rows.find((r) => r[0] === "T1")!;
+  assert.equal(t1[4], "could not serialize access due to concurrent update");
+  const finding = o.verdict.findings.find((f) => f.code === "aborted")!;
+  assert.match(finding.explanation, /got "could not serialize access due to concurrent update"/);
+  // A MySQL error that undoes one statement leaves the transaction going: not "rolled back".
+  const my = cell("engine: mysql\nsteps:\n  - T1 begin\n  - T1 insert into test (id, value) values (1, 5)\n  - T1 commit\n");
+  assert.equal(my.verdict.findings.find((f) => f.code === "aborted"), undefined);
+  assert.match(my.verdict.findings.find((f) => f.code === "statement-error")!.explanation, /Duplicate entry '1'/);
+  assert.equal(my.metrics["aborted"], 0);
 });
