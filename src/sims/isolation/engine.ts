@@ -5,7 +5,7 @@
 // it stopped when the holder commits or aborts. docs/isolation.md explains every rule.
 import { chainAt, chainsOf, visitOrder, walk, type Tuple } from "./heap";
 import { planFor, type Plan } from "./plan";
-import { evalExpr, matches, pinnedIds, type Level, type Pred, type Statement } from "./sql";
+import { evalExpr, lookupIds, matches, pinnedIds, type Level, type Pred, type Statement } from "./sql";
 
 export type Engine = "postgresql" | "mysql" | "2pl";
 
@@ -204,16 +204,24 @@ export class Database {
     return held.kind === kind;
   }
 
-  /** Acquire a lock on a record (or on the supremum, for the gap after the last row). */
-  private *lock(me: Txn, res: number, mode: LockMode, kind: LockKind): Generator<Wait, void> {
+  /** Acquire a lock on a record (or on the supremum, for the gap after the last row); true if it had to wait. */
+  private *lock(me: Txn, res: number, mode: LockMode, kind: LockKind): Generator<Wait, boolean> {
     const q = this.queue(res);
-    if (q.some((l) => l.txn === me && Database.covers(l, mode, kind))) return;
+    if (q.some((l) => l.txn === me && Database.covers(l, mode, kind))) return false;
+    // A next-key lock on a record this transaction already holds a record lock on only adds the
+    // gap, and a gap lock waits for nobody (MySQL 8 and MariaDB reuse the record lock so).
+    if (kind === "next" && q.some((l) => l.txn === me && l.granted && l.kind === "rec" && (l.mode === "X" || mode === "S"))) {
+      q.push({ txn: me, mode, kind, granted: true });
+      me.lockStructs.add(`${mode}/${kind}/granted`);
+      return false;
+    }
     const onSupremum = res === SUPREMUM;
     const blockers = (upTo: number) => q.slice(0, upTo).filter((l) => l.txn !== me && Database.hasToWait(mode, kind, l, onSupremum));
     const req: LockReq = { txn: me, mode, kind, granted: false };
     q.push(req);
     const waited = blockers(q.length - 1).length > 0;
-    me.lockStructs.add(`${mode === "S" ? "IS" : "IX"}`);
+    // The table's intention lock: IS is not needed once the transaction holds IX.
+    if (mode === "X" || !me.lockStructs.has("IX")) me.lockStructs.add(mode === "S" ? "IS" : "IX");
     me.lockStructs.add(`${mode}/${kind}/${waited ? "wait" : "granted"}`);
     for (;;) {
       const ahead = blockers(q.indexOf(req));
@@ -221,6 +229,7 @@ export class Database {
       yield { on: [...new Set(ahead.map((l) => l.txn))], what: `${res === SUPREMUM ? "the gap after the last row" : `row ${res}`}` };
     }
     req.granted = true;
+    return waited;
   }
 
   // Queues are changed in place: a waiting statement holds on to its queue.
@@ -257,7 +266,9 @@ export class Database {
    * committed (or own) version. Read committed keeps only the locks of rows that matched.
    */
   private *lockingScan(me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean, onRow?: (id: number, v: Version) => void): Generator<Wait, { id: number; version: Version }[]> {
-    const pinned = pinnedIds(where);
+    // InnoDB reads `id = 2 and value > 0` or `id = 1 or id = 2` by unique search, as it does
+    // `id in (1, 2)`; anything else walks the whole primary key (the model has no range access).
+    const pinned = this.engine === "mysql" ? lookupIds(where) : pinnedIds(where);
     const gaps = this.gapLocking(me);
     const out: { id: number; version: Version }[] = [];
     const seen = new Map<number, Version | undefined>();
@@ -275,15 +286,18 @@ export class Database {
         continue;
       }
       const heldBefore = this.holdsLock(me, id);
-      if (semiConsistent) {
-        // Read committed UPDATE: a row whose latest committed version does not match is skipped unlocked.
+      if (semiConsistent && !pinned) {
+        // Read committed UPDATE: a row whose latest committed version does not match is skipped
+        // unlocked (never in a unique search, which waits for the row as at any level).
         const latest = this.versionFor(id, me, { kind: "latest" });
         if (!latest || latest.value === null || !matches(where, { id, value: latest.value })) {
           seen.set(id, latest);
           continue;
         }
       }
-      yield* this.lock(me, id, mode, gaps && !pinned ? "next" : "rec");
+      // InnoDB never unlocks a row it had to wait for ("part of a conflict"), even when it no
+      // longer matches.
+      const waited = yield* this.lock(me, id, mode, gaps && !pinned ? "next" : "rec");
       const v = this.versionFor(id, me, { kind: "latest" });
       seen.set(id, v);
       if (v && v.value !== null && matches(where, { id, value: v.value })) {
@@ -291,12 +305,10 @@ export class Database {
         // InnoDB changes each row as soon as it has locked it, before scanning on.
         onRow?.(id, v);
       }
-      else if (!gaps && !heldBefore && this.engine === "mysql") this.unlock(me, id);
+      else if (!gaps && !heldBefore && !waited && this.engine === "mysql") this.unlock(me, id);
     }
     if (gaps && !pinned) yield* this.lock(me, SUPREMUM, mode, "next");
-    if (pinned && pinned.length === 1) this.record(me, { kind: "read", row: pinned[0]!, version: seen.get(pinned[0]!), step });
-    else if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
-    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+    this.recordRead(me, where, text, seen, step);
     return out;
   }
 
@@ -593,16 +605,21 @@ export class Database {
     for (const [id, value] of rows) {
       // PostgreSQL writes the heap tuple before the index entry: relation locks are checked first.
       this.conflictIn(me, "relation");
-      if (this.engine === "mysql" && this.gapLocking(me)) {
+      if (this.engine === "mysql") me.lockStructs.add("IX");
+      // InnoDB inserts into a gap only when the key has no record; a key whose record is still
+      // there, delete-marked, is written over that record instead, under an exclusive record lock.
+      const overRecord = this.engine === "mysql" && this.rows.has(id);
+      if (this.engine === "mysql" && this.gapLocking(me) && !overRecord) {
         yield* this.lock(me, this.nextRecord(id), "X", "ii");
       }
       if (this.engine === "2pl") yield* this.awaitPredicateLocks(me, id, value);
       yield* this.uniqueCheck(me, id, step);
+      if (overRecord) yield* this.lock(me, id, "X", "rec");
       const v = this.newVersion(value, me);
       this.conflictIn(me, "index");
       if (!this.rows.has(id)) this.rows.set(id, []);
       this.rows.get(id)!.push(v);
-      if (this.engine !== "postgresql") this.queue(id).push({ txn: me, mode: "X", kind: "rec", granted: true });
+      if (this.engine !== "postgresql" && !overRecord) this.queue(id).push({ txn: me, mode: "X", kind: "rec", granted: true });
       me.undo++;
       this.record(me, { kind: "write", row: id, version: v, step });
       affected++;

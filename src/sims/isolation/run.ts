@@ -297,18 +297,19 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
   const settle = () => {
     for (let progress = true; progress; ) {
       progress = false;
-      // Waiters go on in the order they started waiting, as lock queues grant them. Sessions woken
-      // together then take turns, one queued step each, as their connections would send them.
+      // Waiters go on in the order they started waiting, as lock queues grant them. Woken
+      // statements go on at once; the steps their sessions queued behind them come after, one
+      // each in turn, as their connections would send them once the answer is back.
       const order = [...sessions.values()].sort((a, b) => (a.turn ?? Infinity) - (b.turn ?? Infinity));
       for (const s of order) {
-        if (s.pending) {
-          const { unit, gen, txn } = s.pending;
-          if (advance(s, unit, txn, gen, true)) progress = true;
-        }
-        if (!s.pending && s.queue.length) {
-          nextStep(s);
-          progress = true;
-        }
+        if (!s.pending) continue;
+        const { unit, gen, txn } = s.pending;
+        if (advance(s, unit, txn, gen, true)) progress = true;
+      }
+      for (const s of order) {
+        if (s.pending || !s.queue.length) continue;
+        nextStep(s);
+        progress = true;
       }
     }
   };
