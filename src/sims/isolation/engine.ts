@@ -3,7 +3,7 @@
 // deadlock detection and PostgreSQL's serializable snapshot isolation. Statements run as
 // generators that yield while they wait for a lock, so a blocked statement resumes exactly where
 // it stopped when the holder commits or aborts. docs/isolation.md explains every rule.
-import { chainAt, chainsOf, visitOrder, walk, type Tuple } from "./heap";
+import { chainAt, chainsOf, visitOrder, walk, type Entry, type Tuple as HeapTuple } from "./heap";
 import { planFor, type Plan } from "./plan";
 import { evalExpr, lookupIds, matches, pinnedIds, type Level, type Pred, type Statement } from "./sql";
 
@@ -37,6 +37,9 @@ export interface Txn {
   /** Operations for the checker. */
   readonly ops: Op[];
 }
+
+/** A tuple of the heap, with the engine's versions. */
+type Tuple = HeapTuple<Version>;
 
 export interface Version {
   readonly value: number | null; // null: the row was deleted
@@ -438,7 +441,7 @@ export class Database {
    * it gets to it, so a statement that waits on one row has not yet read the next.
    */
   private *pgScan(me: Txn, plan: Plan, sees: (t: Tuple) => boolean): Generator<Tuple> {
-    const read = (entry: ReturnType<typeof visitOrder>[number]) => {
+    const read = (entry: Entry<Version>) => {
       const { examined, found } = walk(chainAt(this.rows, entry, plan.kind !== "seq"), sees);
       for (const t of examined) this.conflictOut(me, t, t === found);
       if (found && plan.kind !== "seq") this.sireadTuple(me, found.version);

@@ -7,24 +7,30 @@
 // so a snapshot can see two tuples with one key (its own insert and an old tuple another
 // transaction deleted after the snapshot).
 import type { Plan } from "./plan";
-import type { Version } from "./engine";
 
-export interface Tuple {
+/** What the heap needs of a row version (the engine's Version has more). */
+export interface HeapVersion {
+  readonly value: number | null; // null: the row was deleted
+  /** The tuple's place in the heap page; none for a delete. */
+  readonly pos?: number;
+}
+
+export interface Tuple<V extends HeapVersion = HeapVersion> {
   readonly id: number;
-  readonly version: Version;
+  readonly version: V;
   /** The next version of the key: an update's new tuple, or a delete (no value). */
-  readonly next: Version | undefined;
+  readonly next: V | undefined;
   /** The first tuple of this tuple's update chain: the one the index entry points to. */
-  readonly root: Version;
+  readonly root: V;
 }
 
 /** One update chain (HOT chain) of a key: the tuples an index entry leads to, oldest first. */
-export type Chain = readonly Tuple[];
+export type Chain<V extends HeapVersion = HeapVersion> = readonly Tuple<V>[];
 
 /** A key's versions cut into update chains: a delete ends one, and the next insert starts another. */
-export function chainsOf(id: number, versions: readonly Version[]): Chain[] {
-  const out: Tuple[][] = [];
-  let current: Tuple[] | undefined;
+export function chainsOf<V extends HeapVersion>(id: number, versions: readonly V[]): Chain<V>[] {
+  const out: Tuple<V>[][] = [];
+  let current: Tuple<V>[] | undefined;
   versions.forEach((version, i) => {
     if (version.value === null) {
       current = undefined;
@@ -37,9 +43,9 @@ export function chainsOf(id: number, versions: readonly Version[]): Chain[] {
 }
 
 /** Where a scan enters the heap: a tuple (sequential scan) or an index entry's first tuple. */
-export interface Entry {
+export interface Entry<V extends HeapVersion = HeapVersion> {
   readonly id: number;
-  readonly version: Version;
+  readonly version: V;
 }
 
 /**
@@ -49,16 +55,16 @@ export interface Entry {
  * heap order. Updates here are all HOT (the key never changes and the page has room), so the only
  * index entries are the first tuples of update chains.
  */
-export function visitOrder(plan: Plan, rows: ReadonlyMap<number, readonly Version[]>): Entry[] {
+export function visitOrder<V extends HeapVersion>(plan: Plan, rows: ReadonlyMap<number, readonly V[]>): Entry<V>[] {
   const chains = [...rows].flatMap(([id, versions]) => chainsOf(id, versions));
-  const byPos = (a: Entry, b: Entry) => a.version.pos! - b.version.pos!;
+  const byPos = (a: Entry<V>, b: Entry<V>) => a.version.pos! - b.version.pos!;
   if (plan.kind === "seq") return chains.flat().map((t) => ({ id: t.id, version: t.version })).sort(byPos);
   const wanted = plan.kind === "index" ? (id: number) => id === plan.key && plan.keys(id) : plan.keys;
   return chains.filter((c) => wanted(c[0]!.id)).map((c) => ({ id: c[0]!.id, version: c[0]!.version })).sort(byPos);
 }
 
 /** The tuple an entry names as it is now, and with `follow` the rest of its update chain. */
-export function chainAt(rows: ReadonlyMap<number, readonly Version[]>, entry: Entry, follow: boolean): Chain {
+export function chainAt<V extends HeapVersion>(rows: ReadonlyMap<number, readonly V[]>, entry: Entry<V>, follow: boolean): Chain<V> {
   const chain = chainsOf(entry.id, rows.get(entry.id) ?? []).find((c) => c.some((t) => t.version === entry.version));
   if (!chain) return [];
   const from = chain.slice(chain.findIndex((t) => t.version === entry.version));
@@ -66,8 +72,8 @@ export function chainAt(rows: ReadonlyMap<number, readonly Version[]>, entry: En
 }
 
 /** heap_hot_search_buffer: walk an update chain to the tuple the snapshot sees; every tuple on the way is examined. */
-export function walk(chain: Chain, sees: (t: Tuple) => boolean): { examined: Tuple[]; found?: Tuple } {
-  const examined: Tuple[] = [];
+export function walk<V extends HeapVersion>(chain: Chain<V>, sees: (t: Tuple<V>) => boolean): { examined: Tuple<V>[]; found?: Tuple<V> } {
+  const examined: Tuple<V>[] = [];
   for (const t of chain) {
     examined.push(t);
     if (sees(t)) return { examined, found: t };
