@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRng } from "../src/core/rng";
 import { createCache, POLICY_IDS } from "../src/sims/eviction/policies";
-import { generated } from "../src/sims/eviction/workload";
+import { generated } from "../src/sims/eviction/model/workload";
 import { runCell } from "../src/engine/pipeline";
 import { folderFiles } from "../src/host/files";
 

@@ -2,8 +2,8 @@
 // with 100 virtual nodes per node), and the time to place 1,000,000 keys and rebalance after a
 // node joins. Prints figures; asserts nothing.
 import { performance } from "node:perf_hooks";
-import { hashKeys } from "../src/sims/sharding/model";
-import { jump, modN, rendezvous, ring, type Placement } from "../src/sims/sharding/strategies";
+import { hashKeys } from "../src/sims/sharding/model/keys";
+import { jump, modN, rendezvous, ring, type Placement } from "../src/sims/sharding/model/strategies";
 
 const LOOKUPS = 2_000_000;
 

@@ -15,14 +15,25 @@ const RUNNER = `
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo, parseNotebook } from "./src/notebook/format";
-import { findSimulator } from "./src/engine/registry";
-import { cellRequest, runCell } from "./src/engine/pipeline";
 import { folderFiles } from "./src/host/files";
+// The engine moved from src/sims to src/engine; a checkout has one or the other.
+function pick(...paths: string[]) {
+  for (const p of paths) {
+    try {
+      return require(p);
+    } catch {
+      /* not at this commit */
+    }
+  }
+  throw new Error("no engine found at " + paths.join(" or "));
+}
+const { findSimulator } = pick("./src/engine/registry", "./src/sims/registry");
+const { cellRequest, runCell } = pick("./src/engine/pipeline", "./src/sims/pipeline");
 const samples = join(process.cwd(), "samples");
 const out = {};
 for (const file of readdirSync(samples).filter((f) => f.endsWith(".dsnb")).sort()) {
-  const nb = parseNotebook(new Uint8Array(readFileSync(join(samples, file))), { isScenario: (id) => findSimulator(id) !== undefined });
-  out[file] = nb.cells.filter((c) => c.kind === "scenario").map((cell) => {
+  const nb = parseNotebook(new Uint8Array(readFileSync(join(samples, file))), { isScenario: (id: string) => findSimulator(id) !== undefined });
+  out[file] = nb.cells.filter((c: { kind: string }) => c.kind === "scenario").map((cell: { info?: string; value: string }) => {
     const info = parseInfo(cell.info ?? "");
     const r = runCell(cellRequest(info, cell.value, samples), undefined, folderFiles);
     return { cell: info.id ?? info.simulator, ...(r.ok ? { output: r.output } : { error: r.error.message }) };

@@ -36,7 +36,7 @@ const schemas = new WeakMap<ObjectSchema, ObjectSchema>();
 export function withExpect(schema: ObjectSchema): ObjectSchema {
   let out = schemas.get(schema);
   if (!out) {
-    out = s.object(schema.doc, { ...schema.fields, expect: s.field(expectSchema) });
+    out = s.object(schema.doc, { ...schema.fields, expect: s.field(expectSchema) }, schema.renamed);
     schemas.set(schema, out);
   }
   return out;

@@ -21,7 +21,7 @@ let folder: string;
 
 const SHARDING = "```sharding id=typo\nkeys: 100\n```\n\n```sharding id=authoring\nstrategy: ring\n```\n";
 const SWITCH = "# Caching\n\n```cache-patterns id=first\nscenario: stampede\n```\n";
-const SEEDS = "# Seeds\n\n```cache-aside id=explore seed=42\nstrategy: update-then-delete\nruns: 20\n```\n";
+const SEEDS = "# Seeds\n\n```cache-aside id=explore seed=42\nstrategy: update-then-delete\nexplore: 20\n```\n";
 
 before(async () => {
   mkdirSync(results, { recursive: true });
@@ -323,7 +323,7 @@ test("Re-run with a New Seed leaves the lesson unchanged; running normally goes 
   await page.keyboard.press("Control+Alt+Enter");
   const kept = await outputSeed("explore", 42);
   await palette("dsnb: Pin This Run");
-  const pinned = `# Seeds\n\n\`\`\`cache-aside id=explore seed=${kept}\nstrategy: update-then-delete\nruns: 20\n\`\`\`\n`;
+  const pinned = `# Seeds\n\n\`\`\`cache-aside id=explore seed=${kept}\nstrategy: update-then-delete\nexplore: 20\n\`\`\`\n`;
   let text = "";
   for (const end = Date.now() + 15_000; Date.now() < end && text !== pinned; await page.waitForTimeout(300)) text = readFileSync(file, "utf8");
   assert.equal(text, pinned);

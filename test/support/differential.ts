@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { Engine } from "../../src/sims/isolation/engine";
 import { analyze } from "../../src/sims/isolation/check";
 import { play, DEFAULT_LEVEL } from "../../src/sims/isolation/run";
-import { parseStatements } from "../../src/sims/isolation/sql";
+import { parseStatements, type Level } from "../../src/sims/isolation/sql";
 import type { ScheduleStep } from "./schedules";
 
 export interface StepOutcome {
@@ -34,20 +34,27 @@ export interface ServerSession {
 export interface Driver {
   /** Recreate test(id, value) with the rows (1, 10) and (2, 20). */
   reset(): Promise<void>;
-  open(): Promise<ServerSession>;
+  /** A new connection; with `level`, the isolation level of its transactions, autocommit statements included. */
+  open(level?: Level): Promise<ServerSession>;
   /** Which of these connections are waiting for a lock right now. */
   waiting(ids: readonly number[]): Promise<Set<number>>;
   finalRows(): Promise<[number, number][]>;
   /** How long to leave a blocked statement before the next step, for deadlock checks on a timer. */
   readonly afterBlockMs: number;
+  /**
+   * An error the server raises only in a statement that has waited (PostgreSQL checks for a
+   * deadlock after deadlock_timeout): such a statement blocked even when it failed before the
+   * polling below saw it wait twice.
+   */
+  readonly onlyAfterWaiting?: (message: string) => boolean;
 }
 
 export const INITIAL: [number, number][] = [[1, 10], [2, 20]];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const byId = (rows: [number, number][]) => rows.slice().sort((a, b) => a[0] - b[0]);
+export const byId = (rows: [number, number][]) => rows.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 
 /** Run a schedule on the real server, step by step, telling blocked statements from slow ones. */
-export async function onServer(driver: Driver, steps: readonly ScheduleStep[]): Promise<Observed> {
+export async function onServer(driver: Driver, steps: readonly ScheduleStep[], level?: Level): Promise<Observed> {
   await driver.reset();
   const sessions = new Map<string, ServerSession>();
   const out: (StepOutcome | undefined)[] = steps.map(() => undefined);
@@ -56,12 +63,13 @@ export async function onServer(driver: Driver, steps: readonly ScheduleStep[]): 
   for (const [i, step] of steps.entries()) {
     current = i;
     let c = sessions.get(step.session);
-    if (!c) sessions.set(step.session, (c = await driver.open()));
+    if (!c) sessions.set(step.session, (c = await driver.open(level)));
     const entry = { step: i, session: step.session, settled: false };
     pending.push(entry);
     const finish = (o: Omit<StepOutcome, "blocked" | "during">) => {
       entry.settled = true;
-      out[entry.step] = { ...o, blocked: out[entry.step]?.blocked ?? false, during: current };
+      const waited = o.outcome === "error" && (driver.onlyAfterWaiting?.(o.message!) ?? false);
+      out[entry.step] = { ...o, blocked: out[entry.step]?.blocked ?? waited, during: current };
     };
     c.query(step.sql).then(
       (r) => finish({ outcome: "ok", ...(r.rows ? { rows: byId(r.rows) } : {}) }),
@@ -96,8 +104,8 @@ export async function onServer(driver: Driver, steps: readonly ScheduleStep[]): 
 }
 
 /** The same schedule on our model, reduced to the same observations. */
-export function onModel(engine: Engine, steps: readonly ScheduleStep[]): Observed & { anomalies: string[] } {
-  const run = play(engine, DEFAULT_LEVEL[engine], INITIAL, steps.map((s) => ({ session: s.session, sql: s.sql, statements: parseStatements(s.sql) })));
+export function onModel(engine: Engine, steps: readonly ScheduleStep[], level: Level = DEFAULT_LEVEL[engine]): Observed & { anomalies: string[] } {
+  const run = play(engine, level, INITIAL, steps.map((s) => ({ session: s.session, sql: s.sql, statements: parseStatements(s.sql) })));
   const out = steps.map((_, i): StepOutcome => {
     const evs = run.events.filter((e) => e.step === i);
     // A notice ("there is no transaction in progress") is a statement that returned without error.
@@ -155,16 +163,16 @@ function wokenTogether(steps: readonly ScheduleStep[], o: Observed): boolean {
  * waited first goes first) must then be one the server shows. It never passes on a mismatch the
  * server repeats every time.
  */
-export async function agrees(driver: Driver, engine: Engine, name: string, steps: readonly ScheduleStep[], sameError?: (ours: string, theirs: string) => boolean): Promise<{ real: Observed; ours: Observed & { anomalies: string[] }; retried: boolean; racy: boolean; unmatchedRace: boolean }> {
-  const ours = onModel(engine, steps);
-  const real = await onServer(driver, steps);
+export async function agrees(driver: Driver, engine: Engine, name: string, steps: readonly ScheduleStep[], sameError?: (ours: string, theirs: string) => boolean, level?: Level): Promise<{ real: Observed; ours: Observed & { anomalies: string[] }; retried: boolean; racy: boolean; unmatchedRace: boolean }> {
+  const ours = onModel(engine, steps, level);
+  const real = await onServer(driver, steps, level);
   try {
     compare(name, steps, real, ours, sameError);
     return { real, ours, retried: false, racy: false, unmatchedRace: false };
   } catch (first) {
     const racy = wokenTogether(steps, real);
     for (let attempt = 0; attempt < (racy ? 5 : 1); attempt++) {
-      const again = await onServer(driver, steps);
+      const again = await onServer(driver, steps, level);
       try {
         compare(name, steps, again, ours, sameError);
         return { real: again, ours, retried: true, racy, unmatchedRace: false };

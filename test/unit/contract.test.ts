@@ -66,7 +66,7 @@ for (const sim of simulators) {
       assertShape(first, where);
       for (const d of first.diagrams) {
         await mermaid.parse(d.mermaid);
-        assertGolden(join(golden, sim.id, `${slug(example.name)}--${d.id}.mmd`), d.mermaid);
+        assertGolden(join(golden, sim.id, `${slug(example.name)}--${slug(d.id)}.mmd`), d.mermaid);
       }
     });
   }

@@ -1,33 +1,43 @@
 // The cache-aside mechanism: one key, a database row with a version, a cache entry with a TTL, a
 // reader that reads through the cache and a writer that changes the row. Each strategy decides the
 // writer's steps and what a cache write is allowed to do. Explicit runs follow a given interleaving
-// step by step; random runs draw operation latencies from the seed on the virtual clock.
+// step by step; random runs draw operation latencies from the seed on the virtual clock, and an
+// exploration runs every strategy on the same seeds (src/core/explore.ts).
 import { EventQueue } from "../../core/clock";
-import { createRng, MAX_SEED, type Rng } from "../../core/rng";
+import { exploreCases, seedCases, type Judgement } from "../../core/explore";
+import { createRng, type Rng } from "../../core/rng";
 import { ScenarioError } from "../../core/errors";
 import { TraceRecorder, type TraceEventBase } from "../../core/trace";
-import type { Actor, Options, Strategy } from "./scenario";
+import type { Actor, Resolved, Strategy } from "./scenario";
 
 interface Base extends TraceEventBase {
   readonly actor: Actor | "cache";
 }
 
-export type CacheEvent =
-  | (Base & {
-      readonly kind: "get";
-      readonly read: number;
-      readonly hit: boolean;
-      readonly version?: number;
-      readonly dbVersion: number;
-      readonly lease?: number;
-      /** Whether the writer had finished all its steps: a read overlapping the write may return either version. */
-      readonly writeDone: boolean;
-    })
-  | (Base & { readonly kind: "load"; readonly read: number; readonly version: number })
-  | (Base & { readonly kind: "set"; readonly read?: number; readonly version: number; readonly stored: boolean; readonly reason: string; readonly expiresAtMs?: number })
-  | (Base & { readonly kind: "update"; readonly version: number })
-  | (Base & { readonly kind: "delete"; readonly second: boolean; readonly removed?: number; readonly invalidatedLeases: number })
-  | (Base & { readonly kind: "expire"; readonly version: number });
+export type GetEvent = Base & {
+  readonly kind: "get";
+  readonly read: number;
+  readonly hit: boolean;
+  readonly version?: number;
+  readonly dbVersion: number;
+  readonly lease?: number;
+  /** Whether the writer had finished all its steps: a read overlapping the write may return either version. */
+  readonly writeDone: boolean;
+};
+export type LoadEvent = Base & { readonly kind: "load"; readonly read: number; readonly version: number };
+export type SetEvent = Base & {
+  readonly kind: "set";
+  readonly read?: number;
+  readonly version: number;
+  readonly stored: boolean;
+  readonly reason: string;
+  readonly expiresAtMs?: number;
+};
+export type UpdateEvent = Base & { readonly kind: "update"; readonly version: number };
+export type DeleteEvent = Base & { readonly kind: "delete"; readonly second: boolean; readonly removed?: number; readonly invalidatedLeases: number };
+export type ExpireEvent = Base & { readonly kind: "expire"; readonly version: number };
+
+export type CacheEvent = GetEvent | LoadEvent | SetEvent | UpdateEvent | DeleteEvent | ExpireEvent;
 
 export interface Entry {
   readonly version: number;
@@ -42,6 +52,9 @@ export interface RunTrace {
   readonly cache?: Entry;
   readonly endMs: number;
 }
+
+/** Steps are numbered from 1 in the order they happened, as the diagram labels them. */
+export const stepNo = (e: CacheEvent): number => e.seq + 1;
 
 type OpKind = "get" | "load" | "set" | "update" | "delete" | "set-versioned";
 
@@ -112,13 +125,16 @@ class World {
       this.read++;
       const entry = this.live(at);
       if (entry) {
-        this.trace.record({ atMs: at, actor: "reader", kind: "get", read: this.read, hit: true, version: entry.version, dbVersion: this.dbVersion, writeDone: this.writerOps.length === 0 });
+        const writeDone = this.writerOps.length === 0;
+        this.trace.record({ atMs: at, actor: "reader", kind: "get", read: this.read, hit: true, version: entry.version, dbVersion: this.dbVersion, writeDone });
         this.finishRead();
         return;
       }
       this.lease = this.strategy === "lease" ? this.nextLease++ : undefined;
       if (this.lease !== undefined) this.validLeases.add(this.lease);
-      this.trace.record({ atMs: at, actor: "reader", kind: "get", read: this.read, hit: false, dbVersion: this.dbVersion, writeDone: this.writerOps.length === 0, ...(this.lease !== undefined ? { lease: this.lease } : {}) });
+      const lease = this.lease !== undefined ? { lease: this.lease } : {};
+      const writeDone = this.writerOps.length === 0;
+      this.trace.record({ atMs: at, actor: "reader", kind: "get", read: this.read, hit: false, dbVersion: this.dbVersion, writeDone, ...lease });
       this.readerPhase = "load";
     } else if (op === "load") {
       this.loaded = this.dbVersion;
@@ -149,7 +165,8 @@ class World {
         return;
       }
       const e = this.store(this.loaded, at);
-      this.trace.record({ ...base, stored: true, reason: cur ? `newer than cached v${cur.version}` : "cache empty", expiresAtMs: e.expiresAtMs });
+      const reason = cur ? `newer than cached v${cur.version}` : "cache empty";
+      this.trace.record({ ...base, stored: true, reason, expiresAtMs: e.expiresAtMs });
       return;
     }
     const e = this.store(this.loaded, at);
@@ -170,14 +187,16 @@ class World {
       this.cache = undefined;
       const invalidatedLeases = this.validLeases.size;
       this.validLeases.clear();
-      this.trace.record({ atMs: at, actor: "writer", kind: "delete", second: this.deletes++ > 0, ...(removed !== undefined ? { removed } : {}), invalidatedLeases });
+      const second = this.deletes++ > 0;
+      this.trace.record({ atMs: at, actor: "writer", kind: "delete", second, ...(removed !== undefined ? { removed } : {}), invalidatedLeases });
     } else {
       const cur = this.live(at);
       const base = { atMs: at, actor: "writer" as const, kind: "set" as const, version: this.dbVersion };
       if (cur && cur.version >= this.dbVersion) this.trace.record({ ...base, stored: false, reason: `cache already holds v${cur.version}` });
       else {
         const e = this.store(this.dbVersion, at);
-        this.trace.record({ ...base, stored: true, reason: cur ? `newer than cached v${cur.version}` : "cache empty", expiresAtMs: e.expiresAtMs });
+        const reason = cur ? `newer than cached v${cur.version}` : "cache empty";
+        this.trace.record({ ...base, stored: true, reason, expiresAtMs: e.expiresAtMs });
       }
     }
   }
@@ -188,18 +207,21 @@ class World {
 }
 
 /** Follow an explicit interleaving, one millisecond per step; leftover steps run afterwards. */
-export function runExplicit(options: Options, strategy: Strategy, steps: readonly Actor[]): { trace: RunTrace; leftover: number } {
+export function runExplicit(options: Resolved, strategy: Strategy, steps: readonly Actor[]): { trace: RunTrace; leftover: number } {
   const world = new World(strategy, options.reads, options.ttlMs);
   let now = 0;
   let firstDeleteAt: number | undefined;
   const stepAt = (actor: Actor) => {
     now += 1;
-    if (actor === "writer" && world.nextOp("writer") === "delete" && firstDeleteAt !== undefined) now = Math.max(now, firstDeleteAt + options.doubleDeleteDelayMs);
+    // The second delete of delayed-double-delete waits for its delay.
+    if (actor === "writer" && world.nextOp("writer") === "delete" && firstDeleteAt !== undefined) {
+      now = Math.max(now, firstDeleteAt + options.doubleDeleteDelayMs);
+    }
     const op = world.step(actor, now);
     if (op === "delete" && firstDeleteAt === undefined) firstDeleteAt = now;
   };
   steps.forEach((actor, i) => {
-    if (!world.nextOp(actor)) throw new ScenarioError(`Step ${i + 1} (${actor}): the ${actor} has nothing left to do by then. Under ${strategy} the writer takes ${writerProgram(strategy).length} steps and each read takes 1 step on a hit or 3 on a miss.`);
+    if (!world.nextOp(actor)) throw new ScenarioError(nothingLeft(i, actor, strategy));
     stepAt(actor);
   });
   let leftover = 0;
@@ -212,12 +234,19 @@ export function runExplicit(options: Options, strategy: Strategy, steps: readonl
   return { trace: world.finish(now), leftover };
 }
 
-function latency(rng: Rng, op: OpKind, options: Options): number {
+/** The steps have to be played to know that one asks too much, so the model says so. */
+function nothingLeft(i: number, actor: Actor, strategy: Strategy): string {
+  const writerSteps = writerProgram(strategy).length;
+  const costs = `Under ${strategy} the writer takes ${writerSteps} steps and each read takes 1 step on a hit or 3 on a miss.`;
+  return `Step ${i + 1} (${actor}): the ${actor} has nothing left to do by then. ${costs}`;
+}
+
+function latency(rng: Rng, op: OpKind, options: Resolved): number {
   return rng.int(1, op === "load" || op === "update" ? options.dbLatencyMsMax : options.cacheLatencyMsMax);
 }
 
 /** One random interleaving: each operation takes effect a random latency after the previous one. */
-export function runRandom(options: Options, strategy: Strategy, seed: number): RunTrace {
+export function runRandom(options: Resolved, strategy: Strategy, seed: number): RunTrace {
   const rng = createRng(seed);
   const world = new World(strategy, options.reads, options.ttlMs);
   const queue = new EventQueue<Actor>();
@@ -231,28 +260,13 @@ export function runRandom(options: Options, strategy: Strategy, seed: number): R
     if (!next) continue;
     let delay = latency(rng, next, options);
     if (actor === "reader" && next === "get") delay += rng.int(0, options.readGapMsMax);
-    if (actor === "writer" && next === "delete" && firstDeleteAt !== undefined) delay = Math.max(delay, firstDeleteAt + options.doubleDeleteDelayMs - queue.nowMs);
+    if (actor === "writer" && next === "delete" && firstDeleteAt !== undefined) {
+      delay = Math.max(delay, firstDeleteAt + options.doubleDeleteDelayMs - queue.nowMs);
+    }
     queue.schedule(delay, actor);
   }
   return world.finish(queue.nowMs);
 }
-
-export interface StrategyStats {
-  readonly strategy: Strategy;
-  readonly runs: number;
-  /** Runs that ended with the cache holding an older version than the database. */
-  readonly staleRuns: number;
-  /** Cache hits that returned a version older than the database's at that moment. */
-  readonly staleReads: number;
-  readonly reads: number;
-  /** The first run that ended stale, for the diagram and the explanation. */
-  readonly firstStale?: { readonly run: number; readonly seed: number; readonly trace: RunTrace };
-  readonly example: RunTrace;
-}
-
-export type CacheAsideResult =
-  | { readonly mode: "explicit"; readonly strategy: Strategy; readonly steps: readonly Actor[]; readonly trace: RunTrace; readonly leftover: number }
-  | { readonly mode: "random"; readonly strategy: Strategy; readonly stats: readonly StrategyStats[] };
 
 /** Whether the cache ends holding an older version than the database (before its TTL runs out). */
 export function endsStale(trace: RunTrace): boolean {
@@ -264,36 +278,101 @@ export function endsStale(trace: RunTrace): boolean {
  * that overlaps the write (between the commit and the invalidation) may legitimately return
  * either version, so it is not counted: the fixes compared here target what outlives the write.
  */
-export function staleHits(trace: RunTrace): CacheEvent[] {
-  return trace.events.filter((e) => e.kind === "get" && e.hit && e.writeDone && e.version! < e.dbVersion);
+export function staleHits(trace: RunTrace): GetEvent[] {
+  return trace.events.filter((e): e is GetEvent => e.kind === "get" && e.hit && e.writeDone && e.version! < e.dbVersion);
 }
 
-export function simulate(options: Options, rng: Rng, progress: (fraction: number) => void): CacheAsideResult {
-  const strategy = options.strategy;
-  if (options.steps && options.steps.length > 0) {
-    const { trace, leftover } = runExplicit(options, strategy, options.steps);
-    return { mode: "explicit", strategy, steps: options.steps, trace, leftover };
-  }
-  const strategies = options.compare.length > 0 ? [...new Set(options.compare)] : [strategy];
-  const seeds = Array.from({ length: options.runs }, () => rng.int(0, MAX_SEED));
-  const stats = strategies.map((s, si) => {
-    let staleRuns = 0;
-    let staleReads = 0;
-    let reads = 0;
-    let firstStale: StrategyStats["firstStale"];
-    let example: RunTrace | undefined;
-    seeds.forEach((seed, run) => {
-      if (run % 64 === 0) progress((si * seeds.length + run) / (strategies.length * seeds.length));
-      const trace = runRandom(options, s, seed);
-      example ??= trace;
-      reads += trace.events.filter((e) => e.kind === "get").length;
-      staleReads += staleHits(trace).length;
-      if (endsStale(trace)) {
-        staleRuns++;
-        firstStale ??= { run: run + 1, seed, trace };
-      }
-    });
-    return { strategy: s, runs: seeds.length, staleRuns, staleReads, reads, ...(firstStale ? { firstStale } : {}), example: example! };
+function ofKind<K extends CacheEvent["kind"]>(events: readonly CacheEvent[], kind: K): Extract<CacheEvent, { kind: K }>[] {
+  return events.filter((e): e is Extract<CacheEvent, { kind: K }> => e.kind === kind);
+}
+
+/** How a run left the cache stale: the set that stored the old version, and what came before it. */
+export interface StaleStory {
+  /** The stale entry left in the cache. */
+  readonly cached: Entry;
+  /** The set that stored it. */
+  readonly set: SetEvent;
+  /** The reader's load of the version it stored. */
+  readonly load?: LoadEvent;
+  /** The writer's commit of a newer version. */
+  readonly update?: UpdateEvent;
+  /** Deletes of the key before the set. */
+  readonly deletes: readonly DeleteEvent[];
+}
+
+/** The story behind a stale entry, when the run ends with one. */
+export function staleStory(trace: RunTrace): StaleStory | undefined {
+  if (!endsStale(trace)) return undefined;
+  const cached = trace.cache!;
+  const sets = ofKind(trace.events, "set").filter((s) => s.stored && s.version === cached.version);
+  const set = sets[sets.length - 1];
+  if (!set) return undefined;
+  const load = ofKind(trace.events, "load").filter((l) => l.read === set.read && l.seq < set.seq).pop();
+  const update = ofKind(trace.events, "update").find((u) => u.version > cached.version);
+  const deletes = ofKind(trace.events, "delete").filter((d) => d.seq < set.seq);
+  return { cached, set, ...(load ? { load } : {}), ...(update ? { update } : {}), deletes };
+}
+
+/** The positions of the story's steps in the trace, for highlighting. */
+export function storyEvents(story: StaleStory): number[] {
+  const { load, update, deletes, set } = story;
+  return [load?.seq, update?.seq, ...deletes.map((d) => d.seq), set.seq].filter((n): n is number => n !== undefined);
+}
+
+/** Who took each step of a run, in order: the run as an explicit `steps:` list. */
+export function actorOrder(trace: RunTrace): ("reader" | "writer")[] {
+  return trace.events.flatMap((e) => (e.actor === "reader" || e.actor === "writer" ? [e.actor] : []));
+}
+
+/** How a random run ends: with the cache in step with the database, or holding an older version. */
+export const OUTCOMES = ["in-step", "stale"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** One random run, judged for the exploration: its outcome, its reads and its stale reads. */
+export function judge(trace: RunTrace): Judgement<Outcome> {
+  const reads = trace.events.filter((e) => e.kind === "get").length;
+  return { outcome: endsStale(trace) ? "stale" : "in-step", codes: [], measures: { reads, staleReads: staleHits(trace).length } };
+}
+
+/** One strategy over the explored interleavings. */
+export interface StrategyRuns {
+  readonly strategy: Strategy;
+  readonly runs: number;
+  /** Runs that ended with the cache holding an older version than the database. */
+  readonly staleRuns: number;
+  /** Cache hits that returned a version older than the database's at that moment. */
+  readonly staleReads: number;
+  readonly reads: number;
+  /** The first run that ended stale, run again for the diagram and the explanation. */
+  readonly firstStale?: { readonly run: number; readonly seed: number; readonly trace: RunTrace };
+}
+
+export type CacheAsideResult =
+  | { readonly mode: "run"; readonly strategy: Strategy; readonly steps: readonly Actor[]; readonly trace: RunTrace; readonly leftover: number }
+  | {
+      readonly mode: "explore";
+      readonly strategies: readonly StrategyRuns[];
+      /** The first run of the first strategy, drawn when no run ended stale. */
+      readonly example: RunTrace;
+    };
+
+/** Every strategy on the same seeds, counted; the first stale run of each is kept. */
+export function explore(options: Resolved, rng: Rng, progress: (fraction: number) => void): CacheAsideResult {
+  const seeds = seedCases(options.explore, rng);
+  const designs = options.strategies.map((s) => ({ name: s, options: s }));
+  const tallies = exploreCases(OUTCOMES, designs, seeds, (s, seed) => judge(runRandom(options, s, seed)), progress);
+  const strategies = tallies.map((t, i): StrategyRuns => {
+    const strategy = designs[i]!.options;
+    const first = t.first.stale;
+    const firstStale = first && { run: first.index, seed: first.value, trace: runRandom(options, strategy, first.value) };
+    const counted = { strategy, runs: t.runs, staleRuns: t.counts.stale, staleReads: t.sums.staleReads ?? 0, reads: t.sums.reads ?? 0 };
+    return { ...counted, ...(firstStale ? { firstStale } : {}) };
   });
-  return { mode: "random", strategy, stats };
+  return { mode: "explore", strategies, example: runRandom(options, designs[0]!.options, seeds[0]!) };
+}
+
+export function simulate(options: Resolved, rng: Rng, progress: (fraction: number) => void): CacheAsideResult {
+  if (!options.steps) return explore(options, rng, progress);
+  const { trace, leftover } = runExplicit(options, options.strategy, options.steps);
+  return { mode: "run", strategy: options.strategy, steps: options.steps, trace, leftover };
 }

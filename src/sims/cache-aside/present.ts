@@ -1,18 +1,32 @@
 // Pictures of a cache-aside run: the sequence of steps between reader, writer, cache and database
-// with the race highlighted, and for random runs the stale rates per strategy.
+// with the race highlighted, and for explorations the stale rates per strategy.
 import type { Verdict } from "../../core/verdict";
 import type { ChartSpec, TableSpec } from "../../protocol/output";
 import { SequenceDiagram } from "../../present/mermaid";
+import { count } from "../../present/prose";
 import type { Presentation } from "../types";
-import { explainStaleEntry, stepNo } from "./check";
-import { staleHits, type CacheAsideResult, type CacheEvent, type RunTrace } from "./model";
+import { staleHits, staleStory, stepNo, storyEvents, type CacheAsideResult, type CacheEvent, type GetEvent, type RunTrace, type StrategyRuns } from "./model";
+
+type Explored = Extract<CacheAsideResult, { mode: "explore" }>;
+
+/** What the cache answers a get: a hit (stale or not, or during the write), or a miss with its lease. */
+function getReply(e: GetEvent): string {
+  if (!e.hit) return `miss${e.lease !== undefined ? `, lease ${e.lease}` : ""}`;
+  if (e.version! >= e.dbVersion) return `hit v${e.version}`;
+  return `hit v${e.version}${e.writeDone ? ` (stale: database has v${e.dbVersion})` : " (write still in progress)"}`;
+}
+
+function deleteReply(e: Extract<CacheEvent, { kind: "delete" }>): string {
+  const removed = e.removed !== undefined ? `removed v${e.removed}` : "nothing cached";
+  return `${removed}${e.invalidatedLeases ? `, ${e.invalidatedLeases} lease invalidated` : ""}`;
+}
 
 function arrows(d: SequenceDiagram, e: CacheEvent, hl: boolean): void {
   const n = `${stepNo(e)}.`;
   switch (e.kind) {
     case "get":
       d.message("reader", "cache", `${n} get k (read ${e.read})`, "call", hl);
-      d.message("cache", "reader", e.hit ? `hit v${e.version}${e.version! < e.dbVersion ? (e.writeDone ? ` (stale: database has v${e.dbVersion})` : " (write still in progress)") : ""}` : `miss${e.lease !== undefined ? `, lease ${e.lease}` : ""}`, e.hit && e.writeDone && e.version! < e.dbVersion ? "fault" : "reply", hl);
+      d.message("cache", "reader", getReply(e), e.hit && e.writeDone && e.version! < e.dbVersion ? "fault" : "reply", hl);
       break;
     case "load":
       d.message("reader", "database", `${n} read k`, "call", hl);
@@ -28,7 +42,7 @@ function arrows(d: SequenceDiagram, e: CacheEvent, hl: boolean): void {
       break;
     case "delete":
       d.message("writer", "cache", `${n} delete k${e.second ? " again" : ""}`, "call", hl);
-      d.message("cache", "writer", `${e.removed !== undefined ? `removed v${e.removed}` : "nothing cached"}${e.invalidatedLeases ? `, ${e.invalidatedLeases} lease invalidated` : ""}`, "reply", hl);
+      d.message("cache", "writer", deleteReply(e), "reply", hl);
       break;
     case "expire":
       d.note("cache", `${n} v${e.version} expires (TTL)`, hl);
@@ -41,8 +55,9 @@ export function sequenceOf(trace: RunTrace, highlight: ReadonlySet<number>, capt
   for (const p of ["reader", "writer", "cache", "database"]) d.participant(p, p === "reader" || p === "writer" ? "actor" : "participant");
   d.note(["reader", "database"], caption);
   for (const e of trace.events) arrows(d, e, highlight.has(e.seq));
-  const cached = trace.cache ? `cache v${trace.cache.version}${trace.cache.version < trace.dbVersion ? ` (stale until t=${trace.cache.expiresAtMs} ms)` : ""}` : "cache empty";
-  d.note(["cache", "database"], `end: ${cached}, database v${trace.dbVersion}`, trace.cache !== undefined && trace.cache.version < trace.dbVersion);
+  const stale = trace.cache !== undefined && trace.cache.version < trace.dbVersion;
+  const cached = trace.cache ? `cache v${trace.cache.version}${stale ? ` (stale until t=${trace.cache.expiresAtMs} ms)` : ""}` : "cache empty";
+  d.note(["cache", "database"], `end: ${cached}, database v${trace.dbVersion}`, stale);
   return d.render().text;
 }
 
@@ -50,54 +65,68 @@ function highlighted(verdict: Verdict): Set<number> {
   return new Set(verdict.findings.flatMap((f) => f.events ?? []));
 }
 
-export function present(result: CacheAsideResult, verdict: Verdict): Presentation {
-  if (result.mode === "explicit") {
-    const t = result.trace;
-    const staleReads = staleHits(t).length;
-    const table: TableSpec = {
-      id: "final-state",
-      title: "After the last step",
-      columns: ["", "version", "note"],
-      rows: [
-        ["database", t.dbVersion, "the truth"],
-        ["cache", t.cache ? t.cache.version : null, t.cache ? `expires at t=${t.cache.expiresAtMs} ms` : "empty"],
-      ],
-    };
-    return {
-      title: `${result.strategy}: ${verdict.valid === true ? "no stale data" : "stale data"} after ${t.events.length} steps`,
-      diagrams: [{ id: "sequence", title: "The interleaving, step by step", mermaid: sequenceOf(t, highlighted(verdict), `${result.strategy}, steps: ${result.steps.join(", ")}${result.leftover ? `, then ${result.leftover} more step${result.leftover === 1 ? "" : "s"} so every actor finishes` : ""}`) }],
-      charts: [],
-      tables: [table],
-      metrics: { staleEntries: t.cache && t.cache.version < t.dbVersion ? 1 : 0, staleReads, steps: t.events.length },
-    };
-  }
-  const chart: ChartSpec = {
+function presentRun(result: Extract<CacheAsideResult, { mode: "run" }>, verdict: Verdict): Presentation {
+  const t = result.trace;
+  const table: TableSpec = {
+    id: "final-state",
+    title: "After the last step",
+    columns: ["", "version", "note"],
+    rows: [
+      ["database", t.dbVersion, "the truth"],
+      ["cache", t.cache ? t.cache.version : null, t.cache ? `expires at t=${t.cache.expiresAtMs} ms` : "empty"],
+    ],
+  };
+  const leftover = result.leftover ? `, then ${count(result.leftover, "more step")} so every actor finishes` : "";
+  const caption = `${result.strategy}, steps: ${result.steps.join(", ")}${leftover}`;
+  return {
+    title: `${result.strategy}: ${verdict.valid === true ? "no stale data" : "stale data"} after ${t.events.length} steps`,
+    diagrams: [{ id: "sequence", title: "The interleaving, step by step", mermaid: sequenceOf(t, highlighted(verdict), caption) }],
+    charts: [],
+    tables: [table],
+    metrics: { staleEntries: t.cache && t.cache.version < t.dbVersion ? 1 : 0, staleReads: staleHits(t).length, steps: t.events.length },
+  };
+}
+
+function staleChart(strategies: readonly StrategyRuns[]): ChartSpec {
+  return {
     id: "stale-rates",
-    title: `Stale data per strategy over ${result.stats[0]?.runs ?? 0} random interleavings`,
+    title: `Stale data per strategy over ${strategies[0]?.runs ?? 0} random interleavings`,
     kind: "bar",
     x: { label: "strategy", scale: "band" },
     y: { label: "share", percent: true },
     series: [
-      { name: "runs ending with a stale entry", points: result.stats.map((s) => ({ x: s.strategy, y: s.staleRuns / s.runs })) },
-      { name: "reads returning stale data", points: result.stats.map((s) => ({ x: s.strategy, y: s.reads ? s.staleReads / s.reads : 0 })) },
+      { name: "runs ending with a stale entry", points: strategies.map((s) => ({ x: s.strategy, y: s.staleRuns / s.runs })) },
+      { name: "reads returning stale data", points: strategies.map((s) => ({ x: s.strategy, y: s.reads ? s.staleReads / s.reads : 0 })) },
     ],
     caption: "Strategies that close the race keep both bars at zero.",
   };
+}
+
+/** The first stale run of the first strategy that had one, or else the first run. */
+function exampleDiagram(result: Explored) {
+  const main = result.strategies[0]!;
+  const shown = result.strategies.find((s) => s.firstStale) ?? main;
+  const first = shown.firstStale;
+  const trace = first?.trace ?? result.example;
+  const story = staleStory(trace);
+  const caption = first ? `${shown.strategy}: run ${first.run}, the first that ended stale` : `${shown.strategy}: run 1`;
+  const title = first ? "The first run that ended stale" : "The first run";
+  return { id: "sequence", title, mermaid: sequenceOf(trace, new Set(story ? storyEvents(story) : []), caption) };
+}
+
+function presentExplore(result: Explored): Presentation {
   const table: TableSpec = {
     id: "per-strategy",
     title: "Per strategy",
     summary: true,
     columns: ["strategy", "runs", "runs ending stale", "reads", "stale reads"],
-    rows: result.stats.map((s) => [s.strategy, s.runs, s.staleRuns, s.reads, s.staleReads]),
+    rows: result.strategies.map((s) => [s.strategy, s.runs, s.staleRuns, s.reads, s.staleReads]),
   };
-  const main = result.stats[0]!;
-  const shown = result.stats.find((s) => s.firstStale) ?? main;
-  const trace = shown.firstStale?.trace ?? shown.example;
-  const caption = shown.firstStale ? `${shown.strategy}: run ${shown.firstStale.run}, the first that ended stale` : `${shown.strategy}: run 1`;
+  const main = result.strategies[0]!;
   return {
-    title: `${result.stats.map((s) => s.strategy).join(" vs ")}: ${main.runs} random interleavings`,
-    diagrams: [{ id: "sequence", title: shown.firstStale ? "The first run that ended stale" : "The first run", mermaid: sequenceOf(trace, new Set(explainStaleEntry(trace)?.events ?? []), caption) }],
-    charts: [chart],
+    title: `${result.strategies.map((s) => s.strategy).join(" vs ")}: ${main.runs} random interleavings`,
+    diagrams: [exampleDiagram(result)],
+    charts: [staleChart(result.strategies)],
     tables: [table],
     metrics: {
       runs: main.runs,
@@ -106,4 +135,8 @@ export function present(result: CacheAsideResult, verdict: Verdict): Presentatio
       staleReadRate: main.reads ? main.staleReads / main.reads : 0,
     },
   };
+}
+
+export function present(result: CacheAsideResult, verdict: Verdict): Presentation {
+  return result.mode === "run" ? presentRun(result, verdict) : presentExplore(result);
 }

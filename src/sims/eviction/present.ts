@@ -3,15 +3,13 @@
 import type { Verdict } from "../../core/verdict";
 import type { ChartSpec, DiagramSpec, TableSpec } from "../../protocol/output";
 import { SequenceDiagram } from "../../present/mermaid";
+import { capitalize, count, noun, percent, round } from "../../present/prose";
 import type { Presentation } from "../types";
-import { missRatio, pct } from "./check";
-import type { EvictionResult } from "./model";
-import type { Options } from "./scenario";
+import { missRatio, type CacheRun, type EvictionResult } from "./model/simulate";
+import type { Resolved } from "./scenario";
 
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
-
-function sizeLabel(size: number, options: Options): string {
-  return `${size.toLocaleString("en-US")} ${options.capacity === "bytes" ? "bytes" : size === 1 ? "object" : "objects"}`;
+function sizeLabel(size: number, options: Resolved): string {
+  return `${size.toLocaleString("en-US")} ${options.capacity === "bytes" ? "bytes" : noun(size, "object")}`;
 }
 
 /** Metric names: "miss ratio @ lru", or "miss ratio @ lru @ 1000" when several sizes run. */
@@ -19,7 +17,7 @@ function metricName(what: string, policy: string, size: number, sizes: number): 
   return sizes > 1 ? `${what} @ ${policy} @ ${size}` : `${what} @ ${policy}`;
 }
 
-function firstRequests(result: EvictionResult, options: Options): DiagramSpec | undefined {
+function firstRequests(result: EvictionResult, options: Resolved): DiagramSpec | undefined {
   if (result.steps.length === 0) return undefined;
   const run = result.runs[0]!;
   const cache = `cache (${run.policy}, ${sizeLabel(run.size, options)})`;
@@ -38,77 +36,127 @@ function firstRequests(result: EvictionResult, options: Options): DiagramSpec | 
     d.message(cache, "client", step.label, "reply");
   }
   const { text, omitted } = d.render();
-  return { id: "first-requests", title: `The first ${result.steps.length} requests through ${run.policy}`, mermaid: text, ...(omitted ? { omittedEvents: omitted } : {}) };
+  const title = `The first ${result.steps.length} requests through ${run.policy}`;
+  return { id: "first-requests", title, mermaid: text, ...(omitted ? { omittedEvents: omitted } : {}) };
 }
 
-export function present(result: EvictionResult, _verdict: Verdict, options: Options): Presentation {
-  const { runs, sizes, policies } = result;
-  const charts: ChartSpec[] = [];
-  const tables: TableSpec[] = [];
-  const diagrams: DiagramSpec[] = [];
+/** How a run is measured: by objects, or by bytes with `capacity: bytes`. */
+interface Measure {
+  readonly byBytes: boolean;
+  /** "miss ratio" or "byte miss ratio". */
+  readonly what: string;
+  readonly ratioOf: (r: CacheRun) => number;
+}
+
+function measureOf(result: EvictionResult, options: Resolved): Measure {
   const byBytes = options.capacity === "bytes";
-  const ratioOf = (r: (typeof runs)[number]) => (byBytes ? r.missBytes / Math.max(1, result.bytes) : missRatio(r));
-  const what = byBytes ? "byte miss ratio" : "miss ratio";
+  return {
+    byBytes,
+    what: byBytes ? "byte miss ratio" : "miss ratio",
+    ratioOf: (r) => (byBytes ? r.missBytes / Math.max(1, result.bytes) : missRatio(r)),
+  };
+}
 
-  tables.push({
-    id: "miss-ratios",
-    title: `${what[0]!.toUpperCase()}${what.slice(1)} by policy and cache size`,
-    summary: true,
-    columns: ["policy", ...sizes.map((s) => sizeLabel(s, options))],
-    rows: policies.map((p) => [p, ...sizes.map((s) => pct(ratioOf(runs.find((r) => r.policy === p && r.size === s)!)))]),
-  });
-  tables.push({
-    id: "counts",
-    title: "Hits and misses",
-    columns: ["policy", "cache size", "hits", "misses", "evictions", "miss ratio", ...(byBytes ? ["byte miss ratio"] : [])],
-    rows: runs.map((r) => [r.policy, r.size, r.hits, r.misses, r.evictions, pct(missRatio(r)), ...(byBytes ? [pct(r.missBytes / Math.max(1, result.bytes))] : [])]),
-  });
+const runAt = (result: EvictionResult, policy: string, size: number) => result.runs.find((r) => r.policy === policy && r.size === size)!;
 
+function tables(result: EvictionResult, options: Resolved, m: Measure): TableSpec[] {
+  const { sizes, policies } = result;
+  const byteRatio = (r: CacheRun) => (m.byBytes ? [percent(r.missBytes / Math.max(1, result.bytes), 2)] : []);
+  return [
+    {
+      id: "miss-ratios",
+      title: `${capitalize(m.what)} by policy and cache size`,
+      summary: true,
+      columns: ["policy", ...sizes.map((s) => sizeLabel(s, options))],
+      rows: policies.map((p) => [p, ...sizes.map((s) => percent(m.ratioOf(runAt(result, p, s)), 2))]),
+    },
+    {
+      id: "counts",
+      title: "Hits and misses",
+      columns: ["policy", "cache size", "hits", "misses", "evictions", "miss ratio", ...(m.byBytes ? ["byte miss ratio"] : [])],
+      rows: result.runs.map((r) => [r.policy, r.size, r.hits, r.misses, r.evictions, percent(missRatio(r), 2), ...byteRatio(r)]),
+    },
+  ];
+}
+
+const TIMELINE_CAPTIONS: Partial<Record<Resolved["workload"], string>> = {
+  scan: "Dips are the scans: watch which policies fall with them and how fast each recovers.",
+  shifting: "Each dip is the hot set moving: the time to climb back is how fast a policy forgets the old favourites.",
+};
+
+/** The hit ratio per timeline window at the first size, one line per policy. */
+function hitRatioOverTime(result: EvictionResult, options: Resolved): ChartSpec {
+  const size = result.sizes[0]!;
+  return {
+    id: "hit-ratio-over-time",
+    title: `Hit ratio over time at ${sizeLabel(size, options)}`,
+    kind: "line",
+    x: { label: "requests" },
+    y: { label: "hit ratio", percent: true },
+    series: result.policies.map((p) => {
+      const r = runAt(result, p, size);
+      let end = 0;
+      return { name: p, points: result.windowRequests.map((n, w) => ({ x: (end += n), y: round(r.windowHits[w]! / Math.max(1, n), 6) })) };
+    }),
+    caption: TIMELINE_CAPTIONS[options.workload] ?? "The climb at the start is the cache warming up.",
+  };
+}
+
+function charts(result: EvictionResult, options: Resolved, m: Measure): ChartSpec[] {
+  const { sizes, policies } = result;
+  const out: ChartSpec[] = [];
   if (sizes.length > 1) {
-    charts.push({
+    out.push({
       id: "mrc",
       title: `Miss-ratio curves (${result.source})`,
       kind: "line",
-      x: { label: byBytes ? "cache size (bytes)" : "cache size (objects)", scale: "log" },
-      y: { label: what, percent: true },
-      series: policies.map((p) => ({ name: p, points: sizes.map((s) => ({ x: s, y: round(ratioOf(runs.find((r) => r.policy === p && r.size === s)!)) })) })),
+      x: { label: m.byBytes ? "cache size (bytes)" : "cache size (objects)", scale: "log" },
+      y: { label: m.what, percent: true },
+      series: policies.map((p) => ({ name: p, points: sizes.map((s) => ({ x: s, y: round(m.ratioOf(runAt(result, p, s)), 6) })) })),
       caption: "Lower is better; the gap between two curves at one size is the difference their policy makes with that much memory.",
     });
   } else if (policies.length > 1) {
-    charts.push({
+    out.push({
       id: "miss-ratio",
-      title: `${what[0]!.toUpperCase()}${what.slice(1)} at ${sizeLabel(sizes[0]!, options)}`,
+      title: `${capitalize(m.what)} at ${sizeLabel(sizes[0]!, options)}`,
       kind: "bar",
       x: { label: "policy", scale: "band" },
-      y: { label: what, percent: true },
-      series: [{ name: what, points: policies.map((p) => ({ x: p, y: round(ratioOf(runs.find((r) => r.policy === p)!)) })) }],
+      y: { label: m.what, percent: true },
+      series: [{ name: m.what, points: policies.map((p) => ({ x: p, y: round(m.ratioOf(result.runs.find((r) => r.policy === p)!), 6) })) }],
     });
   }
-  const timelineSize = sizes[0]!;
-  if (result.windowRequests.length > 1) {
-    charts.push({
-      id: "hit-ratio-over-time",
-      title: `Hit ratio over time at ${sizeLabel(timelineSize, options)}`,
-      kind: "line",
-      x: { label: "requests" },
-      y: { label: "hit ratio", percent: true },
-      series: policies.map((p) => {
-        const r = runs.find((x) => x.policy === p && x.size === timelineSize)!;
-        let end = 0;
-        return { name: p, points: result.windowRequests.map((n, w) => ({ x: (end += n), y: round(r.windowHits[w]! / Math.max(1, n)) })) };
-      }),
-      caption: options.workload === "scan" ? "Dips are the scans: watch which policies fall with them and how fast each recovers." : options.workload === "shifting" ? "Each dip is the hot set moving: the time to climb back is how fast a policy forgets the old favourites." : "The climb at the start is the cache warming up.",
-    });
-  }
-  const first = firstRequests(result, options);
-  if (first) diagrams.push(first);
+  if (result.windowRequests.length > 1) out.push(hitRatioOverTime(result, options));
+  return out;
+}
 
-  const metrics: Record<string, number> = { requests: result.requests, objects: result.distinctObjects, "compulsory miss ratio": round(result.distinctObjects / result.requests) };
-  for (const r of runs) {
-    metrics[metricName("miss ratio", r.policy, r.size, sizes.length)] = round(missRatio(r));
-    metrics[metricName("evictions", r.policy, r.size, sizes.length)] = r.evictions;
-    if (byBytes) metrics[metricName("byte miss ratio", r.policy, r.size, sizes.length)] = round(r.missBytes / Math.max(1, result.bytes));
+function metrics(result: EvictionResult, m: Measure): Record<string, number> {
+  const out: Record<string, number> = {
+    requests: result.requests,
+    objects: result.distinctObjects,
+    "compulsory miss ratio": round(result.distinctObjects / result.requests, 6),
+  };
+  const sizes = result.sizes.length;
+  for (const r of result.runs) {
+    out[metricName("miss ratio", r.policy, r.size, sizes)] = round(missRatio(r), 6);
+    out[metricName("evictions", r.policy, r.size, sizes)] = r.evictions;
+    if (m.byBytes) out[metricName("byte miss ratio", r.policy, r.size, sizes)] = round(r.missBytes / Math.max(1, result.bytes), 6);
   }
-  const headline = runs.length === 1 ? `${runs[0]!.policy} at ${sizeLabel(runs[0]!.size, options)}: ${pct(ratioOf(runs[0]!))} ${what}` : `${policies.join(", ")} at ${sizes.length} size${sizes.length === 1 ? "" : "s"}`;
-  return { title: `${headline} (${result.requests.toLocaleString("en-US")} requests, ${result.source})`, diagrams, charts, tables, metrics };
+  return out;
+}
+
+export function present(result: EvictionResult, _verdict: Verdict, options: Resolved): Presentation {
+  const { runs, sizes, policies } = result;
+  const m = measureOf(result, options);
+  const first = firstRequests(result, options);
+  const headline =
+    runs.length === 1
+      ? `${runs[0]!.policy} at ${sizeLabel(runs[0]!.size, options)}: ${percent(m.ratioOf(runs[0]!), 2)} ${m.what}`
+      : `${policies.join(", ")} at ${count(sizes.length, "size")}`;
+  return {
+    title: `${headline} (${result.requests.toLocaleString("en-US")} requests, ${result.source})`,
+    diagrams: first ? [first] : [],
+    charts: charts(result, options, m),
+    tables: tables(result, options, m),
+    metrics: metrics(result, m),
+  };
 }

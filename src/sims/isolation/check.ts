@@ -6,7 +6,7 @@
 import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
 import type { Op, Txn, Version } from "./engine";
 import { matches } from "./sql";
-import type { RunResult } from "./run";
+import { failed, type RunResult } from "./run";
 
 export type Anomaly = "G0" | "G1a" | "G1b" | "G1c" | "OTV" | "PMP" | "P4" | "G-single" | "G2-item" | "G2";
 export const ANOMALIES: readonly { id: Anomaly; name: string }[] = [
@@ -137,7 +137,8 @@ export function analyze(run: RunResult): Analysis {
           if (w.status === "aborted") g1a.add(`${r.session} read ${row} => ${version!.value} from ${w.session}, which rolled back`);
           else {
             const last = order?.finalIndex.get(w);
-            if (last !== undefined && order!.chain[last] !== version) g1b.add(`${r.session} read ${row} => ${version!.value}, which ${w.session} later overwrote with ${order!.chain[last]!.value ?? "a delete"} before committing`);
+            // A row found deleted by a writer whose last word was also a delete saw that word.
+            if (last !== undefined && order!.chain[last] !== version && !(version!.value === null && order!.chain[last]!.value === null)) g1b.add(intermediateRead(r, w, row, version!, order!.chain[last]!));
             add({ from: w, to: r, kind: "wr", row, steps: steps(stepOf(version), op.step) });
           }
         }
@@ -216,8 +217,9 @@ export function analyze(run: RunResult): Analysis {
           if ((va?.writer ?? setup) === (vb?.writer ?? setup)) continue;
           // What each read returns for the row under either version. If one read would return the
           // same under the other's version, one state of the row explains both: no phantom.
-          const returns = (p: typeof a.pred, v: Version | undefined) => (v !== undefined && v.value !== null && matches(p, { id: row, value: v.value }) ? v.value : null);
-          if (returns(a.pred, va) === returns(a.pred, vb) || returns(b.pred, va) === returns(b.pred, vb)) continue;
+          // A duplicate check returns only whether the row exists.
+          const returns = (p: typeof a, v: Version | undefined) => (v !== undefined && v.value !== null && matches(p.pred, { id: row, value: v.value }) ? (p.existsOnly ? 0 : v.value) : null);
+          if (returns(a, va) === returns(a, vb) || returns(b, va) === returns(b, vb)) continue;
           const show = (v: Version | undefined) => (v && v.value !== null ? `${row} => ${v.value}${v.writer === setup ? "" : ` (by ${v.writer.session})`}` : `no row ${row}`);
           findings.push(anomalyFinding("PMP", `"${a.text}" saw ${show(va)}, while the later "${b.text}" in the same transaction saw ${show(vb)}: ${r.session}'s predicate reads are based on different sets of committed writes, so rows appear, disappear or change between them (a phantom).`));
           done = true;
@@ -230,6 +232,12 @@ export function analyze(run: RunResult): Analysis {
   const anomalies = [...new Set(findings.map((f) => f.code as Anomaly))];
   const serialOrder = cycles.length === 0 ? topoOrder(committed, edges).map(name) : undefined;
   return { edges, cycles, findings, anomalies, ...(serialOrder ? { serialOrder } : {}) };
+}
+
+function intermediateRead(r: Txn, w: Txn, row: number, seen: Version, final: Version): string {
+  const what = seen.value === null ? `found row ${row} deleted by ${w.session}` : `read ${row} => ${seen.value}`;
+  const then = final.value === null ? "deleted it" : seen.value === null ? `inserted it again (${final.value})` : `overwrote it with ${final.value}`;
+  return `${r.session} ${what}, and ${w.session} later ${then} before committing`;
 }
 
 function anomalyFinding(id: Anomaly, explanation: string, cycle?: string): Finding {
@@ -326,7 +334,9 @@ function topoOrder(nodes: readonly Txn[], edges: readonly Edge[]): Txn[] {
 
 export function check(run: RunResult): { verdict: Verdict; analysis: Analysis } {
   const analysis = analyze(run);
-  const notes: Finding[] = run.summaries.filter((s) => s.error).map((s) => ({ severity: "info", code: "aborted", title: `${s.session} was rolled back`, explanation: `${s.session} (${s.level}) got "${s.error}" and was rolled back; its writes are gone, so it takes no part in the history that committed.` }));
+  const notes: Finding[] = run.summaries.filter((s) => s.error).map((s) => (failed(s)
+    ? { severity: "info", code: "aborted", title: `${s.session} was rolled back`, explanation: `${s.session} (${s.level}) got "${s.error}" and was rolled back; its writes are gone, so it takes no part in the history that committed.` }
+    : { severity: "info", code: "statement-error", title: `${s.session} got an error and went on`, explanation: `${s.session} (${s.level}) got "${s.error}". MySQL undid only that statement; the transaction went on and ended with ${s.status === "committed" ? "a commit" : "a rollback"}.` }));
   const waits = run.events.filter((e) => e.kind === "blocked");
   if (waits.length) notes.push({ severity: "info", code: "blocked", title: `${waits.length} statement${waits.length > 1 ? "s" : ""} waited for a lock`, explanation: waits.map((e) => `${e.session}'s "${e.sql}" waited for ${e.waitingFor?.join(", ")} (${e.message?.replace(/^waits for /, "")})`).join("; ") + "." });
   const order = analysis.serialOrder?.length ? ` It is equivalent to running ${analysis.serialOrder.join(", then ")} one after the other.` : "";

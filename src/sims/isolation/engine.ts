@@ -3,7 +3,9 @@
 // deadlock detection and PostgreSQL's serializable snapshot isolation. Statements run as
 // generators that yield while they wait for a lock, so a blocked statement resumes exactly where
 // it stopped when the holder commits or aborts. docs/isolation.md explains every rule.
-import { evalExpr, matches, pinnedIds, type Level, type Pred, type Statement } from "./sql";
+import { chainAt, chainsOf, visitOrder, walk, type Entry, type Tuple as HeapTuple } from "./heap";
+import { planFor, type Plan } from "./plan";
+import { evalExpr, lookupIds, matches, pinnedIds, type Level, type Pred, type Statement } from "./sql";
 
 export type Engine = "postgresql" | "mysql" | "2pl";
 
@@ -36,9 +38,14 @@ export interface Txn {
   readonly ops: Op[];
 }
 
+/** A tuple of the heap, with the engine's versions. */
+type Tuple = HeapTuple<Version>;
+
 export interface Version {
   readonly value: number | null; // null: the row was deleted
   readonly writer: Txn;
+  /** PostgreSQL: the tuple's place in the heap page (line pointer order); none for a delete. */
+  readonly pos?: number;
 }
 
 /** What the checker needs: every read names the version it saw. */
@@ -97,6 +104,8 @@ export class Database {
   readonly rows = new Map<number, Version[]>();
   readonly txns: Txn[] = [];
   private seq = 0;
+  /** Line pointers handed out so far: a new tuple goes after every tuple ever stored (no pruning). */
+  private heapSeq = 0;
   private readonly locks = new Map<number, LockReq[]>();
   /** 2PL predicate locks. */
   private readonly predLocks: { txn: Txn; pred: Pred }[] = [];
@@ -104,7 +113,7 @@ export class Database {
 
   constructor(readonly engine: Engine, initial: readonly (readonly [number, number])[]) {
     this.setup = this.newTxn("setup", "read committed", true);
-    for (const [id, value] of initial) this.rows.set(id, [{ value, writer: this.setup }]);
+    for (const [id, value] of initial) this.rows.set(id, [this.newVersion(value, this.setup)]);
     this.setup.status = "committed";
     this.setup.commitSeq = 0;
   }
@@ -116,6 +125,10 @@ export class Database {
   }
 
   // ---- versions and visibility -------------------------------------------------------------
+
+  private newVersion(value: number | null, writer: Txn): Version {
+    return value === null ? { value, writer } : { value, writer, pos: ++this.heapSeq };
+  }
 
   private visibleIn(v: Version, me: Txn, snapSeq: number | undefined): boolean {
     if (v.writer === me) return true;
@@ -136,11 +149,6 @@ export class Database {
 
   private ids(): number[] {
     return [...this.rows.keys()].sort((a, b) => a - b);
-  }
-
-  private candidates(where: Pred): number[] {
-    const pinned = pinnedIds(where);
-    return pinned ? pinned : this.ids();
   }
 
   /** Told when a transaction takes the snapshot it keeps to its end (repeatable read, serializable). */
@@ -199,16 +207,24 @@ export class Database {
     return held.kind === kind;
   }
 
-  /** Acquire a lock on a record (or on the supremum, for the gap after the last row). */
-  private *lock(me: Txn, res: number, mode: LockMode, kind: LockKind): Generator<Wait, void> {
+  /** Acquire a lock on a record (or on the supremum, for the gap after the last row); true if it had to wait. */
+  private *lock(me: Txn, res: number, mode: LockMode, kind: LockKind): Generator<Wait, boolean> {
     const q = this.queue(res);
-    if (q.some((l) => l.txn === me && Database.covers(l, mode, kind))) return;
+    if (q.some((l) => l.txn === me && Database.covers(l, mode, kind))) return false;
+    // A next-key lock on a record this transaction already holds a record lock on only adds the
+    // gap, and a gap lock waits for nobody (MySQL 8 and MariaDB reuse the record lock so).
+    if (kind === "next" && q.some((l) => l.txn === me && l.granted && l.kind === "rec" && (l.mode === "X" || mode === "S"))) {
+      q.push({ txn: me, mode, kind, granted: true });
+      me.lockStructs.add(`${mode}/${kind}/granted`);
+      return false;
+    }
     const onSupremum = res === SUPREMUM;
     const blockers = (upTo: number) => q.slice(0, upTo).filter((l) => l.txn !== me && Database.hasToWait(mode, kind, l, onSupremum));
     const req: LockReq = { txn: me, mode, kind, granted: false };
     q.push(req);
     const waited = blockers(q.length - 1).length > 0;
-    me.lockStructs.add(`${mode === "S" ? "IS" : "IX"}`);
+    // The table's intention lock: IS is not needed once the transaction holds IX.
+    if (mode === "X" || !me.lockStructs.has("IX")) me.lockStructs.add(mode === "S" ? "IS" : "IX");
     me.lockStructs.add(`${mode}/${kind}/${waited ? "wait" : "granted"}`);
     for (;;) {
       const ahead = blockers(q.indexOf(req));
@@ -216,6 +232,7 @@ export class Database {
       yield { on: [...new Set(ahead.map((l) => l.txn))], what: `${res === SUPREMUM ? "the gap after the last row" : `row ${res}`}` };
     }
     req.granted = true;
+    return waited;
   }
 
   // Queues are changed in place: a waiting statement holds on to its queue.
@@ -252,7 +269,9 @@ export class Database {
    * committed (or own) version. Read committed keeps only the locks of rows that matched.
    */
   private *lockingScan(me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean, onRow?: (id: number, v: Version) => void): Generator<Wait, { id: number; version: Version }[]> {
-    const pinned = pinnedIds(where);
+    // InnoDB reads `id = 2 and value > 0` or `id = 1 or id = 2` by unique search, as it does
+    // `id in (1, 2)`; anything else walks the whole primary key (the model has no range access).
+    const pinned = this.engine === "mysql" ? lookupIds(where) : pinnedIds(where);
     const gaps = this.gapLocking(me);
     const out: { id: number; version: Version }[] = [];
     const seen = new Map<number, Version | undefined>();
@@ -270,15 +289,18 @@ export class Database {
         continue;
       }
       const heldBefore = this.holdsLock(me, id);
-      if (semiConsistent) {
-        // Read committed UPDATE: a row whose latest committed version does not match is skipped unlocked.
+      if (semiConsistent && !pinned) {
+        // Read committed UPDATE: a row whose latest committed version does not match is skipped
+        // unlocked (never in a unique search, which waits for the row as at any level).
         const latest = this.versionFor(id, me, { kind: "latest" });
         if (!latest || latest.value === null || !matches(where, { id, value: latest.value })) {
           seen.set(id, latest);
           continue;
         }
       }
-      yield* this.lock(me, id, mode, gaps && !pinned ? "next" : "rec");
+      // InnoDB never unlocks a row it had to wait for ("part of a conflict"), even when it no
+      // longer matches.
+      const waited = yield* this.lock(me, id, mode, gaps && !pinned ? "next" : "rec");
       const v = this.versionFor(id, me, { kind: "latest" });
       seen.set(id, v);
       if (v && v.value !== null && matches(where, { id, value: v.value })) {
@@ -286,19 +308,18 @@ export class Database {
         // InnoDB changes each row as soon as it has locked it, before scanning on.
         onRow?.(id, v);
       }
-      else if (!gaps && !heldBefore && this.engine === "mysql") this.unlock(me, id);
+      else if (!gaps && !heldBefore && !waited && this.engine === "mysql") this.unlock(me, id);
     }
     if (gaps && !pinned) yield* this.lock(me, SUPREMUM, mode, "next");
-    if (pinned && pinned.length === 1) this.record(me, { kind: "read", row: pinned[0]!, version: seen.get(pinned[0]!), step });
-    else if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
-    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+    this.recordRead(me, where, text, seen, step);
     return out;
   }
 
   // ---- serializable snapshot isolation (PostgreSQL) -----------------------------------------------
 
+  /** Serializable PostgreSQL transactions take part in SSI, a single autocommit statement included. */
   private ssi(me: Txn): boolean {
-    return this.engine === "postgresql" && me.level === "serializable" && !me.implicit;
+    return this.engine === "postgresql" && me.level === "serializable";
   }
 
   private concurrent(a: Txn, b: Txn): boolean {
@@ -337,17 +358,15 @@ export class Database {
   }
 
   /**
-   * The reader examined versions newer than the one it sees: it reads "before" their writers. A
-   * sequential scan looks at every version of the row; a key lookup walks the row's version chain
-   * only up to the version it sees, so it meets just the writer that replaced that one.
+   * HeapCheckForSerializableConflictOut: a reader that examined tuple `t` reads "before" a writer
+   * it cannot see. A tuple it sees points to whoever replaced or deleted it (xmax); a tuple it does
+   * not see, to whoever wrote it (xmin), unless that writer committed before the snapshot.
    */
-  private conflictOut(me: Txn, id: number, seen: Version | undefined, scan: boolean): void {
+  private conflictOut(me: Txn, t: Tuple, visible: boolean): void {
     if (!this.ssi(me)) return;
     this.checkDoomed(me);
-    const chain = this.rows.get(id) ?? [];
-    const from = seen ? chain.indexOf(seen) + 1 : 0;
-    const to = scan || !seen ? chain.length : Math.min(chain.length, from + 1);
-    for (let i = from; i < to; i++) if (chain[i]!.writer !== me) this.rwConflict(me, chain[i]!.writer, me);
+    const writer = visible ? t.next?.writer : t.version.writer;
+    if (writer && writer !== me) this.rwConflict(me, writer, me);
   }
 
   /**
@@ -367,18 +386,149 @@ export class Database {
     }
   }
 
-  /** The locks a read takes: the relation for a scan, the index page for a key lookup… */
-  private sireadScan(me: Txn, where: Pred): void {
+  /** The locks a plan takes before it reads: the relation for a sequential scan, the index page for an index or bitmap scan… */
+  private sireadPlan(me: Txn, plan: Plan): void {
     if (!this.ssi(me)) return;
-    if (pinnedIds(where)) me.siread.indexPage = true;
-    else me.siread.relation = true;
+    if (plan.kind === "seq") me.siread.relation = true;
+    else me.siread.indexPage = true;
   }
 
-  /** …and each tuple a key lookup returns, promoted to the heap page past two tuples. */
-  private sireadTuple(me: Txn, v: Version | undefined, where: Pred): void {
-    if (!this.ssi(me) || !v || v.value === null || !pinnedIds(where)) return;
+  /** …and each tuple an index entry led to, promoted to the heap page past two tuples. */
+  private sireadTuple(me: Txn, v: Version): void {
+    if (!this.ssi(me)) return;
     me.siread.tuples.add(v);
     if (me.siread.tuples.size > 2) me.siread.heapPage = true;
+  }
+
+  // ---- PostgreSQL: tuples, plans and row locks ----------------------------------------------------
+
+  /** The snapshot a PostgreSQL statement reads with: the statement's own, or the transaction's. */
+  private pgSnapshot(me: Txn): number {
+    const view = this.readView(me);
+    return view.kind === "snapshot" ? view.seq : this.seq;
+  }
+
+  /** Tuple visibility: the snapshot sees the tuple's writer and not whoever replaced or deleted it. */
+  private tupleSees(me: Txn, snapSeq: number): (t: Tuple) => boolean {
+    const sees = (v: Version) => this.visibleIn(v, me, snapSeq);
+    return (t) => sees(t.version) && !(t.next && sees(t.next));
+  }
+
+  /**
+   * The version of a key that a read used, for the checker: another transaction's tuple the
+   * snapshot sees if there is one (it can sit next to the reader's own insert of the same key),
+   * else the newest version the snapshot sees, a delete or the reader's own write included.
+   */
+  private keyVersion(id: number, me: Txn, snapSeq: number): Version | undefined {
+    const sees = this.tupleSees(me, snapSeq);
+    const others = chainsOf(id, this.rows.get(id) ?? []).flat().filter((t) => t.version.writer !== me && sees(t));
+    return others.length ? others[others.length - 1]!.version : this.versionFor(id, me, { kind: "snapshot", seq: snapSeq });
+  }
+
+  private keysSeen(me: Txn, snapSeq: number, where: Pred): Map<number, Version | undefined> {
+    return new Map((pinnedIds(where) ?? this.ids()).map((id) => [id, this.keyVersion(id, me, snapSeq)]));
+  }
+
+  private recordRead(me: Txn, where: Pred, text: string, seen: ReadonlyMap<number, Version | undefined>, step: number): void {
+    const pinned = pinnedIds(where);
+    if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
+    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+  }
+
+  /**
+   * The tuples a plan returns, in its order, after the reads SSI watches: a sequential scan reads
+   * the whole page at its first tuple; an index or bitmap scan reads each entry's update chain when
+   * it gets to it, so a statement that waits on one row has not yet read the next.
+   */
+  private *pgScan(me: Txn, plan: Plan, sees: (t: Tuple) => boolean): Generator<Tuple> {
+    const read = (entry: Entry<Version>) => {
+      const { examined, found } = walk(chainAt(this.rows, entry, plan.kind !== "seq"), sees);
+      for (const t of examined) this.conflictOut(me, t, t === found);
+      if (found && plan.kind !== "seq") this.sireadTuple(me, found.version);
+      return found;
+    };
+    const entries = visitOrder(plan, this.rows);
+    if (plan.kind === "seq") {
+      for (const t of entries.map(read)) if (t) yield t;
+      return;
+    }
+    for (const entry of entries) {
+      const t = read(entry);
+      if (t) yield t;
+    }
+  }
+
+  private pgSelect(me: Txn, where: Pred, step: number, text: string): StatementResult {
+    const snapSeq = this.pgSnapshot(me);
+    const plan = planFor(where);
+    const seen = this.keysSeen(me, snapSeq, where);
+    this.sireadPlan(me, plan);
+    const rows: Rows = [];
+    for (const t of this.pgScan(me, plan, this.tupleSees(me, snapSeq))) {
+      if (matches(where, { id: t.id, value: t.version.value! })) rows.push([t.id, t.version.value!]);
+    }
+    this.recordRead(me, where, text, seen, step);
+    return { rows: sortRows(rows) };
+  }
+
+  /** The version after `v` in its key's list: the tuple's xmax, as an update or a delete. */
+  private successor(id: number, v: Version): Version | undefined {
+    const chain = this.rows.get(id) ?? [];
+    const i = chain.indexOf(v);
+    return i < 0 ? undefined : chain[i + 1];
+  }
+
+  /** Row locks (FOR UPDATE / FOR SHARE, or kept after a failed re-check) that other transactions hold and `mode` conflicts with. */
+  private rowLockers(me: Txn, id: number, mode: LockMode): Txn[] {
+    return [...new Set((this.locks.get(id) ?? []).filter((l) => l.txn !== me && l.granted && (mode === "X" || l.mode === "X")).map((l) => l.txn))];
+  }
+
+  private takeRowLock(me: Txn, id: number, mode: LockMode): void {
+    const q = this.queue(id);
+    if (!q.some((l) => l.txn === me && (l.mode === "X" || mode === "S"))) q.push({ txn: me, mode, kind: "rec", granted: true });
+  }
+
+  /**
+   * Claim the tuple a statement selected, as heap_update, heap_delete and heap_lock_tuple do, with
+   * ExecUpdate's EvalPlanQual at read committed. The snapshot's own tuple is checked first: if a
+   * committed transaction replaced it, repeatable read and serializable fail at once, whoever
+   * holds the row now; read committed follows the update link to the next tuple, but never past a
+   * delete (a new row with the same key was never in the statement's snapshot). An in-progress
+   * writer, or a conflicting row lock on the newest tuple, is waited for. A tuple reached by
+   * following links is locked before its WHERE clause is checked again, and the lock stays when
+   * the check fails. Returns the tuple to act on, or undefined to skip the row.
+   */
+  private *pgClaim(me: Txn, found: Tuple, where: Pred, mode: LockMode, forSelect: boolean, seen: Map<number, Version | undefined>): Generator<Wait, Version | undefined> {
+    const id = found.id;
+    let cur = found.version;
+    let followed = false;
+    for (;;) {
+      const next = this.successor(id, cur);
+      // Waiters are woken in the order they started waiting (the runner retries them so); a
+      // transaction that finds the row free takes it at once, as PostgreSQL lets it.
+      if (next && next.writer !== me && next.writer.status === "active") {
+        yield { on: [next.writer], what: `row ${id}` };
+        continue;
+      }
+      if (next?.writer === me) return undefined; // this statement already changed it
+      if (next) {
+        // UPDATE and DELETE name what happened to the tuple (updated, or deleted); SELECT … FOR
+        // UPDATE/SHARE says "concurrent update" either way, as nodeLockRows.c does.
+        if (!readCommitted(me)) throw new SqlFailure(next.value === null && !forSelect ? ERRORS.pgConcurrentDelete : ERRORS.pgConcurrentUpdate, "40001", true);
+        seen.set(id, next);
+        if (next.value === null) return undefined;
+        cur = next;
+        followed = true;
+        continue;
+      }
+      const lockers = this.rowLockers(me, id, mode);
+      if (lockers.length) {
+        yield { on: lockers, what: `row ${id}` };
+        continue;
+      }
+      this.takeRowLock(me, id, mode);
+      return followed && !matches(where, { id, value: cur.value! }) ? undefined : cur;
+    }
   }
 
   // ---- statements -------------------------------------------------------------------------------
@@ -388,35 +538,33 @@ export class Database {
     const locking = lockMode ?? (this.engine === "2pl" || (this.engine === "mysql" && me.level === "serializable" && !me.implicit) ? "S" : undefined);
     if (locking) {
       const found = this.engine === "postgresql" ? yield* this.pgLockRows(me, where, locking, step, text, true) : yield* this.lockingScan(me, where, locking, step, text, false);
-      return { rows: found.map(({ id, version }) => [id, version.value!] as [number, number]) };
+      return { rows: sortRows(found.map(({ id, version }) => [id, version.value!] as [number, number])) };
     }
+    if (this.engine === "postgresql") return this.pgSelect(me, where, step, text);
     const view = this.readView(me);
     const pinned = pinnedIds(where);
     const seen = new Map<number, Version | undefined>();
     const rows: Rows = [];
-    this.sireadScan(me, where);
     for (const id of pinned ?? this.ids()) {
       const v = this.versionFor(id, me, view);
       seen.set(id, v);
-      this.conflictOut(me, id, v, !pinned);
-      this.sireadTuple(me, v, where);
       if (v && v.value !== null && matches(where, { id, value: v.value })) rows.push([id, v.value]);
     }
-    if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
-    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+    this.recordRead(me, where, text, seen, step);
     return { rows };
   }
 
   *write(me: Txn, stmt: Extract<Statement, { kind: "update" | "delete" }>, step: number, text: string): Generator<Wait, StatementResult> {
     if (this.ssi(me)) this.checkDoomed(me);
     let affected = 0;
+    // Both engines change each row as soon as they have it, before going on to the next.
     const apply = (id: number, old: Version) => {
       let value: number | null = null;
       if (stmt.kind === "update") {
         value = evalExpr(stmt.value, { id, value: old.value! });
         if (value === null) throw new SqlFailure(ERRORS.divisionByZero, "22012", this.engine === "postgresql");
       }
-      const v: Version = { value, writer: me };
+      const v = this.newVersion(value, me);
       this.conflictIn(me, old);
       this.rows.get(id)!.push(v);
       me.undo++;
@@ -427,67 +575,30 @@ export class Database {
       yield* this.lockingScan(me, stmt.where, "X", step, text, stmt.kind === "update" && this.engine === "mysql" && (me.level === "read committed" || me.level === "read uncommitted"), apply);
       return { affected };
     }
-    const found = yield* this.pgLockRows(me, stmt.where, "X", step, text, false);
-    for (const { id, version } of found) apply(id, version);
+    yield* this.pgLockRows(me, stmt.where, "X", step, text, false, apply);
     return { affected };
   }
 
   /**
-   * PostgreSQL's UPDATE, DELETE and SELECT … FOR UPDATE/SHARE: find the rows in the statement's
-   * snapshot, then lock each one's newest version, waiting for its writer (or another locker) to
-   * end. At read committed a row changed meanwhile is re-checked against the WHERE clause on its
-   * newest version (EvalPlanQual); at repeatable read and serializable it is a serialization error.
+   * PostgreSQL's UPDATE, DELETE and SELECT … FOR UPDATE/SHARE: the plan's scan finds the tuples
+   * the statement's snapshot sees, in the plan's order, and each one that matches is claimed
+   * (pgClaim) and, for UPDATE and DELETE, changed before the scan goes on.
    */
-  private *pgLockRows(me: Txn, where: Pred, mode: LockMode, step: number, text: string, forSelect: boolean): Generator<Wait, { id: number; version: Version }[]> {
-    const view = this.readView(me);
-    const pinned = pinnedIds(where);
-    const seen = new Map<number, Version | undefined>();
+  private *pgLockRows(me: Txn, where: Pred, mode: LockMode, step: number, text: string, forSelect: boolean, onRow?: (id: number, v: Version) => void): Generator<Wait, { id: number; version: Version }[]> {
+    const snapSeq = this.pgSnapshot(me);
+    const plan = planFor(where);
+    const seen = this.keysSeen(me, snapSeq, where);
     const out: { id: number; version: Version }[] = [];
     // The scan marks what it reads before it can wait on a row, as PostgreSQL's does.
-    this.sireadScan(me, where);
-    for (const id of this.candidates(where)) {
-      const mine = this.versionFor(id, me, view);
-      seen.set(id, mine);
-      this.conflictOut(me, id, mine, !pinned);
-      this.sireadTuple(me, mine, where);
-      if (!mine || mine.value === null || !matches(where, { id, value: mine.value })) continue;
-      let target: Version | undefined = mine;
-      for (;;) {
-        const chain = this.rows.get(id)!;
-        const newest = chain[chain.length - 1]!;
-        const holders = new Set<Txn>();
-        if (newest.writer !== me && newest.writer.status === "active") holders.add(newest.writer);
-        // Row locks taken by SELECT … FOR UPDATE / FOR SHARE of other transactions.
-        for (const l of this.locks.get(id) ?? []) if (l.txn !== me && l.granted && (mode === "X" || l.mode === "X")) holders.add(l.txn);
-        // Waiters are woken in the order they started waiting (the runner retries them so); a
-        // transaction that finds the row free takes it at once, as PostgreSQL lets it.
-        if (holders.size) {
-          yield { on: [...holders], what: `row ${id}` };
-          continue;
-        }
-        if (newest === mine || newest.writer === me) {
-          target = newest;
-          break;
-        }
-        // A transaction that committed after our snapshot changed the row.
-        if (me.level === "read committed" || me.level === "read uncommitted") {
-          // EvalPlanQual: re-check the WHERE clause on the newest version only.
-          seen.set(id, newest);
-          target = newest.value !== null && matches(where, { id, value: newest.value }) ? newest : undefined;
-          break;
-        }
-        // UPDATE and DELETE name what happened to the version this transaction saw (updated, or
-        // deleted); SELECT … FOR UPDATE/SHARE says "concurrent update" either way, as nodeLockRows.c does.
-        const successor = chain[chain.indexOf(mine) + 1];
-        throw new SqlFailure(successor?.value === null && !forSelect ? ERRORS.pgConcurrentDelete : ERRORS.pgConcurrentUpdate, "40001", true);
-      }
+    this.sireadPlan(me, plan);
+    for (const t of this.pgScan(me, plan, this.tupleSees(me, snapSeq))) {
+      if (!matches(where, { id: t.id, value: t.version.value! })) continue;
+      const target = yield* this.pgClaim(me, t, where, mode, forSelect, seen);
       if (!target) continue;
-      const q = this.queue(id);
-      if (!q.some((l) => l.txn === me && (l.mode === "X" || mode === "S"))) q.push({ txn: me, mode, kind: "rec", granted: true });
-      out.push({ id, version: target });
+      out.push({ id: t.id, version: target });
+      onRow?.(t.id, target);
     }
-    if (pinned) for (const id of pinned) this.record(me, { kind: "read", row: id, version: seen.get(id), step });
-    else this.record(me, { kind: "pread", pred: where, text, seen, step });
+    this.recordRead(me, where, text, seen, step);
     return out;
   }
 
@@ -497,46 +608,69 @@ export class Database {
     for (const [id, value] of rows) {
       // PostgreSQL writes the heap tuple before the index entry: relation locks are checked first.
       this.conflictIn(me, "relation");
-      if (this.engine === "mysql" && this.gapLocking(me)) {
+      if (this.engine === "mysql") me.lockStructs.add("IX");
+      // InnoDB inserts into a gap only when the key has no record; a key whose record is still
+      // there, delete-marked, is written over that record instead, under an exclusive record lock.
+      const overRecord = this.engine === "mysql" && this.rows.has(id);
+      if (this.engine === "mysql" && this.gapLocking(me) && !overRecord) {
         yield* this.lock(me, this.nextRecord(id), "X", "ii");
       }
-      if (this.engine === "2pl") {
-        for (;;) {
-          const holders = this.predLocks.filter((l) => l.txn !== me && matches(l.pred, { id, value }));
-          if (holders.length === 0) break;
-          yield { on: [...new Set(holders.map((l) => l.txn))], what: `a predicate lock covering (${id}, ${value})` };
-        }
-      }
-      for (;;) {
-        const chain = this.rows.get(id);
-        const newest = chain?.[chain.length - 1];
-        if (newest && newest.writer !== me && newest.writer.status === "active") {
-          yield { on: [newest.writer], what: `row ${id}` };
-          continue;
-        }
-        if (newest && newest.value !== null) {
-          // Failing on a duplicate is reading that the key exists (not its value). A MySQL
-          // transaction goes on after it, so the checker must know.
-          this.record(me, { kind: "pread", pred: { kind: "cmp", op: "=", left: { kind: "col", name: "id" }, right: { kind: "num", value: id } }, text: `the duplicate check for id ${id}`, seen: new Map([[id, newest]]), step, existsOnly: true });
-          if (this.engine === "mysql") throw new SqlFailure(ERRORS.mysqlDuplicate(id), "1062", false);
-          // Before reporting a duplicate, PostgreSQL checks the index page as if it were writing
-          // it, so a serialization failure the duplicate would hide is reported instead.
-          this.conflictIn(me, "index");
-          throw new SqlFailure(this.engine === "2pl" ? `duplicate key: row ${id} exists` : ERRORS.pgDuplicate, "23505", this.engine === "postgresql");
-        }
-        break;
-      }
-      const v: Version = { value, writer: me };
+      if (this.engine === "2pl") yield* this.awaitPredicateLocks(me, id, value);
+      yield* this.uniqueCheck(me, id, step);
+      if (overRecord) yield* this.lock(me, id, "X", "rec");
+      const v = this.newVersion(value, me);
       this.conflictIn(me, "index");
       if (!this.rows.has(id)) this.rows.set(id, []);
       this.rows.get(id)!.push(v);
-      if (this.engine !== "postgresql") this.queue(id).push({ txn: me, mode: "X", kind: "rec", granted: true });
+      if (this.engine !== "postgresql" && !overRecord) this.queue(id).push({ txn: me, mode: "X", kind: "rec", granted: true });
       me.undo++;
       this.record(me, { kind: "write", row: id, version: v, step });
       affected++;
     }
     return { affected };
   }
+
+  /** 2PL: an insert waits for other transactions' predicate locks its row would match. */
+  private *awaitPredicateLocks(me: Txn, id: number, value: number): Generator<Wait, void> {
+    for (;;) {
+      const holders = this.predLocks.filter((l) => l.txn !== me && matches(l.pred, { id, value }));
+      if (holders.length === 0) return;
+      yield { on: [...new Set(holders.map((l) => l.txn))], what: `a predicate lock covering (${id}, ${value})` };
+    }
+  }
+
+  /**
+   * The unique check of the primary key, which fails the insert when the key has a row. PostgreSQL
+   * (_bt_check_unique) looks with a dirty snapshot: a row that an in-progress transaction inserted,
+   * updated or deleted (in a statement that may still be running) makes it wait for that
+   * transaction, then look again. InnoDB (and 2PL) take a shared lock on the key's record, which
+   * waits for its writer or an exclusive locker and stays after a duplicate-key error.
+   */
+  private *uniqueCheck(me: Txn, id: number, step: number): Generator<Wait, void> {
+    if (this.engine !== "postgresql" && this.rows.has(id)) yield* this.lock(me, id, "S", "rec");
+    for (;;) {
+      const chain = this.rows.get(id);
+      const newest = chain?.[chain.length - 1];
+      if (newest && newest.writer !== me && newest.writer.status === "active") {
+        yield { on: [newest.writer], what: `row ${id}` };
+        continue;
+      }
+      if (newest && newest.value !== null) throw this.duplicate(me, id, newest, step);
+      return;
+    }
+  }
+
+  private duplicate(me: Txn, id: number, existing: Version, step: number): SqlFailure {
+    // Failing on a duplicate is reading that the key exists (not its value). A MySQL transaction
+    // goes on after it, so the checker must know.
+    this.record(me, { kind: "pread", pred: { kind: "cmp", op: "=", left: { kind: "col", name: "id" }, right: { kind: "num", value: id } }, text: `the duplicate check for id ${id}`, seen: new Map([[id, existing]]), step, existsOnly: true });
+    if (this.engine === "mysql") return new SqlFailure(ERRORS.mysqlDuplicate(id), "1062", false);
+    // Before reporting a duplicate, PostgreSQL checks the index page as if it were writing it, so
+    // a serialization failure the duplicate would hide is reported instead.
+    this.conflictIn(me, "index");
+    return new SqlFailure(this.engine === "2pl" ? `duplicate key: row ${id} exists` : ERRORS.pgDuplicate, "23505", this.engine === "postgresql");
+  }
+
 
   /** Take the snapshot a transaction's first statement takes (PostgreSQL). */
   beginStatement(me: Txn): void {
@@ -595,3 +729,10 @@ export class Database {
 }
 
 type View = { kind: "snapshot"; seq: number } | { kind: "latest" } | { kind: "dirty" };
+
+const readCommitted = (t: Txn) => t.level === "read committed" || t.level === "read uncommitted";
+
+/** Rows in key order (then value), as the lab shows every result: SQL gives no order without ORDER BY. */
+function sortRows(rows: Rows): Rows {
+  return rows.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+}

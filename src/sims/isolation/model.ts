@@ -4,7 +4,7 @@ import { ScenarioError } from "../../core/errors";
 import type { Rng } from "../../core/rng";
 import { analyze, type Analysis, type Anomaly } from "./check";
 import type { Engine } from "./engine";
-import { DEFAULT_LEVEL, play, type RunResult, type Step } from "./run";
+import { DEFAULT_LEVEL, failed, play, type RunResult, type Step } from "./run";
 import { parseTarget, splitStep, type Options } from "./scenario";
 import type { Level } from "./sql";
 
@@ -148,7 +148,7 @@ export function simulate(options: Options, rng: Rng, progress: (f: number) => vo
         counts[a] = (counts[a] ?? 0) + 1;
         examples[a] ??= r;
       }
-      if (r.run.summaries.some((s) => s.error)) aborted++;
+      if (r.run.summaries.some(failed)) aborted++;
       if (r.run.events.some((e) => e.kind === "blocked")) blocked++;
       if (++done % 200 === 0) progress(done / total);
     }

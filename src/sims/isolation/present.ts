@@ -5,9 +5,9 @@ import type { Finding, Verdict } from "../../core/verdict";
 import type { ChartSpec, DiagramSpec, TableSpec } from "../../protocol/output";
 import { escapeText, SequenceDiagram } from "../../present/mermaid";
 import type { Presentation } from "../types";
-import { ANOMALIES, check, describeCycle, type Anomaly } from "./check";
+import { ANOMALIES, check, describeCycle, type Anomaly, type Cycle } from "./check";
 import type { IsolationResult, TargetRun } from "./model";
-import type { TraceEvent } from "./run";
+import { failed, type TraceEvent } from "./run";
 
 const DB = "database";
 
@@ -22,16 +22,14 @@ function resultText(e: TraceEvent, sql: string): string {
   return e.message ?? verb;
 }
 
-/** The steps whose statements take part in the anomalies' cycles. */
+/** The steps whose statements make the dependencies of each anomaly's cycle (the one its finding names). */
 function highlightedSteps(r: TargetRun): Set<number> {
-  const out = new Set<number>();
-  const seen = new Set<Anomaly>();
+  const shortest = new Map<Anomaly, Cycle>();
   for (const c of r.analysis.cycles) {
-    if (seen.has(c.anomaly)) continue;
-    seen.add(c.anomaly);
-    for (const e of c.edges) for (const s of e.steps) out.add(s);
+    const prev = shortest.get(c.anomaly);
+    if (!prev || c.edges.length < prev.edges.length) shortest.set(c.anomaly, c);
   }
-  return out;
+  return new Set([...shortest.values()].flatMap((c) => c.edges.flatMap((e) => e.steps)));
 }
 
 export function sequenceDiagram(r: TargetRun, title = `${r.target}: the interleaving`): DiagramSpec {
@@ -40,13 +38,15 @@ export function sequenceDiagram(r: TargetRun, title = `${r.target}: the interlea
   d.participant(DB);
   const marked = highlightedSteps(r);
   const wasBlocked = new Set(r.run.events.filter((e) => e.kind === "blocked" || e.kind === "queued").map((e) => `${e.session}@${e.step}@${e.sql}`));
+  // Only a cycle statement's own arrow is marked (and, for one that waited, its resumption), so
+  // each stands out on its own instead of one band covering everything between them.
   for (const e of r.run.events) {
     const hl = marked.has(e.step);
     const key = `${e.session}@${e.step}@${e.sql}`;
     switch (e.kind) {
       case "ok":
         d.message(e.session, DB, e.sql, "call", hl);
-        d.message(DB, e.session, resultText(e, e.sql), "reply", hl);
+        d.message(DB, e.session, resultText(e, e.sql), "reply");
         break;
       case "blocked":
         d.message(e.session, DB, e.sql, "call", hl);
@@ -115,7 +115,7 @@ function txnTable(r: TargetRun): TableSpec {
 }
 
 function outcome(r: TargetRun): string {
-  const aborted = r.run.summaries.filter((s) => s.error).map((s) => `${s.session} aborted (${s.error})`);
+  const aborted = r.run.summaries.filter(failed).map((s) => `${s.session} aborted (${s.error})`);
   const waits = r.run.events.filter((e) => e.kind === "blocked").length;
   const parts = [...aborted];
   if (waits) parts.push(`${waits} wait${waits > 1 ? "s" : ""}`);
@@ -130,7 +130,7 @@ function metricsFor(runs: readonly TargetRun[]): Record<string, number> {
     m[`anomalies${suffix}`] = r.analysis.anomalies.length;
     // 1 or 0 for each anomaly any of the runs shows, so a lesson can expect one level to prevent it.
     for (const a of found) m[`${a.id}${suffix}`] = r.analysis.anomalies.includes(a.id) ? 1 : 0;
-    m[`aborted${suffix}`] = r.run.summaries.filter((s) => s.error).length;
+    m[`aborted${suffix}`] = r.run.summaries.filter(failed).length;
     m[`waits${suffix}`] = r.run.events.filter((e) => e.kind === "blocked").length;
   }
   return m;
@@ -161,32 +161,42 @@ export function verdictOf(result: IsolationResult): Verdict {
 }
 
 export function present(result: IsolationResult, _verdict: Verdict): Presentation {
-  if (result.mode === "run") {
-    const r = result.runs[0]!;
-    const graph = dependencyDiagram(r);
-    return {
-      title: `${r.target}: ${r.analysis.anomalies.length ? r.analysis.anomalies.join(", ") : "serializable"}`,
-      diagrams: [sequenceDiagram(r), ...(graph ? [graph] : [])],
-      charts: [],
-      tables: [stepTable(r), finalTable(r), versionsTable(r), txnTable(r)],
-      metrics: metricsFor([r]),
-    };
-  }
-  if (result.mode === "compare") {
-    const matrix: TableSpec = {
-      id: "matrix",
-      title: "The same interleaving at each engine and level",
-      columns: ["engine/level", "anomalies", ...ANOMALIES.map((a) => a.id), "what happened", "final table"],
-      rows: result.runs.map((r) => [r.target, r.analysis.anomalies.length ? r.analysis.anomalies.join(", ") : "none", ...ANOMALIES.map((a) => (r.analysis.anomalies.includes(a.id) ? "✗" : "")), outcome(r), rowsText(r.run.finalRows)]),
-    };
-    return {
-      title: `${result.runs.length} engines and levels: ${result.runs.filter((r) => r.analysis.anomalies.length).length} let an anomaly through`,
-      diagrams: result.runs.map((r) => sequenceDiagram(r, `${r.target}: ${r.analysis.anomalies.length ? r.analysis.anomalies.join(", ") : "serializable"} (${outcome(r)})`)),
-      charts: [],
-      tables: [matrix],
-      metrics: metricsFor(result.runs),
-    };
-  }
+  if (result.mode === "compare") return comparison(result.runs);
+  if (result.mode === "explore") return exploration(result);
+  const r = result.runs[0]!;
+  const graph = dependencyDiagram(r);
+  return {
+    title: `${r.target}: ${r.analysis.anomalies.length ? r.analysis.anomalies.join(", ") : "serializable"}`,
+    diagrams: [sequenceDiagram(r), ...(graph ? [graph] : [])],
+    charts: [],
+    tables: [stepTable(r), finalTable(r), versionsTable(r), txnTable(r)],
+    metrics: metricsFor([r]),
+  };
+}
+
+/** The matrix of a comparison, shown first: one column per anomaly some level let through, in words. */
+function matrixTable(runs: readonly TargetRun[]): TableSpec {
+  const shown = ANOMALIES.filter((a) => runs.some((r) => r.analysis.anomalies.includes(a.id)));
+  return {
+    id: "matrix",
+    title: "The same interleaving at each engine and level",
+    summary: true,
+    columns: ["engine/level", "anomalies", ...shown.map((a) => a.id), "what happened", "final table"],
+    rows: runs.map((r) => [r.target, r.analysis.anomalies.length ? r.analysis.anomalies.join(", ") : "none", ...shown.map((a) => (r.analysis.anomalies.includes(a.id) ? "allowed" : "prevented")), outcome(r), rowsText(r.run.finalRows)]),
+  };
+}
+
+function comparison(runs: readonly TargetRun[]): Presentation {
+  return {
+    title: `${runs.length} engines and levels: ${runs.filter((r) => r.analysis.anomalies.length).length} let an anomaly through`,
+    diagrams: runs.map((r) => sequenceDiagram(r, `${r.target}: ${r.analysis.anomalies.length ? r.analysis.anomalies.join(", ") : "serializable"} (${outcome(r)})`)),
+    charts: [],
+    tables: [matrixTable(runs)],
+    metrics: metricsFor(runs),
+  };
+}
+
+function exploration(result: IsolationResult): Presentation {
   const ex = result.explore!;
   const found = ANOMALIES.filter((a) => ex.tallies.some((t) => t.counts[a.id]));
   const chart: ChartSpec = {
@@ -201,6 +211,7 @@ export function present(result: IsolationResult, _verdict: Verdict): Presentatio
   const table: TableSpec = {
     id: "explore",
     title: "Interleavings per outcome",
+    summary: true,
     columns: ["engine/level", "interleavings", "serializable", ...found.map((a) => a.id), "with an abort", "with a wait"],
     rows: ex.tallies.map((t) => [t.target, t.runs, t.serializable, ...found.map((a) => t.counts[a.id] ?? 0), t.aborted, t.blocked]),
   };

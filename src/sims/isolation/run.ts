@@ -35,8 +35,12 @@ export interface TxnSummary {
   readonly level: Level;
   readonly implicit: boolean;
   readonly status: Txn["status"];
+  /** The error that ended the transaction (or, if it went on, the one it got). */
   readonly error?: string;
 }
+
+/** A transaction that an error ended, rather than its own rollback or commit. */
+export const failed = (s: TxnSummary): boolean => s.error !== undefined && s.status === "aborted";
 
 export interface RunResult {
   readonly engine: Engine;
@@ -59,6 +63,8 @@ interface Session {
   nextLevel?: Level;
   txn?: Txn;
   pending?: { unit: Unit; gen: Generator<Wait, StatementResult>; txn: Txn; wait: Wait; fresh: boolean; since: number };
+  /** When its latest wait began: sessions woken together take turns in this order. */
+  turn?: number;
   readonly queue: Unit[];
 }
 
@@ -70,7 +76,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
   const db = new Database(engine, initial);
   const sessions = new Map<string, Session>();
   const events: TraceEvent[] = [];
-  const errors = new Map<Txn, string>();
+  const errors = new Map<Txn, { message: string; ended: boolean }>();
   let during = 0;
   let waitOrder = 0;
 
@@ -94,9 +100,17 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
     s.txn = undefined;
   };
 
+  // A transaction's error is the one that ended it: PostgreSQL's later "current transaction is
+  // aborted" refusals are a consequence, not the cause. A MySQL error that rolls back only its
+  // statement is kept unless a later one ends the transaction.
+  const noteError = (txn: Txn, message: string, ended: boolean) => {
+    const prev = errors.get(txn);
+    if (!prev || (ended && !prev.ended)) errors.set(txn, { message, ended });
+  };
+
   const fail = (s: Session, unit: Unit, txn: Txn, err: SqlFailure) => {
     emit(s, unit, "error", { message: err.message });
-    errors.set(txn, err.message);
+    noteError(txn, err.message, engine === "postgresql" || err.abortsTxn || txn.implicit);
     if (engine === "postgresql") {
       db.rollback(txn);
       if (txn.implicit) endTxn(s);
@@ -123,6 +137,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
     if (!r.done) {
       const first = !s.pending || s.pending.fresh;
       s.pending = { unit, gen, txn, wait: r.value, fresh: first, since: s.pending?.since ?? ++waitOrder };
+      s.turn = s.pending.since;
       // InnoDB looks for a deadlock when the lock is requested, before the statement is seen to
       // wait: if another transaction is rolled back, this statement goes on at once. PostgreSQL
       // looks after deadlock_timeout (1 s), so the statement is first seen waiting.
@@ -240,7 +255,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
         } catch (err) {
           if (!(err instanceof SqlFailure)) throw err;
           emit(s, unit, "error", { message: err.message });
-          errors.set(txn, err.message);
+          noteError(txn, err.message, true);
           db.rollback(txn);
           endTxn(s);
           return;
@@ -273,20 +288,28 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
     while (!s.pending && s.queue.length) runUnit(s, s.queue.shift()!);
   };
 
+  /** Run a session's next queued step (all of its statements, unless one has to wait). */
+  const nextStep = (s: Session) => {
+    const step = s.queue[0]!.step;
+    while (!s.pending && s.queue[0]?.step === step) runUnit(s, s.queue.shift()!);
+  };
+
   const settle = () => {
     for (let progress = true; progress; ) {
       progress = false;
-      // Waiters go on in the order they started waiting, as lock queues grant them.
-      const order = [...sessions.values()].sort((a, b) => (a.pending?.since ?? Infinity) - (b.pending?.since ?? Infinity));
+      // Waiters go on in the order they started waiting, as lock queues grant them. Woken
+      // statements go on at once; the steps their sessions queued behind them come after, one
+      // each in turn, as their connections would send them once the answer is back.
+      const order = [...sessions.values()].sort((a, b) => (a.turn ?? Infinity) - (b.turn ?? Infinity));
       for (const s of order) {
-        if (s.pending) {
-          const { unit, gen, txn } = s.pending;
-          if (advance(s, unit, txn, gen, true)) progress = true;
-        }
-        if (!s.pending && s.queue.length) {
-          drain(s);
-          progress = true;
-        }
+        if (!s.pending) continue;
+        const { unit, gen, txn } = s.pending;
+        if (advance(s, unit, txn, gen, true)) progress = true;
+      }
+      for (const s of order) {
+        if (s.pending || !s.queue.length) continue;
+        nextStep(s);
+        progress = true;
       }
     }
   };
@@ -323,7 +346,7 @@ export function play(engine: Engine, level: Level, initial: readonly (readonly [
     events,
     finalRows: db.committedRows(),
     txns,
-    summaries: txns.map((t) => ({ id: t.id, session: t.session, level: t.level, implicit: t.implicit, status: t.status, ...(errors.has(t) ? { error: errors.get(t)! } : {}) })),
+    summaries: txns.map((t) => ({ id: t.id, session: t.session, level: t.level, implicit: t.implicit, status: t.status, ...(errors.has(t) ? { error: errors.get(t)!.message } : {}) })),
     db,
   };
 }

@@ -406,3 +406,16 @@ export function pinnedIds(p: Pred): number[] | undefined {
   }
   return undefined;
 }
+
+/**
+ * The keys InnoDB reads by unique search on the primary key: a pinning predicate, an `or` of them
+ * (MySQL plans it as point ranges), or a conjunct of an `and` that is one (the rest a filter).
+ */
+export function lookupIds(p: Pred): number[] | undefined {
+  const direct = pinnedIds(p);
+  if (direct || (p.kind !== "and" && p.kind !== "or")) return direct;
+  const l = lookupIds(p.left);
+  const r = lookupIds(p.right);
+  if (p.kind === "or") return l && r ? [...new Set([...l, ...r])].sort((a, b) => a - b) : undefined;
+  return l && r ? l.filter((id) => r.includes(id)) : l ?? r;
+}

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
 import mermaid from "mermaid";
-import { runCell } from "../../../src/engine/pipeline";
+import { loadCell, runCell } from "../../../src/engine/pipeline";
+import { findSimulator } from "../../../src/engine/registry";
+import { seedCases } from "../../../src/core/explore";
+import { createRng } from "../../../src/core/rng";
+import { replaySource } from "../../../src/scenario/replay";
 import { STRATEGIES } from "../../../src/sims/cache-aside/scenario";
 import type { RunOutput } from "../../../src/protocol/output";
 import { assertGolden } from "../../support/golden";
@@ -24,7 +28,8 @@ test("the classic race leaves the old value cached under plain cache-aside, and 
   assert.equal(o.verdict.valid, false);
   assert.deepEqual(codes(o), ["stale-entry", "stale-read"]);
   const stale = o.verdict.findings[0]!;
-  assert.match(stale.explanation, /loaded v1 from the database at step 2, then the writer committed v2 at step 3, then the key was deleted at step 4, then at step 5 the reader stored the v1/);
+  assert.match(stale.explanation, /loaded v1 from the database at step 2, then the writer committed v2 at step 3, then the key was deleted at step 4, /);
+  assert.match(stale.explanation, /, then the key was deleted at step 4, then at step 5 the reader stored the v1/);
   assert.match(stale.explanation, /until the TTL expires at t=60005 ms/);
   assert.deepEqual(stale.events, [1, 2, 3, 4]);
   assert.match(o.verdict.findings[1]!.explanation, /step 6, after the writer had finished, the reader's read 2 hit the cache and got v1/);
@@ -73,7 +78,7 @@ test("a step for an actor with nothing left is an error naming the step", () => 
 });
 
 test("random interleavings: leases and versioned CAS never end stale; plain cache-aside and delete-then-update do", () => {
-  const o = run("runs: 500\ncompare: [update-then-delete, delete-then-update, delayed-double-delete, lease, versioned-cas]\nreads: 3", 7);
+  const o = run("explore: 500\ncompare: [update-then-delete, delete-then-update, delayed-double-delete, lease, versioned-cas]\nreads: 3", 7);
   const rows = Object.fromEntries(o.tables[0]!.rows.map((r) => [r[0], r]));
   assert.equal(rows["lease"]![2], 0);
   assert.equal(rows["versioned-cas"]![2], 0);
@@ -86,19 +91,51 @@ test("random interleavings: leases and versioned CAS never end stale; plain cach
   assert.equal(o.metrics.runs, 500);
   // Across many seeds the fixes hold, and a short double-delete delay lets races through.
   for (let seed = 1; seed <= 20; seed++) {
-    const fixes = run("runs: 100\ncompare: [lease, versioned-cas]\nreads: 2", seed);
+    const fixes = run("explore: 100\ncompare: [lease, versioned-cas]\nreads: 2", seed);
     assert.equal(fixes.verdict.valid, true, `seed ${seed}`);
   }
   // A delay shorter than a slow cache write lets some races through; a longer one closes them here.
-  const short = run("runs: 500\nstrategy: delayed-double-delete\ndoubleDeleteDelayMs: 5\ncacheLatencyMsMax: 50", 3);
+  const short = run("explore: 500\nstrategy: delayed-double-delete\ndoubleDeleteDelayMs: 5\ncacheLatencyMsMax: 50", 3);
   assert.ok((short.metrics.staleRuns as number) > 0);
-  const long = run("runs: 500\nstrategy: delayed-double-delete\ndoubleDeleteDelayMs: 200\ncacheLatencyMsMax: 50", 3);
+  const long = run("explore: 500\nstrategy: delayed-double-delete\ndoubleDeleteDelayMs: 200\ncacheLatencyMsMax: 50", 3);
   assert.equal(long.metrics.staleRuns, 0);
+});
+
+test("explore: a count of runs (500 when a cell has no steps) or a list of seeds, which replays the runs a count drew", () => {
+  assert.equal(run("strategy: lease").metrics.runs, 500);
+  const counted = run("explore: 30\ncompare: [update-then-delete, delete-then-update]", 5);
+  const seeds = seedCases(30, createRng(5));
+  const listed = run(`explore: [${seeds.join(", ")}]\ncompare: [update-then-delete, delete-then-update]`, 99);
+  assert.deepEqual(listed.tables, counted.tables, "the same seeds give the same runs, whatever the cell's seed");
+  assert.deepEqual(listed.metrics, counted.metrics);
+  // Steps win over explore: the cell follows them.
+  assert.equal(run(`explore: 20\n${classic}`).metrics.steps, 5);
+});
+
+test("the old spelling `runs:` is an error whose quick fix rewrites it as `explore:`", () => {
+  const text = "strategy: lease\nruns: 20\n";
+  const d = loadCell(findSimulator("cache-aside")!, text).diagnostics.find((x) => x.code === "old-spelling")!;
+  assert.match(d.message, /"runs" is now called "explore"/);
+  const fixed = [...d.edits!].sort((a, b) => b.range.start - a.range.start).reduce((t, e) => t.slice(0, e.range.start) + e.text + t.slice(e.range.end), text);
+  assert.equal(fixed, "strategy: lease\nexplore: 20\n");
+  const r = runCell({ simulator: "cache-aside", source: text });
+  assert.equal(r.ok, false, "an old spelling is never silently accepted");
+});
+
+test("over many runs, a stale entry replays its first run as explicit steps, which ends stale again", () => {
+  const source = "explore: 200\ncompare: [lease, delete-then-update]\n";
+  const f = run(source).verdict.findings.find((x) => x.code === "stale-entry")!;
+  assert.match(f.title, /^delete-then-update: \d+ of 200 runs/);
+  assert.deepEqual(f.replay!.remove, ["explore", "compare"]);
+  assert.equal(f.replay!.set!.strategy, "delete-then-update");
+  const again = run(replaySource(source, f.replay!));
+  assert.deepEqual(codes(again).slice(0, 1), ["stale-entry"]);
+  assert.equal(again.metrics.staleEntries, 1);
 });
 
 test("property: the same scenario and seed give byte-identical output", () => {
   fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...STRATEGIES.map((s) => s.value)), fc.boolean(), (seed, strategy, random) => {
-    const src = random ? `strategy: ${strategy}\nruns: 20\nreads: 2` : `strategy: ${strategy}\n${classic}`;
+    const src = random ? `strategy: ${strategy}\nexplore: 20\nreads: 2` : `strategy: ${strategy}\n${classic}`;
     assert.equal(JSON.stringify(run(src, seed)), JSON.stringify(run(src, seed)));
     assert.equal(run(src, seed).seed, seed);
   }), { numRuns: 60 });
@@ -109,7 +146,7 @@ test("golden diagrams, and every diagram parses with Mermaid", async () => {
     ["classic-race", `strategy: update-then-delete\n${classic}`],
     ["lease", `strategy: lease\n${classic}`],
     ["delete-then-update", "strategy: delete-then-update\nsteps: [writer, reader, reader, reader, writer]"],
-    ["random", "runs: 50\nstrategy: delete-then-update"],
+    ["random", "explore: 50\nstrategy: delete-then-update"],
   ];
   for (const [name, src] of cases) {
     const text = run(src, 3).diagrams[0]!.mermaid;

@@ -4,12 +4,15 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import mermaid from "mermaid";
-import { runCell } from "../../../src/engine/pipeline";
+import { loadCell, runCell } from "../../../src/engine/pipeline";
+import { findSimulator } from "../../../src/engine/registry";
 import { createRng } from "../../../src/core/rng";
 import type { RunOutput } from "../../../src/protocol/output";
-import { BloomFilter, bloomFalsePositiveRate, optimalHashes } from "../../../src/sims/cache-patterns/bloom";
-import { drawArrivals, runLoad, xfetchRecompute } from "../../../src/sims/cache-patterns/load";
-import { parseOp, resolveOptions, SCENARIOS, STRATEGIES, type Options, type Strategy } from "../../../src/sims/cache-patterns/scenario";
+import { BloomFilter, bloomFalsePositiveRate } from "../../../src/sims/cache-patterns/model/bloom";
+import { drawArrivals } from "../../../src/sims/cache-patterns/model/arrivals";
+import { runLoad, xfetchRecompute } from "../../../src/sims/cache-patterns/model/load-run";
+import { optimalHashes, parseOp, resolve, SCENARIOS, STRATEGIES, type Options, type Strategy } from "../../../src/sims/cache-patterns/scenario";
+import type { ResolveContext } from "../../../src/sims/types";
 import { assertGolden } from "../../support/golden";
 
 const golden = join(import.meta.dirname, "golden", "cache-patterns");
@@ -35,8 +38,13 @@ const m = (o: RunOutput, name: string) => {
 
 /** Resolved options as the simulator sees them, for calling the model directly. */
 function resolved(overrides: Partial<Options> & Pick<Options, "scenario">) {
-  const defaults = { strategy: "none", compare: [], absentKeys: 50, absentShare: 0.5, servers: 1, cacheLatencyMs: 1, bucketMs: 100, herdLimit: 5, penetrationLimit: 0.1, flushIntervalMs: 1000, invalidateOnWrite: true, refreshAheadFactor: 0.8, lockTtlMs: 1000, retryMs: 20, beta: 1, ttlJitter: 0.5, negativeTtlMs: 2000, maxDiagramEvents: 40 } as const;
-  return resolveOptions({ ...defaults, ...overrides } as Options);
+  const defaults = {
+    strategy: "none", compare: [], absentKeys: 50, absentShare: 0.5, servers: 1, cacheLatencyMs: 1, bucketMs: 100, herdLimit: 5,
+    penetrationLimit: 0.1, flushIntervalMs: 1000, invalidateOnWrite: true, refreshAheadFactor: 0.8, lockTtlMs: 1000, retryMs: 20, beta: 1,
+    ttlJitter: 0.5, negativeTtlMs: 2000, maxDiagramEvents: 40,
+  } as const;
+  const ctx: ResolveContext = { at: () => undefined, fail: (_path, message) => { throw new Error(message); } };
+  return resolve({ ...defaults, ...overrides } as Options, ctx);
 }
 
 // ---------------------------------------------------------------- write patterns
@@ -104,7 +112,8 @@ test("write-around: with invalidation the read after a write misses and is corre
   const inv = run("scenario: write-around\nops: [write a 1, read a, read a, write a 2, read a]");
   assert.equal(inv.verdict.valid, true);
   assert.deepEqual(codes(inv), ["read-after-write-miss", "read-after-write-miss"]);
-  assert.match(inv.verdict.findings[1]!.explanation, /The write at step 4 went around the cache and deleted the cached 1, so the read at step 5 missed and the cache loaded 2 from the database/);
+  assert.match(inv.verdict.findings[1]!.explanation, /The write at step 4 went around the cache and deleted the cached 1, so the read at step 5 missed/);
+  assert.match(inv.verdict.findings[1]!.explanation, /so the read at step 5 missed and the cache loaded 2 from the database/);
   assert.match(inv.diagrams[0]!.mermaid, /delete a\n[^\n]*removed 1/);
   const keep = run("scenario: write-around\ninvalidateOnWrite: false\nops: [write a 1, read a, read a, write a 2, read a]");
   assert.equal(keep.verdict.valid, false);
@@ -147,8 +156,13 @@ test("refresh-ahead: a read past the refresh point reloads in the background, so
 
 test("bad input is an error that says what to write", () => {
   assert.match(fail("scenario: write-back\nops: [write a]"), /^Line 2, column 7: "write a" is not an operation\. Write `read KEY`/);
-  assert.match(fail("scenario: write-back\nstrategy: single-flight"), /strategy and compare apply to the stampede, penetration and avalanche scenarios/);
-  assert.match(fail("scenario: stampede\nops: [read a]"), /ops apply to the write patterns/);
+  // Keys that do not fit the scenario are refused on their value, in the editor as in a run.
+  const misplaced = /^Line 2, column 11: strategy and compare apply to the stampede, penetration and avalanche scenarios/;
+  assert.match(fail("scenario: write-back\nstrategy: single-flight"), misplaced);
+  assert.match(fail("scenario: write-back\ncompare: [lock, xfetch]"), /^Line 2, column 10: strategy and compare apply/);
+  assert.match(fail("scenario: stampede\nops: [read a]"), /^Line 2, column 6: ops apply to the write patterns/);
+  const shown = loadCell(findSimulator("cache-patterns")!, "scenario: read-through\nstrategy: lock\n").diagnostics;
+  assert.deepEqual(shown.map((d) => [d.code, d.range]), [["invalid", { start: 33, end: 37 }]]);
   assert.match(fail("scenario: stampeed"), /Did you mean "stampede"\?/);
   assert.match(fail("scenario: write-back\nops: [\"read <img>\"]"), /is not an operation/);
   assert.deepEqual(parseOp("  write   a   7 "), { op: "write", key: "a", value: "7" });
@@ -241,7 +255,8 @@ test("XFetch under load: nobody ever finds the key expired, and a few early reco
 test("jitter cannot help a single hot key: the herd just moves", () => {
   const o = run("scenario: stampede\ncompare: [none, jitter]", 3);
   assert.ok(m(o, "jitter.largestHerd") > 5);
-  assert.ok(o.verdict.findings.some((f) => f.code === "stampede" && f.title.startsWith("jitter: ") && /cannot stop the herd on a single hot key/.test(f.explanation)));
+  const herd = o.verdict.findings.find((f) => f.code === "stampede" && f.title.startsWith("jitter: "));
+  assert.match(herd!.explanation, /cannot stop the herd on a single hot key/);
 });
 
 test("a comparison draws one line per strategy plus the capacity, on the same requests", () => {
@@ -258,7 +273,8 @@ test("a comparison draws one line per strategy plus the capacity, on the same re
 // ---------------------------------------------------------------- penetration
 
 test("Bloom filter: never a false negative", () => {
-  fc.assert(fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 8, max: 4000 }), fc.integer({ min: 1, max: 12 }), (keys, m, k) => {
+  const keySets = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 300 });
+  fc.assert(fc.property(keySets, fc.integer({ min: 8, max: 4000 }), fc.integer({ min: 1, max: 12 }), (keys, m, k) => {
     const f = new BloomFilter(m, k);
     for (const key of keys) f.add(key);
     for (const key of keys) assert.equal(f.mightContain(key), true, key);
@@ -381,7 +397,9 @@ test("the spike lines up with the expiry: in the none run the peak bucket starts
 
 test("property: invariants of every load run, over random seeds and strategies", () => {
   const strategies = STRATEGIES.map((s) => s.value);
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("stampede", "penetration", "avalanche") as fc.Arbitrary<"stampede" | "penetration" | "avalanche">, fc.constantFrom(...strategies), fc.integer({ min: 1, max: 4 }), (seed, scenario, strategy: Strategy, servers) => {
+  const scenarios = fc.constantFrom("stampede", "penetration", "avalanche") as fc.Arbitrary<"stampede" | "penetration" | "avalanche">;
+  const seeds = fc.integer({ min: 0, max: 0xffffffff });
+  fc.assert(fc.property(seeds, scenarios, fc.constantFrom(...strategies), fc.integer({ min: 1, max: 4 }), (seed, scenario, strategy: Strategy, servers) => {
     const r = resolved({ scenario, durationMs: 3000, rps: 500, keys: scenario === "stampede" ? 2 : 200, ttlMs: 800, servers });
     const arrivals = drawArrivals(r, createRng(seed));
     const x = runLoad(r, strategy, arrivals, createRng(seed ^ 0x5bd1e995), 0);
@@ -424,7 +442,8 @@ test("diagrams are capped with the rest counted, and every scenario's diagram pa
   assert.equal(small.diagrams[0]!.omittedEvents, 4);
   assert.equal(run("scenario: write-back").diagrams[0]!.omittedEvents, undefined);
   for (const sc of SCENARIOS.map((s) => s.value)) {
-    const o = run(`scenario: ${sc}${["stampede", "penetration", "avalanche"].includes(sc) ? "\ndurationMs: 6000\ncompare: [none, lock-stale, bloom-filter]" : ""}`);
+    const load = ["stampede", "penetration", "avalanche"].includes(sc) ? "\ndurationMs: 6000\ncompare: [none, lock-stale, bloom-filter]" : "";
+    const o = run(`scenario: ${sc}${load}`);
     await mermaid.parse(o.diagrams[0]!.mermaid);
   }
 });

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { createCache, POLICY_IDS, type PolicyId } from "../../../src/sims/eviction/policies";
-import { WTinyLFU } from "../../../src/sims/eviction/wtinylfu";
-import { csvTrace, objectSize, zipfCdf, sampleCdf, type ByteSource } from "../../../src/sims/eviction/workload";
+import { csvTrace, type ByteSource } from "../../../src/sims/eviction/model/csv";
+import { objectSize, zipfCdf, sampleCdf } from "../../../src/sims/eviction/model/workload";
 import { runCell } from "../../../src/engine/pipeline";
 import { folderFiles } from "../../../src/host/files";
 import type { RunOutput } from "../../../src/protocol/output";
@@ -46,7 +46,7 @@ function densify(ids: readonly number[]): { dense: number[]; orig: number[] } {
 }
 
 function replay(policy: PolicyId, capacity: number, ids: readonly number[], sizes?: readonly number[], orig?: readonly number[]): boolean[] {
-  const c = policy === "w-tinylfu" ? new WTinyLFU(capacity, (d) => (orig ? orig[d]! : d)) : createCache(policy, capacity, { seed: 7 });
+  const c = createCache(policy, capacity, { seed: 7, keyOf: (d) => (orig ? orig[d]! : d) });
   return ids.map((id, i) => {
     const hit = c.get(id, sizes ? sizes[i]! : 1);
     assert.ok(c.occupied() <= capacity, `${policy} holds ${c.occupied()} > ${capacity}`);
@@ -457,4 +457,9 @@ test("byte capacity reports byte miss ratios, and bad size ranges are refused", 
   assert.ok(out.metrics["byte miss ratio @ lru"]! > 0 && out.metrics["byte miss ratio @ lru"]! < 1);
   assert.match(out.tables[1]!.columns.join(","), /byte miss ratio/);
   assert.match(runError("objectSize: { min: 10, max: 5 }\n"), /min \(10\) is larger than max \(5\)/);
+});
+
+test("problems with what the options mean are found before the run and shown on the value in the cell", () => {
+  assert.equal(runError("capacity: bytes\nobjectSize:\n  min: 10\n  max: 5\n"), "Line 3, column 8: objectSize: min (10) is larger than max (5).");
+  assert.match(runError("cacheSize: 10\nworkload: trace\n"), /^Line 2, column 11: workload: trace needs a `trace:` block/);
 });

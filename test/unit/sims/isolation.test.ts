@@ -19,6 +19,9 @@ import type { Engine } from "../../../src/sims/isolation/engine";
 import type { Level } from "../../../src/sims/isolation/sql";
 import type { RunOutput } from "../../../src/protocol/output";
 import { generateSchedule, PARTIAL_VIEW } from "../../support/schedules";
+import { onModel } from "../../support/differential";
+import { assertFacts, REGRESSIONS } from "../../support/regressions";
+import { planFor } from "../../../src/sims/isolation/plan";
 
 function cell(source: string, seed = 1): RunOutput {
   const r = runCell({ simulator: "isolation", source, seed });
@@ -109,19 +112,62 @@ const NEVER: { engine: Engine; level: Level; never: Anomaly[] }[] = [
   { engine: "2pl", level: "serializable", never: ["G0", "G1a", "G1b", "G1c", "OTV", "PMP", "P4", "G-single", "G2-item", "G2"] },
 ];
 
+/**
+ * Two things PostgreSQL does that Hermitage's table does not cover, both because its unique index
+ * and its re-check treat a deleted row and a new row with the same key as different tuples (see
+ * docs/isolation.md). Each exception is recognised exactly, so any other way to the same anomaly
+ * still fails the property.
+ * - Read committed, G1b: a statement that waited finds its row deleted and skips it, while the
+ *   deleter then inserted the key again: read as rows, it saw the deleter's intermediate state.
+ * - Repeatable read, P4 or G-single: an insert is checked against the committed rows, not the
+ *   snapshot, so inserting a key that a concurrent transaction deleted after our snapshot succeeds.
+ */
+function onlyDeleteThenInsert(run: RunResult, a: ReturnType<typeof analyze>, anomaly: Anomaly): boolean {
+  const versions = (row: number) => run.db.rows.get(row) ?? [];
+  if (anomaly === "G1b") {
+    for (const r of run.txns) {
+      if (r.status !== "committed") continue;
+      for (const op of r.ops) {
+        const reads = op.kind === "read" ? [[op.row, op.version] as const] : op.kind === "pread" ? [...op.seen] : [];
+        for (const [row, v] of reads) {
+          if (!v || v.writer === r || v.writer === run.db.setup || v.writer.status !== "committed") continue;
+          const mine = versions(row).filter((x) => x.writer === v.writer);
+          if (mine[mine.length - 1] !== v && !(v.value === null && mine[mine.length - 1]!.value !== null)) return false;
+        }
+      }
+    }
+    return true;
+  }
+  const reinserted = (e: (typeof a.cycles)[number]["edges"][number]) => {
+    const chain = versions(e.row);
+    const first = chain.findIndex((x) => x.writer === e.to);
+    return e.kind === "ww" && first > 0 && chain[first]!.value !== null && chain[first - 1]!.value === null && chain[first - 1]!.writer === e.from;
+  };
+  return a.cycles.filter((c) => c.anomaly === anomaly).every((c) => c.edges.some(reinserted));
+}
+
+const EXCEPTIONS: Partial<Record<`${Engine}/${Level}`, Anomaly[]>> = { "postgresql/read committed": ["G1b"], "postgresql/repeatable read": ["P4", "G-single"] };
+
 for (const { engine, level, never } of NEVER) {
-  test(`property: ${engine} ${level} never commits ${never.length === 10 ? "any anomaly" : never.join(", ")}`, () => {
+  test(`property: ${engine} ${level} never commits ${never.length === 10 ? "any anomaly" : never.join(", ")}`, (t) => {
     const seen = new Map<string, number>();
+    let excusedRuns = 0;
     fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
       const steps = generateSchedule(seed, level, engine);
       const run = play(engine, level, [[1, 10], [2, 20]], steps.map((s) => ({ ...s, statements: parseStatements(s.sql) })));
-      const found = analyze(run).anomalies;
+      const analysis = analyze(run);
+      const found = analysis.anomalies;
       for (const a of found) seen.set(a, (seen.get(a) ?? 0) + 1);
-      const bad = found.filter((a) => never.includes(a));
+      const excused = (a: Anomaly) => (EXCEPTIONS[`${engine}/${level}`] ?? []).includes(a) && onlyDeleteThenInsert(run, analysis, a);
+      const bad = found.filter((a) => never.includes(a) && !excused(a));
+      if (found.some((a) => never.includes(a))) excusedRuns++;
       assert.deepEqual(bad, [], `seed ${seed}: ${bad.join(", ")}\n${steps.map((s) => `${s.session} ${s.sql}`).join("\n")}`);
       // Every transaction ended: nothing is left waiting when the steps run out.
       assert.ok(run.txns.every((t) => t.status !== "active"));
     }), { numRuns: 300, seed: 42 });
+    // The exceptions are rare corners, not a way around the table: counted, reported and bounded.
+    if (excusedRuns) t.diagnostic(`${excusedRuns} of 300 schedules show ${EXCEPTIONS[`${engine}/${level}`]!.join(" or ")} only through a delete followed by an insert of the same key`);
+    assert.ok(excusedRuns <= 15, `${excusedRuns} excused schedules`);
   });
 }
 
@@ -218,4 +264,84 @@ test("statement text reaches Mermaid only as text", () => {
   const seq = o.diagrams[0]!.mermaid;
   assert.match(seq, /p0->>p1: select \* from test where value #lt;#gt; 5 and value #37; 2 = 0\n/);
   assert.doesNotMatch(seq, /<>|%%/);
+});
+
+test("B1–B7: the model does what PostgreSQL 15 does on the seven schedules it once got wrong", () => {
+  for (const r of REGRESSIONS) assertFacts(r, onModel("postgresql", r.steps), "the model");
+});
+
+test("the plan rule gives the plans EXPLAIN shows for a fresh test table on PostgreSQL 15", () => {
+  // Recorded with EXPLAIN on a freshly created test(id int primary key, value int) holding (1, 10), (2, 20).
+  const plans: [string, string][] = [
+    ["id = 1", "index 1"],
+    ["id = 2 and value > 0", "index 2"],
+    ["value = 20 and id = 2", "index 2"],
+    ["id in (1)", "index 1"],
+    ["id = -1", "index -1"],
+    ["id < 3 and id = 2", "index 2"],
+    ["id = 1 or id = 2", "bitmap"],
+    ["id < 3", "bitmap"],
+    ["id <= 2", "bitmap"],
+    ["id > 1", "bitmap"],
+    ["id in (1, 2)", "bitmap"],
+    ["id in (1, 2) and value > 5", "bitmap"],
+    ["id >= 1 and id <= 2", "bitmap"],
+    ["(id = 1 or id = 2) and value > 5", "bitmap"],
+    ["id = 1 or id > 2", "bitmap"],
+    ["id in (1, 2) or id = 3", "bitmap"],
+    ["id = 1 or id = 2 and value > 5", "bitmap"],
+    ["(id = 1 or value > 5) and id < 3", "bitmap"],
+    ["not id >= 3", "bitmap"],
+    ["id = 1 or value = 20", "seq"],
+    ["id <> 1", "seq"],
+    ["not (id = 1)", "seq"],
+    ["not id in (1, 2)", "seq"],
+    ["value > 15", "seq"],
+    ["id + 0 = 1", "seq"],
+    ["id < 2 or id > 2", "seq"],
+    ["id < 3 or id < 5", "seq"],
+    ["id in (1, 2) or value = 3", "seq"],
+  ];
+  for (const [where, expected] of plans) {
+    const [stmt] = parseStatements(`select * from test where ${where}`);
+    const plan = planFor((stmt as { where: Parameters<typeof planFor>[0] }).where);
+    assert.equal(plan.kind === "index" ? `index ${plan.key}` : plan.kind, expected, where);
+  }
+  // The keys a bitmap scan reads are those its index condition selects, whatever the filter says.
+  const [range] = parseStatements("select * from test where id < 3 and value > 5");
+  const plan = planFor((range as { where: Parameters<typeof planFor>[0] }).where);
+  assert.ok(plan.kind === "bitmap" && plan.keys(1) && plan.keys(2) && !plan.keys(3));
+});
+
+test("the comparison matrix is a summary in words, with a column only for anomalies some level let through", () => {
+  const o = cell("compare: [postgresql/repeatable read, postgresql/serializable]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n");
+  const matrix = o.tables.find((t) => t.id === "matrix")!;
+  assert.equal(matrix.summary, true);
+  assert.deepEqual(matrix.columns, ["engine/level", "anomalies", "G2-item", "what happened", "final table"]);
+  assert.deepEqual(matrix.rows.map((r) => [r[0], r[2]]), [["postgresql/repeatable read", "allowed"], ["postgresql/serializable", "prevented"]]);
+  const explore = cell("explore: true\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n");
+  assert.equal(explore.tables.find((t) => t.id === "explore")!.summary, true);
+});
+
+test("the sequence diagram marks each statement of the cycle on its own, not the steps between them", () => {
+  const o = cell("engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n");
+  const lines = o.diagrams[0]!.mermaid.split("\n");
+  const marked = lines.filter((_, i) => lines[i - 1]?.trim().startsWith("rect ")).map((l) => l.trim());
+  // The four statements of the two read-write dependencies, each in its own box; results and commits stay plain.
+  assert.deepEqual(marked, ["p0->>p2: select * from test where id in (1, 2)", "p1->>p2: select * from test where id in (1, 2)", "p0->>p2: update test set value = 11 where id = 1", "p1->>p2: update test set value = 21 where id = 2"]);
+  assert.equal(lines.filter((l) => l.trim() === "end").length, 4);
+});
+
+test("a failed transaction is reported with the error that ended it, not the refusals after it", () => {
+  const o = cell("engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T2 update test set value = 11 where id = 1\n  - T1 update test set value = 12 where id = 1\n  - T1 select * from test\n  - T1 commit\n");
+  const txns = o.tables.find((t) => t.id.startsWith("txns"))!;
+  const t1 = txns.rows.find((r) => r[0] === "T1")!;
+  assert.equal(t1[4], "could not serialize access due to concurrent update");
+  const finding = o.verdict.findings.find((f) => f.code === "aborted")!;
+  assert.match(finding.explanation, /got "could not serialize access due to concurrent update"/);
+  // A MySQL error that undoes one statement leaves the transaction going: not "rolled back".
+  const my = cell("engine: mysql\nsteps:\n  - T1 begin\n  - T1 insert into test (id, value) values (1, 5)\n  - T1 commit\n");
+  assert.equal(my.verdict.findings.find((f) => f.code === "aborted"), undefined);
+  assert.match(my.verdict.findings.find((f) => f.code === "statement-error")!.explanation, /Duplicate entry '1'/);
+  assert.equal(my.metrics["aborted"], 0);
 });

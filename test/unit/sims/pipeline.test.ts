@@ -7,7 +7,7 @@ import { cellRequest, DEFAULT_SEED, loadCell, runCell } from "../../../src/engin
 import { findSimulator } from "../../../src/engine/registry";
 
 const RACE = "strategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\nreads: 2\n";
-const RANDOM = "strategy: update-then-delete\nruns: 20\n";
+const RANDOM = "strategy: update-then-delete\nexplore: 20\n";
 
 function run(info: string, source: string, seed?: number) {
   const r = runCell(cellRequest(parseInfo(info), source, undefined, seed));

@@ -6,9 +6,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
 import { JSDOM } from "jsdom";
-import { jumpHash, ring } from "../../../src/sims/sharding/strategies";
-import { hashKeys, simulate } from "../../../src/sims/sharding/model";
-import { schema, type Options } from "../../../src/sims/sharding/scenario";
+import { jumpHash, ring } from "../../../src/sims/sharding/model/strategies";
+import { hashKeys } from "../../../src/sims/sharding/model/keys";
+import { simulate } from "../../../src/sims/sharding/model/simulate";
+import { resolve, schema, type Options } from "../../../src/sims/sharding/scenario";
 import { loadScenario } from "../../../src/scenario/load";
 import { createRng } from "../../../src/core/rng";
 import { runCell } from "../../../src/engine/pipeline";
@@ -96,7 +97,8 @@ test("bounded loads never put more than ceil((1+ε)·average) keys on a node, be
   for (const eps of [0.05, 0.1, 0.5]) {
     const src = `strategy: bounded\nkeys: 9000\nnodes: 6\nvirtualNodes: 4\nepsilon: ${eps}\nrequests: 0\nchanges:\n  - action: add\n    node: n6\n  - action: remove\n    node: n1\n`;
     const options = loadScenario<Options>(src, schema).value!;
-    const result = simulate(options, createRng(1), () => {});
+    const resolved = resolve(options, { at: () => undefined, fail: (_path, message) => assert.fail(message) });
+    const result = simulate(resolved, createRng(1), () => {});
     for (const step of result.runs[0]!.steps) {
       const cap = Math.ceil(((1 + eps) * 9000) / step.nodes.length);
       assert.ok(Math.max(...step.keyCounts) <= cap, `ε=${eps} ${step.label}: ${Math.max(...step.keyCounts)} > ${cap}`);
@@ -187,6 +189,19 @@ test("bad changes are scenario errors that say what is wrong", () => {
   assert.match((r as { error: { message: string } }).error.message, /Change 1 \(remove n7\): there is no node n7; the live nodes are n0, n1, n2/);
   const bad = runCell({ simulator: "sharding", source: "changes:\n  - action: add\n    node: '\"); click'\n" });
   assert.match((bad as { error: { message: string } }).error.message, /node names may use letters/);
+  // Each problem is found before the run and shown on the value it is about.
+  const at = (source: string) => {
+    const r = runCell({ simulator: "sharding", source });
+    assert.equal(r.ok, false, source);
+    return r.ok ? "" : r.error.message.replace(/: .*/s, "");
+  };
+  assert.equal(at("changes:\n  - action: add\n    node: '\"); click'\n"), "Line 3, column 11");
+  assert.equal(at("nodes: 3\nchanges:\n  - action: add\n    node: n3\n  - action: remove\n    node: n9\n"), "Line 6, column 11");
+  assert.equal(at("strategy: ring\nchanges:\n  - action: move\n    key: key-1\n    node: n1\n"), "Line 3, column 13");
+  assert.equal(at("strategy: directory\nkeys: 10\nchanges:\n  - action: move\n    key: key-10\n    node: n1\n"), "Line 5, column 10");
+  assert.equal(at("strategy: range\nkeys: 300000\n"), "Line 2, column 7");
+  const moved = run("strategy: directory\nkeys: 10\nchanges:\n  - action: move\n    key: key-9\n    node: n1\n");
+  assert.equal(rows(moved)[1]!.moved, 1);
 });
 
 test("property: the same scenario and seed give the same output", () => {
@@ -216,4 +231,17 @@ test("golden diagrams, and every diagram parses with Mermaid", async () => {
   ].flatMap((x) => x.diagrams);
   assert.deepEqual(more.map((d) => d.id), ["ranges", "rebalance", "hottest"]);
   for (const d of more) await mermaid.parse(d.mermaid);
+  // The range map (both ends of a long list with a gap between, the end taking new keys marked), the
+  // hottest keys and a ring pie of one virtual node each, against files drawn before the escaped
+  // builders of src/present/mermaid.ts drew them.
+  const drawn = {
+    "ranges-sequential": more[0]!,
+    "ranges-hashed": run("strategy: range\nkeys: 3000\nnodes: 3\nsplitKeys: 400\nrequests: 0\n").diagrams.find((d) => d.id === "ranges")!,
+    hottest: more[2]!,
+    "ring-one-virtual-node": run("strategy: ring\nkeys: 100\nnodes: 3\nvirtualNodes: 1\nrequests: 0\n").diagrams.find((d) => d.id === "ring")!,
+  };
+  for (const [name, d] of Object.entries(drawn)) {
+    await mermaid.parse(d.mermaid);
+    assertGolden(join(golden, `${name}.mmd`), d.mermaid);
+  }
 });

@@ -1,5 +1,5 @@
 // What every eviction policy is to the rest of the lab: a cache that serves one request at a time
-// and says how full it is. The policies (policies.ts, redis.ts, wtinylfu.ts) implement it.
+// and says how full it is. Every file of this folder implements it; index.ts builds them.
 
 export const POLICY_IDS = ["lru", "fifo", "lfu", "clock", "arc", "2q", "s3-fifo", "sieve", "w-tinylfu", "redis-lru", "redis-lfu"] as const;
 export type PolicyId = (typeof POLICY_IDS)[number];
@@ -30,4 +30,6 @@ export interface PolicyParams {
   readonly requestsPerSecond?: number;
   /** Seed of the random sampling (Redis). */
   readonly seed?: number;
+  /** W-TinyLFU: the object id as the trace names it, for a dense id (its sketch hashes that); the dense id when absent. */
+  readonly keyOf?: (id: number) => number;
 }

@@ -1,13 +1,13 @@
 // The two placements that remember where keys are instead of computing it: range sharding (ranges
 // of keys in key order, split when they grow, handed out by a balancer) and a directory (a lookup
 // table of key → node, changed only by explicit moves and hand-overs).
-import { ScenarioError } from "../../core/errors";
-import { murmur3 } from "../../core/hash/murmur3";
-import { keyName } from "./hash";
-import type { NodeSpec } from "./strategies";
-import type { Options } from "./scenario";
+import { murmur3 } from "../../../core/hash/murmur3";
+import { keyName, type Change, type NodeSpec, type Options } from "../scenario";
 
-type Change = Options["changes"][number];
+/** The live nodes at the start and after each change. */
+type Steps = readonly (readonly NodeSpec[])[];
+/** The change that led to each step (none for the start). */
+type Changes = readonly (Change | undefined)[];
 
 export interface StatefulRun {
   /** Per step, the owner of each key as a node name. */
@@ -52,7 +52,7 @@ interface Range {
  * over `sortKey`: the key's hash for hashed keys (hash-range partitioning), the key itself for
  * sequential keys, whose order is their arrival order.
  */
-export function rangeRun(options: Options, sortKey: Uint32Array | undefined, nodesPerStep: readonly (readonly NodeSpec[])[], changes: readonly (Change | undefined)[], k: number): StatefulRun {
+export function rangeRun(options: Options, sortKey: Uint32Array | undefined, nodesPerStep: Steps, changes: Changes, k: number): StatefulRun {
   const order = Array.from({ length: k }, (_, i) => i);
   if (sortKey) order.sort((a, b) => sortKey[a]! - sortKey[b]! || a - b);
   const rankOf = new Int32Array(k);
@@ -110,7 +110,7 @@ export function rangeRun(options: Options, sortKey: Uint32Array | undefined, nod
         load.set(to, load.get(to)! + r.ranks.length);
       }
       load.delete(change.node);
-    } else if (change.action === "move") throw new ScenarioError(`Change ${step}: move is for the directory strategy; range sharding moves whole ranges.`);
+    }
     owners.push(snapshot());
   });
   return { owners, recentWrites: recent, ranges: summary };
@@ -132,7 +132,7 @@ function rebalanceTo(node: string, ranges: Range[], load: Map<string, number>, l
 }
 
 /** A directory: keys start at hash mod N and move only when told to. */
-export function directoryRun(names: readonly string[], hashes: Uint32Array, nodesPerStep: readonly (readonly NodeSpec[])[], changes: readonly (Change | undefined)[]): StatefulRun {
+export function directoryRun(names: readonly string[], hashes: Uint32Array, nodesPerStep: Steps, changes: Changes): StatefulRun {
   const first = nodesPerStep[0]!;
   const owner = Array.from(hashes, (h) => first[h % first.length]!.name);
   const load = new Map<string, number>(first.map((n) => [n.name, 0]));
@@ -159,8 +159,7 @@ export function directoryRun(names: readonly string[], hashes: Uint32Array, node
         load.set(to, load.get(to)! + 1);
       }
     } else if (change.action === "move") {
-      const i = change.key === undefined ? -1 : names.indexOf(change.key);
-      if (i < 0) throw new ScenarioError(`Change ${step}: move needs key: with an existing key, such as ${names[0]} (got ${change.key ?? "nothing"}).`);
+      const i = names.indexOf(change.key!); // resolve made sure the key exists
       load.set(owner[i]!, load.get(owner[i]!)! - 1);
       owner[i] = change.node;
       load.set(change.node, load.get(change.node)! + 1);

@@ -2,8 +2,9 @@
 // when all k are set and "definitely not" otherwise, so it has false positives but never false
 // negatives. The k positions come from two MurmurHash3 values by double hashing,
 // g_i(x) = h1(x) + i * h2(x) mod m (Kirsch and Mitzenmacher, "Less Hashing, Same Performance",
-// 2006), which keeps the false positive rate of k independent hashes.
-import { murmur3 } from "../../core/hash/murmur3";
+// 2006), which keeps the false positive rate of k independent hashes. The number of hash functions
+// that minimises it is the scenario's default (optimalHashes in scenario.ts).
+import { murmur3 } from "../../../core/hash/murmur3";
 
 export class BloomFilter {
   private readonly bits: Uint32Array;
@@ -13,7 +14,9 @@ export class BloomFilter {
     readonly m: number,
     readonly k: number,
   ) {
-    if (!(m >= 1 && Number.isInteger(m)) || !(k >= 1 && Number.isInteger(k))) throw new RangeError(`a Bloom filter needs m >= 1 and k >= 1 integers, got m=${m}, k=${k}`);
+    if (!(m >= 1 && Number.isInteger(m)) || !(k >= 1 && Number.isInteger(k))) {
+      throw new RangeError(`a Bloom filter needs m >= 1 and k >= 1 integers, got m=${m}, k=${k}`);
+    }
     this.bits = new Uint32Array(Math.ceil(m / 32));
   }
 
@@ -62,9 +65,4 @@ export class BloomFilter {
 /** The usual approximation of the false positive rate after n insertions: (1 - e^(-kn/m))^k. */
 export function bloomFalsePositiveRate(m: number, k: number, n: number): number {
   return (1 - Math.exp((-k * n) / m)) ** k;
-}
-
-/** The number of hash functions that minimises the false positive rate: (m/n) ln 2, at least 1. */
-export function optimalHashes(m: number, n: number): number {
-  return Math.max(1, Math.round((m / n) * Math.LN2));
 }

@@ -5,7 +5,7 @@
 // 0.1% error, XXH64 double hashing, halved every 32 × main-size hits in main).
 import { grownU8, grownI32, NONE } from "./lists";
 import { Queues } from "./queues";
-import { xxh64Low32 } from "../../core/hash/xxh64";
+import { xxh64Low32 } from "../../../core/hash/xxh64";
 
 const WINDOW = 0;
 const PROBATION = 1;

@@ -1,11 +1,7 @@
 // Placement strategies. Each is built for a set of live nodes and answers "which node owns this
 // key hash?" quickly: typed arrays and integer node indexes, no per-lookup allocation.
-import { fmix32, murmur3 } from "../../core/hash/murmur3";
-
-export interface NodeSpec {
-  readonly name: string;
-  readonly weight: number;
-}
+import { fmix32, murmur3 } from "../../../core/hash/murmur3";
+import type { NodeSpec } from "../scenario";
 
 export interface Placement {
   /** Index into the node list the placement was built for. */
@@ -47,6 +43,21 @@ export function successor(points: Uint32Array, h: number): number {
     else hi = mid;
   }
   return lo === points.length ? 0 : lo;
+}
+
+/** Bounded loads: walk clockwise from each key's point to the first node below capacity, keys in order. */
+export function placeBounded(r: Ring, nodeCount: number, hashes: Uint32Array, epsilon: number): { owners: Int32Array; capacity: number } {
+  const n = hashes.length;
+  const capacity = Math.ceil(((1 + epsilon) * n) / nodeCount);
+  const loads = new Int32Array(nodeCount);
+  const owners = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let p = successor(r.points, hashes[i]!);
+    while (loads[r.owners[p]!]! >= capacity) p = p + 1 === r.points.length ? 0 : p + 1;
+    owners[i] = r.owners[p]!;
+    loads[owners[i]!]!++;
+  }
+  return { owners, capacity };
 }
 
 /** Rendezvous (highest random weight): each key goes to the node with the highest score. */
