@@ -1,8 +1,9 @@
 // Pictures of a cache-aside run: the sequence of steps between reader, writer, cache and database
 // with the race highlighted, and for explorations the stale rates per strategy.
 import type { Verdict } from "../../core/verdict";
-import type { ChartSpec, TableSpec } from "../../protocol/output";
+import type { ChartSpec, DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import { SequenceDiagram } from "../../present/mermaid";
+import { TimelineRecorder } from "../../present/timeline";
 import { count } from "../../present/prose";
 import type { Presentation } from "../types";
 import { staleHits, staleStory, stepNo, storyEvents, type CacheAsideResult, type CacheEvent, type GetEvent, type RunTrace, type StrategyRuns } from "./model";
@@ -50,15 +51,73 @@ function arrows(d: SequenceDiagram, e: CacheEvent, hl: boolean): void {
   }
 }
 
-export function sequenceOf(trace: RunTrace, highlight: ReadonlySet<number>, caption: string): string {
+/** What each actor holds after a step: the fold of the trace the timeline's state tables show. */
+interface Held {
+  readonly cache?: { readonly version: number; readonly expiresAtMs: number };
+  readonly db: number;
+  readonly read: number;
+  readonly loaded?: number;
+  readonly lease?: number;
+}
+
+function after(h: Held, e: CacheEvent): Held {
+  switch (e.kind) {
+    case "get":
+      return { ...h, read: e.read, loaded: undefined, lease: e.lease };
+    case "load":
+      return { ...h, loaded: e.version };
+    case "set":
+      return e.stored ? { ...h, cache: { version: e.version, expiresAtMs: e.expiresAtMs ?? 0 } } : h;
+    case "update":
+      return { ...h, db: e.version };
+    case "delete":
+    case "expire":
+      return { ...h, cache: undefined };
+  }
+}
+
+function tablesOf(h: Held): StateTable[] {
+  return [
+    { name: "cache", columns: ["key", "version", "expires at (ms)"], rows: h.cache ? [["k", `v${h.cache.version}`, h.cache.expiresAtMs]] : [] },
+    { name: "database", columns: ["key", "version"], rows: [["k", `v${h.db}`]] },
+    { name: "reader", columns: ["read", "loaded", "lease"], rows: [[h.read || "—", h.loaded !== undefined ? `v${h.loaded}` : "—", h.lease ?? "—"]] },
+  ];
+}
+
+/** A step's words: what was asked, and what came back. */
+function stepText(e: CacheEvent): string {
+  switch (e.kind) {
+    case "get":
+      return `get k (read ${e.read}): ${getReply(e)}`;
+    case "load":
+      return `read k from the database: v${e.version}`;
+    case "set":
+      return `set k = v${e.version}: ${e.stored ? `stored (${e.reason})` : `refused (${e.reason})`}`;
+    case "update":
+      return `update k = v${e.version}: committed`;
+    case "delete":
+      return `delete k${e.second ? " again" : ""}: ${deleteReply(e)}`;
+    case "expire":
+      return `v${e.version} expires (TTL)`;
+  }
+}
+
+/** The run as a sequence diagram and, step by step, a timeline with every actor's state. */
+export function sequenceOf(trace: RunTrace, highlight: ReadonlySet<number>, caption: string, title: string): { spec: DiagramSpec; timeline: Timeline } {
   const d = new SequenceDiagram({ maxLines: 70 });
   for (const p of ["reader", "writer", "cache", "database"]) d.participant(p, p === "reader" || p === "writer" ? "actor" : "participant");
   d.note(["reader", "database"], caption);
-  for (const e of trace.events) arrows(d, e, highlight.has(e.seq));
+  let held: Held = { db: 1, read: 0 };
+  const rec = new TimelineRecorder(d, "sequence", tablesOf(held));
+  for (const e of trace.events) {
+    held = after(held, e);
+    rec.step({ atMs: e.atMs, actor: e.actor, text: stepText(e), seq: e.seq }, () => arrows(d, e, highlight.has(e.seq)), tablesOf(held));
+  }
   const stale = trace.cache !== undefined && trace.cache.version < trace.dbVersion;
   const cached = trace.cache ? `cache v${trace.cache.version}${stale ? ` (stale until t=${trace.cache.expiresAtMs} ms)` : ""}` : "cache empty";
   d.note(["cache", "database"], `end: ${cached}, database v${trace.dbVersion}`, stale);
-  return d.render().text;
+  const { text, kinds } = d.render();
+  return { spec: { id: "sequence", title, mermaid: text, lineKinds: kinds }, timeline: rec.build() };
 }
 
 function highlighted(verdict: Verdict): Set<number> {
@@ -78,9 +137,11 @@ function presentRun(result: Extract<CacheAsideResult, { mode: "run" }>, verdict:
   };
   const leftover = result.leftover ? `, then ${count(result.leftover, "more step")} so every actor finishes` : "";
   const caption = `${result.strategy}, steps: ${result.steps.join(", ")}${leftover}`;
+  const drawn = sequenceOf(t, highlighted(verdict), caption, "The interleaving, step by step");
   return {
+    timeline: drawn.timeline,
     title: `${result.strategy}: ${verdict.valid === true ? "no stale data" : "stale data"} after ${t.events.length} steps`,
-    diagrams: [{ id: "sequence", title: "The interleaving, step by step", mermaid: sequenceOf(t, highlighted(verdict), caption) }],
+    diagrams: [drawn.spec],
     charts: [],
     tables: [table],
     metrics: { staleEntries: t.cache && t.cache.version < t.dbVersion ? 1 : 0, staleReads: staleHits(t).length, steps: t.events.length },
@@ -111,7 +172,7 @@ function exampleDiagram(result: Explored) {
   const story = staleStory(trace);
   const caption = first ? `${shown.strategy}: run ${first.run}, the first that ended stale` : `${shown.strategy}: run 1`;
   const title = first ? "The first run that ended stale" : "The first run";
-  return { id: "sequence", title, mermaid: sequenceOf(trace, new Set(story ? storyEvents(story) : []), caption) };
+  return sequenceOf(trace, new Set(story ? storyEvents(story) : []), caption, title);
 }
 
 function presentExplore(result: Explored): Presentation {
@@ -123,9 +184,11 @@ function presentExplore(result: Explored): Presentation {
     rows: result.strategies.map((s) => [s.strategy, s.runs, s.staleRuns, s.reads, s.staleReads]),
   };
   const main = result.strategies[0]!;
+  const example = exampleDiagram(result);
   return {
     title: `${result.strategies.map((s) => s.strategy).join(" vs ")}: ${main.runs} random interleavings`,
-    diagrams: [exampleDiagram(result)],
+    diagrams: [example.spec],
+    timeline: example.timeline,
     charts: [staleChart(result.strategies)],
     tables: [table],
     metrics: {

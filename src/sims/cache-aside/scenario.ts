@@ -56,13 +56,13 @@ export const schema = s.object(
   "A reader and a writer share one cached key under cache-aside. With `steps` the run follows that exact interleaving; " +
     "without it, `explore` random interleavings are drawn from the seed.",
   {
-    strategy: s.field(strategy),
+    strategy: s.knob(strategy),
     steps: s.field(s.array({
       doc: "Explicit interleaving: which actor takes its next step, in order. Steps left over when the list ends run afterwards, the reader's first.",
       items: actor,
       maxItems: 200,
     })),
-    reads: s.field(s.integer({ doc: "How many times the reader reads the key, one after the other.", min: 1, max: 20, default: 1 })),
+    reads: s.knob(s.integer({ doc: "How many times the reader reads the key, one after the other.", min: 1, max: 20, default: 1 })),
     ttlMs: s.field(s.integer({ doc: "Time a cached value lives before it expires.", min: 1, max: 86_400_000, default: 60_000, unit: "ms" })),
     doubleDeleteDelayMs: s.field(s.integer({ doc: "Delay before the second delete of delayed-double-delete.", min: 0, max: 60_000, default: 50, unit: "ms" })),
     explore: s.field(

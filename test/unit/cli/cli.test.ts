@@ -95,7 +95,7 @@ test("--json prints outputs with their seeds", async () => {
   const j = await capture(["run", "--json", sample]);
   const parsed = JSON.parse(j.out) as { output?: { seed: number; version: number } }[];
   assert.ok(parsed.length > 1);
-  assert.ok(parsed.every((p) => p.output && typeof p.output.seed === "number" && p.output.version === 1));
+  assert.ok(parsed.every((p) => p.output && typeof p.output.seed === "number" && p.output.version === 2));
 });
 
 test("dsnb test checks stated expectations and fails on one that does not hold", async () => {

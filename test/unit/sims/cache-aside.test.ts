@@ -7,7 +7,7 @@ import { loadCell, runCell } from "../../../src/engine/pipeline";
 import { findSimulator } from "../../../src/engine/registry";
 import { seedCases } from "../../../src/core/explore";
 import { createRng } from "../../../src/core/rng";
-import { replaySource } from "../../../src/scenario/replay";
+import { replaySource } from "../../../src/scenario/edit";
 import { STRATEGIES } from "../../../src/sims/cache-aside/scenario";
 import type { RunOutput } from "../../../src/protocol/output";
 import { assertGolden } from "../../support/golden";
