@@ -193,15 +193,6 @@ export class Orchestrator implements Node<Body, Tag> {
   }
 }
 
-const ANSWER: Record<Reply, string> = {
-  done: "done",
-  failed: "failed",
-  busy: "busy",
-  undone: "compensated",
-  released: "released",
-  "undo-failed": "failed",
-};
-
 /** A participant in orchestration: it runs what the orchestrator asks and answers. */
 export class OrchestratedService implements Node<Body, Tag> {
   constructor(
@@ -220,7 +211,8 @@ export class OrchestratedService implements Node<Body, Tag> {
       sim.releaseLocks(p, b.saga);
       reply = "released";
     } else reply = b.op === "do" ? sim.doStep(p, b.saga, b.step) : sim.undoStep(p, b.saga, b.step);
-    const text = reply === "released" ? "released" : reply === "undo-failed" ? `compensation of ${st.name} failed` : `${st.name} ${ANSWER[reply]}`;
+    const said = reply === "undone" ? `${st.name} compensated` : reply === "undo-failed" ? `compensation of ${st.name} failed` : `${st.name} ${reply}`;
+    const text = reply === "released" ? "released" : said;
     sim.world.send(this.name, ORCHESTRATOR, "reply", `${sim.sagaTag(b.saga)}${text}`, { t: "reply", op: reply, saga: b.saga, step: b.step }, b.saga + 1);
   }
 }
