@@ -4,16 +4,16 @@
 // sagas, two-phase commit and the outbox. Prints figures; asserts nothing.
 import { performance } from "node:perf_hooks";
 import { createRng } from "../src/core/rng";
-import { loadScenario } from "../src/scenario/load";
-import { runCell } from "../src/engine/pipeline";
-import { runSaga } from "../src/sims/sagas/saga-model";
-import { sagaFindings } from "../src/sims/sagas/saga-check";
-import { schema, type Options } from "../src/sims/sagas/saga-scenario";
+import { findSimulator } from "../src/engine/registry";
+import { loadCell, runCell } from "../src/engine/pipeline";
+import { runSaga } from "../src/sims/saga/model";
+import { sagaFindings } from "../src/sims/saga/check";
+import type { Resolved } from "../src/sims/saga/scenario";
 
 const FAULTS = "network:\n  loss: 0.05\n  duplicate: 0.05\nrandom:\n  stepFails: 0.1\n  crash: 0.02\n  compensationFails: 0.1\n";
 
 function perSecond(label: string, body: string, n: number): void {
-  const options = loadScenario<Options>(body, schema).value!;
+  const options = (loadCell(findSimulator("saga")!, body).resolved as Resolved).run;
   for (let i = 0; i < 200; i++) sagaFindings(runSaga(options, createRng(i))); // warm up
   let events = 0;
   const t0 = performance.now();
@@ -43,7 +43,8 @@ export function benchSagas(): void {
   console.log("\n## Sagas lab: 1,000-seed exploration cells (through the cell pipeline)");
   cell("saga: explore 1000, dedup vs no-dedup", "saga", `explore: 1000\ncompare: [dedup, no-dedup]\n${FAULTS}`);
   cell("saga: explore 1000, one design", "saga", `explore: 1000\n${FAULTS}`);
-  cell("two-phase-commit: explore 1000 × 3", "two-phase-commit", "explore: 1000\ncompare: [wait, cooperative, heuristic-abort]\nrandom:\n  coordinatorCrash: 0.3\n  downMs: 0\n");
+  const crashes = "random:\n  coordinatorCrash: 0.3\n  downMs: 0\n";
+  cell("two-phase-commit: explore 1000 × 3", "two-phase-commit", `explore: 1000\ncompare: [wait, cooperative, heuristic-abort]\n${crashes}`);
   cell("outbox: explore 1000 × 4", "outbox", "explore: 1000\ncompare: [dual-write, publish-first, outbox, outbox-dedup]\nrandom:\n  crash: 0.1\n");
 }
 

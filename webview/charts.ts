@@ -8,10 +8,13 @@ import { palette } from "./theme";
 
 export { palette };
 
-/** A chart value as the tooltip shows it: a percentage with one decimal, or a rounded number. */
+/**
+ * A chart value as the tooltip shows it: a percentage with one decimal, or a rounded number. A
+ * percent axis has Plot turn fractions into percentages, so the tooltip already gets 19.133 for 0.19133.
+ */
 export function formatValue(value: unknown, percent: boolean): string {
   if (typeof value !== "number" || !Number.isFinite(value)) return String(value);
-  return percent ? `${(value * 100).toFixed(1)}%` : formatNumber(value);
+  return percent ? `${value.toFixed(1)}%` : formatNumber(value);
 }
 
 interface Row {

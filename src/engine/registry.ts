@@ -5,7 +5,9 @@ import { cachePatterns } from "../sims/cache-patterns";
 import { sharding } from "../sims/sharding";
 import { isolation } from "../sims/isolation";
 import { eviction } from "../sims/eviction";
-import { saga, twoPhaseCommit, outbox } from "../sims/sagas";
+import { saga } from "../sims/saga";
+import { twoPhaseCommit } from "../sims/two-phase-commit";
+import { outbox } from "../sims/outbox";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,

@@ -273,7 +273,7 @@ test("one theme source: chart and pie colours and tooltips come from the VS Code
   assert.equal(tv.pieStrokeColor, "#101010");
   const { formatValue } = await import("../../webview/charts");
   assert.equal(formatValue(19.133333, false), "19.133");
-  assert.equal(formatValue(0.191333, true), "19.1%");
+  assert.equal(formatValue(19.1333, true), "19.1%", "a percent axis hands the tooltip percentages already");
   assert.equal(formatValue(1234.5678, false), "1234.6");
   body.removeAttribute("style");
   body.className = "vscode-light";

@@ -13,8 +13,6 @@ function run(simulator: string, source: string, seed = 1): RunOutput {
 const codes = (o: RunOutput) => o.verdict.findings.map((f) => f.code);
 const notes = (o: RunOutput) => [...o.diagrams[0]!.mermaid.matchAll(/Note over (p\d+): ([^\n]*)/g)].map((m) => `${m[1]} ${m[2]}`);
 
-// ------------------------------------------------------------------ two-phase commit
-
 test("2PC without faults: both participants prepare, the coordinator logs COMMIT, both commit and release their locks", () => {
   const o = run("two-phase-commit", "participants: [payment, inventory]\nrequests: 0");
   assert.equal(o.verdict.valid, true);
@@ -99,106 +97,40 @@ test("2PC exploration: waiting blocks, deciding alone violates atomicity, and ba
   assert.match((bad as { error: { message: string } }).error.message, /Participant names may use letters, digits/);
 });
 
-// ------------------------------------------------------------------ dual write and the outbox
-
-test("dual write: a crash between the commit and the publish loses the event; the outbox keeps it", () => {
-  const src = "orders: 1\nfaults:\n  - service: order\n    after: commit\n";
-  const dual = run("outbox", `design: dual-write\n${src}`);
-  assert.deepEqual(codes(dual), ["lost-event"]);
-  assert.deepEqual(dual.verdict.findings[0]!.events, [0, 1]);
-  assert.equal(dual.metrics.shipments, 0);
-  const ob = run("outbox", `design: outbox-dedup\n${src}`);
-  assert.equal(ob.verdict.valid, true);
-  assert.equal(ob.metrics.shipments, 1);
-  assert.deepEqual(ob.tables[0]!.rows, [[1, true, "sent", 1]]);
-});
-
-test("publish first: a crash between the publish and the commit ships an order that does not exist", () => {
-  const o = run("outbox", "design: publish-first\norders: 1\nfaults:\n  - service: order\n    after: publish\n");
-  assert.deepEqual(codes(o), ["ghost-event"]);
-  assert.equal(o.metrics.stored, 0);
-  assert.equal(o.metrics.shipments, 1);
-  assert.match(o.diagrams[0]!.mermaid, /ship order 1 \(no such order in the order database\)/);
-});
-
-test("the outbox relay crashes after publishing and before marking the row: the event goes out twice; only a deduplicating consumer ships once", () => {
-  const src = "orders: 1\nfaults:\n  - service: relay\n    after: publish\n";
-  const plain = run("outbox", `design: outbox\n${src}`);
-  assert.deepEqual(codes(plain), ["duplicate-processing"]);
-  assert.equal(plain.metrics.published, 2);
-  assert.equal(plain.metrics.shipments, 2);
-  const dedup = run("outbox", `design: outbox-dedup\n${src}`);
-  assert.equal(dedup.verdict.valid, true);
-  assert.equal(dedup.metrics.published, 2);
-  assert.equal(dedup.metrics.skipped, 1);
-  assert.match(dedup.diagrams[0]!.mermaid, /DEDUP event of order 1 already handled#58; skip/);
-});
-
-test("a consumer crash after applying and before acknowledging: the broker redelivers", () => {
-  const o = run("outbox", "design: outbox\norders: 1\nfaults:\n  - service: shipping\n    after: consume\n");
-  assert.deepEqual(codes(o), ["duplicate-processing"]);
-  assert.match(o.diagrams[0]!.mermaid, /OrderPlaced 1 \(redelivery\)/);
-  const relayDown = run("outbox", "design: outbox-dedup\norders: 1\nfaults:\n  - service: relay\n    after: publish\n    downMs: 0\n");
-  assert.deepEqual(codes(relayDown), []);
-  const bad = runCell({ simulator: "outbox", source: "faults:\n  - service: relay\n    after: consume\n" });
-  assert.match((bad as { error: { message: string } }).error.message, /relay has no crash point "consume"/);
-});
-
-test("a consumer that stays down: the event waits at the broker, which is not a lost event", () => {
-  const o = run("outbox", "design: outbox-dedup\norders: 2\nfaults:\n  - service: shipping\n    after: consume\n    order: 1\n    downMs: 0\n");
-  assert.deepEqual(codes(o), ["event-undelivered"]);
-  assert.match(o.verdict.findings[0]!.explanation, /its event reached the broker, but shipping had not consumed it at t=\d+ ms \(shipping is down\)/);
-  assert.equal(o.metrics.lost, 0);
-  // The dual write loses the event only when the order service crashes before the broker has it.
-  const dual = run("outbox", "design: dual-write\norders: 2\nfaults:\n  - service: shipping\n    after: consume\n    order: 1\n    downMs: 0\n");
-  assert.deepEqual(codes(dual), ["event-undelivered"]);
-});
-
-test("property: with the outbox and a deduplicating consumer every stored order ships exactly once, for any seed and crash rate", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 0.1, 0.3, 0.5), fc.constantFrom(0, 0.1, 0.3), fc.integer({ min: 1, max: 5 }), (seed, crash, loss, orders) => {
-    const o = run("outbox", `design: outbox-dedup\norders: ${orders}\nnetwork:\n  loss: ${loss}\n  duplicate: ${loss}\nrandom:\n  crash: ${crash}\n`, seed);
-    assert.deepEqual(codes(o), []);
-    assert.equal(o.metrics.shipments, o.metrics.stored);
-  }), { numRuns: 200 });
-});
-
-test("property: same seed, same output, for every design", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("dual-write", "publish-first", "outbox", "outbox-dedup"), (seed, design) => {
-    const src = `design: ${design}\norders: 3\nnetwork:\n  loss: 0.1\nrandom:\n  crash: 0.2\n`;
-    assert.deepEqual(run("outbox", src, seed), run("outbox", src, seed));
+test("property: same seed, same output", () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
     const tpc = "recovery: cooperative\nnetwork:\n  loss: 0.1\nrandom:\n  coordinatorCrash: 0.5\n  participantCrash: 0.2\n";
     assert.deepEqual(run("two-phase-commit", tpc, seed), run("two-phase-commit", tpc, seed));
   }), { numRuns: 50 });
 });
 
-test("outbox exploration: the dual write loses events, the plain outbox duplicates them, the deduplicated outbox is clean", () => {
-  const o = run("outbox", "explore: 1000\ncompare: [dual-write, outbox, outbox-dedup]\nrandom:\n  crash: 0.1\n", 2);
-  assert.ok(o.metrics["lost @ dual-write"]! > 0);
-  assert.equal(o.metrics["lost @ outbox"], 0);
-  assert.ok(o.metrics["duplicated @ outbox"]! > 0);
-  assert.equal(o.metrics["exactly once @ outbox-dedup"], 1000);
-  assert.deepEqual(o.charts[0]!.series.map((s) => s.name), ["dual-write", "outbox", "outbox-dedup"]);
-});
-
-test("service names from the notebook are checked before they reach a diagram", () => {
-  // (Every lesson diagram is parsed with Mermaid by the command-line export test.)
-  // Names are checked against a safe pattern; the only free text is escaped.
-  const r = runCell({ simulator: "saga", source: "steps:\n  - name: a\n    service: \"x-->>y: hi\"\n" });
-  assert.equal(r.ok, false);
-  assert.match((r as { error: { message: string } }).error.message, /service names may use letters, digits/);
-});
-
 test("every example offered in the pickers runs and shows what its description promises", () => {
   const expected: Record<string, string[]> = {
-    "payment fails": [], "orchestrator crashes": [], "two sagas, one account": ["dirty-read"],
-    "everything goes well": [], "coordinator crashes after prepare": ["blocked"],
-    "dual write, crash in between": ["lost-event"], "outbox, relay crash": ["duplicate-processing"],
+    "everything goes well": [],
+    "coordinator crashes after prepare": ["blocked"],
   };
-  for (const id of ["saga", "two-phase-commit", "outbox"]) {
-    for (const ex of findSimulator(id)!.examples) {
-      const o = run(id, ex.body);
-      if (ex.name in expected) assert.deepEqual(codes(o), expected[ex.name], ex.name);
-      else assert.equal(o.verdict.valid, false, ex.name); // the explorations compare a design that fails
-    }
+  for (const ex of findSimulator("two-phase-commit")!.examples) {
+    const o = run("two-phase-commit", ex.body);
+    if (ex.name in expected) assert.deepEqual(codes(o), expected[ex.name], ex.name);
+    else assert.equal(o.verdict.valid, false, ex.name); // the explorations compare a design that fails
   }
+});
+
+test("resolve: names and faults are checked once, before any run, on the value in the cell", () => {
+  const message = (source: string) => {
+    const r = runCell({ simulator: "two-phase-commit", source });
+    assert.equal(r.ok, false, source);
+    return (r as { error: { message: string } }).error.message;
+  };
+  assert.equal(message("faults:\n  - type: vote-no\n    service: coordinator\n"), "Line 3, column 14: vote-no: the coordinator does not vote; name a participant.");
+  assert.match(message("participants: [a, coordinator]\n"), /^Line 1, column 19: The participant name "coordinator" is taken/);
+  assert.match(message("faults:\n  - type: crash\n    service: payment\n    after: decision\n"), /^Line 4, column 12: A participant can crash only after prepare/);
+  assert.match(message("explore: 500\nfaults:\n  - type: vote-no\n    service: coordinator\n"), /the coordinator does not vote/);
+});
+
+test("explore: a list of seeds runs exactly those seeds", () => {
+  const o = run("two-phase-commit", "explore: [3, 4, 5, 6]\ncompare: [wait, heuristic-abort]\nrandom:\n  coordinatorCrash: 0.5\n  downMs: 0\n");
+  assert.equal(o.metrics.runs, 4);
+  const blocked = [3, 4, 5, 6].filter((seed) => codes(run("two-phase-commit", "random:\n  coordinatorCrash: 0.5\n  downMs: 0\n", seed)).includes("blocked"));
+  assert.equal(o.metrics["blocked @ wait"], blocked.length);
 });

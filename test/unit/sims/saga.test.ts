@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { runCell } from "../../../src/engine/pipeline";
 import { createRng } from "../../../src/core/rng";
-import { loadScenario } from "../../../src/scenario/load";
-import { runSaga } from "../../../src/sims/sagas/saga-model";
-import { schema, type Options } from "../../../src/sims/sagas/saga-scenario";
-import { sagaFindings } from "../../../src/sims/sagas/saga-check";
+import { findSimulator } from "../../../src/engine/registry";
+import { runCell, loadCell } from "../../../src/engine/pipeline";
+import { runSaga } from "../../../src/sims/saga/model";
+import type { Resolved, Setup } from "../../../src/sims/saga/scenario";
+import { sagaFindings } from "../../../src/sims/saga/check";
 import type { RunOutput } from "../../../src/protocol/output";
 
 function run(source: string, seed = 1): RunOutput {
@@ -15,10 +15,11 @@ function run(source: string, seed = 1): RunOutput {
   return r.output;
 }
 
-function options(source: string): Options {
-  const loaded = loadScenario<Options>(source, schema);
+/** One run's resolved options, as the pipeline hands them to the model. */
+function options(source: string): Setup {
+  const loaded = loadCell(findSimulator("saga")!, source);
   assert.equal(loaded.diagnostics.filter((d) => d.severity === "error").length, 0, JSON.stringify(loaded.diagnostics));
-  return loaded.value!;
+  return (loaded.resolved as Resolved).run;
 }
 
 /** The local transactions, compensations, failures, crashes and dedups of a run, in order. */
@@ -305,4 +306,64 @@ test("exploration: 1,000 seeds with and without deduplication, within a second o
   assert.equal(o.metrics["double-charge @ dedup"], 0);
   assert.ok(o.metrics["double-charge @ no-dedup"]! > 0);
   assert.equal(o.metrics["double-charge @ no-dedup"], o.verdict.findings.find((f) => f.code === "double-charge")!.title.match(/in (\d+) of 1000 runs/)!.slice(1).map(Number)[0]);
+});
+
+test("service names from the notebook are checked before they reach a diagram", () => {
+  // (Every lesson diagram is parsed with Mermaid by the command-line export test.)
+  // Names are checked against a safe pattern; the only free text is escaped.
+  const r = runCell({ simulator: "saga", source: "steps:\n  - name: a\n    service: \"x-->>y: hi\"\n" });
+  assert.equal(r.ok, false);
+  assert.match((r as { error: { message: string } }).error.message, /service names may use letters, digits/);
+});
+
+test("every example offered in the pickers runs and shows what its description promises", () => {
+  const expected: Record<string, string[]> = {
+    "payment fails": [],
+    "orchestrator crashes": [],
+    "two sagas, one account": ["dirty-read"],
+  };
+  for (const ex of findSimulator("saga")!.examples) {
+    const o = run(ex.body);
+    if (ex.name in expected) assert.deepEqual(codes(o), expected[ex.name], ex.name);
+    else assert.equal(o.verdict.valid, false, ex.name); // the explorations compare a design that fails
+  }
+});
+
+test("resolve: a problem with what the options mean points at the value in the cell, before anything runs", () => {
+  const at = (source: string) => {
+    const r = runCell({ simulator: "saga", source });
+    assert.equal(r.ok, false, source);
+    const e = (r as { error: { line?: number; column?: number; message: string } }).error;
+    return `${e.line}:${e.column} ${e.message}`;
+  };
+  assert.match(at("faults:\n  - type: step-fails\n    step: payment\n    saga: 2\n"), /^4:11 Line 4, column 11: The step-fails fault names saga 2/);
+  assert.match(at("steps:\n  - name: a\n    service: orchestrator\n"), /^3:14 .*"orchestrator" is the coordinator's name/);
+  assert.match(at("faults:\n  - type: crash\n    service: payment\n    after: inventory\n"), /^4:12 .*payment does not run step inventory/);
+  // The editor shows the same problem, on the same value.
+  const loaded = loadCell(findSimulator("saga")!, "steps:\n  - name: a\n    service: orchestrator\n");
+  assert.deepEqual(loaded.diagnostics.map((d) => [d.code, d.range]), [["invalid", { start: 32, end: 44 }]]);
+});
+
+test("resolve: an exploration refuses a fault that could never fire in a design it compares, and only then", () => {
+  const fault = "faults:\n  - type: duplicate\n    step: order\n";
+  const both = runCell({ simulator: "saga", source: `explore: 10\ncompare: [orchestration, choreography]\n${fault}` });
+  assert.match((both as { error: { message: string } }).error.message, /In choreography nothing asks order to run/);
+  // Without `explore`, `compare` does not apply; with choreography not compared, the fault can fire in every design run.
+  assert.ok(runCell({ simulator: "saga", source: `compare: [choreography]\n${fault}` }).ok);
+  assert.ok(runCell({ simulator: "saga", source: `style: choreography\nexplore: 10\ncompare: [orchestration]\n${fault}` }).ok);
+});
+
+test("explore: a list of seeds runs exactly those seeds, and each finding replays one of them", () => {
+  const o = run("explore: [5, 17, 99]\ncompare: [dedup, no-dedup]\nnetwork:\n  duplicate: 0.3\n");
+  assert.equal(o.metrics.runs, 3);
+  assert.equal(o.metrics["completed @ dedup"]! + o.metrics["compensated @ dedup"]!, 3);
+  const replays = o.verdict.findings.map((f) => f.replay!);
+  assert.ok(replays.length > 0);
+  for (const [i, f] of o.verdict.findings.entries()) {
+    assert.ok([5, 17, 99].includes(replays[i]!.seed!), JSON.stringify(replays[i]));
+    assert.deepEqual(replays[i]!.set, { idempotent: false });
+    assert.ok(codes(run("idempotent: false\nnetwork:\n  duplicate: 0.3\n", replays[i]!.seed)).includes(f.code), f.code);
+  }
+  // `explore: 0` no longer means one run: leaving `explore` out does.
+  assert.equal(runCell({ simulator: "saga", source: "explore: 0\n" }).ok, false);
 });
