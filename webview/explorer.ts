@@ -80,11 +80,11 @@ export class TimelineExplorer {
     bar.setAttribute("role", "toolbar");
     bar.setAttribute("aria-label", "Steps");
     bar.append(
-      button(doc, "dsnb-step-first", "⏮", "First: before any step", () => this.go(0)),
+      button(doc, "dsnb-step-first", "First", "First: before any step", () => this.go(0)),
       button(doc, "dsnb-step-back", "◀", "Back one step", () => this.move(-1)),
       this.playButton,
       button(doc, "dsnb-step-next", "▶", "Next step", () => this.move(1)),
-      button(doc, "dsnb-step-last", "⏭", "Last step", () => this.go(this.timeline.steps.length)),
+      button(doc, "dsnb-step-last", "Last", "Last step", () => this.go(this.timeline.steps.length)),
       this.slider,
       button(doc, "dsnb-step-finding", "Next finding", "Jump to the next step a finding blames", () => this.nextFinding()),
     );
