@@ -18,11 +18,12 @@ async function drawAll(): Promise<{ diagrams: number; errors: number; views: Run
   for (const slot of document.querySelectorAll<HTMLElement>(".dsnb-export-output")) {
     const out = outputs[Number(slot.dataset.output)];
     if (!isRunOutput(out)) continue;
-    const view = new RunView(slot, out, deps);
+    const view = new RunView(slot, out, { ...deps, knobsInPage: slot.parentElement?.classList.contains("dsnb-variants") ?? false });
     await view.render(diagramsOnly);
     views.push(view);
   }
-  return { diagrams: document.querySelectorAll(".dsnb-diagram-body svg").length, errors: document.querySelectorAll(".dsnb-diagram .dsnb-error, .dsnb-chart .dsnb-error").length, views };
+  const shown = ".dsnb-export-output:not([hidden])";
+  return { diagrams: document.querySelectorAll(`${shown} .dsnb-diagram-body svg`).length, errors: document.querySelectorAll(".dsnb-diagram .dsnb-error, .dsnb-chart .dsnb-error").length, views };
 }
 
 /** For `dsnb export`: draw, then leave static SVG only (the page keeps no script). */

@@ -10,6 +10,14 @@ export interface KnobActions {
   resetLesson?(): void;
 }
 
+/**
+ * In an exported page that carries the cell's knob combinations, choices and switches work (the page
+ * shows the matching combination) and numbers keep the cell's value.
+ */
+export interface KnobPlace {
+  readonly inPage?: boolean;
+}
+
 function choice(doc: Document, k: Knob, set: (v: string) => void): HTMLElement {
   const select = doc.createElement("vscode-single-select") as HTMLElement & { value: string };
   for (const c of k.choices ?? []) {
@@ -48,18 +56,19 @@ function toggle(doc: Document, k: Knob, set: (v: boolean) => void): HTMLElement 
   return box;
 }
 
-function knobControl(doc: Document, k: Knob, actions: KnobActions | undefined): HTMLElement {
+function knobControl(doc: Document, k: Knob, actions: KnobActions | undefined, place: KnobPlace): HTMLElement {
   const set = (v: string | number | boolean) => actions?.setKnob?.(k.key, v);
   const control = k.kind === "choice" ? choice(doc, k, set) : k.kind === "number" ? number(doc, k, set) : toggle(doc, k, set);
   control.className = "dsnb-knob-control";
   control.setAttribute("aria-label", `${k.key}${k.unit ? ` (${k.unit})` : ""}: ${k.doc}`);
   control.title = k.doc;
-  if (!actions?.setKnob) control.setAttribute("disabled", "");
+  const works = place.inPage ? k.kind !== "number" : actions?.setKnob !== undefined;
+  if (!works) control.setAttribute("disabled", "");
   return control;
 }
 
 /** The knob bar of an output, or nothing when the simulator declares no knobs. */
-export function knobBar(doc: Document, out: RunOutput, actions: KnobActions | undefined): HTMLElement | undefined {
+export function knobBar(doc: Document, out: RunOutput, actions: KnobActions | undefined, place: KnobPlace = {}): HTMLElement | undefined {
   if (!out.knobs?.length) return undefined;
   const bar = el(doc, "div", "dsnb-knobs");
   bar.setAttribute("role", "group");
@@ -67,11 +76,13 @@ export function knobBar(doc: Document, out: RunOutput, actions: KnobActions | un
   for (const k of out.knobs) {
     const item = el(doc, "label", `dsnb-knob${k.lessonValue !== undefined ? " dsnb-knob-changed" : ""}`);
     item.dataset.key = k.key;
-    item.append(el(doc, "span", "dsnb-knob-name", `${k.key}${k.unit ? ` (${k.unit})` : ""}`), knobControl(doc, k, actions));
+    item.append(el(doc, "span", "dsnb-knob-name", `${k.key}${k.unit ? ` (${k.unit})` : ""}`), knobControl(doc, k, actions, place));
     if (k.lessonValue !== undefined) item.append(el(doc, "span", "dsnb-knob-lesson", `lesson: ${String(k.lessonValue)}`));
     bar.append(item);
   }
   if (out.changedFromLesson && actions?.resetLesson) bar.append(button(doc, "dsnb-reset-lesson", "Reset to the lesson", "Put this cell back as the lesson has it, and run it", () => actions.resetLesson!()));
-  if (!actions?.setKnob) bar.append(el(doc, "span", "dsnb-knob-hint", "Open the notebook in VS Code to turn these."));
+  if (place.inPage) {
+    if (out.knobs.some((k) => k.kind === "number")) bar.append(el(doc, "span", "dsnb-knob-hint", "This page holds every choice; numbers keep the lesson's value (open the notebook in VS Code to turn them)."));
+  } else if (!actions?.setKnob) bar.append(el(doc, "span", "dsnb-knob-hint", "Open the notebook in VS Code to turn these."));
   return bar;
 }

@@ -47,6 +47,8 @@ export interface RenderDeps {
   /** Mermaid theme settings for the current VS Code theme. */
   readonly mermaidConfig: () => Record<string, unknown>;
   readonly actions?: RunActions;
+  /** An exported page holding the cell's knob combinations: its choice knobs work (see knobs.ts). */
+  readonly knobsInPage?: boolean;
 }
 
 let nextId = 0;
@@ -211,7 +213,7 @@ export class RunView {
     }
     this.explorer = this.out.timeline ? this.makeExplorer(doc) : undefined;
     container.append(header(doc, this.out, actions));
-    const knobs = knobBar(doc, this.out, actions);
+    const knobs = knobBar(doc, this.out, actions, { inPage: this.deps.knobsInPage ?? false });
     if (knobs) container.append(knobs);
     container.append(verdict(doc, this.out, actions, this.explorer));
     for (const spec of this.out.tables) if (spec.summary) container.append(table(doc, spec));

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NotebookModel } from "../notebook/format";
-import { cellOutcomes, readNotebook, runNotebook } from "../engine/notebook";
+import { cellOutcomes, readNotebook, runNotebook, withKnobVariants } from "../engine/notebook";
+import { runCell } from "../engine/pipeline";
 import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
 import { folderFiles } from "../host/files";
 
@@ -39,7 +40,8 @@ function bundled(name: string): string {
 export async function exportHtml(bytes: Uint8Array, fallbackTitle: string, baseDir?: string): Promise<{ html: string; diagrams: number; errors: number }> {
   const nb = readNotebook(bytes);
   const css = readFileSync(join(__dirname, "..", "media", "renderer.css"), "utf8");
-  const shell = notebookToHtmlShell(nb, outcomes(nb, baseDir), css, titleOf(nb, fallbackTitle));
+  const withVariants = await withKnobVariants(nb, outcomes(nb, baseDir), baseDir, (request) => runCell(request, undefined, folderFiles));
+  const shell = notebookToHtmlShell(nb, withVariants, css, titleOf(nb, fallbackTitle));
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
   try {

@@ -5,7 +5,8 @@
 import { lineColAt } from "../core/errors";
 import type { FileAccess } from "../core/files";
 import { parseInfo, parseNotebook, type CellInfo, type NotebookModel } from "../notebook/format";
-import type { CellOutcome } from "../present/document";
+import type { CellOutcome, KnobVariant } from "../present/document";
+import { knobVariants } from "./variants";
 import type { CellRequest, CellResult } from "../protocol/run";
 import { cellRequest, noFiles, runCell } from "./pipeline";
 import { findSimulator } from "./registry";
@@ -65,4 +66,29 @@ export function cellOutcomes(nb: NotebookModel, runs: readonly { readonly index:
     if (!r) return undefined;
     return r.ok ? { output: r.output } : { error: r.error.message };
   });
+}
+
+/**
+ * For exported pages: each cell whose choice knobs allow a few combinations (see variants.ts) gets
+ * an outcome per combination, run with `run` (here, or in a host's worker). Cells that fail keep
+ * their outcome as it is.
+ */
+export async function withKnobVariants(nb: NotebookModel, outcomes: readonly CellOutcome[], baseDir: string | undefined, run: (request: CellRequest) => CellResult | Promise<CellResult>): Promise<CellOutcome[]> {
+  const cells = new Map(scenarioCells(nb, baseDir).map((c) => [c.index, c]));
+  const out: CellOutcome[] = [];
+  for (const [i, outcome] of outcomes.entries()) {
+    const cell = cells.get(i);
+    const variants = outcome && "output" in outcome && cell ? knobVariants(nb.cells[i]!.value, outcome.output.knobs) : [];
+    if (!cell || variants.length < 2 || !outcome || !("output" in outcome)) {
+      out.push(outcome);
+      continue;
+    }
+    const done: KnobVariant[] = [{ values: variants[0]!.values, output: outcome.output }];
+    for (const v of variants.slice(1)) {
+      const r = await run({ ...cell.request, source: v.source });
+      if (r.ok) done.push({ values: v.values, output: r.output });
+    }
+    out.push({ output: outcome.output, variants: done });
+  }
+  return out;
 }

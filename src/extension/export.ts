@@ -3,7 +3,7 @@
 // HTML pages are drawn by the export page script in a webview and sent back finished.
 import * as vscode from "vscode";
 import type { NotebookModel } from "../notebook/format";
-import { cellOutcomes, scenarioCells } from "../engine/notebook";
+import { cellOutcomes, scenarioCells, withKnobVariants } from "../engine/notebook";
 import type { CellResult } from "../protocol/run";
 import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome, type ShellOptions } from "../present/document";
 import type { RunOutput } from "../protocol/output";
@@ -130,9 +130,10 @@ export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vs
       const model = modelOf(nb);
       const outcomes = await runAll(model, runner, "dsnb: running cells for the HTML export", notebookFolder(nb));
       if (!outcomes) return;
+      const variants = await withKnobVariants(model, outcomes, notebookFolder(nb), async (request) => (await runner.run(request, new vscode.CancellationTokenSource().token)).result);
       const css = await pageCss(extensionUri);
       const title = titleOf(model, nb);
-      const html = await drawnPage(extensionUri, `Exporting ${title}…`, (o) => notebookToHtmlShell(model, outcomes, css, title, o), "export");
+      const html = await drawnPage(extensionUri, `Exporting ${title}…`, (o) => notebookToHtmlShell(model, variants, css, title, o), "export");
       if (html) await saveAs(nb, ".html", html);
     }),
     vscode.commands.registerCommand("dsnb.openOutputInPanel", async (arg: unknown) => {

@@ -5,8 +5,14 @@ import type { NotebookModel } from "../notebook/format";
 import type { RunOutput } from "../protocol/output";
 import { escapeMarkdown, toMarkdown } from "./markdown";
 
-/** One scenario cell's result: its output, or the error it ended with. */
-export type CellOutcome = { readonly output: RunOutput } | { readonly error: string } | undefined;
+/** The same cell run with other knob values, for exported pages whose knobs still work. */
+export interface KnobVariant {
+  readonly values: Readonly<Record<string, string | number | boolean>>;
+  readonly output: RunOutput;
+}
+
+/** One scenario cell's result: its output (and its knob variants), or the error it ended with. */
+export type CellOutcome = { readonly output: RunOutput; readonly variants?: readonly KnobVariant[] } | { readonly error: string } | undefined;
 
 function fenceFor(text: string): string {
   let longest = 2;
@@ -74,7 +80,15 @@ export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOu
     }
     body.push(`<pre class="scenario"><code><span class="info">${escapeHtml(cell.info ?? "")}</span>\n${escapeHtml(cell.value)}</code></pre>`);
     const outcome = outcomes[i];
-    if (outcome && "output" in outcome) {
+    if (outcome && "output" in outcome && outcome.variants?.length) {
+      // One slot per knob combination; the page shows the one its knobs select.
+      body.push(`<div class="dsnb-variants">`);
+      outcome.variants.forEach((v, n) => {
+        body.push(`<div class="dsnb-export-output" data-output="${outputs.length}" data-knobs="${escapeHtml(JSON.stringify(v.values))}"${n === 0 ? "" : " hidden"}></div>`);
+        outputs.push(v.output);
+      });
+      body.push(`</div>`);
+    } else if (outcome && "output" in outcome) {
       body.push(`<div class="dsnb-export-output" data-output="${outputs.length}"></div>`);
       outputs.push(outcome.output);
     } else if (outcome) body.push(`<div class="dsnb-error" role="alert"><strong>This cell failed.</strong><p>${escapeHtml(outcome.error)}</p></div>`);

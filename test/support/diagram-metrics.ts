@@ -14,6 +14,8 @@ export interface DiagramMetrics {
 export function measureDiagrams(): DiagramMetrics[] {
   const out: DiagramMetrics[] = [];
   for (const svg of document.querySelectorAll<SVGSVGElement>(".dsnb-diagram-body svg")) {
+    // Diagrams not shown (an exported page's other knob combinations) have no size to measure.
+    if (svg.getBoundingClientRect().width === 0) continue;
     const box = (svg.getAttribute("viewBox") ?? "0 0 1 1").split(/[\s,]+/).map(Number);
     const scale = svg.getBoundingClientRect().width / (box[2] || 1);
     let minTextPx = Infinity;
