@@ -10,6 +10,8 @@ import Module from "node:module";
 import { performance } from "node:perf_hooks";
 import { readNotebook, scenarioCells } from "../src/engine/notebook";
 import { runCell } from "../src/engine/pipeline";
+import { recordTimelines } from "../src/present/timeline";
+import { setOption } from "../src/scenario/edit";
 import { folderFiles } from "../src/host/files";
 import { benchSharding } from "./sharding";
 import { benchIsolation } from "./isolation";
@@ -67,20 +69,52 @@ function activation(): void {
 }
 
 function sampleCells(): void {
-  console.log("\n## Sample cells (median of 5 runs, ms)");
+  console.log("\n## Sample cells (median ms; what building the timeline adds; the output's size)");
   const dir = join(root, "samples");
+  let largest = { bytes: 0, name: "" };
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".dsnb")).sort()) {
     for (const c of scenarioCells(readNotebook(new Uint8Array(readFileSync(join(dir, f)))), dir)) {
-      const times: number[] = [];
-      let ok = true;
-      for (let r = 0; r < 5; r++) {
+      // Runs with and without timelines alternate, so a busy moment costs both alike; short cells
+      // run more often (up to about 300 ms each way) so a median means something.
+      const runOnce = (on: boolean) => {
+        recordTimelines(on);
         const t0 = performance.now();
         const res = runCell(c.request, undefined, folderFiles);
-        times.push(performance.now() - t0);
-        ok = res.ok;
+        const ms = performance.now() - t0;
+        recordTimelines(true);
+        return { ms, res };
+      };
+      const first = runOnce(true);
+      const rounds = Math.min(60, Math.max(5, Math.ceil(300 / Math.max(first.ms, 1))));
+      const on: number[] = [];
+      const off: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        off.push(runOnce(false).ms);
+        on.push(runOnce(true).ms);
       }
-      console.log(`${f} cell ${String(c.index + 1).padStart(2)} ${(c.info.id ?? c.info.simulator).padEnd(28)} ${median(times).toFixed(2).padStart(8)} ms${ok ? "" : "  (error)"}`);
+      const full = { ms: median(on), res: first.res };
+      const without = { ms: median(off) };
+      const bytes = full.res.ok ? JSON.stringify(full.res.output).length : 0;
+      if (bytes > largest.bytes) largest = { bytes, name: `${f} ${c.info.id ?? c.info.simulator}` };
+      const share = full.res.ok && full.res.output.timeline ? `${(((full.ms - without.ms) / Math.max(without.ms, 0.001)) * 100).toFixed(0).padStart(4)}%` : "    -";
+      console.log(`${f} cell ${String(c.index + 1).padStart(2)} ${(c.info.id ?? c.info.simulator).padEnd(28)} ${full.ms.toFixed(2).padStart(8)} ms  timeline ${share}  ${(bytes / 1024).toFixed(0).padStart(5)} KB${full.res.ok ? "" : "  (error)"}`);
     }
+  }
+  console.log(`largest output: ${(largest.bytes / 1024).toFixed(0)} KB (${largest.name}); budget 1 MB`);
+}
+
+/** Turning a knob, without the editor: rewrite the option, run the cell again. */
+function knobToOutput(): void {
+  console.log("\n## A knob turned → the new output (rewrite the cell, run it; the renderer's draw is in the e2e timings)");
+  const source = "strategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\nreads: 2\n";
+  for (const strategy of ["lease", "versioned-cas", "delete-then-update"]) {
+    const times: number[] = [];
+    for (let r = 0; r < 7; r++) {
+      const t0 = performance.now();
+      runCell({ simulator: "cache-aside", source: setOption(source, "strategy", strategy), seed: 1 });
+      times.push(performance.now() - t0);
+    }
+    console.log(`cache-aside classic race, strategy → ${strategy.padEnd(18)} ${median(times).toFixed(2)} ms`);
   }
 }
 
@@ -95,6 +129,7 @@ async function main(): Promise<void> {
   bundleSizes();
   activation();
   sampleCells();
+  knobToOutput();
   benchEviction();
   benchSharding();
   benchIsolation();

@@ -9,6 +9,16 @@ import type { SequenceDiagram } from "./mermaid";
 /** Steps kept at most; the rest are counted (omittedSteps). */
 export const MAX_TIMELINE_STEPS = 2000;
 
+/**
+ * Whether recorders keep steps. Always on in the product; the bench turns it off to measure what
+ * building timelines adds to a cell's run time.
+ */
+let recording = true;
+
+export function recordTimelines(on: boolean): void {
+  recording = on;
+}
+
 export interface StepEvent {
   readonly atMs: number;
   readonly actor: string;
@@ -32,6 +42,7 @@ export class TimelineRecorder {
 
   /** One step: `draw` adds its lines to the diagram; `state` is every actor's tables after it. */
   step(event: StepEvent, draw: () => void, state: readonly StateTable[] = []): void {
+    if (!recording) return draw();
     const first = this.diagram.lineCount;
     draw();
     const count = this.diagram.lineCount - first;
