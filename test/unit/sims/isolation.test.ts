@@ -7,21 +7,21 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { JSDOM } from "jsdom";
-import { parseStatements, SqlError, matches, pinnedIds } from "../../../src/sims/isolation/sql";
-import { play, type RunResult } from "../../../src/sims/isolation/run";
+import { parseStatements, SqlError, matches, pinnedIds } from "../../../src/sims/isolation/model/sql";
+import { play, type RunResult } from "../../../src/sims/isolation/model/run";
 import { analyze, type Anomaly } from "../../../src/sims/isolation/check";
-import { interleavingCount } from "../../../src/sims/isolation/model";
+import { interleavingCount } from "../../../src/sims/isolation/scenario";
 import { runCell } from "../../../src/engine/pipeline";
 import { loadScenario } from "../../../src/scenario/load";
 import { withExpect } from "../../../src/scenario/expect";
 import { isolation } from "../../../src/sims/isolation";
-import type { Engine } from "../../../src/sims/isolation/engine";
-import type { Level } from "../../../src/sims/isolation/sql";
+import type { Engine } from "../../../src/sims/isolation/scenario";
+import type { Level } from "../../../src/sims/isolation/model/sql";
 import type { RunOutput } from "../../../src/protocol/output";
 import { generateSchedule, PARTIAL_VIEW } from "../../support/schedules";
 import { onModel } from "../../support/differential";
 import { assertFacts, REGRESSIONS } from "../../support/regressions";
-import { planFor } from "../../../src/sims/isolation/plan";
+import { planFor } from "../../../src/sims/isolation/model/plan";
 
 function cell(source: string, seed = 1): RunOutput {
   const r = runCell({ simulator: "isolation", source, seed });
@@ -198,7 +198,7 @@ test("property: the weaker levels do let their anomalies through on generated sc
 
 test("exploring two read-modify-write transactions: counts match a hand count of the interleavings", () => {
   const t = (n: number) => [`T${n} begin`, `T${n} select * from test where id = 1`, `T${n} update test set value = ${10 + n} where id = 1`, `T${n} commit`];
-  const o = cell(`explore: true\ncompare: [postgresql/read committed, postgresql/repeatable read, mysql/repeatable read]\nsteps:\n${[...t(1), ...t(2)].map((l) => `  - ${l}`).join("\n")}\n`);
+  const o = cell(`explore: all\ncompare: [postgresql/read committed, postgresql/repeatable read, mysql/repeatable read]\nsteps:\n${[...t(1), ...t(2)].map((l) => `  - ${l}`).join("\n")}\n`);
   // By hand: a lost update needs each read to come before the other's commit. Of the C(8,4) = 70
   // orders, count those where T1's read (its 2nd step) precedes T2's commit (4th) and vice versa.
   let expected = 0;
@@ -228,7 +228,7 @@ function popcount(x: number): number {
 }
 
 test("property: the same cell and seed give the same output, byte for byte (sampled exploration included)", () => {
-  const src = "explore: true\ninterleavings: 30\ncompare: [postgresql/serializable, mysql/serializable]\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T1 update test set value = 0 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test\n  - T2 update test set value = 0 where id = 2\n  - T2 commit\n  - T3 select * from test where value > 5\n";
+  const src = "explore: 30\ncompare: [postgresql/serializable, mysql/serializable]\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T1 update test set value = 0 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test\n  - T2 update test set value = 0 where id = 2\n  - T2 commit\n  - T3 select * from test where value > 5\n";
   fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
     assert.equal(JSON.stringify(cell(src, seed)), JSON.stringify(cell(src, seed)));
   }), { numRuns: 10 });
@@ -319,7 +319,7 @@ test("the comparison matrix is a summary in words, with a column only for anomal
   assert.equal(matrix.summary, true);
   assert.deepEqual(matrix.columns, ["engine/level", "anomalies", "G2-item", "what happened", "final table"]);
   assert.deepEqual(matrix.rows.map((r) => [r[0], r[2]]), [["postgresql/repeatable read", "allowed"], ["postgresql/serializable", "prevented"]]);
-  const explore = cell("explore: true\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n");
+  const explore = cell("explore: all\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n");
   assert.equal(explore.tables.find((t) => t.id === "explore")!.summary, true);
 });
 
