@@ -113,14 +113,15 @@ class DependencyGraph {
     this.edges.push(e);
   }
 
-  /** The steps of a version's write and a read (either may be unknown). */
+  /** The step of a version's write (when the run wrote it) and the step of a read. */
   private steps(write: Version | undefined, read: number): number[] {
     const w = write ? this.writeStep.get(write) : undefined;
     return w === undefined ? [read] : [w, read];
   }
 
   private dirty(words: say.Words, code: "G1a" | "G1b"): void {
-    if (!this.dirtyReads.has(`${code}:${words.explanation}`)) this.dirtyReads.set(`${code}:${words.explanation}`, { severity: "error", code, ...words });
+    const key = `${code}:${words.explanation}`;
+    if (!this.dirtyReads.has(key)) this.dirtyReads.set(key, { severity: "error", code, ...words });
   }
 
   /** ww: consecutive installers of each row. */
