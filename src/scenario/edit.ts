@@ -23,8 +23,10 @@ export function replaySource(source: string, replay: Replay): string {
   // The cell's expectations were about the exploration, not about this one run.
   for (const key of [...(replay.remove ?? []), "expect"]) removeKeepingComments(doc.contents, key);
   for (const [key, value] of Object.entries(replay.set ?? {})) {
+    const before = doc.contents.get(key, true);
     const node = doc.createNode(value);
-    if (isSeq(node)) node.flow = true;
+    // A list is written inline, unless it replaces one the author wrote as a block, one item a line.
+    if (isSeq(node)) node.flow = !(isSeq(before) && !before.flow);
     doc.set(key, node);
   }
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });

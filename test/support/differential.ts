@@ -3,10 +3,10 @@
 // observations per step: did the statement wait, when did it return, what rows or error did it
 // give; and the final table. A driver adapts one database (PostgreSQL, MariaDB).
 import assert from "node:assert/strict";
-import type { Engine } from "../../src/sims/isolation/engine";
+import { DEFAULT_LEVEL, type Engine } from "../../src/sims/isolation/scenario";
 import { analyze } from "../../src/sims/isolation/check";
-import { play, DEFAULT_LEVEL } from "../../src/sims/isolation/run";
-import { parseStatements, type Level } from "../../src/sims/isolation/sql";
+import { play } from "../../src/sims/isolation/model/run";
+import { parseStatements, type Level } from "../../src/sims/isolation/model/sql";
 import type { ScheduleStep } from "./schedules";
 
 export interface StepOutcome {

@@ -5,8 +5,8 @@
 // bitmap scans), scans, whole-table updates, FOR UPDATE / FOR SHARE, deletes followed by inserts
 // of the same key, and inserts of keys that exist (duplicates, often while another statement waits).
 import { createRng, type Rng } from "../../src/core/rng";
-import type { Level } from "../../src/sims/isolation/sql";
-import type { Engine } from "../../src/sims/isolation/engine";
+import type { Level } from "../../src/sims/isolation/model/sql";
+import type { Engine } from "../../src/sims/isolation/scenario";
 
 export interface ScheduleStep {
   readonly session: string;

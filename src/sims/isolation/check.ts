@@ -2,32 +2,21 @@
 // transactions (ww, wr and rw edges, on rows and on predicates), its cycles named G0, G1c, P4,
 // G-single, G2-item or G2, plus the anomalies a graph cycle does not show on its own: reads of
 // aborted (G1a) or intermediate (G1b) values, a transaction's effects vanishing (OTV), and
-// predicate reads based on different sets of writers (PMP).
-import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
-import type { Op, Txn, Version } from "./engine";
-import { matches } from "./sql";
-import { failed, type RunResult } from "./run";
+// predicate reads based on different sets of writers (PMP). Then the verdict: of one run, of the
+// same run at several engines and levels, or counted over many interleavings, each count with the
+// replay of the first interleaving that shows it.
+import type { Tally } from "../../core/explore";
+import { verdictFrom, type Finding, type Replay, type Verdict } from "../../core/verdict";
+import * as say from "./explain";
+import type { Anomaly, Dependency } from "./explain";
+import { failed, type Interleaving, type IsolationResult, type RunResult, type TargetRun, type TargetTally } from "./model";
+import type { Op, Txn, Version } from "./model/engine";
+import { matches } from "./model/sql";
+import type { Resolved } from "./scenario";
 
-export type Anomaly = "G0" | "G1a" | "G1b" | "G1c" | "OTV" | "PMP" | "P4" | "G-single" | "G2-item" | "G2";
-export const ANOMALIES: readonly { id: Anomaly; name: string }[] = [
-  { id: "G0", name: "dirty write (write cycle)" },
-  { id: "G1a", name: "aborted read" },
-  { id: "G1b", name: "intermediate read" },
-  { id: "G1c", name: "circular information flow" },
-  { id: "OTV", name: "observed transaction vanishes" },
-  { id: "PMP", name: "predicate-many-preceders (phantom)" },
-  { id: "P4", name: "lost update" },
-  { id: "G-single", name: "read skew (single anti-dependency cycle)" },
-  { id: "G2-item", name: "write skew (item anti-dependency cycle)" },
-  { id: "G2", name: "predicate write skew (anti-dependency cycle)" },
-];
+export { ANOMALIES, type Anomaly } from "./explain";
 
-export interface Edge {
-  readonly from: Txn;
-  readonly to: Txn;
-  readonly kind: "ww" | "wr" | "rw";
-  readonly row: number;
-  readonly predicate?: string;
+export interface Edge extends Dependency {
   /** The steps whose statements made the edge (the read and the write). */
   readonly steps: readonly number[];
 }
@@ -46,15 +35,8 @@ export interface Analysis {
   readonly serialOrder?: readonly string[];
 }
 
-const name = (t: Txn) => t.session + (t.implicit ? "′" : "");
-
-export function describeEdge(e: Edge): string {
-  return `${e.kind} on ${e.predicate ? `the predicate "${e.predicate}" (row ${e.row})` : `row ${e.row}`}`;
-}
-
-export function describeCycle(c: Cycle): string {
-  return `${name(c.edges[0]!.from)} ${c.edges.map((e) => `→ ${name(e.to)} (${describeEdge(e)})`).join(" ")}`;
-}
+type Read = Exclude<Op, { kind: "write" }>;
+type PredicateRead = Extract<Op, { kind: "pread" }>;
 
 interface RowOrder {
   /** Committed versions of the row in install order. */
@@ -87,181 +69,244 @@ function laterInstallers(order: RowOrder | undefined, v: Version | undefined, re
   return out;
 }
 
-function readsOf(op: Op): { row: number; version: Version | undefined }[] {
+function readsOf(op: Read): { row: number; version: Version | undefined }[] {
   if (op.kind === "read") return [{ row: op.row, version: op.version }];
-  if (op.kind === "pread") return [...op.seen].map(([row, version]) => ({ row, version }));
-  return [];
+  return [...op.seen].map(([row, version]) => ({ row, version }));
+}
+
+/** The value a read returns for a row at version `v` (0 for a duplicate check, which sees only that it exists), or null for none. */
+function returned(op: Read, row: number, v: Version | undefined): number | null {
+  if (v === undefined || v.value === null) return null;
+  if (op.kind === "read") return v.value;
+  return matches(op.pred, { id: row, value: v.value }) ? (op.existsOnly ? 0 : v.value) : null;
+}
+
+/**
+ * The direct serialization graph of one run's committed transactions, built edge by edge, and the
+ * aborted and intermediate reads found on the way.
+ */
+class DependencyGraph {
+  readonly setup: Txn;
+  readonly committed: Txn[];
+  readonly orders: Map<number, RowOrder>;
+  readonly edges: Edge[] = [];
+  /** G1a and G1b, each told once. */
+  readonly dirtyReads = new Map<string, Finding>();
+  private readonly keys = new Set<string>();
+  private readonly writeStep = new Map<Version, number>();
+
+  constructor(run: RunResult) {
+    this.setup = run.db.setup;
+    this.committed = run.txns.filter((t) => t.status === "committed");
+    this.orders = rowOrders(run);
+    for (const t of run.txns) for (const op of t.ops) if (op.kind === "write") this.writeStep.set(op.version, op.step);
+    this.addWriteOrder();
+    for (const r of this.committed) for (const op of r.ops) if (op.kind !== "write") this.addRead(r, op);
+  }
+
+  private add(e: Edge): void {
+    if (e.from === e.to || e.from === this.setup || e.to === this.setup) return;
+    if (e.from.status !== "committed" || e.to.status !== "committed") return;
+    const key = `${e.from.id}/${e.to.id}/${e.kind}/${e.row}/${e.predicate ?? ""}`;
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.edges.push(e);
+  }
+
+  /** The step of a version's write (when the run wrote it) and the step of a read. */
+  private steps(write: Version | undefined, read: number): number[] {
+    const w = write ? this.writeStep.get(write) : undefined;
+    return w === undefined ? [read] : [w, read];
+  }
+
+  private dirty(words: say.Words, code: "G1a" | "G1b"): void {
+    const key = `${code}:${words.explanation}`;
+    if (!this.dirtyReads.has(key)) this.dirtyReads.set(key, { severity: "error", code, ...words });
+  }
+
+  /** ww: consecutive installers of each row. */
+  private addWriteOrder(): void {
+    for (const [row, order] of this.orders) {
+      const installers = [...order.finalIndex.entries()].sort((a, b) => a[1] - b[1]);
+      for (let i = 1; i < installers.length; i++) {
+        const [from, fromIndex] = installers[i - 1]!;
+        const [to, toIndex] = installers[i]!;
+        const steps = [this.writeStep.get(order.chain[fromIndex]!), this.writeStep.get(order.chain[toIndex]!)].filter((x) => x !== undefined);
+        this.add({ from, to, kind: "ww", row, steps });
+      }
+    }
+  }
+
+  /** Every row a read looked at; a predicate read also covers rows that did not exist yet (inserting one can change its result). */
+  private addRead(r: Txn, op: Read): void {
+    const unborn = op.kind === "pread" ? [...this.orders.keys()].filter((row) => !op.seen.has(row)).map((row) => ({ row, version: undefined })) : [];
+    for (const { row, version } of [...readsOf(op), ...unborn]) this.addRowRead(r, op, row, version);
+  }
+
+  private addRowRead(r: Txn, op: Read, row: number, version: Version | undefined): void {
+    const order = this.orders.get(row);
+    const matched = (v: Version | undefined) => op.kind === "read" || (v !== undefined && v.value !== null && matches(op.pred, { id: row, value: v.value }));
+    // What the read used: a key lookup uses the version it found; a predicate read uses a row's
+    // version only when the row matched (it was returned).
+    const used = op.kind === "read" || (matched(version) && !op.existsOnly);
+    const w = version?.writer;
+    if (w && w !== r && w !== this.setup && used) this.addWriteRead(r, op, row, version!, order);
+    const base = version && version.writer.status === "committed" ? version : undefined;
+    if (used) {
+      // Item anti-dependency: the transaction that installed the very next version of a row read.
+      const next = laterInstallers(order, base, r, true)[0];
+      if (next) this.add({ from: r, to: next.writer, kind: "rw", row, steps: this.steps(next.version, op.step).reverse() });
+    }
+    if (op.kind === "pread" && order) this.addPredicate(r, op, row, version, base, order, matched);
+  }
+
+  /** wr: the read used another transaction's version; or it used one that never committed (G1a) or was not final (G1b). */
+  private addWriteRead(r: Txn, op: Read, row: number, version: Version, order: RowOrder | undefined): void {
+    const w = version.writer;
+    if (w.status === "aborted") return this.dirty(say.abortedRead(r, row, version.value, w), "G1a");
+    const last = order?.finalIndex.get(w);
+    const final = last === undefined ? undefined : order!.chain[last]!;
+    // A row found deleted by a writer whose last word was also a delete saw that word.
+    if (final && final !== version && !(version.value === null && final.value === null)) {
+      this.dirty(say.intermediateRead(r, w, row, version.value, final.value), "G1b");
+    }
+    this.add({ from: w, to: r, kind: "wr", row, steps: this.steps(version, op.step) });
+  }
+
+  /**
+   * Predicate dependencies (Adya): on each earlier writer whose version changed whether the row
+   * matches, and to the first later writer whose version changes it again.
+   */
+  private addPredicate(
+    r: Txn, op: PredicateRead, row: number, version: Version | undefined, base: Version | undefined, order: RowOrder,
+    matched: (v: Version | undefined) => boolean,
+  ): void {
+    const upTo = base ? order.chain.indexOf(base) : -1;
+    for (let i = 0; i <= upTo; i++) {
+      const v = order.chain[i]!;
+      if (v.writer !== r && v.writer !== this.setup && matched(v) !== matched(order.chain[i - 1])) {
+        this.add({ from: v.writer, to: r, kind: "wr", row, predicate: op.text, steps: this.steps(v, op.step) });
+      }
+    }
+    const flip = laterInstallers(order, base, r).find((l) => matched(l.version) !== matched(version));
+    if (flip) this.add({ from: r, to: flip.writer, kind: "rw", row, predicate: op.text, steps: this.steps(flip.version, op.step).reverse() });
+  }
+}
+
+const CYCLE_WORDS: Partial<Record<Anomaly, (edges: readonly Dependency[]) => say.Words>> = {
+  G0: say.dirtyWrite,
+  G1c: say.circularFlow,
+  P4: say.lostUpdate,
+  "G-single": say.readSkew,
+  "G2-item": say.writeSkew,
+  G2: say.predicateWriteSkew,
+};
+
+/** The shortest cycle of each anomaly, in the order the anomalies were first found. */
+function shortestCycles(cycles: readonly Cycle[]): Cycle[] {
+  const best = new Map<Anomaly, Cycle>();
+  for (const c of cycles) {
+    const prev = best.get(c.anomaly);
+    if (!prev || c.edges.length < prev.edges.length) best.set(c.anomaly, c);
+  }
+  return [...best.values()];
+}
+
+function cycleFinding(c: Cycle): Finding {
+  return { severity: "error", code: c.anomaly, ...CYCLE_WORDS[c.anomaly]!(c.edges) };
 }
 
 export function analyze(run: RunResult): Analysis {
-  const setup = run.db.setup;
-  const committed = run.txns.filter((t) => t.status === "committed");
-  const orders = rowOrders(run);
-  const edges: Edge[] = [];
-  const findings: Finding[] = [];
-  const seenKeys = new Set<string>();
-  const add = (e: Edge) => {
-    if (e.from === e.to || e.from === setup || e.to === setup) return;
-    if (e.from.status !== "committed" || e.to.status !== "committed") return;
-    const key = `${e.from.id}/${e.to.id}/${e.kind}/${e.row}/${e.predicate ?? ""}`;
-    if (seenKeys.has(key)) return;
-    seenKeys.add(key);
-    edges.push(e);
-  };
-
-  const writeStep = new Map<Version, number>();
-  for (const t of run.txns) for (const op of t.ops) if (op.kind === "write") writeStep.set(op.version, op.step);
-  const stepOf = (v: Version | undefined) => (v ? writeStep.get(v) : undefined);
-  const steps = (...xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
-
-  // ww: consecutive installers of each row.
-  for (const [row, order] of orders) {
-    const installers = [...order.finalIndex.entries()].sort((a, b) => a[1] - b[1]);
-    for (let i = 1; i < installers.length; i++) add({ from: installers[i - 1]![0], to: installers[i]![0], kind: "ww", row, steps: steps(stepOf(order.chain[installers[i - 1]![1]]), stepOf(order.chain[installers[i]![1]])) });
-  }
-
-  const g1a = new Set<string>();
-  const g1b = new Set<string>();
-  for (const r of committed) {
-    for (const op of r.ops) {
-      if (op.kind === "write") continue;
-      // A predicate read also covers the rows that did not exist yet: inserting one can change its result.
-      const unborn = op.kind === "pread" ? [...orders.keys()].filter((row) => !op.seen.has(row)).map((row) => ({ row, version: undefined })) : [];
-      for (const { row, version } of [...readsOf(op), ...unborn]) {
-        const order = orders.get(row);
-        const m = (v: Version | undefined) => op.kind === "read" || (v !== undefined && v.value !== null && matches(op.pred, { id: row, value: v.value }));
-        const w = version?.writer;
-        // What the read used: a key lookup uses the version it found; a predicate read uses a row's
-        // version only when the row matched (it was returned).
-        if (w && w !== r && w !== setup && (op.kind === "read" || (m(version) && !op.existsOnly))) {
-          if (w.status === "aborted") g1a.add(`${r.session} read ${row} => ${version!.value} from ${w.session}, which rolled back`);
-          else {
-            const last = order?.finalIndex.get(w);
-            // A row found deleted by a writer whose last word was also a delete saw that word.
-            if (last !== undefined && order!.chain[last] !== version && !(version!.value === null && order!.chain[last]!.value === null)) g1b.add(intermediateRead(r, w, row, version!, order!.chain[last]!));
-            add({ from: w, to: r, kind: "wr", row, steps: steps(stepOf(version), op.step) });
-          }
-        }
-        const base = version && version.writer.status === "committed" ? version : undefined;
-        if (op.kind === "read" || (m(version) && !op.existsOnly)) {
-          // Item anti-dependency: the transaction that installed the very next version of a row read.
-          const next = laterInstallers(order, base, r, true)[0];
-          if (next) add({ from: r, to: next.writer, kind: "rw", row, steps: steps(op.step, stepOf(next.version)) });
-        }
-        if (op.kind === "pread" && order) {
-          // Predicate dependencies (Adya): on each earlier writer whose version changed whether the
-          // row matches, and to the first later writer whose version changes it again.
-          const upTo = base ? order.chain.indexOf(base) : -1;
-          for (let i = 0; i <= upTo; i++) {
-            const v = order.chain[i]!;
-            if (v.writer !== r && v.writer !== setup && m(v) !== m(order.chain[i - 1])) add({ from: v.writer, to: r, kind: "wr", row, predicate: op.text, steps: steps(stepOf(v), op.step) });
-          }
-          const flip = laterInstallers(order, base, r).find((l) => m(l.version) !== m(version));
-          if (flip) add({ from: r, to: flip.writer, kind: "rw", row, predicate: op.text, steps: steps(op.step, stepOf(flip.version)) });
-        }
-      }
-    }
-  }
-  for (const text of g1a) findings.push(anomalyFinding("G1a", `${text}. A committed transaction used a value that never existed.`));
-  for (const text of g1b) findings.push(anomalyFinding("G1b", `${text}. A committed transaction used a value that was never the writer's final word.`));
-
-  const cycles = findCycles(committed, edges);
-  const bestPerAnomaly = new Map<Anomaly, Cycle>();
-  for (const c of cycles) {
-    const prev = bestPerAnomaly.get(c.anomaly);
-    if (!prev || c.edges.length < prev.edges.length) bestPerAnomaly.set(c.anomaly, c);
-  }
-  for (const c of bestPerAnomaly.values()) findings.push(anomalyFinding(c.anomaly, `${cycleStory(c)} The cycle: ${describeCycle(c)}.`, describeCycle(c)));
-
-  // OTV: after seeing one of Tj's writes, a later read returns a version older than Tj's of
-  // another row, and would have returned something else with Tj's.
-  for (const r of committed) {
-    const observed: { row: number; version: Version }[] = [];
-    let found = false;
-    for (const op of r.ops) {
-      if (op.kind === "write" || found) continue;
-      const returns = (row: number, v: Version | undefined) => (v !== undefined && v.value !== null && (op.kind === "read" || matches(op.pred, { id: row, value: v.value })) ? (op.kind === "pread" && op.existsOnly ? 0 : v.value) : null);
-      const rows = op.kind === "read" ? [{ row: op.row, version: op.version }] : [...orders.keys()].map((row) => ({ row, version: op.seen.get(row) }));
-      // What this read used of other transactions' work: versions it returned (or found by key).
-      const used = rows.filter(({ row, version }) => version && returns(row, version) !== null && version.writer !== r && version.writer !== setup && version.writer.status === "committed").map(({ row, version }) => ({ row, version: version! }));
-      // One statement that sees part of a transaction is already a vanish, whatever the row order.
-      for (const { row, version } of rows) {
-        const order = orders.get(row);
-        for (const o of found ? [] : [...observed, ...used]) {
-          const w = o.version.writer;
-          const wIndex = o.row === row ? undefined : order?.finalIndex.get(w);
-          if (wIndex === undefined) continue;
-          const readIndex = version ? order!.chain.indexOf(version) : -1;
-          if (readIndex < wIndex && returns(row, version) !== returns(row, order!.chain[wIndex])) {
-            findings.push(anomalyFinding("OTV", `${r.session} saw ${w.session}'s write of row ${o.row} (${o.version.value}), then read row ${row} as ${version?.value ?? "absent"}, older than ${w.session}'s write of it (${order!.chain[wIndex]!.value ?? "a delete"}): part of ${w.session} vanished from ${r.session}'s view.`));
-            found = true;
-          }
-        }
-      }
-      observed.push(...used);
-    }
-  }
-
-  // PMP: two predicate reads of one transaction based on different writers of the same row.
-  for (const r of committed) {
-    const preds = r.ops.filter((o): o is Extract<Op, { kind: "pread" }> => o.kind === "pread");
-    let done = false;
-    for (let i = 0; i < preds.length && !done; i++) {
-      for (let j = i + 1; j < preds.length && !done; j++) {
-        const a = preds[i]!;
-        const b = preds[j]!;
-        for (const row of new Set([...a.seen.keys(), ...b.seen.keys()])) {
-          const va = a.seen.get(row);
-          const vb = b.seen.get(row);
-          if (va?.writer === r || vb?.writer === r || va === vb) continue;
-          if ((va?.writer ?? setup) === (vb?.writer ?? setup)) continue;
-          // What each read returns for the row under either version. If one read would return the
-          // same under the other's version, one state of the row explains both: no phantom.
-          // A duplicate check returns only whether the row exists.
-          const returns = (p: typeof a, v: Version | undefined) => (v !== undefined && v.value !== null && matches(p.pred, { id: row, value: v.value }) ? (p.existsOnly ? 0 : v.value) : null);
-          if (returns(a, va) === returns(a, vb) || returns(b, va) === returns(b, vb)) continue;
-          const show = (v: Version | undefined) => (v && v.value !== null ? `${row} => ${v.value}${v.writer === setup ? "" : ` (by ${v.writer.session})`}` : `no row ${row}`);
-          findings.push(anomalyFinding("PMP", `"${a.text}" saw ${show(va)}, while the later "${b.text}" in the same transaction saw ${show(vb)}: ${r.session}'s predicate reads are based on different sets of committed writes, so rows appear, disappear or change between them (a phantom).`));
-          done = true;
-          break;
-        }
-      }
-    }
-  }
-
+  const graph = new DependencyGraph(run);
+  const cycles = findCycles(graph.committed, graph.edges);
+  const findings: Finding[] = [
+    ...[...graph.dirtyReads.values()].filter((f) => f.code === "G1a"),
+    ...[...graph.dirtyReads.values()].filter((f) => f.code === "G1b"),
+    ...shortestCycles(cycles).map(cycleFinding),
+    ...graph.committed.flatMap((r) => vanishes(r, graph)),
+    ...graph.committed.flatMap((r) => phantoms(r, graph.setup)),
+  ];
   const anomalies = [...new Set(findings.map((f) => f.code as Anomaly))];
-  const serialOrder = cycles.length === 0 ? topoOrder(committed, edges).map(name) : undefined;
-  return { edges, cycles, findings, anomalies, ...(serialOrder ? { serialOrder } : {}) };
+  const serialOrder = cycles.length === 0 ? topoOrder(graph.committed, graph.edges).map(say.txnName) : undefined;
+  return { edges: graph.edges, cycles, findings, anomalies, ...(serialOrder ? { serialOrder } : {}) };
 }
 
-function intermediateRead(r: Txn, w: Txn, row: number, seen: Version, final: Version): string {
-  const what = seen.value === null ? `found row ${row} deleted by ${w.session}` : `read ${row} => ${seen.value}`;
-  const then = final.value === null ? "deleted it" : seen.value === null ? `inserted it again (${final.value})` : `overwrote it with ${final.value}`;
-  return `${r.session} ${what}, and ${w.session} later ${then} before committing`;
+const analyses = new WeakMap<RunResult, Analysis>();
+
+/** The analysis of a run, made once however often the verdict and the presentation ask for it. */
+export function analysisOf(run: RunResult): Analysis {
+  let a = analyses.get(run);
+  if (!a) analyses.set(run, (a = analyze(run)));
+  return a;
 }
 
-function anomalyFinding(id: Anomaly, explanation: string, cycle?: string): Finding {
-  const a = ANOMALIES.find((x) => x.id === id)!;
-  return { severity: "error", code: id, title: `${id}: ${a.name}${cycle ? ` (${cycle})` : ""}`, explanation };
-}
+/** The anomaly codes of one run: the judge of every interleaving an exploration plays. */
+export const anomaliesOf = (run: RunResult): readonly Anomaly[] => analyze(run).anomalies;
 
-function cycleStory(c: Cycle): string {
-  switch (c.anomaly) {
-    case "G0":
-      return "Two transactions overwrote each other's rows in opposite orders, so no serial order explains the final state.";
-    case "G1c":
-      return "Each transaction saw the other's writes, so each must come before the other.";
-    case "P4":
-      return "A transaction read a row, another overwrote it, and the first then wrote the row based on what it had read: one update is lost.";
-    case "G-single":
-      return "A transaction saw one row before another transaction's change and a second row after it, so it saw that transaction half done.";
-    case "G2-item":
-      return "Each transaction read rows that the other then changed, and both committed: each decided on data the other made stale.";
-    case "G2":
-      return "Each transaction read through a predicate that the other's write changed, and both committed: each decided on a set of rows the other made stale.";
-    default:
-      return "";
+/**
+ * OTV: after seeing one of Tj's writes, a later read returns a version older than Tj's of another
+ * row, and would have returned something else with Tj's. One statement that sees part of a
+ * transaction is already a vanish, whatever the row order.
+ */
+function vanishes(r: Txn, graph: DependencyGraph): Finding[] {
+  const { orders, setup } = graph;
+  const observed: { row: number; version: Version }[] = [];
+  for (const op of r.ops) {
+    if (op.kind === "write") continue;
+    const rows = op.kind === "read" ? [{ row: op.row, version: op.version }] : [...orders.keys()].map((row) => ({ row, version: op.seen.get(row) }));
+    // What this read used of other transactions' work: versions it returned (or found by key).
+    const used = rows.flatMap(({ row, version }) => {
+      const other = version && returned(op, row, version) !== null && version.writer !== r && version.writer !== setup && version.writer.status === "committed";
+      return other ? [{ row, version: version! }] : [];
+    });
+    const seen = [...observed, ...used];
+    for (const { row, version } of rows) {
+      const found = seen.flatMap((o) => vanish(r, op, o, row, version, orders.get(row)));
+      if (found.length) return found;
+    }
+    observed.push(...used);
   }
+  return [];
+}
+
+/** The OTV finding when reading `row` at `version` misses the write `o.version`'s writer made to it. */
+function vanish(r: Txn, op: Read, o: { row: number; version: Version }, row: number, version: Version | undefined, order: RowOrder | undefined): Finding[] {
+  const w = o.version.writer;
+  const wIndex = o.row === row ? undefined : order?.finalIndex.get(w);
+  if (wIndex === undefined) return [];
+  const readIndex = version ? order!.chain.indexOf(version) : -1;
+  const written = order!.chain[wIndex]!;
+  if (readIndex >= wIndex || returned(op, row, version) === returned(op, row, written)) return [];
+  const words = say.vanished({ reader: r, writer: w, seenRow: o.row, seenValue: o.version.value, row, read: version?.value, written: written.value });
+  return [{ severity: "error", code: "OTV", ...words }];
+}
+
+/** PMP: two predicate reads of one transaction based on different writers of the same row. */
+function phantoms(r: Txn, setup: Txn): Finding[] {
+  const preds = r.ops.filter((o): o is PredicateRead => o.kind === "pread");
+  for (let i = 0; i < preds.length; i++) {
+    for (let j = i + 1; j < preds.length; j++) {
+      const found = phantom(r, preds[i]!, preds[j]!, setup);
+      if (found) return [found];
+    }
+  }
+  return [];
+}
+
+function phantom(r: Txn, a: PredicateRead, b: PredicateRead, setup: Txn): Finding | undefined {
+  for (const row of new Set([...a.seen.keys(), ...b.seen.keys()])) {
+    const va = a.seen.get(row);
+    const vb = b.seen.get(row);
+    if (va?.writer === r || vb?.writer === r || va === vb) continue;
+    if ((va?.writer ?? setup) === (vb?.writer ?? setup)) continue;
+    // What each read returns for the row under either version. If one read would return the
+    // same under the other's version, one state of the row explains both: no phantom.
+    // A duplicate check returns only whether the row exists.
+    if (returned(a, row, va) === returned(a, row, vb) || returned(b, row, va) === returned(b, row, vb)) continue;
+    const saw = (v: Version | undefined) => ({ row, value: v?.value ?? null, ...(v && v.writer !== setup ? { by: v.writer.session } : {}) });
+    return { severity: "error", code: "PMP", ...say.phantom(r, { text: a.text, saw: saw(va) }, { text: b.text, saw: saw(vb) }) };
+  }
+  return undefined;
 }
 
 /** Elementary cycles of the small graph, each classified by its weakest edges. */
@@ -324,7 +369,8 @@ function topoOrder(nodes: readonly Txn[], edges: readonly Edge[]): Txn[] {
     ready.sort((a, b) => (a.commitSeq ?? 0) - (b.commitSeq ?? 0));
     const t = ready.shift()!;
     out.push(t);
-    for (const e of edges) if (e.from === t) {
+    for (const e of edges) {
+      if (e.from !== t) continue;
       indeg.set(e.to, indeg.get(e.to)! - 1);
       if (indeg.get(e.to) === 0) ready.push(e.to);
     }
@@ -332,14 +378,53 @@ function topoOrder(nodes: readonly Txn[], edges: readonly Edge[]): Txn[] {
   return out;
 }
 
-export function check(run: RunResult): { verdict: Verdict; analysis: Analysis } {
-  const analysis = analyze(run);
-  const notes: Finding[] = run.summaries.filter((s) => s.error).map((s) => (failed(s)
-    ? { severity: "info", code: "aborted", title: `${s.session} was rolled back`, explanation: `${s.session} (${s.level}) got "${s.error}" and was rolled back; its writes are gone, so it takes no part in the history that committed.` }
-    : { severity: "info", code: "statement-error", title: `${s.session} got an error and went on`, explanation: `${s.session} (${s.level}) got "${s.error}". MySQL undid only that statement; the transaction went on and ended with ${s.status === "committed" ? "a commit" : "a rollback"}.` }));
+/** The notes on one run besides its anomalies: transactions an error ended or interrupted, and waits. */
+function notes(run: RunResult): Finding[] {
+  const out: Finding[] = run.summaries.filter((s) => s.error).map((s) => (failed(s)
+    ? { severity: "info", code: "aborted", ...say.abortedTxn(s) }
+    : { severity: "info", code: "statement-error", ...say.statementError(s) }));
   const waits = run.events.filter((e) => e.kind === "blocked");
-  if (waits.length) notes.push({ severity: "info", code: "blocked", title: `${waits.length} statement${waits.length > 1 ? "s" : ""} waited for a lock`, explanation: waits.map((e) => `${e.session}'s "${e.sql}" waited for ${e.waitingFor?.join(", ")} (${e.message?.replace(/^waits for /, "")})`).join("; ") + "." });
-  const order = analysis.serialOrder?.length ? ` It is equivalent to running ${analysis.serialOrder.join(", then ")} one after the other.` : "";
-  const verdict = verdictFrom([...analysis.findings, ...notes], `Serializable: the committed transactions' dependency graph has no cycle and no read saw an aborted or intermediate value.${order}`, `Anomal${analysis.anomalies.length > 1 ? "ies" : "y"}: ${analysis.anomalies.join(", ")}.`);
-  return { verdict, analysis };
+  if (waits.length) out.push({ severity: "info", code: "blocked", ...say.blocked(waits) });
+  return out;
+}
+
+/** The verdict of one run: its anomalies, then what else happened. */
+export function checkRun(run: RunResult): Verdict {
+  const analysis = analysisOf(run);
+  const { ok, bad } = say.runSummary(analysis.anomalies, analysis.serialOrder);
+  return verdictFrom([...analysis.findings, ...notes(run)], ok, bad);
+}
+
+/** The same interleaving at several engines and levels: each one's anomalies, or that it prevented them. */
+function checkComparison(runs: readonly TargetRun[]): Verdict {
+  const analysed = runs.map((run) => ({ run, anomalies: analysisOf(run.run).anomalies }));
+  const findings = runs.flatMap((r): Finding[] => {
+    const a = analysisOf(r.run);
+    const own = a.findings.map((f) => ({ ...f, title: `${r.target}: ${f.title}` }));
+    return a.anomalies.length === 0 ? [...own, { severity: "info", code: "prevented", ...say.prevented(r) }] : own;
+  });
+  return { valid: analysed.every((r) => r.anomalies.length === 0), summary: say.compareSummary(analysed), findings };
+}
+
+/** "Replay this run": the cell at the tally's engine and level, with the interleaving as its steps. */
+function replayOf(at: Interleaving, t: Tally<string, Interleaving>, resolved: Resolved): Replay {
+  return { remove: ["explore", "compare"], set: { ...t.keys, steps: at.map((i) => resolved.steps[i]!.text) } };
+}
+
+function exploredFindings(t: TargetTally, resolved: Resolved): Finding[] {
+  return Object.entries(t.tally.codes).map(([code, n]) => {
+    const id = code as Anomaly;
+    const first = t.examples[code]!;
+    const cycle = analysisOf(first.run).cycles.find((c) => c.anomaly === id);
+    const words = say.explored(id, t.target, n, t.tally.runs, first, cycle?.edges);
+    return { severity: "error", code, ...words, replay: replayOf(t.tally.firstCode[code]!.value, t.tally, resolved) };
+  });
+}
+
+export function check(result: IsolationResult, resolved: Resolved): Verdict {
+  if (result.mode !== "explore") return result.mode === "run" ? checkRun(result.runs[0]!.run) : checkComparison(result.runs);
+  const ex = result.explore;
+  const findings = ex.tallies.flatMap((t) => exploredFindings(t, resolved));
+  const counted = ex.tallies.map((t) => ({ target: t.target, runs: t.tally.runs, anomalous: t.tally.counts.anomalous }));
+  return { valid: findings.length === 0, summary: say.exploreSummary(ex, counted), findings };
 }

@@ -7,9 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { play, DEFAULT_LEVEL, type RunResult } from "../../../src/sims/isolation/run";
-import { parseStatements } from "../../../src/sims/isolation/sql";
-import type { Engine } from "../../../src/sims/isolation/engine";
+import { play, type RunResult } from "../../../src/sims/isolation/model/run";
+import { parseStatements } from "../../../src/sims/isolation/model/sql";
+import { DEFAULT_LEVEL, type Engine } from "../../../src/sims/isolation/scenario";
 import { analyze } from "../../../src/sims/isolation/check";
 
 interface HStep {

@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createRng } from "../../../src/core/rng";
 import { analyze } from "../../../src/sims/isolation/check";
-import type { Engine } from "../../../src/sims/isolation/engine";
-import { play, type RunResult } from "../../../src/sims/isolation/run";
-import { evalExpr, matches, parseStatements, type Level, type Statement } from "../../../src/sims/isolation/sql";
+import type { Engine } from "../../../src/sims/isolation/scenario";
+import { play, type RunResult } from "../../../src/sims/isolation/model/run";
+import { evalExpr, matches, parseStatements, type Level, type Statement } from "../../../src/sims/isolation/model/sql";
 
 interface Observed {
   readonly stmt: Statement;

@@ -7,21 +7,22 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { JSDOM } from "jsdom";
-import { parseStatements, SqlError, matches, pinnedIds } from "../../../src/sims/isolation/sql";
-import { play, type RunResult } from "../../../src/sims/isolation/run";
+import { parseStatements, SqlError, matches, pinnedIds } from "../../../src/sims/isolation/model/sql";
+import { play, type RunResult } from "../../../src/sims/isolation/model/run";
 import { analyze, type Anomaly } from "../../../src/sims/isolation/check";
-import { interleavingCount } from "../../../src/sims/isolation/model";
-import { runCell } from "../../../src/engine/pipeline";
+import { interleavingCount } from "../../../src/sims/isolation/scenario";
+import { loadCell, runCell } from "../../../src/engine/pipeline";
+import { replaySource } from "../../../src/scenario/edit";
 import { loadScenario } from "../../../src/scenario/load";
 import { withExpect } from "../../../src/scenario/expect";
 import { isolation } from "../../../src/sims/isolation";
-import type { Engine } from "../../../src/sims/isolation/engine";
-import type { Level } from "../../../src/sims/isolation/sql";
+import type { Engine } from "../../../src/sims/isolation/scenario";
+import type { Level } from "../../../src/sims/isolation/model/sql";
 import type { RunOutput } from "../../../src/protocol/output";
 import { generateSchedule, PARTIAL_VIEW } from "../../support/schedules";
 import { onModel } from "../../support/differential";
 import { assertFacts, REGRESSIONS } from "../../support/regressions";
-import { planFor } from "../../../src/sims/isolation/plan";
+import { planFor } from "../../../src/sims/isolation/model/plan";
 
 function cell(source: string, seed = 1): RunOutput {
   const r = runCell({ simulator: "isolation", source, seed });
@@ -198,7 +199,7 @@ test("property: the weaker levels do let their anomalies through on generated sc
 
 test("exploring two read-modify-write transactions: counts match a hand count of the interleavings", () => {
   const t = (n: number) => [`T${n} begin`, `T${n} select * from test where id = 1`, `T${n} update test set value = ${10 + n} where id = 1`, `T${n} commit`];
-  const o = cell(`explore: true\ncompare: [postgresql/read committed, postgresql/repeatable read, mysql/repeatable read]\nsteps:\n${[...t(1), ...t(2)].map((l) => `  - ${l}`).join("\n")}\n`);
+  const o = cell(`explore: all\ncompare: [postgresql/read committed, postgresql/repeatable read, mysql/repeatable read]\nsteps:\n${[...t(1), ...t(2)].map((l) => `  - ${l}`).join("\n")}\n`);
   // By hand: a lost update needs each read to come before the other's commit. Of the C(8,4) = 70
   // orders, count those where T1's read (its 2nd step) precedes T2's commit (4th) and vice versa.
   let expected = 0;
@@ -228,7 +229,7 @@ function popcount(x: number): number {
 }
 
 test("property: the same cell and seed give the same output, byte for byte (sampled exploration included)", () => {
-  const src = "explore: true\ninterleavings: 30\ncompare: [postgresql/serializable, mysql/serializable]\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T1 update test set value = 0 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test\n  - T2 update test set value = 0 where id = 2\n  - T2 commit\n  - T3 select * from test where value > 5\n";
+  const src = "explore: 30\ncompare: [postgresql/serializable, mysql/serializable]\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T1 update test set value = 0 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test\n  - T2 update test set value = 0 where id = 2\n  - T2 commit\n  - T3 select * from test where value > 5\n";
   fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
     assert.equal(JSON.stringify(cell(src, seed)), JSON.stringify(cell(src, seed)));
   }), { numRuns: 10 });
@@ -319,7 +320,7 @@ test("the comparison matrix is a summary in words, with a column only for anomal
   assert.equal(matrix.summary, true);
   assert.deepEqual(matrix.columns, ["engine/level", "anomalies", "G2-item", "what happened", "final table"]);
   assert.deepEqual(matrix.rows.map((r) => [r[0], r[2]]), [["postgresql/repeatable read", "allowed"], ["postgresql/serializable", "prevented"]]);
-  const explore = cell("explore: true\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n");
+  const explore = cell("explore: all\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n");
   assert.equal(explore.tables.find((t) => t.id === "explore")!.summary, true);
 });
 
@@ -345,3 +346,75 @@ test("a failed transaction is reported with the error that ended it, not the ref
   assert.match(my.verdict.findings.find((f) => f.code === "statement-error")!.explanation, /Duplicate entry '1'/);
   assert.equal(my.metrics["aborted"], 0);
 });
+
+const TWO_INCREMENTS = "steps:\n  - T1 begin\n  - T1 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T1 commit\n" +
+  "  - T2 begin\n  - T2 select * from test where id = 1\n  - T2 update test set value = 12 where id = 1\n  - T2 commit\n";
+const TWO_LEVELS = "compare: [postgresql/read committed, mysql/repeatable read]\n";
+
+test("explore: a count at least as large as the interleavings runs them all, as `all` does; a smaller one draws that many; seeds draw one each", () => {
+  const all = cell(`explore: all\n${TWO_LEVELS}${TWO_INCREMENTS}`);
+  assert.match(all.verdict.summary, /^All 70 interleavings/);
+  assert.deepEqual(cell(`explore: 70\n${TWO_LEVELS}${TWO_INCREMENTS}`), all, "70 of 70 is every one, in the same order");
+  assert.deepEqual(cell(`explore: 5000\n${TWO_LEVELS}${TWO_INCREMENTS}`), all);
+  const drawn = cell(`explore: 20\n${TWO_LEVELS}${TWO_INCREMENTS}`, 7);
+  assert.match(drawn.verdict.summary, /^20 random interleavings of 70/);
+  assert.equal(drawn.metrics["serializable @ postgresql/read committed"]! + drawn.metrics["anomalous @ postgresql/read committed"]!, 20);
+  const seeded = cell(`explore: [3, 14, 15]\n${TWO_LEVELS}${TWO_INCREMENTS}`, 1);
+  assert.match(seeded.verdict.summary, /^3 random interleavings of 70/);
+  assert.deepEqual(cell(`explore: [3, 14, 15]\n${TWO_LEVELS}${TWO_INCREMENTS}`, 99).tables, seeded.tables, "a seed gives its interleaving, whatever the cell's seed");
+});
+
+test("explore: all refuses more interleavings than it can run, on the value, and says what to write instead", () => {
+  const sessions = [1, 2, 3, 4, 5].map((n) => Array.from({ length: 4 }, (_, k) => `  - T${n} select * from test where id = ${k}\n`).join("")).join("");
+  const text = `explore: all\nsteps:\n${sessions}`;
+  const d = loadCell(isolation, text).diagnostics.find((x) => x.severity === "error")!;
+  assert.equal(text.slice(d.range.start, d.range.end), "all");
+  assert.match(d.message, /These steps have 305540235000 interleavings; `explore: all` runs at most 100000\. Ask for a number instead/);
+  assert.equal(runCell({ simulator: "isolation", source: text.replace("all", "50") }).ok, true, "a count draws that many instead");
+});
+
+test("the old spellings explore: true and interleavings: are errors whose quick fixes rewrite them", () => {
+  const apply = (text: string, edits: readonly { range: { start: number; end: number }; text: string }[]) =>
+    [...edits].sort((a, b) => b.range.start - a.range.start).reduce((t, e) => t.slice(0, e.range.start) + e.text + t.slice(e.range.end), text);
+  const cases: [string, string][] = [
+    [`explore: true\n${TWO_INCREMENTS}`, `explore: all\n${TWO_INCREMENTS}`],
+    [`explore: true\ninterleavings: 30\n${TWO_INCREMENTS}`, `explore: 30\n${TWO_INCREMENTS}`],
+  ];
+  for (const [before, after] of cases) {
+    const d = loadCell(isolation, before).diagnostics.filter((x) => x.code === "old-spelling");
+    assert.ok(d.length >= 1, before);
+    const first = d.find((x) => x.edits) ?? d[0]!;
+    assert.equal(first.edits ? apply(before, first.edits) : apply(before, [{ range: first.range, text: first.fix! }]), after);
+    assert.equal(runCell({ simulator: "isolation", source: before }).ok, false, "an old spelling is never silently accepted");
+  }
+});
+
+test("a row id given twice is refused on that id", () => {
+  const text = "rows: [[1, 10], [2, 20], [1, 30]]\nsteps:\n  - T1 select * from test\n";
+  const d = loadCell(isolation, text).diagnostics.find((x) => x.severity === "error")!;
+  assert.match(d.message, /Row id 1 appears twice/);
+  assert.equal(d.range.start, text.indexOf("[1, 30]") + 1);
+});
+
+test("each anomaly an exploration finds replays its first interleaving at its engine and level, and shows again", () => {
+  const source = `explore: all\n${TWO_LEVELS}${TWO_INCREMENTS}expect:\n  findings: [P4]\n`;
+  const found = cell(source).verdict.findings.filter((f) => f.code === "P4");
+  assert.equal(found.length, 2);
+  for (const f of found) {
+    const [engine, level] = f.title.split(":")[0]!.split("/");
+    assert.deepEqual(f.replay!.remove, ["explore", "compare"]);
+    assert.deepEqual([f.replay!.set!.engine, f.replay!.set!.level], [engine, level]);
+    const replayed = replaySource(source, f.replay!);
+    assert.match(replayed, /^steps:\n {2}- T1 begin\n/, "the steps stay one to a line");
+    assert.match(replayed, new RegExp(`\nengine: ${engine}\nlevel: ${level}\n$`));
+    const again = cell(replayed);
+    assert.ok(again.verdict.findings.some((x) => x.code === "P4"));
+    assert.match(f.explanation, new RegExp(`The first interleaving that shows it: ${turnsOf(again)}\\.`));
+  }
+});
+
+/** Who ran in turn, from a run's table of statements. */
+function turnsOf(o: RunOutput): string {
+  const sessions = o.tables.find((t) => t.id.startsWith("steps"))!.rows.filter((r) => r[4] !== "queued").map((r) => r[2] as string);
+  return sessions.filter((s, i) => i === 0 || sessions[i - 1] !== s).join(" → ");
+}

@@ -1,6 +1,7 @@
 // The SQL of the isolation lab: the statements Hermitage's interleavings use, over one table
 // test(id int primary key, value int). A small recursive-descent parser; every error names the
-// offsets of the words it is about, so the cell can underline them. See docs/isolation-sql.md.
+// offsets of the words it is about, so the cell can underline them. docs/isolation.md ("The SQL")
+// lists the statements. A leaf: the scenario parses steps with it, the engine evaluates with it.
 
 export type Level = "read uncommitted" | "read committed" | "repeatable read" | "serializable";
 export const LEVELS: readonly Level[] = ["read uncommitted", "read committed", "repeatable read", "serializable"];
@@ -146,7 +147,8 @@ class Parser {
     if (["read", "repeatable"].includes(words[0]!.text)) words.push(this.next());
     const level = words.map((w) => w.text).join(" ");
     if (!(LEVELS as readonly string[]).includes(level)) {
-      throw new SqlError(`Unknown isolation level "${level}": use read uncommitted, read committed, repeatable read or serializable.`, words[0]!.start, words[words.length - 1]!.end);
+      const message = `Unknown isolation level "${level}": use read uncommitted, read committed, repeatable read or serializable.`;
+      throw new SqlError(message, words[0]!.start, words[words.length - 1]!.end);
     }
     return { kind: "set-level", level: level as Level, session };
   }

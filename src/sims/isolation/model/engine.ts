@@ -5,9 +5,8 @@
 // it stopped when the holder commits or aborts. docs/isolation.md explains every rule.
 import { chainAt, chainsOf, visitOrder, walk, type Entry, type Tuple as HeapTuple } from "./heap";
 import { planFor, type Plan } from "./plan";
+import type { Engine } from "../scenario";
 import { evalExpr, lookupIds, matches, pinnedIds, type Level, type Pred, type Statement } from "./sql";
-
-export type Engine = "postgresql" | "mysql" | "2pl";
 
 export interface Txn {
   readonly id: number; // 0 is the setup transaction that inserted the initial rows
@@ -51,7 +50,14 @@ export interface Version {
 /** What the checker needs: every read names the version it saw. */
 export type Op =
   | { readonly kind: "read"; readonly row: number; readonly version: Version | undefined; readonly step: number }
-  | { readonly kind: "pread"; readonly pred: Pred; readonly text: string; readonly seen: ReadonlyMap<number, Version | undefined>; readonly step: number; readonly existsOnly?: boolean }
+  | {
+      readonly kind: "pread";
+      readonly pred: Pred;
+      readonly text: string;
+      readonly seen: ReadonlyMap<number, Version | undefined>;
+      readonly step: number;
+      readonly existsOnly?: boolean;
+    }
   | { readonly kind: "write"; readonly row: number; readonly version: Version; readonly step: number };
 
 export interface Wait {
@@ -119,7 +125,11 @@ export class Database {
   }
 
   newTxn(session: string, level: Level, implicit: boolean): Txn {
-    const t: Txn = { id: this.txns.length, session, level, implicit, status: "active", failed: false, undo: 0, lockStructs: new Set(), siread: { relation: false, indexPage: false, heapPage: false, tuples: new Set() }, inConflicts: new Set(), outConflicts: new Set(), doomed: false, ops: [] };
+    const t: Txn = {
+      id: this.txns.length, session, level, implicit, status: "active", failed: false, undo: 0, lockStructs: new Set(),
+      siread: { relation: false, indexPage: false, heapPage: false, tuples: new Set() },
+      inConflicts: new Set(), outConflicts: new Set(), doomed: false, ops: [],
+    };
     this.txns.push(t);
     return t;
   }
@@ -268,7 +278,9 @@ export class Database {
    * InnoDB and 2PL locking reads: lock every row the search touches, then read the latest
    * committed (or own) version. Read committed keeps only the locks of rows that matched.
    */
-  private *lockingScan(me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean, onRow?: (id: number, v: Version) => void): Generator<Wait, { id: number; version: Version }[]> {
+  private *lockingScan(
+    me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean, onRow?: OnRow,
+  ): Generator<Wait, Claimed[]> {
     // InnoDB reads `id = 2 and value > 0` or `id = 1 or id = 2` by unique search, as it does
     // `id in (1, 2)`; anything else walks the whole primary key (the model has no range access).
     const pinned = this.engine === "mysql" ? lookupIds(where) : pinnedIds(where);
@@ -285,7 +297,7 @@ export class Database {
       if (!this.rows.has(id)) {
         // A unique search that finds nothing locks the gap where the row would go.
         if (gaps) yield* this.lock(me, this.nextRecord(id), mode, "gap");
-        if (this.engine === "2pl") this.predLocks.push({ txn: me, pred: { kind: "cmp", op: "=", left: { kind: "col", name: "id" }, right: { kind: "num", value: id } } });
+        if (this.engine === "2pl") this.predLocks.push({ txn: me, pred: idEquals(id) });
         continue;
       }
       const heldBefore = this.holdsLock(me, id);
@@ -343,7 +355,8 @@ export class Database {
     // reader → writer → t2, with t2 committed first
     for (const t2 of writer.outConflicts) {
       if (t2.status !== "committed") continue;
-      if ((reader.status !== "committed" || t2.commitSeq! <= reader.commitSeq!) && (writer.status !== "committed" || t2.commitSeq! <= writer.commitSeq!)) failure = true;
+      const beforeReader = reader.status !== "committed" || t2.commitSeq! <= reader.commitSeq!;
+      if (beforeReader && (writer.status !== "committed" || t2.commitSeq! <= writer.commitSeq!)) failure = true;
     }
     // t0 → reader → writer, with the writer committed first
     if (!failure && writer.status === "committed") {
@@ -498,7 +511,9 @@ export class Database {
    * following links is locked before its WHERE clause is checked again, and the lock stays when
    * the check fails. Returns the tuple to act on, or undefined to skip the row.
    */
-  private *pgClaim(me: Txn, found: Tuple, where: Pred, mode: LockMode, forSelect: boolean, seen: Map<number, Version | undefined>): Generator<Wait, Version | undefined> {
+  private *pgClaim(
+    me: Txn, found: Tuple, where: Pred, mode: LockMode, forSelect: boolean, seen: Map<number, Version | undefined>,
+  ): Generator<Wait, Version | undefined> {
     const id = found.id;
     let cur = found.version;
     let followed = false;
@@ -537,7 +552,9 @@ export class Database {
     if (this.ssi(me)) this.checkDoomed(me);
     const locking = lockMode ?? (this.engine === "2pl" || (this.engine === "mysql" && me.level === "serializable" && !me.implicit) ? "S" : undefined);
     if (locking) {
-      const found = this.engine === "postgresql" ? yield* this.pgLockRows(me, where, locking, step, text, true) : yield* this.lockingScan(me, where, locking, step, text, false);
+      const found = this.engine === "postgresql"
+        ? yield* this.pgLockRows(me, where, locking, step, text, true)
+        : yield* this.lockingScan(me, where, locking, step, text, false);
       return { rows: sortRows(found.map(({ id, version }) => [id, version.value!] as [number, number])) };
     }
     if (this.engine === "postgresql") return this.pgSelect(me, where, step, text);
@@ -572,7 +589,8 @@ export class Database {
       affected++;
     };
     if (this.engine !== "postgresql") {
-      yield* this.lockingScan(me, stmt.where, "X", step, text, stmt.kind === "update" && this.engine === "mysql" && (me.level === "read committed" || me.level === "read uncommitted"), apply);
+      const semiConsistent = stmt.kind === "update" && this.engine === "mysql" && readCommitted(me);
+      yield* this.lockingScan(me, stmt.where, "X", step, text, semiConsistent, apply);
       return { affected };
     }
     yield* this.pgLockRows(me, stmt.where, "X", step, text, false, apply);
@@ -584,7 +602,7 @@ export class Database {
    * the statement's snapshot sees, in the plan's order, and each one that matches is claimed
    * (pgClaim) and, for UPDATE and DELETE, changed before the scan goes on.
    */
-  private *pgLockRows(me: Txn, where: Pred, mode: LockMode, step: number, text: string, forSelect: boolean, onRow?: (id: number, v: Version) => void): Generator<Wait, { id: number; version: Version }[]> {
+  private *pgLockRows(me: Txn, where: Pred, mode: LockMode, step: number, text: string, forSelect: boolean, onRow?: OnRow): Generator<Wait, Claimed[]> {
     const snapSeq = this.pgSnapshot(me);
     const plan = planFor(where);
     const seen = this.keysSeen(me, snapSeq, where);
@@ -663,7 +681,8 @@ export class Database {
   private duplicate(me: Txn, id: number, existing: Version, step: number): SqlFailure {
     // Failing on a duplicate is reading that the key exists (not its value). A MySQL transaction
     // goes on after it, so the checker must know.
-    this.record(me, { kind: "pread", pred: { kind: "cmp", op: "=", left: { kind: "col", name: "id" }, right: { kind: "num", value: id } }, text: `the duplicate check for id ${id}`, seen: new Map([[id, existing]]), step, existsOnly: true });
+    const text = `the duplicate check for id ${id}`;
+    this.record(me, { kind: "pread", pred: idEquals(id), text, seen: new Map([[id, existing]]), step, existsOnly: true });
     if (this.engine === "mysql") return new SqlFailure(ERRORS.mysqlDuplicate(id), "1062", false);
     // Before reporting a duplicate, PostgreSQL checks the index page as if it were writing it, so
     // a serialization failure the duplicate would hide is reported instead.
@@ -723,12 +742,24 @@ export class Database {
   /** All versions of every row, for the MVCC view. */
   versions(): { id: number; value: number | null; writer: string; status: Txn["status"] }[] {
     const out: { id: number; value: number | null; writer: string; status: Txn["status"] }[] = [];
-    for (const id of this.ids()) for (const v of this.rows.get(id)!) out.push({ id, value: v.value, writer: v.writer === this.setup ? "setup" : v.writer.session, status: v.writer.status });
+    for (const id of this.ids()) {
+      for (const v of this.rows.get(id)!) {
+        out.push({ id, value: v.value, writer: v.writer === this.setup ? "setup" : v.writer.session, status: v.writer.status });
+      }
+    }
     return out;
   }
 }
 
 type View = { kind: "snapshot"; seq: number } | { kind: "latest" } | { kind: "dirty" };
+
+/** A row a locking statement took, with the version it acts on. */
+type Claimed = { id: number; version: Version };
+/** Called for each row a statement takes, before it goes on (UPDATE and DELETE change it there). */
+type OnRow = (id: number, v: Version) => void;
+
+/** The predicate `id = <id>`. */
+const idEquals = (id: number): Pred => ({ kind: "cmp", op: "=", left: { kind: "col", name: "id" }, right: { kind: "num", value: id } });
 
 const readCommitted = (t: Txn) => t.level === "read committed" || t.level === "read uncommitted";
 

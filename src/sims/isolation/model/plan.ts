@@ -33,7 +33,8 @@ const FLIPPED: Record<CmpOp, CmpOp> = { "=": "=", "<>": "<>", "<": ">", ">": "<"
 
 /** The value of an expression that uses no column (the planner folds it to a constant). */
 function constant(e: Expr): number | undefined {
-  const usesColumn = (x: Expr): boolean => x.kind === "col" || (x.kind === "neg" && usesColumn(x.expr)) || (x.kind === "bin" && (usesColumn(x.left) || usesColumn(x.right)));
+  const usesColumn = (x: Expr): boolean =>
+    x.kind === "col" || (x.kind === "neg" && usesColumn(x.expr)) || (x.kind === "bin" && (usesColumn(x.left) || usesColumn(x.right)));
   if (usesColumn(e)) return undefined;
   return evalExpr(e, { id: 0, value: 0 }) ?? undefined;
 }
@@ -62,7 +63,9 @@ function pushNot(p: Pred, negate = false): Pred {
 function comparison(p: Extract<Pred, { kind: "cmp" }>): KeyCond | undefined {
   const [op, c] = isId(p.left) ? [p.op, constant(p.right)] : isId(p.right) ? [FLIPPED[p.op], constant(p.left)] : [p.op, undefined];
   if (c === undefined || op === "<>") return undefined;
-  const tests: Record<Exclude<CmpOp, "<>">, (id: number) => boolean> = { "=": (id) => id === c, "<": (id) => id < c, "<=": (id) => id <= c, ">": (id) => id > c, ">=": (id) => id >= c };
+  const tests: Record<Exclude<CmpOp, "<>">, (id: number) => boolean> = {
+    "=": (id) => id === c, "<": (id) => id < c, "<=": (id) => id <= c, ">": (id) => id > c, ">=": (id) => id >= c,
+  };
   return { test: tests[op], share: op === "=" ? EQ_SHARE : RANGE_SHARE, ...(op === "=" ? { eq: c } : {}) };
 }
 
