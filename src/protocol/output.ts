@@ -80,6 +80,11 @@ export interface Timeline {
   readonly steps: readonly TimelineStep[];
   /** Steps left out (the run was longer than a timeline keeps). */
   readonly omittedSteps?: number;
+  /**
+   * What a step's `atMs` counts: virtual milliseconds (the default), or the step of the cell's
+   * schedule during which it happened (the isolation lab, which has no clock).
+   */
+  readonly clock?: "ms" | "schedule";
 }
 
 export type ScaleKind = "linear" | "log" | "band";

@@ -388,19 +388,44 @@ function notes(run: RunResult): Finding[] {
   return out;
 }
 
+/** The run whose steps the output lets a learner walk: the first with an anomaly, or else the first. */
+export function walkedRun(runs: readonly TargetRun[]): TargetRun {
+  return runs.find((r) => analysisOf(r.run).anomalies.length > 0) ?? runs[0]!;
+}
+
+/** The statements of an anomaly's shortest cycle, as the run's event numbers (the explorer's steps). */
+function cycleEvents(run: RunResult, code: string): number[] | undefined {
+  const cycles = analysisOf(run).cycles.filter((c) => c.anomaly === code);
+  if (cycles.length === 0) return undefined;
+  const shortest = cycles.reduce((a, b) => (b.edges.length < a.edges.length ? b : a));
+  const steps = new Set(shortest.edges.flatMap((e) => e.steps));
+  const events = run.events.flatMap((e, i) => (steps.has(e.step) && (e.kind === "ok" || e.kind === "resumed" || e.kind === "error") ? [i] : []));
+  return events.length ? events : undefined;
+}
+
+/** Each anomaly finding names the events of its cycle, which the explorer marks as blamed. */
+function withEvents(findings: readonly Finding[], run: RunResult): Finding[] {
+  return findings.map((f) => {
+    const events = cycleEvents(run, f.code);
+    return events ? { ...f, events } : f;
+  });
+}
+
 /** The verdict of one run: its anomalies, then what else happened. */
 export function checkRun(run: RunResult): Verdict {
   const analysis = analysisOf(run);
   const { ok, bad } = say.runSummary(analysis.anomalies, analysis.serialOrder);
-  return verdictFrom([...analysis.findings, ...notes(run)], ok, bad);
+  return verdictFrom([...withEvents(analysis.findings, run), ...notes(run)], ok, bad);
 }
 
 /** The same interleaving at several engines and levels: each one's anomalies, or that it prevented them. */
 function checkComparison(runs: readonly TargetRun[]): Verdict {
   const analysed = runs.map((run) => ({ run, anomalies: analysisOf(run.run).anomalies }));
+  const walked = walkedRun(runs);
   const findings = runs.flatMap((r): Finding[] => {
     const a = analysisOf(r.run);
-    const own = a.findings.map((f) => ({ ...f, title: `${r.target}: ${f.title}` }));
+    // Only the walked run's findings name events: the explorer's steps are that run's.
+    const own = (r === walked ? withEvents(a.findings, r.run) : a.findings).map((f) => ({ ...f, title: `${r.target}: ${f.title}` }));
     return a.anomalies.length === 0 ? [...own, { severity: "info", code: "prevented", ...say.prevented(r) }] : own;
   });
   return { valid: analysed.every((r) => r.anomalies.length === 0), summary: say.compareSummary(analysed), findings };

@@ -16,5 +16,5 @@ export const isolation = defineSimulator<Options, Resolved, IsolationResult>({
   resolve,
   run: (resolved, ctx) => simulate(resolved, anomaliesOf, ctx.rng, (f) => ctx.progress(f)),
   check: (result, resolved) => check(result, resolved),
-  present: (result, verdict) => present(result, verdict),
+  present: (result, verdict, resolved) => present(result, verdict, resolved),
 });

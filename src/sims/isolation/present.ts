@@ -3,12 +3,14 @@
 // versions, and for comparisons and explorations a matrix and a chart per engine and level.
 // The graph and its cycles are the checker's (check.ts), drawn here.
 import type { Verdict } from "../../core/verdict";
-import type { ChartSpec, DiagramSpec, TableSpec } from "../../protocol/output";
+import type { ChartSpec, DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import { Flowchart, SequenceDiagram } from "../../present/mermaid";
+import { TimelineRecorder } from "../../present/timeline";
 import type { Presentation } from "../types";
-import { analysisOf, type Anomaly, type Cycle } from "./check";
+import { analysisOf, walkedRun, type Anomaly, type Cycle } from "./check";
 import { ANOMALIES, describeCycle, outcome } from "./explain";
-import { failed, type Exploration, type IsolationResult, type TargetRun, type TraceEvent } from "./model";
+import { failed, type DatabaseState, type Exploration, type IsolationResult, type TargetRun, type TraceEvent } from "./model";
+import type { Resolved } from "./scenario";
 
 const DB = "database";
 
@@ -74,17 +76,62 @@ function drawEvent(d: SequenceDiagram, e: TraceEvent, hl: boolean, wasBlocked: R
   }
 }
 
-export function sequenceDiagram(r: TargetRun, title = `${r.target}: the interleaving`): DiagramSpec {
+/** What the database holds, as the explorer's tables: rows and their versions, locks, transactions. */
+function stateTables(st: DatabaseState, engine: TargetRun["engine"]): StateTable[] {
+  const version = (v: DatabaseState["rows"][number]["versions"][number]) => `${v.value ?? "deleted"} by ${v.writer}${v.status === "committed" ? "" : ` (${v.status})`}`;
+  const kinds: Record<string, string> = { next: "next-key", rec: "record", gap: "gap", ii: "insert intention" };
+  const lock = (l: DatabaseState["locks"][number]) => `${l.mode === "X" ? "exclusive" : "shared"}${engine === "mysql" ? ` ${kinds[l.kind] ?? l.kind}` : ""}`;
+  return [
+    { name: "rows", columns: ["id", "versions, oldest first"], rows: st.rows.map((r) => [r.id, r.versions.map(version).join(" → ")]) },
+    { name: "locks", columns: ["row", "session", "lock", "state"], rows: st.locks.map((l) => [Number.isFinite(l.row) ? l.row : "past the last row", l.session, lock(l), l.granted ? "held" : "waiting"]) },
+    { name: "transactions", columns: ["session", "level", "state", "snapshot", "waits"], rows: st.txns.map((t) => [t.session, t.level, t.status, t.snapshot ? "taken" : "not yet", waitsOf(st, t.session)]) },
+  ];
+}
+
+/** What a session's statement waits for, and on whom, or "—". */
+function waitsOf(st: DatabaseState, session: string): string {
+  const w = st.waits?.find((x) => x.session === session);
+  return w ? `${w.what.replace(/^waits for /, "")} (held by ${w.on.join(", ")})` : "—";
+}
+
+/** A step's words: the statement, and what came of it. */
+function stepText(e: TraceEvent): string {
+  switch (e.kind) {
+    case "ok":
+      return `${e.sql} → ${resultText(e, e.sql)}`;
+    case "blocked":
+      return `${e.sql}: ${waitNote(e).replace(/^WAITS/, "waits")}`;
+    case "queued":
+      return `queued behind its waiting statement: ${e.sql}`;
+    case "resumed":
+      return `resumes: ${resultText(e, e.sql)}`;
+    case "error":
+      return `${e.sql}: ERROR ${e.message ?? ""}`;
+    default:
+      return `${e.step < 0 ? "" : `${e.sql}: `}${e.message ?? ""}`;
+  }
+}
+
+/** The interleaving as a sequence diagram and, when the run was played traced, its timeline. */
+export function sequenceOf(r: TargetRun, initial: readonly (readonly [number, number])[], title = `${r.target}: the interleaving`): { spec: DiagramSpec; timeline?: Timeline } {
   const d = new SequenceDiagram({ maxLines: 90 });
   for (const e of r.run.events) if (e.step >= 0) d.participant(e.session);
   d.participant(DB);
   const marked = highlightedSteps(r);
   const wasBlocked = new Set(r.run.events.filter((e) => e.kind === "blocked" || e.kind === "queued").map((e) => `${e.session}@${e.step}@${e.sql}`));
+  const start: DatabaseState = { rows: initial.map(([id, value]) => ({ id, versions: [{ value, writer: "setup", status: "committed" }] })), locks: [], txns: [] };
+  const states = r.run.states;
+  const rec = states ? new TimelineRecorder(d, `sequence-${r.target}`, stateTables(start, r.engine)) : undefined;
   // Only a cycle statement's own arrow is marked (and, for one that waited, its resumption), so
   // each stands out on its own instead of one band covering everything between them.
-  for (const e of r.run.events) drawEvent(d, e, marked.has(e.step), wasBlocked);
-  const { text, omitted } = d.render();
-  return { id: `sequence-${r.target}`, title, mermaid: text, ...(omitted ? { omittedEvents: omitted } : {}) };
+  r.run.events.forEach((e, i) => {
+    const draw = () => drawEvent(d, e, marked.has(e.step), wasBlocked);
+    if (!rec || !states) return draw();
+    rec.step({ atMs: Math.max(0, e.during + 1), actor: e.session || DB, text: stepText(e), seq: i }, draw, stateTables(states[i]!, r.engine));
+  });
+  const { text, omitted, kinds } = d.render();
+  const spec: DiagramSpec = { id: `sequence-${r.target}`, title, mermaid: text, lineKinds: kinds, ...(omitted ? { omittedEvents: omitted } : {}) };
+  return { spec, ...(rec ? { timeline: { ...rec.build(), clock: "schedule" as const } } : {}) };
 }
 
 /** The direct serialization graph: transactions as nodes, dependencies as labelled edges; cycles in red. */
@@ -153,14 +200,16 @@ function metricsFor(runs: readonly TargetRun[]): Record<string, number> {
   return m;
 }
 
-export function present(result: IsolationResult, _verdict: Verdict): Presentation {
-  if (result.mode === "explore") return exploration(result.explore);
-  if (result.mode === "compare") return comparison(result.runs);
+export function present(result: IsolationResult, _verdict: Verdict, resolved: Resolved): Presentation {
+  if (result.mode === "explore") return exploration(result.explore, resolved.rows);
+  if (result.mode === "compare") return comparison(result.runs, resolved.rows);
   const r = result.runs[0]!;
   const graph = dependencyDiagram(r);
+  const seq = sequenceOf(r, resolved.rows);
   return {
     title: `${r.target}: ${verdictWord(r)}`,
-    diagrams: [sequenceDiagram(r), ...(graph ? [graph] : [])],
+    ...(seq.timeline ? { timeline: seq.timeline } : {}),
+    diagrams: [seq.spec, ...(graph ? [graph] : [])],
     charts: [],
     tables: [stepTable(r), finalTable(r), versionsTable(r), txnTable(r)],
     metrics: metricsFor([r]),
@@ -183,10 +232,13 @@ function matrixTable(runs: readonly TargetRun[]): TableSpec {
   };
 }
 
-function comparison(runs: readonly TargetRun[]): Presentation {
+function comparison(runs: readonly TargetRun[], initial: readonly (readonly [number, number])[]): Presentation {
+  const drawn = runs.map((r) => ({ r, ...sequenceOf(r, initial, `${r.target}: ${verdictWord(r)} (${outcome(r)})`) }));
+  const walked = drawn.find((x) => x.r === walkedRun(runs))?.timeline;
   return {
     title: `${runs.length} engines and levels: ${runs.filter((r) => anomaliesOf(r).length).length} let an anomaly through`,
-    diagrams: runs.map((r) => sequenceDiagram(r, `${r.target}: ${verdictWord(r)} (${outcome(r)})`)),
+    ...(walked ? { timeline: walked } : {}),
+    diagrams: drawn.map((x) => x.spec),
     charts: [],
     tables: [matrixTable(runs)],
     metrics: metricsFor(runs),
@@ -223,13 +275,17 @@ function exploreTable(ex: Exploration, found: readonly Anomaly[]): TableSpec {
   };
 }
 
-function exploration(ex: Exploration): Presentation {
+function exploration(ex: Exploration, initial: readonly (readonly [number, number])[]): Presentation {
   const found = ANOMALIES.filter((a) => ex.tallies.some((t) => t.tally.codes[a.id])).map((a) => a.id);
   const runs = ex.tallies[0]?.tally.runs ?? 0;
   const examples: DiagramSpec[] = [];
+  let timeline: Timeline | undefined;
   for (const t of ex.tallies) {
     const first = found.find((a) => t.examples[a]);
-    if (first && examples.length < 3) examples.push(sequenceDiagram(t.examples[first]!, `${t.target}: an interleaving that ends in ${first}`));
+    if (!first || examples.length >= 3) continue;
+    const drawn = sequenceOf(t.examples[first]!, initial, `${t.target}: an interleaving that ends in ${first}`);
+    examples.push(drawn.spec);
+    timeline ??= drawn.timeline;
   }
   const metrics: Record<string, number> = {};
   for (const { target, tally: t } of ex.tallies) {
@@ -240,6 +296,7 @@ function exploration(ex: Exploration): Presentation {
   const levels = ex.tallies.length > 1 ? "engines and levels" : "engine and level";
   return {
     title: `Explored ${ex.sampled ? `${runs} of ${ex.space}` : `all ${ex.space}`} interleavings at ${ex.tallies.length} ${levels}`,
+    ...(timeline ? { timeline } : {}),
     diagrams: examples,
     charts: [exploreChart(ex, found, runs)],
     tables: [exploreTable(ex, found)],

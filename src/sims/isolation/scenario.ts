@@ -138,8 +138,8 @@ export const schema = s.object(
   "Transactions run by sessions T1, T2, … against the table test(id int primary key, value int). `steps` gives the interleaving; the run shows " +
     "what each statement returns, which ones wait, which transactions fail, and which anomalies the committed history contains.",
   {
-    engine: s.field(s.enum({ doc: "The database whose behaviour is simulated.", default: "postgresql", values: ENGINES })),
-    level: s.field(level),
+    engine: s.knob(s.enum({ doc: "The database whose behaviour is simulated.", default: "postgresql", values: ENGINES })),
+    level: s.knob(level),
     rows: s.field(s.array({ doc: "The table's rows before the steps run, as [id, value] pairs.", maxItems: 50, default: [[1, 10], [2, 20]], items: row })),
     steps: s.required(s.array({
       doc:

@@ -418,3 +418,29 @@ function turnsOf(o: RunOutput): string {
   const sessions = o.tables.find((t) => t.id.startsWith("steps"))!.rows.filter((r) => r[4] !== "queued").map((r) => r[2] as string);
   return sessions.filter((s, i) => i === 0 || sessions[i - 1] !== s).join(" → ");
 }
+
+test("a run's timeline: one step per event with its lines, the database's state after it, and the cycle's statements blamed", () => {
+  const out = cell("engine: postgresql\nlevel: read committed\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n");
+  const t = out.timeline!;
+  const kinds = out.diagrams.find((d) => d.id === t.diagramId)!.lineKinds!;
+  assert.equal(t.clock, "schedule");
+  assert.equal(t.steps.length, 9, "begin, begin, two selects, two updates (one waits), commit, the resumption, commit");
+  for (const s of t.steps) assert.ok(s.lines && s.lines[0] + s.lines[1] <= kinds.length, `${s.text}: its lines are drawn`);
+  const tables = new Map(t.initial.map((x) => [x.name, x]));
+  const after = t.steps.map((s) => {
+    for (const c of s.changed ?? []) tables.set(c.name, c);
+    return new Map(tables);
+  });
+  assert.deepEqual(after[4]!.get("locks")!.rows, [[1, "T1", "exclusive", "held"]], "T1's update holds row 1");
+  assert.match(String(after[5]!.get("transactions")!.rows.find((r) => r[0] === "T2")![4]), /row 1 \(held by T1\)/, "T2 waits for it");
+  assert.equal(after[7]!.get("rows")!.rows[0]![1], "10 by setup → 11 by T1 → 11 by T2 (active)", "T2's write goes over T1's");
+  assert.deepEqual(t.steps.flatMap((s, i) => (s.blame?.includes("P4") ? [i + 1] : [])), [4, 5, 8], "the cycle's statements: T2's read, T1's write, T2's write");
+});
+
+test("comparisons walk the first run with an anomaly; explorations the interleaving they show", () => {
+  const cmp = cell("compare: [postgresql/repeatable read, postgresql/read committed]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n");
+  assert.equal(cmp.timeline!.diagramId, "sequence-postgresql/read committed");
+  const ex = cell("explore: all\ncompare: [postgresql/read committed]\nsteps:\n  - T1 begin\n  - T1 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test where id = 1\n  - T2 update test set value = 12 where id = 1\n  - T2 commit\n");
+  assert.equal(ex.timeline!.diagramId, ex.diagrams[0]!.id);
+  assert.ok(ex.timeline!.steps.length >= 8);
+});

@@ -105,6 +105,17 @@ export const ERRORS = {
   divisionByZero: "division by zero",
 } as const;
 
+/** What the database holds at a moment, for the explorer's state tables (see describe()). */
+export interface DatabaseState {
+  /** Each row's versions, oldest first: value (null: deleted), writer, the writer's state. */
+  readonly rows: readonly { readonly id: number; readonly versions: readonly { readonly value: number | null; readonly writer: string; readonly status: Txn["status"] }[] }[];
+  /** Row locks held and asked for (row Infinity: the gap past the last row). */
+  readonly locks: readonly { readonly row: number; readonly session: string; readonly mode: string; readonly kind: string; readonly granted: boolean }[];
+  readonly txns: readonly { readonly session: string; readonly level: Level; readonly status: Txn["status"]; readonly snapshot: boolean }[];
+  /** Sessions whose statement waits, what for and on whom (filled in by the player, which knows). */
+  readonly waits?: readonly { readonly session: string; readonly what: string; readonly on: readonly string[] }[];
+}
+
 export class Database {
   /** Row id → versions, oldest first; uncommitted versions of the lock holder come last. */
   readonly rows = new Map<number, Version[]>();
@@ -740,6 +751,16 @@ export class Database {
   }
 
   /** All versions of every row, for the MVCC view. */
+  /** Everything the explorer shows of the database now: rows and their versions, locks, transactions. */
+  describe(): DatabaseState {
+    const name = (t: Txn) => (t === this.setup ? "setup" : t.session);
+    return {
+      rows: [...this.rows].sort((a, b) => a[0] - b[0]).map(([id, vs]) => ({ id, versions: vs.map((v) => ({ value: v.value, writer: name(v.writer), status: v.writer.status })) })),
+      locks: [...this.locks].sort((a, b) => a[0] - b[0]).flatMap(([row, reqs]) => reqs.map((r) => ({ row, session: r.txn.session, mode: r.mode, kind: r.kind, granted: r.granted }))),
+      txns: this.txns.filter((t) => t !== this.setup).map((t) => ({ session: t.session, level: t.level, status: t.status, snapshot: t.snapSeq !== undefined })),
+    };
+  }
+
   versions(): { id: number; value: number | null; writer: string; status: Txn["status"] }[] {
     const out: { id: number; value: number | null; writer: string; status: Txn["status"] }[] = [];
     for (const id of this.ids()) {

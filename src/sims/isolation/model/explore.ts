@@ -99,9 +99,9 @@ function stepOrders(steps: readonly Step[], orders: readonly (readonly number[])
   });
 }
 
-/** Plays the steps in the order of an interleaving. */
-export function playInterleaving(resolved: Resolved, t: TargetRef, order: Interleaving): TargetRun {
-  return { ...t, run: play(t.engine, t.level, resolved.rows, order.map((i) => resolved.steps[i]!)) };
+/** Plays the steps in the order of an interleaving; `traced` keeps the state after each event (runs shown step by step). */
+export function playInterleaving(resolved: Resolved, t: TargetRef, order: Interleaving, traced = false): TargetRun {
+  return { ...t, run: play(t.engine, t.level, resolved.rows, order.map((i) => resolved.steps[i]!), traced) };
 }
 
 function judgement(run: RunResult, judge: Judge): Judgement<Outcome> {
@@ -123,7 +123,7 @@ export function explore(resolved: Resolved, judge: Judge, rng: Rng, progress: (f
     sampled,
     tallies: tallies.map((tally, i) => {
       const t = resolved.targets[i]!;
-      const examples = Object.fromEntries(Object.entries(tally.firstCode).map(([code, at]) => [code, playInterleaving(resolved, t, at.value)]));
+      const examples = Object.fromEntries(Object.entries(tally.firstCode).map(([code, at]) => [code, playInterleaving(resolved, t, at.value, true)]));
       return { ...t, tally, examples };
     }),
   };

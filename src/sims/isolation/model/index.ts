@@ -9,6 +9,7 @@ import { explore, playInterleaving, type Exploration, type Judge, type TargetRun
 export type { Exploration, Interleaving, Judge, Outcome, TargetRun, TargetTally } from "./explore";
 export { OUTCOMES } from "./explore";
 export { failed, type RunResult, type TraceEvent, type TxnSummary } from "./run";
+export type { DatabaseState } from "./engine";
 
 export type IsolationResult =
   /** The steps in the given order, at one engine and level or at each of several. */
@@ -20,5 +21,5 @@ export type IsolationResult =
 export function simulate(resolved: Resolved, judge: Judge, rng: Rng, progress: (fraction: number) => void): IsolationResult {
   if (resolved.mode === "explore") return { mode: "explore", explore: explore(resolved, judge, rng, progress) };
   const inOrder = resolved.steps.map((_, i) => i);
-  return { mode: resolved.mode, runs: resolved.targets.map((t) => playInterleaving(resolved, t, inOrder)) };
+  return { mode: resolved.mode, runs: resolved.targets.map((t) => playInterleaving(resolved, t, inOrder, true)) };
 }

@@ -3,7 +3,7 @@
 // every step the pending statements are retried, so a waiter resumes the moment its lock frees.
 // Deadlocks are found in the waits-for graph when a statement starts to wait.
 import type { Engine, Step } from "../scenario";
-import { Database, ERRORS, SqlFailure, type StatementResult, type Txn, type Wait } from "./engine";
+import { Database, ERRORS, SqlFailure, type DatabaseState, type StatementResult, type Txn, type Wait } from "./engine";
 import type { Level, Statement } from "./sql";
 
 export type { Step } from "../scenario";
@@ -46,6 +46,8 @@ export interface RunResult {
   readonly txns: readonly Txn[];
   readonly summaries: readonly TxnSummary[];
   readonly db: Database;
+  /** When played traced: the database's state after each event (aligned with events). */
+  readonly states?: readonly DatabaseState[];
 }
 
 interface Unit {
@@ -78,8 +80,9 @@ const DEADLOCK: Record<Engine, string> = { postgresql: ERRORS.pgDeadlock, mysql:
 
 const aborted = () => new SqlFailure(ERRORS.pgAborted, "25P02", false);
 
-export function play(engine: Engine, level: Level, initial: readonly (readonly [number, number])[], steps: readonly Step[]): RunResult {
-  return new Player(engine, level, initial).play(steps);
+/** Plays `steps`; `traced` also keeps the database's state after each event (for the explorer). */
+export function play(engine: Engine, level: Level, initial: readonly (readonly [number, number])[], steps: readonly Step[], traced = false): RunResult {
+  return new Player(engine, level, initial, traced).play(steps);
 }
 
 /** One interleaving being played: the sessions, their pending statements, and the trace so far. */
@@ -94,7 +97,10 @@ class Player {
   /** The statement running now, to which a snapshot taken by the database belongs. */
   private current: { s: Session; unit: Unit } | undefined;
 
-  constructor(private readonly engine: Engine, private readonly level: Level, initial: readonly (readonly [number, number])[]) {
+  /** With `traced`, the database's state after each event: taken as it is recorded, and again once its step has settled (a rollback after an error). */
+  private readonly states: DatabaseState[] = [];
+
+  constructor(private readonly engine: Engine, private readonly level: Level, initial: readonly (readonly [number, number])[], private readonly traced = false) {
     this.db = new Database(engine, initial);
     this.db.onSnapshot = (txn, sees) => {
       if (!this.current) return;
@@ -123,6 +129,7 @@ class Player {
       this.drain(s);
     }
     this.settle();
+    this.observe();
   }
 
   /** The scenario ended: sessions that still hold a transaction disconnect, which rolls it back. */
@@ -145,7 +152,8 @@ class Player {
       const error = this.errors.get(t);
       return { id: t.id, session: t.session, level: t.level, implicit: t.implicit, status: t.status, ...(error ? { error: error.message } : {}) };
     };
-    return { engine: this.engine, events: this.events, finalRows: this.db.committedRows(), txns, summaries: txns.map(summary), db: this.db };
+    this.observe();
+    return { engine: this.engine, events: this.events, finalRows: this.db.committedRows(), txns, summaries: txns.map(summary), db: this.db, ...(this.traced ? { states: this.states } : {}) };
   }
 
   private sessionOf(name: string): Session {
@@ -156,6 +164,7 @@ class Player {
 
   private emit(s: Session, unit: Unit, kind: EventKind, extra: Partial<TraceEvent> = {}): void {
     this.events.push({ step: unit.step, during: this.during, session: s.name, txn: s.txn?.id ?? s.pending?.txn.id, sql: unit.sql, kind, ...extra });
+    this.observe();
   }
 
   // A transaction's error is the one that ended it: PostgreSQL's later "current transaction is
@@ -372,6 +381,13 @@ class Player {
   private nextStep(s: Session): void {
     const step = s.queue[0]!.step;
     while (!s.pending && s.queue[0]?.step === step) this.runUnit(s, s.queue.shift()!);
+  }
+
+  /** Traced: what the database holds now is the state after the latest event. */
+  private observe(): void {
+    if (!this.traced || this.events.length === 0) return;
+    const waits = [...this.sessions.values()].flatMap((s) => (s.pending ? [{ session: s.name, what: s.pending.wait.what, on: s.pending.wait.on.map((t) => t.session) }] : []));
+    this.states[this.events.length - 1] = { ...this.db.describe(), waits };
   }
 
   private settle(): void {
