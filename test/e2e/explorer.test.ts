@@ -47,10 +47,40 @@ async function until(page: Page, what: string, check: () => Promise<boolean>, ms
   assert.fail(`timed out waiting for ${what}`);
 }
 
+const WALK = '.dsnb-output[data-cell-id="lost-update-walk"]';
+
+/** The isolation lesson's lost update, walked: the wait, the blamed statements, and the level knob. */
+async function isolationWalk(page: Page, folder: string, theme: string): Promise<void> {
+  await command(page, "View: Close All Editors");
+  await page.waitForTimeout(300);
+  await openFile(page, "isolation-anomalies.dsnb");
+  await runAll(page, "isolation-anomalies.dsnb", expectedOutputs(folder, "isolation-anomalies.dsnb"));
+  assert.ok(await screenshotOf(page, `${WALK} .dsnb-explorer`, `${theme}-isolation-walk.png`));
+  const frame = (await frameWith(page, `${WALK} .dsnb-explorer`))!;
+  const explorer = frame.locator(`${WALK} .dsnb-explorer`);
+  await explorer.press("Home");
+  for (let i = 0; i < 6; i++) await explorer.press("ArrowRight");
+  assert.match(await text(frame, `${WALK} .dsnb-step-label`), /Step 6 of 9 · during step 6 of the cell · T2: update test set value = 11 where id = 1: waits: row 1, held by T1/);
+  assert.match(await text(frame, `${WALK} .dsnb-state`), /T2.*row 1 \(held by T1\)/s, "the state panel shows the wait");
+  await explorer.press("n");
+  assert.match(await text(frame, `${WALK} .dsnb-step-label`), /Step 8 of 9 .* T2: resumes: UPDATE 1 · blamed by P4/, "the next finding is T2's write over T1's");
+  await screenshotOf(page, `${WALK} .dsnb-explorer`, `${theme}-isolation-step.png`);
+  await frame.evaluate((cell) => {
+    const select = document.querySelector(`${cell} [data-key="level"] .dsnb-knob-control`) as HTMLElement & { value: string };
+    select.value = "repeatable read";
+    select.dispatchEvent(new Event("change"));
+  }, WALK);
+  await until(page, "the run at repeatable read", async () => {
+    await screenshotOf(page, WALK, `${theme}-isolation-knob-wait.png`);
+    const f = await frameWith(page, `${WALK} .dsnb-title`, 1000);
+    return f !== undefined && /^postgresql\/repeatable read: serializable/.test(await text(f, `${WALK} .dsnb-title`));
+  });
+}
+
 for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dark", id: "Default Dark Modern" }]) {
-  test(`stepping and knobs on the cache-aside lesson, ${theme.name} theme`, { timeout: 300_000 }, async () => {
+  test(`stepping and knobs on the cache-aside and isolation lessons, ${theme.name} theme`, { timeout: 300_000 }, async () => {
     const folder = mkdtempSync(join(tmpdir(), "dsnb-explorer-"));
-    cpSync(join(root, "samples", "cache-aside-race.dsnb"), join(folder, "cache-aside-race.dsnb"));
+    for (const f of ["cache-aside-race.dsnb", "isolation-anomalies.dsnb"]) cpSync(join(root, "samples", f), join(folder, f));
     const server = await startCodeServer({ codeServer, vsix, stateDir: join(root, ".cache", `e2e-explorer-${theme.name}`), folder, settings: { "security.workspace.trust.enabled": false, "workbench.colorTheme": theme.id, "git.openRepositoryInParentFolders": "never", "files.autoSave": "off" }, quiet: true });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     try {
@@ -101,6 +131,7 @@ for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dar
       });
       await command(page, "File: Save All");
       await until(page, "the lesson's text on disk", async () => readFileSync(join(folder, "cache-aside-race.dsnb"), "utf8") === readFileSync(join(root, "samples", "cache-aside-race.dsnb"), "utf8"));
+      await isolationWalk(page, folder, theme.name);
     } finally {
       await page.close();
       await server.stop();
