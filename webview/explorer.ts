@@ -33,7 +33,8 @@ export function lineElements(svg: SVGSVGElement, kinds: string): Element[][] {
 function stepLabel(t: Timeline, at: number): string {
   if (at === 0) return `Start: nothing has happened yet (${t.steps.length} step${t.steps.length === 1 ? "" : "s"} ahead)`;
   const s = t.steps[at - 1]!;
-  return `Step ${at} of ${t.steps.length} · t=${s.atMs} ms · ${s.actor}: ${s.text}${s.blame?.length ? ` · blamed by ${s.blame.join(", ")}` : ""}`;
+  const when = t.clock === "none" ? "" : t.clock === "request" ? `request ${s.atMs} · ` : `t=${s.atMs} ms · `;
+  return `Step ${at} of ${t.steps.length} · ${when}${s.actor}: ${s.text}${s.blame?.length ? ` · blamed by ${s.blame.join(", ")}` : ""}`;
 }
 
 export interface ExplorerHost {

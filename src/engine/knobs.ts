@@ -18,7 +18,8 @@ const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v 
 export function knobsOf(schema: ObjectSchema, values: Readonly<Record<string, unknown>>, lesson?: Readonly<Record<string, unknown>>): Knob[] {
   const knobs: Knob[] = [];
   for (const [key, field] of Object.entries(schema.fields)) {
-    const form = field.knob ? shape(field.schema) : undefined;
+    const on = typeof field.knob === "function" ? field.knob(values) : field.knob === true;
+    const form = on ? shape(field.schema) : undefined;
     const value = values[key];
     if (!form || !isScalar(value)) continue;
     const then = lesson?.[key];

@@ -38,7 +38,7 @@ export interface StateTable {
 
 /** One step of a run: what happened, where it is drawn, and how the state changed. */
 export interface TimelineStep {
-  /** Virtual time, in milliseconds. */
+  /** Virtual time, in milliseconds (or what the timeline's clock says). */
   readonly atMs: number;
   readonly actor: string;
   /** The event, in words. */
@@ -80,6 +80,11 @@ export interface Timeline {
   readonly steps: readonly TimelineStep[];
   /** Steps left out (the run was longer than a timeline keeps). */
   readonly omittedSteps?: number;
+  /**
+   * What the steps' atMs counts, when not milliseconds of virtual time: "request", the request's
+   * number (a run with no clock but an order of requests); "none", nothing (a run with no time).
+   */
+  readonly clock?: "request" | "none";
 }
 
 export type ScaleKind = "linear" | "log" | "band";

@@ -79,9 +79,11 @@ export interface Field<S extends Schema = Schema> {
   readonly required?: boolean;
   /**
    * A knob: the output shows it as a control above the result (a choice, a number in its range, a
-   * switch), and changing it rewrites the cell and runs it again. Top-level scalar options only.
+   * switch), and changing it rewrites the cell and runs it again. Top-level scalar options only. A
+   * function decides per cell, from its options (defaults applied): a knob that would do nothing in
+   * that cell, or only break it, is not offered.
    */
-  readonly knob?: boolean;
+  readonly knob?: boolean | ((options: Readonly<Record<string, unknown>>) => boolean);
 }
 
 /**
@@ -144,8 +146,9 @@ export const s = {
   object: <const F extends Record<string, Field>>(doc: string, fields: F, renamed?: Readonly<Record<string, Renamed>>): ObjectSchema<F> => ({ kind: "object", doc, fields, ...(renamed ? { renamed } : {}) }),
   union: <const Os extends readonly Schema[], const O extends Omit<UnionSchema<Os>, "kind">>(o: O & { options: Os }): O & { kind: "union" } => ({ kind: "union", ...o }),
   field: <const S extends Schema>(schema: S): { schema: S } => ({ schema }),
-  /** A field the learner can turn from the output (see Field.knob). */
-  knob: <const S extends Schema>(schema: S): { schema: S; knob: true } => ({ schema, knob: true }),
+  /** A field the learner can turn from the output (see Field.knob), in every cell or in the cells `when` accepts. */
+  knob: <const S extends Schema>(schema: S, when?: (options: Readonly<Record<string, unknown>>) => boolean): { schema: S; knob: true | ((options: Readonly<Record<string, unknown>>) => boolean) } =>
+    ({ schema, knob: when ?? true }),
   required: <const S extends Schema>(schema: S): { schema: S; required: true } => ({ schema, required: true }),
 };
 
