@@ -19,9 +19,11 @@ export function knobsOf(schema: ObjectSchema, values: Readonly<Record<string, un
   const knobs: Knob[] = [];
   for (const [key, field] of Object.entries(schema.fields)) {
     const on = typeof field.knob === "function" ? field.knob(values) : field.knob === true;
-    const form = on ? shape(field.schema) : undefined;
+    const shaped = on ? shape(field.schema) : undefined;
     const value = values[key];
-    if (!form || !isScalar(value)) continue;
+    if (!shaped || !isScalar(value)) continue;
+    // A cell that offers only some choices still shows its own value among them.
+    const form = Array.isArray(on) && shaped.choices ? { ...shaped, choices: shaped.choices.filter((c) => on.includes(c) || c === value) } : shaped;
     const then = lesson?.[key];
     knobs.push({ key, doc: field.schema.doc, ...form, value, ...(lesson && isScalar(then) && then !== value ? { lessonValue: then } : {}) });
   }

@@ -73,6 +73,9 @@ export interface UnionSchema<O extends readonly Schema[] = readonly Schema[]> {
   readonly default?: unknown;
 }
 
+/** Whether a cell (its options, defaults applied) offers a knob: yes, no, or these choices only. */
+export type KnobWhen = (options: Readonly<Record<string, unknown>>) => boolean | readonly string[];
+
 export interface Field<S extends Schema = Schema> {
   readonly schema: S;
   /** A required field has no default and must be written. */
@@ -80,10 +83,10 @@ export interface Field<S extends Schema = Schema> {
   /**
    * A knob: the output shows it as a control above the result (a choice, a number in its range, a
    * switch), and changing it rewrites the cell and runs it again. Top-level scalar options only. A
-   * function decides per cell, from its options (defaults applied): a knob that would do nothing in
-   * that cell, or only break it, is not offered.
+   * function decides per cell, from its options (defaults applied): false where the knob would do
+   * nothing or only break the cell, or for a choice, the values that make sense in that cell.
    */
-  readonly knob?: boolean | ((options: Readonly<Record<string, unknown>>) => boolean);
+  readonly knob?: boolean | KnobWhen;
 }
 
 /**
@@ -147,8 +150,7 @@ export const s = {
   union: <const Os extends readonly Schema[], const O extends Omit<UnionSchema<Os>, "kind">>(o: O & { options: Os }): O & { kind: "union" } => ({ kind: "union", ...o }),
   field: <const S extends Schema>(schema: S): { schema: S } => ({ schema }),
   /** A field the learner can turn from the output (see Field.knob), in every cell or in the cells `when` accepts. */
-  knob: <const S extends Schema>(schema: S, when?: (options: Readonly<Record<string, unknown>>) => boolean): { schema: S; knob: true | ((options: Readonly<Record<string, unknown>>) => boolean) } =>
-    ({ schema, knob: when ?? true }),
+  knob: <const S extends Schema>(schema: S, when?: KnobWhen): { schema: S; knob: true | KnobWhen } => ({ schema, knob: when ?? true }),
   required: <const S extends Schema>(schema: S): { schema: S; required: true } => ({ schema, required: true }),
 };
 

@@ -31,6 +31,13 @@ test("a knob can be offered only in the cells it applies to", () => {
   });
   assert.deepEqual(knobsOf(when, { strategy: "a", compare: [] }).map((k) => k.key), ["strategy"]);
   assert.deepEqual(knobsOf(when, { strategy: "a", compare: ["a"] }), [], "compare wins over strategy: no knob");
+  const some = s.object("A cell.", {
+    mode: s.knob(s.enum({ doc: "Mode.", values: ["x", "y", "z"].map((value) => ({ value, doc: value })), default: "x" }), (o) => (o.file ? true : ["x", "y"])),
+    file: s.field(s.string({ doc: "A file." })),
+  });
+  assert.deepEqual(knobsOf(some, { mode: "x" })[0]!.choices, ["x", "y"], "only the choices that work without a file");
+  assert.deepEqual(knobsOf(some, { mode: "z" })[0]!.choices, ["x", "y", "z"], "the cell's own value is always among them");
+  assert.deepEqual(knobsOf(some, { mode: "x", file: "f" })[0]!.choices, ["x", "y", "z"]);
 });
 
 test("turning a knob rewrites one option and keeps comments and order", () => {
