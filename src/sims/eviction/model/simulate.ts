@@ -2,7 +2,7 @@
 // read once however many caches replay it, and nothing but the chunk is held in memory.
 import { ScenarioError } from "../../../core/errors";
 import type { RunContext } from "../../types";
-import { createCache, type Cache, type PolicyParams } from "../policies";
+import { createCache, type Cache, type CacheView, type PolicyParams, type ViewEntry } from "../policies";
 import { grownU8 } from "../policies/lists";
 import type { PolicyName, Resolved } from "../scenario";
 import { csvTrace } from "./csv";
@@ -23,9 +23,21 @@ export interface CacheRun {
   peakOccupied: number;
 }
 
+/** A view entry with its object named as the workload names it (gaps have no label). */
+export type LabelledEntry = Omit<ViewEntry, "id"> & { readonly label?: string };
+
+/** What the cache held after a diagram step, in the policy's order (see Cache.view). */
+export interface LabelledView extends Omit<CacheView, "entries" | "ghosts"> {
+  readonly entries: readonly LabelledEntry[];
+  readonly ghosts?: readonly LabelledEntry[];
+}
+
+/** Most entries of each queue a diagram step's view keeps: the newest half and the oldest half. */
+export const VIEW_LIMIT = 10;
+
 export type DiagramStep =
-  | { readonly kind: "hit"; readonly label: string }
-  | { readonly kind: "miss"; readonly label: string; readonly evicted: readonly string[]; readonly admitted: boolean };
+  | { readonly kind: "hit"; readonly label: string; readonly view: LabelledView }
+  | { readonly kind: "miss"; readonly label: string; readonly evicted: readonly string[]; readonly admitted: boolean; readonly view: LabelledView };
 
 export interface EvictionResult {
   readonly policies: readonly PolicyName[];
@@ -158,7 +170,17 @@ function serve(cache: Cache, run: CacheRun, chunk: Chunk, start: number, done: n
   if (occ > run.peakOccupied) run.peakOccupied = occ;
 }
 
-/** Serves the first requests one at a time, noting evictions, for the sequence diagram. */
+/** The cache's view with ids named as the workload names them. */
+function labelled(cache: Cache, source: RequestSource): LabelledView {
+  const name = ({ id, ...rest }: ViewEntry): LabelledEntry => (rest.gap !== undefined ? rest : { label: source.label(id), ...rest });
+  const { entries, ghosts, ...rest } = cache.view(VIEW_LIMIT);
+  return { ...rest, entries: entries.map(name), ...(ghosts ? { ghosts: ghosts.map(name) } : {}) };
+}
+
+/**
+ * Serves the first requests one at a time, noting evictions and what the cache holds after each,
+ * for the sequence diagram and its timeline (the fast path, serve, never looks).
+ */
 function traceFirst(cache: Cache, run: CacheRun, chunk: Chunk, count: number, steps: DiagramStep[], source: RequestSource, windowSize: number): number {
   const { ids, sizes } = chunk;
   const evicted: string[] = [];
@@ -167,14 +189,15 @@ function traceFirst(cache: Cache, run: CacheRun, chunk: Chunk, count: number, st
     evicted.length = 0;
     const hit = cache.get(ids[i]!, sizes[i]!);
     const label = source.label(ids[i]!);
+    const view = labelled(cache, source);
     if (hit) {
       run.hits++;
       run.hitBytes += sizes[i]!;
       run.windowHits[Math.floor(i / windowSize)] += 1;
-      steps.push({ kind: "hit", label });
+      steps.push({ kind: "hit", label, view });
     } else {
       run.misses++;
-      steps.push({ kind: "miss", label, evicted: [...evicted], admitted: cache.contents().includes(ids[i]!) });
+      steps.push({ kind: "miss", label, evicted: [...evicted], admitted: cache.contents().includes(ids[i]!), view });
     }
   }
   cache.onEvict = null;

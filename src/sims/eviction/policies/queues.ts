@@ -1,7 +1,7 @@
 // The state every list-based policy keeps: its queues, where each id is (0 for nowhere, else its
 // list + 1) and each cached object's size, all in typed arrays that grow with the ids seen.
 import { grownF64, grownU8, Lists } from "./lists";
-import type { Cache, PolicyId } from "./cache";
+import type { Cache, CacheView, PolicyId, ViewEntry } from "./cache";
 
 export abstract class Queues implements Cache {
   abstract readonly policy: PolicyId;
@@ -46,5 +46,17 @@ export abstract class Queues implements Cache {
 
   contents(): number[] {
     return this.dataLists.flatMap((l) => this.q.toArray(l));
+  }
+
+  abstract view(limit: number): CacheView;
+
+  /** List `l` from head to tail as view entries, named `queue` and marked by `mark`. */
+  protected entries(l: number, queue?: string, mark?: (id: number) => number): ViewEntry[] {
+    return this.q.toArray(l).map((id) => ({ id, ...(queue !== undefined ? { queue } : {}), ...(mark ? { mark: mark(id) } : {}) }));
+  }
+
+  /** Objects (or ghost ids) in list `l`. */
+  protected held(l: number): number {
+    return this.q.count[l]!;
   }
 }
