@@ -124,31 +124,54 @@ class PatternState {
   /** Write-back: acknowledged writes not flushed yet. */
   private pending: [number, string, string][] = [];
   private readonly reloads = new Map<string, { startedAtMs: number; doneAtMs: number }>();
-  private now = 0;
+  private nextFlush: Cell = null;
+  /** The tables an event may have changed since they were last asked for (only those are built again). */
+  private readonly touched = new Set<string>();
 
-  constructor(private readonly o: Resolved) {}
+  constructor(private readonly o: Resolved) {
+    this.flushAt(0);
+  }
+
+  private flushAt(now: number): void {
+    const iv = this.o.flushIntervalMs;
+    const next = iv > 0 ? (Math.floor(now / iv) + 1) * iv : "none: only on flush";
+    if (next !== this.nextFlush) this.touched.add("flush");
+    this.nextFlush = next;
+  }
 
   apply(e: PatternEvent): void {
-    this.now = e.atMs;
+    const touch = (...names: string[]) => names.forEach((n) => this.touched.add(n));
+    if (this.o.scenario === "write-back") this.flushAt(e.atMs);
     switch (e.kind) {
       case "write":
         this.acked.set(e.key, e.value);
+        touch("acked");
         if (e.via === "cache") {
           this.cache.set(e.key, { value: e.value, expiresAtMs: Infinity, dirty: true });
           this.pending.push([stepNo(e), e.key, e.value]);
+          touch("cache", "pending");
           break;
         }
         this.db.set(e.key, e.value);
+        touch("db");
         if (e.via === "cache+database") this.cache.set(e.key, { value: e.value, expiresAtMs: r2(e.ackAtMs + this.o.ttlMs), dirty: false });
         else if (e.invalidated !== undefined) this.cache.delete(e.key);
+        touch("cache");
         break;
       case "read":
-        if (e.refresh) this.reloads.set(e.key, { startedAtMs: e.atMs, doneAtMs: r2(e.atMs + this.o.cacheLatencyMs / 2 + this.o.dbLatencyMs) });
-        if (!e.hit && e.value !== null && e.expiresAtMs !== undefined) this.cache.set(e.key, { value: e.value, expiresAtMs: e.expiresAtMs, dirty: false });
+        if (e.refresh) {
+          this.reloads.set(e.key, { startedAtMs: e.atMs, doneAtMs: r2(e.atMs + this.o.cacheLatencyMs / 2 + this.o.dbLatencyMs) });
+          touch("reloads");
+        }
+        if (!e.hit && e.value !== null && e.expiresAtMs !== undefined) {
+          this.cache.set(e.key, { value: e.value, expiresAtMs: e.expiresAtMs, dirty: false });
+          touch("cache");
+        }
         break;
       case "refreshed":
         this.reloads.delete(e.key);
         if (e.value !== null) this.cache.set(e.key, { value: e.value, expiresAtMs: e.expiresAtMs, dirty: false });
+        touch("reloads", "cache");
         break;
       case "flush":
         for (const [k, v] of e.entries) {
@@ -156,14 +179,17 @@ class PatternState {
           this.cache.set(k, { value: v, expiresAtMs: r2(e.atMs + this.o.ttlMs), dirty: false });
         }
         if (e.entries.length) this.pending = [];
+        touch("db", "cache", "pending");
         break;
       case "crash":
         this.cache.clear();
         this.reloads.clear();
         this.pending = [];
+        touch("cache", "reloads", "pending");
         break;
       case "expire":
         this.cache.delete(e.key);
+        touch("cache");
         break;
       case "wait":
         // Background work that falls due during the wait is the steps that follow.
@@ -171,25 +197,41 @@ class PatternState {
     }
   }
 
-  tables(): StateTable[] {
+  private table(name: string): StateTable | undefined {
     const sorted = <V>(m: ReadonlyMap<string, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : 1));
-    const out: StateTable[] = [
-      {
-        name: "cache",
-        columns: ["key", "value", "expires at (ms)", "dirty"],
-        rows: sorted(this.cache).map(([k, c]) => [k, c.value, c.dirty ? "never while dirty" : c.expiresAtMs, c.dirty ? "yes: not in the database" : "no"]),
-      },
-      { name: "database", columns: ["key", "value"], rows: sorted(this.db).map(([k, v]) => [k, v]) },
-      { name: "acknowledged to the client", columns: ["key", "last write"], rows: sorted(this.acked).map(([k, v]) => [k, v]) },
-    ];
-    if (this.o.scenario === "write-back") {
-      const iv = this.o.flushIntervalMs;
-      out.push({ name: "write-back: dirty writes waiting for a flush", columns: ["write (step)", "key", "value"], rows: this.pending.map(([n, k, v]) => [n, k, v]) });
-      out.push({ name: "write-back: the next periodic flush", columns: ["at (ms)"], rows: [[iv > 0 ? (Math.floor(this.now / iv) + 1) * iv : "none: only on flush"]] });
+    switch (name) {
+      case "cache":
+        return {
+          name: "cache",
+          columns: ["key", "value", "expires at (ms)", "dirty"],
+          rows: sorted(this.cache).map(([k, c]) => [k, c.value, c.dirty ? "never while dirty" : c.expiresAtMs, c.dirty ? "yes: not in the database" : "no"]),
+        };
+      case "db":
+        return { name: "database", columns: ["key", "value"], rows: sorted(this.db).map(([k, v]) => [k, v]) };
+      case "acked":
+        return { name: "acknowledged to the client", columns: ["key", "last write"], rows: sorted(this.acked).map(([k, v]) => [k, v]) };
+      case "pending":
+        if (this.o.scenario !== "write-back") return undefined;
+        return { name: "write-back: dirty writes waiting for a flush", columns: ["write (step)", "key", "value"], rows: this.pending.map(([n, k, v]) => [n, k, v]) };
+      case "flush":
+        return this.o.scenario === "write-back" ? { name: "write-back: the next periodic flush", columns: ["at (ms)"], rows: [[this.nextFlush]] } : undefined;
+      case "reloads":
+        if (this.o.scenario !== "refresh-ahead") return undefined;
+        return { name: "reloads in flight", columns: ["key", "started at (ms)", "returns at (ms)"], rows: sorted(this.reloads).map(([k, r]) => [k, r.startedAtMs, r.doneAtMs]) };
     }
-    if (this.o.scenario === "refresh-ahead") {
-      out.push({ name: "reloads in flight", columns: ["key", "started at (ms)", "returns at (ms)"], rows: sorted(this.reloads).map(([k, r]) => [k, r.startedAtMs, r.doneAtMs]) });
-    }
+    return undefined;
+  }
+
+  /** Every table, as the timeline starts. */
+  all(): StateTable[] {
+    this.touched.clear();
+    return ["cache", "db", "acked", "pending", "flush", "reloads"].flatMap((n) => this.table(n) ?? []);
+  }
+
+  /** The tables the events since the last call may have changed. */
+  changed(): StateTable[] {
+    const out = [...this.touched].flatMap((n) => this.table(n) ?? []);
+    this.touched.clear();
     return out;
   }
 }
@@ -383,7 +425,10 @@ interface Stepper<E> {
   readonly actor: (e: E) => string;
   readonly text: (e: E) => string;
   readonly apply: (e: E) => void;
-  readonly tables: () => StateTable[];
+  /** Every table, before the first event. */
+  readonly initial: () => StateTable[];
+  /** The tables the last event may have changed (the recorder keeps those that did). */
+  readonly changed: () => StateTable[];
 }
 
 interface Sequence<E> {
@@ -407,10 +452,10 @@ function diagram<E extends { readonly seq: number; readonly atMs: number }>(s: S
   const span: [string, string] = [s.participants[0]![0], s.participants[s.participants.length - 1]![0]];
   d.note(span, s.caption);
   const shown = s.events.slice(0, s.max);
-  const rec = new TimelineRecorder(d, s.id, s.steps.tables());
+  const rec = new TimelineRecorder(d, s.id, s.steps.initial());
   for (const e of shown) {
     s.steps.apply(e);
-    rec.step({ atMs: e.atMs, actor: s.steps.actor(e), text: s.steps.text(e), seq: e.seq }, () => s.draw(d, e, s.highlight.has(e.seq)), s.steps.tables());
+    rec.step({ atMs: e.atMs, actor: s.steps.actor(e), text: s.steps.text(e), seq: e.seq }, () => s.draw(d, e, s.highlight.has(e.seq)), s.steps.changed());
   }
   const omitted = s.events.length - shown.length + s.extraOmitted;
   if (omitted > 0) d.note(span, `${count(omitted, "more event")} not shown`);
@@ -441,7 +486,7 @@ function presentPatterns(r: PatternResult, verdict: Verdict, o: Resolved): Prese
   const sequence = diagram({
     id: "sequence", title: "Client, cache and database, step by step", events: r.events, extraOmitted: 0, max: o.maxDiagramEvents, participants,
     draw: patternArrows, highlight: highlighted(verdict), caption: `${r.scenario}, ${r.events.length} steps`,
-    steps: { actor: (e) => e.actor, text: patternText, apply: (e) => state.apply(e), tables: () => state.tables() },
+    steps: { actor: (e) => e.actor, text: patternText, apply: (e) => state.apply(e), initial: () => state.all(), changed: () => state.changed() },
   });
   return {
     title: `${r.scenario}: ${verdict.valid === true ? "no write lost, no stale read" : verdict.summary.replace(`${r.scenario}: `, "").replace(/\.$/, "")}`,
@@ -570,7 +615,7 @@ function presentLoad(r: LoadResult, verdict: Verdict, o: Resolved): Presentation
     title: `${main.strategy}: clients, cache and database${focused ? " where the findings start" : " around the first database query"}`,
     events: main.trace, extraOmitted: main.totalEvents - main.trace.length, max: o.maxDiagramEvents, participants,
     draw: loadArrows, highlight: highlighted(verdict), caption: `${main.strategy}: ${from} (${r.arrivals} requests in all)`,
-    steps: { actor: loadActor, text: loadText, apply: (e) => state.apply(e), tables: () => state.tables() },
+    steps: { actor: loadActor, text: loadText, apply: (e) => state.apply(e), initial: () => state.tables(), changed: () => state.tables() },
   });
   return {
     title: `${o.scenario}: ${r.runs.map((run) => run.strategy).join(" vs ")}, ${r.arrivals} requests over ${o.durationMs / 1000} s`,
