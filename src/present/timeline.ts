@@ -73,9 +73,21 @@ export class TimelineRecorder {
 /** Each step names the findings whose events include it. */
 export function markBlame(timeline: Timeline, verdict: Verdict): Timeline {
   const blamers = new Map<number, string[]>();
-  for (const f of verdict.findings) for (const e of f.events ?? []) blamers.set(e, [...(blamers.get(e) ?? []), f.code]);
+  for (const f of verdict.findings) {
+    for (const e of f.events ?? []) {
+      const codes = blamers.get(e);
+      if (!codes) blamers.set(e, [f.code]);
+      else if (!codes.includes(f.code)) codes.push(f.code);
+    }
+  }
   if (blamers.size === 0) return timeline;
-  return { ...timeline, steps: timeline.steps.map((s) => (s.seq !== undefined && blamers.has(s.seq) ? { ...s, blame: [...new Set(blamers.get(s.seq))] } : s)) };
+  return {
+    ...timeline,
+    steps: timeline.steps.map((s) => {
+      const codes = s.seq === undefined ? undefined : blamers.get(s.seq);
+      return codes ? { ...s, blame: codes } : s;
+    }),
+  };
 }
 
 /** Every actor's state after each step: step i's tables (references shared where unchanged). */

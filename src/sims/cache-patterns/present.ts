@@ -140,38 +140,40 @@ class PatternState {
   }
 
   apply(e: PatternEvent): void {
-    const touch = (...names: string[]) => names.forEach((n) => this.touched.add(n));
+    const t = this.touched;
     if (this.o.scenario === "write-back") this.flushAt(e.atMs);
     switch (e.kind) {
       case "write":
         this.acked.set(e.key, e.value);
-        touch("acked");
+        t.add("acked");
         if (e.via === "cache") {
           this.cache.set(e.key, { value: e.value, expiresAtMs: Infinity, dirty: true });
           this.pending.push([stepNo(e), e.key, e.value]);
-          touch("cache", "pending");
+          t.add("cache");
+          t.add("pending");
           break;
         }
         this.db.set(e.key, e.value);
-        touch("db");
+        t.add("db");
         if (e.via === "cache+database") this.cache.set(e.key, { value: e.value, expiresAtMs: r2(e.ackAtMs + this.o.ttlMs), dirty: false });
         else if (e.invalidated !== undefined) this.cache.delete(e.key);
-        touch("cache");
+        t.add("cache");
         break;
       case "read":
         if (e.refresh) {
           this.reloads.set(e.key, { startedAtMs: e.atMs, doneAtMs: r2(e.atMs + this.o.cacheLatencyMs / 2 + this.o.dbLatencyMs) });
-          touch("reloads");
+          t.add("reloads");
         }
         if (!e.hit && e.value !== null && e.expiresAtMs !== undefined) {
           this.cache.set(e.key, { value: e.value, expiresAtMs: e.expiresAtMs, dirty: false });
-          touch("cache");
+          t.add("cache");
         }
         break;
       case "refreshed":
         this.reloads.delete(e.key);
         if (e.value !== null) this.cache.set(e.key, { value: e.value, expiresAtMs: e.expiresAtMs, dirty: false });
-        touch("reloads", "cache");
+        t.add("reloads");
+        t.add("cache");
         break;
       case "flush":
         for (const [k, v] of e.entries) {
@@ -179,17 +181,21 @@ class PatternState {
           this.cache.set(k, { value: v, expiresAtMs: r2(e.atMs + this.o.ttlMs), dirty: false });
         }
         if (e.entries.length) this.pending = [];
-        touch("db", "cache", "pending");
+        t.add("db");
+        t.add("cache");
+        t.add("pending");
         break;
       case "crash":
         this.cache.clear();
         this.reloads.clear();
         this.pending = [];
-        touch("cache", "reloads", "pending");
+        t.add("cache");
+        t.add("reloads");
+        t.add("pending");
         break;
       case "expire":
         this.cache.delete(e.key);
-        touch("cache");
+        t.add("cache");
         break;
       case "wait":
         // Background work that falls due during the wait is the steps that follow.
@@ -198,18 +204,24 @@ class PatternState {
   }
 
   private table(name: string): StateTable | undefined {
-    const sorted = <V>(m: ReadonlyMap<string, V>) => [...m].sort(([a], [b]) => (a < b ? -1 : 1));
+    const sorted = (m: ReadonlyMap<string, unknown>) => {
+      const keys = [...m.keys()];
+      return keys.length > 1 ? keys.sort() : keys;
+    };
     switch (name) {
       case "cache":
         return {
           name: "cache",
           columns: ["key", "value", "expires at (ms)", "dirty"],
-          rows: sorted(this.cache).map(([k, c]) => [k, c.value, c.dirty ? "never while dirty" : c.expiresAtMs, c.dirty ? "yes: not in the database" : "no"]),
+          rows: sorted(this.cache).map((k) => {
+            const c = this.cache.get(k)!;
+            return [k, c.value, c.dirty ? "never while dirty" : c.expiresAtMs, c.dirty ? "yes: not in the database" : "no"];
+          }),
         };
       case "db":
-        return { name: "database", columns: ["key", "value"], rows: sorted(this.db).map(([k, v]) => [k, v]) };
+        return { name: "database", columns: ["key", "value"], rows: sorted(this.db).map((k) => [k, this.db.get(k)!]) };
       case "acked":
-        return { name: "acknowledged to the client", columns: ["key", "last write"], rows: sorted(this.acked).map(([k, v]) => [k, v]) };
+        return { name: "acknowledged to the client", columns: ["key", "last write"], rows: sorted(this.acked).map((k) => [k, this.acked.get(k)!]) };
       case "pending":
         if (this.o.scenario !== "write-back") return undefined;
         return { name: "write-back: dirty writes waiting for a flush", columns: ["write (step)", "key", "value"], rows: this.pending.map(([n, k, v]) => [n, k, v]) };
@@ -217,7 +229,11 @@ class PatternState {
         return this.o.scenario === "write-back" ? { name: "write-back: the next periodic flush", columns: ["at (ms)"], rows: [[this.nextFlush]] } : undefined;
       case "reloads":
         if (this.o.scenario !== "refresh-ahead") return undefined;
-        return { name: "reloads in flight", columns: ["key", "started at (ms)", "returns at (ms)"], rows: sorted(this.reloads).map(([k, r]) => [k, r.startedAtMs, r.doneAtMs]) };
+        return {
+          name: "reloads in flight",
+          columns: ["key", "started at (ms)", "returns at (ms)"],
+          rows: sorted(this.reloads).map((k) => [k, this.reloads.get(k)!.startedAtMs, this.reloads.get(k)!.doneAtMs]),
+        };
     }
     return undefined;
   }
@@ -230,7 +246,11 @@ class PatternState {
 
   /** The tables the events since the last call may have changed. */
   changed(): StateTable[] {
-    const out = [...this.touched].flatMap((n) => this.table(n) ?? []);
+    const out: StateTable[] = [];
+    for (const n of this.touched) {
+      const t = this.table(n);
+      if (t) out.push(t);
+    }
     this.touched.clear();
     return out;
   }

@@ -20,26 +20,33 @@ function metricName(what: string, policy: string, size: number, sizes: number): 
 
 const EVICTED_ROWS = 8;
 
-/** What the cache holds after a step, in the policy's order with its marks (capped per queue, and said so). */
-function cacheTables(view: LabelledView | undefined, policy: string, ghosts: boolean, noted: boolean): StateTable[] {
-  const order = view?.order ?? "";
-  const queues = view?.queues ?? false;
-  const mark = view?.mark;
-  const row = (e: LabelledEntry): Cell[] => [
-    ...(queues ? [e.queue ?? null] : []),
-    e.gap !== undefined ? `… ${e.gap} more` : e.label!,
-    ...(mark ? [e.gap !== undefined ? null : e.mark ?? null] : []),
-    ...(noted ? [e.note ?? null] : []),
-  ];
-  const tables: StateTable[] = [{
-    name: `cache (${policy}): ${order}; ${VIEW_LIMIT} per queue at most`,
-    columns: [...(queues ? ["queue"] : []), "object", ...(mark ? [mark] : []), ...(noted ? ["note"] : [])],
-    rows: (view?.entries ?? []).map(row),
-  }];
-  if (ghosts) {
-    tables.push({ name: `ghost ids, remembered but not cached; ${VIEW_LIMIT} per queue at most`, columns: ["queue", "object"], rows: (view?.ghosts ?? []).map((e) => [e.queue ?? null, e.gap !== undefined ? `… ${e.gap} more` : e.label!]) });
-  }
-  return tables;
+/**
+ * The tables of what the cache holds after a step, in the policy's order with its marks (capped per
+ * queue, and said so): `first` fixes their names and columns for the whole run.
+ */
+function cacheTables(first: LabelledView, policy: string, noted: boolean): (view: LabelledView) => StateTable[] {
+  const { order, queues, mark } = first;
+  const name = `cache (${policy}): ${order}; ${VIEW_LIMIT} per queue at most`;
+  const ghostName = `ghost ids, remembered but not cached; ${VIEW_LIMIT} per queue at most`;
+  const columns = ["object"];
+  if (queues) columns.unshift("queue");
+  if (mark) columns.push(mark);
+  if (noted) columns.push("note");
+  const row = (e: LabelledEntry): Cell[] => {
+    const r: Cell[] = [];
+    if (queues) r.push(e.queue ?? null);
+    r.push(e.gap !== undefined ? `… ${e.gap} more` : e.label!);
+    if (mark) r.push(e.gap !== undefined ? null : e.mark ?? null);
+    if (noted) r.push(e.note ?? null);
+    return r;
+  };
+  const ghostRow = (e: LabelledEntry): Cell[] => [e.queue ?? null, e.gap !== undefined ? `… ${e.gap} more` : e.label!];
+  return (view) => {
+    const tables: StateTable[] = [{ name, columns, rows: view.entries.map(row) }];
+    if (first.ghosts) tables.push({ name: ghostName, columns: ["queue", "object"], rows: (view.ghosts ?? []).map(ghostRow) });
+    if (view.figures) tables.push({ name: `${policy} figures`, columns: Object.keys(view.figures), rows: [Object.values(view.figures)] });
+    return tables;
+  };
 }
 
 /** The first requests as a sequence diagram, and step by step (one step per request) as a timeline. */
@@ -50,26 +57,28 @@ function firstRequests(result: EvictionResult, options: Resolved): { spec: Diagr
   const d = new SequenceDiagram({ maxLines: 120, autonumber: false });
   d.participant("client", "actor").participant(cache).participant("database");
   const first = result.steps[0]!.view;
-  const ghosts = first.ghosts !== undefined;
   const noted = result.steps.some((st) => st.view.entries.some((e) => e.note !== undefined));
-  const figures = (f: Readonly<Record<string, number>> | undefined): StateTable[] =>
-    f ? [{ name: `${run.policy} figures`, columns: Object.keys(f), rows: [Object.values(f)] }] : [];
+  const tablesOf = cacheTables(first, run.policy, noted);
   const tally = { hits: 0, misses: 0, evictions: 0 };
-  const evicted: [number, string][] = [];
-  const counts = (requests: number): StateTable[] => [
-    { name: "requests so far", columns: ["requests", "hits", "misses", "evictions"], rows: [[requests, tally.hits, tally.misses, tally.evictions]] },
-    { name: `evicted (latest first, ${EVICTED_ROWS} at most)`, columns: ["request", "object"], rows: evicted.slice(-EVICTED_ROWS).reverse() },
-  ];
+  const evicted: Cell[][] = [];
+  const counts = (requests: number): StateTable => ({ name: "requests so far", columns: ["requests", "hits", "misses", "evictions"], rows: [[requests, tally.hits, tally.misses, tally.evictions]] });
+  const gone = (): StateTable => ({ name: `evicted (latest first, ${EVICTED_ROWS} at most)`, columns: ["request", "object"], rows: evicted.slice(0, EVICTED_ROWS) });
   const zero = first.figures ? Object.fromEntries(Object.keys(first.figures).map((k) => [k, 0])) : undefined;
-  const rec = new TimelineRecorder(d, "first-requests", [...cacheTables({ ...first, entries: [], ghosts: [], held: 0 }, run.policy, ghosts, noted), ...figures(zero), ...counts(0)]);
+  const empty = { ...first, entries: [], ...(first.ghosts ? { ghosts: [] } : {}), held: 0, ...(zero ? { figures: zero } : {}) };
+  const rec = new TimelineRecorder(d, "first-requests", [...tablesOf(empty), counts(0), gone()]);
+  // Views are shared between requests that changed nothing (see traceFirst): only new ones are tabled.
+  let shown: LabelledView | undefined;
   result.steps.forEach((step, i) => {
     const n = i + 1;
     if (step.kind === "hit") tally.hits++;
     else {
       tally.misses++;
       tally.evictions += step.evicted.length;
-      for (const id of step.evicted) evicted.push([n, id]);
+      for (const id of step.evicted) evicted.unshift([n, id]);
     }
+    const changed = [counts(n), ...(step.kind === "miss" && step.evicted.length ? [gone()] : [])];
+    if (step.view !== shown) changed.push(...tablesOf(step.view));
+    shown = step.view;
     const text =
       step.kind === "hit"
         ? `get ${step.label}: hit`
@@ -85,7 +94,7 @@ function firstRequests(result: EvictionResult, options: Resolved): { spec: Diagr
       if (step.evicted.length > 0) d.note(cache, `evict ${step.evicted.join(", ")}`, true);
       if (!step.admitted) d.note(cache, `${step.label} not admitted`);
       d.message(cache, "client", step.label, "reply");
-    }, [...cacheTables(step.view, run.policy, ghosts, noted), ...figures(step.view.figures), ...counts(n)]);
+    }, changed);
   });
   const { text, omitted, kinds } = d.render();
   const title = `The first ${result.steps.length} requests through ${run.policy}`;

@@ -23,14 +23,11 @@ export interface CacheRun {
   peakOccupied: number;
 }
 
-/** A view entry with its object named as the workload names it (gaps have no label). */
-export type LabelledEntry = Omit<ViewEntry, "id"> & { readonly label?: string };
+/** A view entry, its object named as the workload names it (gaps have no label). */
+export type LabelledEntry = ViewEntry;
 
 /** What the cache held after a diagram step, in the policy's order (see Cache.view). */
-export interface LabelledView extends Omit<CacheView, "entries" | "ghosts"> {
-  readonly entries: readonly LabelledEntry[];
-  readonly ghosts?: readonly LabelledEntry[];
-}
+export type LabelledView = CacheView;
 
 /** Most entries of each queue a diagram step's view keeps: the newest half and the oldest half. */
 export const VIEW_LIMIT = 10;
@@ -170,11 +167,21 @@ function serve(cache: Cache, run: CacheRun, chunk: Chunk, start: number, done: n
   if (occ > run.peakOccupied) run.peakOccupied = occ;
 }
 
-/** The cache's view with ids named as the workload names them. */
-function labelled(cache: Cache, source: RequestSource): LabelledView {
-  const name = ({ id, ...rest }: ViewEntry): LabelledEntry => (rest.gap !== undefined ? rest : { label: source.label(id), ...rest });
-  const { entries, ghosts, ...rest } = cache.view(VIEW_LIMIT);
-  return { ...rest, entries: entries.map(name), ...(ghosts ? { ghosts: ghosts.map(name) } : {}) };
+function sameEntries(a: readonly LabelledEntry[] | undefined, b: readonly LabelledEntry[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x.label !== y.label || x.queue !== y.queue || x.mark !== y.mark || x.note !== y.note || x.gap !== y.gap) return false;
+  }
+  return true;
+}
+
+/** The previous view itself when nothing in it changed (a timeline then has nothing to store). */
+function unchanged(prev: LabelledView | undefined, next: LabelledView): LabelledView {
+  if (!prev || !sameEntries(prev.entries, next.entries) || !sameEntries(prev.ghosts, next.ghosts)) return next;
+  const [f, g] = [prev.figures ?? {}, next.figures ?? {}];
+  return Object.keys(g).every((k) => f[k] === g[k]) ? prev : next;
 }
 
 /**
@@ -185,11 +192,13 @@ function traceFirst(cache: Cache, run: CacheRun, chunk: Chunk, count: number, st
   const { ids, sizes } = chunk;
   const evicted: string[] = [];
   cache.onEvict = (id) => evicted.push(source.label(id));
+  let view: LabelledView | undefined;
+  const name = (id: number) => source.label(id);
   for (let i = 0; i < count; i++) {
     evicted.length = 0;
     const hit = cache.get(ids[i]!, sizes[i]!);
     const label = source.label(ids[i]!);
-    const view = labelled(cache, source);
+    view = unchanged(view, cache.view(VIEW_LIMIT, name));
     if (hit) {
       run.hits++;
       run.hitBytes += sizes[i]!;

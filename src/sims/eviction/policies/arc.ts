@@ -23,13 +23,13 @@ export class ARC extends Queues {
   constructor(capacity: number) {
     super(capacity, 4, [L1, L2]);
   }
-  view(limit: number): CacheView {
+  view(limit: number, name: (id: number) => string): CacheView {
     return {
       order: "T1 (seen once) then T2 (seen again), newest first in each",
       queues: true,
-      entries: [...capped(this.entries(L1, "T1"), limit), ...capped(this.entries(L2, "T2"), limit)],
+      entries: [...capped(this.entries(L1, name, "T1"), limit), ...capped(this.entries(L2, name, "T2"), limit)],
       held: this.held(L1) + this.held(L2),
-      ghosts: [...capped(this.entries(L1_GHOST, "B1"), limit), ...capped(this.entries(L2_GHOST, "B2"), limit)],
+      ghosts: [...capped(this.entries(L1_GHOST, name, "B1"), limit), ...capped(this.entries(L2_GHOST, name, "B2"), limit)],
       ghostsHeld: this.held(L1_GHOST) + this.held(L2_GHOST),
       figures: { "target size of T1 (p)": Math.round(this.p * 100) / 100 },
     };

@@ -20,15 +20,15 @@ export interface Cache {
   /**
    * What the cache holds, in the policy's own order with its own marks, at most `limit` entries
    * each of objects and ghost ids: for the first requests' timeline, never on the request path.
-   * Costs O(objects held).
+   * Costs O(objects held). `name` gives an object's name as the workload has it.
    */
-  view(limit: number): CacheView;
+  view(limit: number, name: (id: number) => string): CacheView;
 }
 
 /** One cached object (or ghost id) as a timeline shows it, or a gap of `gap` objects left out. */
 export interface ViewEntry {
-  /** The object's id; -1 for a gap. */
-  readonly id: number;
+  /** The object's name (absent for a gap). */
+  readonly label?: string;
   /** Objects left out here (the middle of a long queue). */
   readonly gap?: number;
   /** The queue it is in, for policies with several (ARC's T1, S3-FIFO's small, W-TinyLFU's window). */
@@ -73,15 +73,16 @@ export interface PolicyParams {
 }
 
 /** At most `limit` entries of a queue: its first and last halves, with a gap between when it is longer. */
-export function capped(entries: readonly ViewEntry[], limit: number): ViewEntry[] {
-  if (entries.length <= limit) return [...entries];
+export function capped(entries: ViewEntry[], limit: number): ViewEntry[] {
+  if (entries.length <= limit) return entries;
   const head = Math.ceil(limit / 2);
   const tail = limit - head;
   const queue = entries[0]!.queue;
-  return [...entries.slice(0, head), { id: -1, gap: entries.length - limit, ...(queue !== undefined ? { queue } : {}) }, ...entries.slice(entries.length - tail)];
+  return [...entries.slice(0, head), { gap: entries.length - limit, ...(queue !== undefined ? { queue } : {}) }, ...entries.slice(entries.length - tail)];
 }
 
 /** The entries with `note` on the last one (the object a queue evicts next). */
-export function noteLast(entries: readonly ViewEntry[], note: string): ViewEntry[] {
-  return entries.map((e, i) => (i === entries.length - 1 ? { ...e, note } : e));
+export function noteLast(entries: ViewEntry[], note: string): ViewEntry[] {
+  if (entries.length > 0) entries[entries.length - 1] = { ...entries[entries.length - 1]!, note };
+  return entries;
 }

@@ -92,10 +92,10 @@ export class LFU implements Cache {
     return out;
   }
   /** Lowest count first, each count's bucket in the order its objects reached it: the first leaves next. */
-  view(limit: number): CacheView {
+  view(limit: number, name: (id: number) => string): CacheView {
     const entries: ViewEntry[] = [];
     for (let f = 1; f < this.bucketHead.length; f++) {
-      for (let id = this.bucketHead[f]!; id !== NONE; id = this.next[id]!) entries.push({ id, mark: f, ...(entries.length === 0 ? { note: "leaves next" } : {}) });
+      for (let id = this.bucketHead[f]!; id !== NONE; id = this.next[id]!) entries.push(entries.length === 0 ? { label: name(id), mark: f, note: "leaves next" } : { label: name(id), mark: f });
     }
     return { order: "fewest hits first, then the first to reach that count", mark: "count", queues: false, entries: capped(entries, limit), held: entries.length };
   }

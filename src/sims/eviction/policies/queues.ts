@@ -1,6 +1,6 @@
 // The state every list-based policy keeps: its queues, where each id is (0 for nowhere, else its
 // list + 1) and each cached object's size, all in typed arrays that grow with the ids seen.
-import { grownF64, grownU8, Lists } from "./lists";
+import { grownF64, grownU8, Lists, NONE } from "./lists";
 import type { Cache, CacheView, PolicyId, ViewEntry } from "./cache";
 
 export abstract class Queues implements Cache {
@@ -48,11 +48,16 @@ export abstract class Queues implements Cache {
     return this.dataLists.flatMap((l) => this.q.toArray(l));
   }
 
-  abstract view(limit: number): CacheView;
+  abstract view(limit: number, name: (id: number) => string): CacheView;
 
-  /** List `l` from head to tail as view entries, named `queue` and marked by `mark`. */
-  protected entries(l: number, queue?: string, mark?: (id: number) => number): ViewEntry[] {
-    return this.q.toArray(l).map((id) => ({ id, ...(queue !== undefined ? { queue } : {}), ...(mark ? { mark: mark(id) } : {}) }));
+  /** List `l` from head to tail as view entries: each object's name, the queue's and the policy's mark. */
+  protected entries(l: number, name: (id: number) => string, queue?: string, mark?: (id: number) => number): ViewEntry[] {
+    const out: ViewEntry[] = [];
+    for (let id = this.q.head[l]!; id !== NONE; id = this.q.next[id]!) {
+      const label = name(id);
+      out.push(queue === undefined ? (mark ? { label, mark: mark(id) } : { label }) : mark ? { label, queue, mark: mark(id) } : { label, queue });
+    }
+    return out;
   }
 
   /** Objects (or ghost ids) in list `l`. */

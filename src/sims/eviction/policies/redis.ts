@@ -80,11 +80,12 @@ export class RedisApprox implements Cache {
   }
 
   /** Keys by their eviction score, the likeliest to go first (Redis keeps no order: it samples). */
-  view(limit: number): CacheView {
+  view(limit: number, name: (id: number) => string): CacheView {
     const keys = Array.from(this.keys.subarray(0, this.nKeys));
     const lru = this.policy === "redis-lru";
     const mark = (id: number) => (lru ? this.now - this.stamp[id]! : this.decayed(id));
-    const entries = keys.map((id) => ({ id, mark: mark(id) })).sort((a, b) => (lru ? b.mark - a.mark : a.mark - b.mark) || a.id - b.id);
+    const scored = keys.map((id) => ({ id, mark: mark(id) })).sort((a, b) => (lru ? b.mark - a.mark : a.mark - b.mark) || a.id - b.id);
+    const entries = scored.map(({ id, mark: m }) => ({ label: name(id), mark: m }));
     const order = lru ? "longest idle first (eviction samples keys at random)" : "lowest counter first (eviction samples keys at random)";
     return { order, mark: lru ? "idle (requests)" : "counter", queues: false, entries: capped(entries, limit), held: this.nKeys };
   }

@@ -30,15 +30,15 @@ export class S3FIFO extends Queues {
   protected override growMore(n: number): void {
     this.freq = grownI32(this.freq, n, 0);
   }
-  view(limit: number): CacheView {
+  view(limit: number, name: (id: number) => string): CacheView {
     const freq = (id: number) => this.freq[id]!;
     return {
       order: "small then main, newest first in each",
       mark: "freq",
       queues: true,
-      entries: [...capped(this.entries(S_SMALL, "small", freq), limit), ...capped(this.entries(S_MAIN, "main", freq), limit)],
+      entries: [...capped(this.entries(S_SMALL, name, "small", freq), limit), ...capped(this.entries(S_MAIN, name, "main", freq), limit)],
       held: this.held(S_SMALL) + this.held(S_MAIN),
-      ghosts: capped(this.entries(S_GHOST, "ghost"), limit),
+      ghosts: capped(this.entries(S_GHOST, name, "ghost"), limit),
       ghostsHeld: this.held(S_GHOST),
     };
   }

@@ -31,8 +31,8 @@ abstract class OneQueue extends Queues {
 
 export class LRU extends OneQueue {
   readonly policy = "lru";
-  view(limit: number): CacheView {
-    return { order: "most recently used first", queues: false, entries: capped(noteLast(this.entries(0), "leaves next"), limit), held: this.held(0) };
+  view(limit: number, name: (id: number) => string): CacheView {
+    return { order: "most recently used first", queues: false, entries: capped(noteLast(this.entries(0, name), "leaves next"), limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
@@ -49,8 +49,8 @@ export class LRU extends OneQueue {
 
 export class FIFO extends OneQueue {
   readonly policy = "fifo";
-  view(limit: number): CacheView {
-    return { order: "newest first", queues: false, entries: capped(noteLast(this.entries(0), "leaves next"), limit), held: this.held(0) };
+  view(limit: number, name: (id: number) => string): CacheView {
+    return { order: "newest first", queues: false, entries: capped(noteLast(this.entries(0, name), "leaves next"), limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
@@ -76,8 +76,8 @@ export class Clock extends OneQueue {
   protected override growMore(n: number): void {
     this.freq = grownU8(this.freq, n);
   }
-  view(limit: number): CacheView {
-    const entries = noteLast(this.entries(0, undefined, (id) => this.freq[id]!), "hand");
+  view(limit: number, name: (id: number) => string): CacheView {
+    const entries = noteLast(this.entries(0, name, undefined, (id) => this.freq[id]!), "hand");
     return { order: "newest first; the hand starts at the oldest", mark: "bit", queues: false, entries: capped(entries, limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {
@@ -115,9 +115,10 @@ export class Sieve extends OneQueue {
   protected override growMore(n: number): void {
     this.visited = grownU8(this.visited, n);
   }
-  view(limit: number): CacheView {
+  view(limit: number, name: (id: number) => string): CacheView {
     const hand = this.hand === NONE ? this.q.tail[0]! : this.hand;
-    const entries = this.entries(0, undefined, (id) => this.visited[id]!).map((e) => (e.id === hand ? { ...e, note: "hand" } : e));
+    const handName = hand === NONE ? undefined : name(hand);
+    const entries = this.entries(0, name, undefined, (id) => this.visited[id]!).map((e) => (e.label === handName ? { ...e, note: "hand" } : e));
     return { order: "newest first; the hand moves towards the newest", mark: "visited", queues: false, entries: capped(entries, limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {

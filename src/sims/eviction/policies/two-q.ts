@@ -24,13 +24,13 @@ export class TwoQ extends Queues {
     this.aoutSize = Math.trunc(capacity * 0.5);
     this.amSize = capacity - this.ainSize;
   }
-  view(limit: number): CacheView {
+  view(limit: number, name: (id: number) => string): CacheView {
     return {
       order: "A1in (FIFO) then Am (LRU), newest first in each",
       queues: true,
-      entries: [...capped(this.entries(A_IN, "A1in"), limit), ...capped(this.entries(A_M, "Am"), limit)],
+      entries: [...capped(this.entries(A_IN, name, "A1in"), limit), ...capped(this.entries(A_M, name, "Am"), limit)],
       held: this.held(A_IN) + this.held(A_M),
-      ghosts: capped(this.entries(A_OUT, "A1out"), limit),
+      ghosts: capped(this.entries(A_OUT, name, "A1out"), limit),
       ghostsHeld: this.held(A_OUT),
     };
   }

@@ -66,13 +66,13 @@ export class WTinyLFU extends Queues {
     this.hashed = grownU8(this.hashed, n);
     this.pos = grownI32(this.pos, n * this.sketch.hashes, 0);
   }
-  view(limit: number): CacheView {
+  view(limit: number, name: (id: number) => string): CacheView {
     const est = (id: number) => this.estimate(id);
     return {
       order: "window, probation, protected, most recently used first in each",
       mark: "sketch count",
       queues: true,
-      entries: [...capped(this.entries(WINDOW, "window", est), limit), ...capped(this.entries(PROBATION, "probation", est), limit), ...capped(this.entries(PROTECTED, "protected", est), limit)],
+      entries: [...capped(this.entries(WINDOW, name, "window", est), limit), ...capped(this.entries(PROBATION, name, "probation", est), limit), ...capped(this.entries(PROTECTED, name, "protected", est), limit)],
       held: this.held(WINDOW) + this.held(PROBATION) + this.held(PROTECTED),
     };
   }
