@@ -61,8 +61,11 @@ export class TimelineRecorder {
       this.omitted++;
       return;
     }
-    const drawn = count > 0 && first + count <= this.diagram.maxLines;
-    this.steps.push({ atMs: event.atMs, actor: event.actor, text: event.text, ...(event.seq !== undefined ? { seq: event.seq } : {}), ...(drawn ? { lines: [first, count] as const } : {}), ...(changed.length ? { changed } : {}) });
+    const step: { -readonly [K in keyof TimelineStep]: TimelineStep[K] } = { atMs: event.atMs, actor: event.actor, text: event.text };
+    if (event.seq !== undefined) step.seq = event.seq;
+    if (count > 0 && first + count <= this.diagram.maxLines) step.lines = [first, count];
+    if (changed.length) step.changed = changed;
+    this.steps.push(step);
   }
 
   build(): Timeline {

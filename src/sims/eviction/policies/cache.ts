@@ -81,8 +81,8 @@ export function capped(entries: ViewEntry[], limit: number): ViewEntry[] {
   return [...entries.slice(0, head), { gap: entries.length - limit, ...(queue !== undefined ? { queue } : {}) }, ...entries.slice(entries.length - tail)];
 }
 
-/** The entries with `note` on the last one (the object a queue evicts next). */
+/** The entries, fresh from a view, with `note` set on the last one (the object a queue evicts next). */
 export function noteLast(entries: ViewEntry[], note: string): ViewEntry[] {
-  if (entries.length > 0) entries[entries.length - 1] = { ...entries[entries.length - 1]!, note };
+  if (entries.length > 0) (entries[entries.length - 1] as { note?: string }).note = note;
   return entries;
 }

@@ -118,7 +118,8 @@ export class Sieve extends OneQueue {
   view(limit: number, name: (id: number) => string): CacheView {
     const hand = this.hand === NONE ? this.q.tail[0]! : this.hand;
     const handName = hand === NONE ? undefined : name(hand);
-    const entries = this.entries(0, name, undefined, (id) => this.visited[id]!).map((e) => (e.label === handName ? { ...e, note: "hand" } : e));
+    const entries = this.entries(0, name, undefined, (id) => this.visited[id]!);
+    for (const e of entries) if (e.label === handName) (e as { note?: string }).note = "hand";
     return { order: "newest first; the hand moves towards the newest", mark: "visited", queues: false, entries: capped(entries, limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {
