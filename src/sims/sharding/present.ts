@@ -113,10 +113,14 @@ function hottestKeys(result: ShardingResult, run: StrategyRun, options: Resolved
     const name = keyName(k, options.keyPattern);
     const owner = step.nodes[step.owners[k]!]!.name;
     const text = `${name}: ${perKey[k]} requests (${percent(fraction)})${salt}`;
-    const h = held.get(step.owners[k]!)!;
-    h.keys.push(name);
-    h.requests += perKey[k]!;
-    rec.step({ atMs: 0, actor: "client", text: `${text} go to ${owner}` }, () => d.message("client", owner, text, "call", !salted && fraction > 1 / step.nodes.length), [hotMap(), allKeys(false)]);
+    // A salted key's requests spread over its sub-keys' nodes: the last step's load shows where.
+    if (!salted) {
+      const h = held.get(step.owners[k]!)!;
+      h.keys.push(name);
+      h.requests += perKey[k]!;
+    }
+    const where = salted ? `, spread over ${step.celebrityNodes ?? options.saltBuckets} nodes` : ` go to ${owner}`;
+    rec.step({ atMs: 0, actor: "client", text: `${text}${where}` }, () => d.message("client", owner, text, "call", !salted && fraction > 1 / step.nodes.length), [hotMap(), allKeys(false)]);
   }
   const busiest = step.requestCounts.indexOf(Math.max(...step.requestCounts));
   const busiestName = step.nodes[busiest]!.name;

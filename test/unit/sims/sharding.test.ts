@@ -300,6 +300,9 @@ test("the hottest keys' timeline: each key's requests land on its owner, then th
   assert.equal(all.length, 8);
   assert.equal(all.reduce((n, r) => n + (r[2] as number), 0), 50000);
   assert.match(tl.steps[6]!.text, new RegExp(`^busiest node: ${all[0]![0]} with`));
+  const salted = stepped(run("compare: [ring]\nkeys: 10000\nnodes: 8\npopularity: celebrity\ncelebrityShare: 0.4\nsaltBuckets: 8\nrequests: 100000\n", 7));
+  assert.match(salted.tl.steps[0]!.text, /^key-0: [0-9]+ requests \(40\.0%\), salted over 8 sub-keys, spread over [2-8] nodes$/);
+  assert.ok(named(salted.states[0]!, "shard map").rows.every((r) => !String(r[1]).includes("key-0")), "a salted key is not one node's load");
 });
 
 test("knobs: strategy, nodes, virtual nodes, epsilon, skew and salt, each where it applies", () => {
