@@ -389,7 +389,7 @@ class LoadState {
         this.locks.delete(e.key);
         break;
       case "expire":
-        this.touch(e.key, "expired");
+        this.touch(e.key, "expired", e.atMs);
         break;
       case "reply":
         this.waiting.delete(e.req);
