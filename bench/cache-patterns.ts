@@ -7,6 +7,7 @@ import { drawArrivals } from "../src/sims/cache-patterns/model/arrivals";
 import { runLoad } from "../src/sims/cache-patterns/model/load-run";
 import { resolve, type Options, type Strategy } from "../src/sims/cache-patterns/scenario";
 import type { ResolveContext } from "../src/sims/types";
+import { lessonTimelines } from "./eviction";
 
 const BASE = {
   strategy: "none", compare: [], absentKeys: 50, absentShare: 0.5, servers: 4, cacheLatencyMs: 1, bucketMs: 100, herdLimit: 5, penetrationLimit: 0.1,
@@ -52,6 +53,7 @@ export function benchCachePatterns(): void {
   const penetration = { scenario: "penetration", absentKeys: 1_000_000, rps: 20_000, durationMs: 10_000, keys: 100_000, dbCapacity: 20_000 } as const;
   const r = measure(penetration, "bloom-filter");
   console.log(row("penetration, Bloom filter", r, "  (includes building the filter and the 300,000 lookups of its report)"));
+  lessonTimelines("caching-failures.dsnb");
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) benchCachePatterns();

@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { createRng } from "../src/core/rng";
 import { createCache, POLICY_IDS } from "../src/sims/eviction/policies";
 import { generated } from "../src/sims/eviction/model/workload";
-import { runCell } from "../src/engine/pipeline";
+import { readFileSync } from "node:fs";
+import { loadCell, runCell } from "../src/engine/pipeline";
+import { readNotebook, scenarioCells } from "../src/engine/notebook";
+import { findSimulator } from "../src/engine/registry";
 import { folderFiles } from "../src/host/files";
 
 function zipfTrace(requests: number, objects: number): Int32Array {
@@ -98,4 +101,45 @@ export function benchEviction(): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  lessonTimelines("caching-eviction.dsnb");
+}
+
+/**
+ * The timelines of a lesson's cells: steps, the output's JSON size (budget: 1 MB), and how much of
+ * the cell's time goes to present(), which draws the diagrams and builds the timeline: an upper
+ * bound on the timeline's own cost (budget: a fifth of the cell). Medians after 3 warm-up runs.
+ */
+export function lessonTimelines(notebook: string): void {
+  const dir = join(import.meta.dirname, "..", "samples");
+  console.log(`\n## Timelines of ${notebook}: steps, output size, present() within the whole cell (medians, ms)`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  let largest = 0;
+  for (const c of scenarioCells(readNotebook(new Uint8Array(readFileSync(join(dir, notebook)))), dir)) {
+    const sim = findSimulator(c.request.simulator)!;
+    const first = runCell(c.request, undefined, folderFiles);
+    if (!first.ok) continue;
+    const bytes = JSON.stringify(first.output).length;
+    largest = Math.max(largest, bytes);
+    const cell: number[] = [];
+    const present: number[] = [];
+    const started = performance.now();
+    for (let r = 0; r < 3 + 5 || (r < 60 && performance.now() - started < 300); r++) {
+      let t0 = performance.now();
+      runCell(c.request, undefined, folderFiles);
+      const total = performance.now() - t0;
+      const loaded = loadCell(sim, c.request.source);
+      const result = sim.run(loaded.resolved, { seed: first.output.seed, rng: createRng(first.output.seed), progress: () => {}, files: folderFiles(c.request.baseDir) });
+      const verdict = sim.check(result, loaded.resolved);
+      t0 = performance.now();
+      sim.present(result, verdict, loaded.resolved);
+      if (r >= 3) {
+        cell.push(total);
+        present.push(performance.now() - t0);
+      }
+    }
+    const [p, t] = [median(present), median(cell)];
+    const steps = first.output.timeline?.steps.length ?? 0;
+    console.log(`${(c.info.id ?? "").padEnd(26)} ${String(steps).padStart(4)} steps ${(bytes / 1024).toFixed(1).padStart(7)} KB   present ${p.toFixed(2).padStart(7)} of ${t.toFixed(2).padStart(8)} (${((100 * p) / t).toFixed(0)}%)`);
+  }
+  console.log(`largest output: ${(largest / 1024).toFixed(1)} KB`);
 }

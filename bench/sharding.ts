@@ -4,6 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { hashKeys } from "../src/sims/sharding/model/keys";
 import { jump, modN, rendezvous, ring, type Placement } from "../src/sims/sharding/model/strategies";
+import { lessonTimelines } from "./eviction";
 
 const LOOKUPS = 2_000_000;
 
@@ -51,6 +52,7 @@ export function benchSharding(): void {
   for (let i = 0; i < owners.length; i++) if (after.owner(many.h[i]!, 0) !== owners[i]) moved++;
   const rebalanceMs = performance.now() - t0;
   console.log(`hash keys ${hashMs.toFixed(0)} ms, build ring + place ${placeMs.toFixed(0)} ms, add a node + re-place + count moves ${rebalanceMs.toFixed(0)} ms (${moved} keys moved, ${(moved / 1e4).toFixed(2)}%; theory 0.99%)`);
+  lessonTimelines("sharding.dsnb");
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) benchSharding();

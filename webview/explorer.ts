@@ -33,8 +33,9 @@ export function lineElements(svg: SVGSVGElement, kinds: string): Element[][] {
 function stepLabel(t: Timeline, at: number): string {
   if (at === 0) return `Start: nothing has happened yet (${t.steps.length} step${t.steps.length === 1 ? "" : "s"} ahead)`;
   const s = t.steps[at - 1]!;
-  const when = t.clock === "schedule" ? `during step ${s.atMs} of the cell` : `t=${s.atMs} ms`;
-  return `Step ${at} of ${t.steps.length} · ${when} · ${s.actor}: ${s.text}${s.blame?.length ? ` · blamed by ${s.blame.join(", ")}` : ""}`;
+  const whens: Record<string, string> = { none: "", request: `request ${s.atMs} · `, schedule: `during step ${s.atMs} of the cell · ` };
+  const when = whens[t.clock ?? "ms"] ?? `t=${s.atMs} ms · `;
+  return `Step ${at} of ${t.steps.length} · ${when}${s.actor}: ${s.text}${s.blame?.length ? ` · blamed by ${s.blame.join(", ")}` : ""}`;
 }
 
 export interface ExplorerHost {

@@ -18,9 +18,12 @@ const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v 
 export function knobsOf(schema: ObjectSchema, values: Readonly<Record<string, unknown>>, lesson?: Readonly<Record<string, unknown>>): Knob[] {
   const knobs: Knob[] = [];
   for (const [key, field] of Object.entries(schema.fields)) {
-    const form = field.knob ? shape(field.schema) : undefined;
+    const on = typeof field.knob === "function" ? field.knob(values) : field.knob === true;
+    const shaped = on ? shape(field.schema) : undefined;
     const value = values[key];
-    if (!form || !isScalar(value)) continue;
+    if (!shaped || !isScalar(value)) continue;
+    // A cell that offers only some choices still shows its own value among them.
+    const form = Array.isArray(on) && shaped.choices ? { ...shaped, choices: shaped.choices.filter((c) => on.includes(c) || c === value) } : shaped;
     const then = lesson?.[key];
     knobs.push({ key, doc: field.schema.doc, ...form, value, ...(lesson && isScalar(then) && then !== value ? { lessonValue: then } : {}) });
   }

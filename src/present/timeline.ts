@@ -27,9 +27,23 @@ export interface StepEvent {
   readonly seq?: number;
 }
 
+/** Whether two tables hold the same columns and cells (cells are scalars, compared with ===). */
+function sameTable(a: StateTable, b: StateTable | undefined): boolean {
+  if (b === undefined || a.columns.length !== b.columns.length || a.rows.length !== b.rows.length) return false;
+  for (let c = 0; c < a.columns.length; c++) if (a.columns[c] !== b.columns[c]) return false;
+  for (let r = 0; r < a.rows.length; r++) {
+    const x = a.rows[r]!;
+    const y = b.rows[r]!;
+    if (x.length !== y.length) return false;
+    for (let c = 0; c < x.length; c++) if (x[c] !== y[c]) return false;
+  }
+  return true;
+}
+
 export class TimelineRecorder {
   private readonly steps: TimelineStep[] = [];
-  private readonly last = new Map<string, string>();
+  /** Each table as last recorded (the recorder keeps the tables it is given: pass new ones, never mutate them). */
+  private readonly last = new Map<string, StateTable>();
   private omitted = 0;
 
   constructor(
@@ -37,27 +51,32 @@ export class TimelineRecorder {
     private readonly diagramId: string,
     private readonly initial: readonly StateTable[],
   ) {
-    for (const t of initial) this.last.set(t.name, JSON.stringify(t));
+    for (const t of initial) this.last.set(t.name, t);
   }
 
-  /** One step: `draw` adds its lines to the diagram; `state` is every actor's tables after it. */
+  /**
+   * One step: `draw` adds its lines to the diagram; `state` is every actor's tables after it, or at
+   * least those the step may have changed (a table left out is as before).
+   */
   step(event: StepEvent, draw: () => void, state: readonly StateTable[] = []): void {
     if (!recording) return draw();
     const first = this.diagram.lineCount;
     draw();
     const count = this.diagram.lineCount - first;
     const changed = state.filter((t) => {
-      const json = JSON.stringify(t);
-      if (this.last.get(t.name) === json) return false;
-      this.last.set(t.name, json);
+      if (sameTable(t, this.last.get(t.name))) return false;
+      this.last.set(t.name, t);
       return true;
     });
     if (this.steps.length >= MAX_TIMELINE_STEPS) {
       this.omitted++;
       return;
     }
-    const drawn = count > 0 && first + count <= this.diagram.maxLines;
-    this.steps.push({ atMs: event.atMs, actor: event.actor, text: event.text, ...(event.seq !== undefined ? { seq: event.seq } : {}), ...(drawn ? { lines: [first, count] as const } : {}), ...(changed.length ? { changed } : {}) });
+    const step: { -readonly [K in keyof TimelineStep]: TimelineStep[K] } = { atMs: event.atMs, actor: event.actor, text: event.text };
+    if (event.seq !== undefined) step.seq = event.seq;
+    if (count > 0 && first + count <= this.diagram.maxLines) step.lines = [first, count];
+    if (changed.length) step.changed = changed;
+    this.steps.push(step);
   }
 
   build(): Timeline {
@@ -68,9 +87,21 @@ export class TimelineRecorder {
 /** Each step names the findings whose events include it. */
 export function markBlame(timeline: Timeline, verdict: Verdict): Timeline {
   const blamers = new Map<number, string[]>();
-  for (const f of verdict.findings) for (const e of f.events ?? []) blamers.set(e, [...(blamers.get(e) ?? []), f.code]);
+  for (const f of verdict.findings) {
+    for (const e of f.events ?? []) {
+      const codes = blamers.get(e);
+      if (!codes) blamers.set(e, [f.code]);
+      else if (!codes.includes(f.code)) codes.push(f.code);
+    }
+  }
   if (blamers.size === 0) return timeline;
-  return { ...timeline, steps: timeline.steps.map((s) => (s.seq !== undefined && blamers.has(s.seq) ? { ...s, blame: [...new Set(blamers.get(s.seq))] } : s)) };
+  return {
+    ...timeline,
+    steps: timeline.steps.map((s) => {
+      const codes = s.seq === undefined ? undefined : blamers.get(s.seq);
+      return codes ? { ...s, blame: codes } : s;
+    }),
+  };
 }
 
 /** Every actor's state after each step: step i's tables (references shared where unchanged). */

@@ -38,7 +38,7 @@ export interface StateTable {
 
 /** One step of a run: what happened, where it is drawn, and how the state changed. */
 export interface TimelineStep {
-  /** Virtual time, in milliseconds. */
+  /** Virtual time, in milliseconds (or what the timeline's clock says). */
   readonly atMs: number;
   readonly actor: string;
   /** The event, in words. */
@@ -81,10 +81,11 @@ export interface Timeline {
   /** Steps left out (the run was longer than a timeline keeps). */
   readonly omittedSteps?: number;
   /**
-   * What a step's `atMs` counts: virtual milliseconds (the default), or the step of the cell's
-   * schedule during which it happened (the isolation lab, which has no clock).
+   * What the steps' atMs counts, when not milliseconds of virtual time: "schedule", the step of the
+   * cell's schedule during which it happened (the isolation lab); "request", the request's number (a
+   * run with no clock but an order of requests); "none", nothing (a run with no time).
    */
-  readonly clock?: "ms" | "schedule";
+  readonly clock?: "ms" | "schedule" | "request" | "none";
 }
 
 export type ScaleKind = "linear" | "log" | "band";

@@ -73,15 +73,20 @@ export interface UnionSchema<O extends readonly Schema[] = readonly Schema[]> {
   readonly default?: unknown;
 }
 
+/** Whether a cell (its options, defaults applied) offers a knob: yes, no, or these choices only. */
+export type KnobWhen = (options: Readonly<Record<string, unknown>>) => boolean | readonly string[];
+
 export interface Field<S extends Schema = Schema> {
   readonly schema: S;
   /** A required field has no default and must be written. */
   readonly required?: boolean;
   /**
    * A knob: the output shows it as a control above the result (a choice, a number in its range, a
-   * switch), and changing it rewrites the cell and runs it again. Top-level scalar options only.
+   * switch), and changing it rewrites the cell and runs it again. Top-level scalar options only. A
+   * function decides per cell, from its options (defaults applied): false where the knob would do
+   * nothing or only break the cell, or for a choice, the values that make sense in that cell.
    */
-  readonly knob?: boolean;
+  readonly knob?: boolean | KnobWhen;
 }
 
 /**
@@ -144,8 +149,8 @@ export const s = {
   object: <const F extends Record<string, Field>>(doc: string, fields: F, renamed?: Readonly<Record<string, Renamed>>): ObjectSchema<F> => ({ kind: "object", doc, fields, ...(renamed ? { renamed } : {}) }),
   union: <const Os extends readonly Schema[], const O extends Omit<UnionSchema<Os>, "kind">>(o: O & { options: Os }): O & { kind: "union" } => ({ kind: "union", ...o }),
   field: <const S extends Schema>(schema: S): { schema: S } => ({ schema }),
-  /** A field the learner can turn from the output (see Field.knob). */
-  knob: <const S extends Schema>(schema: S): { schema: S; knob: true } => ({ schema, knob: true }),
+  /** A field the learner can turn from the output (see Field.knob), in every cell or in the cells `when` accepts. */
+  knob: <const S extends Schema>(schema: S, when?: KnobWhen): { schema: S; knob: true | KnobWhen } => ({ schema, knob: when ?? true }),
   required: <const S extends Schema>(schema: S): { schema: S; required: true } => ({ schema, required: true }),
 };
 

@@ -362,6 +362,19 @@ test("stepping: next finding, the finding's own button, the scrubber, and the ac
   assert.ok(explorer.tabIndex === 0 && explorer.getAttribute("aria-label")!.includes("Step through"));
 });
 
+test("stepping: a timeline with no clock says the request's number, or no time at all", async () => {
+  for (const [clock, label] of [["request", /Step 2 of 3 · request 2 · reader: read k/], ["none", /Step 2 of 3 · reader: read k/]] as const) {
+    const el = host();
+    await new render.RunView(el, { ...steppedRun, timeline: { ...steppedRun.timeline!, clock } }, { mermaid: stepMermaid(), mermaidConfig: () => ({}) }).render();
+    const explorer = el.querySelector<HTMLElement>(".dsnb-explorer")!;
+    explorer.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: "Home", bubbles: true }));
+    explorer.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+    explorer.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+    assert.match(explorer.querySelector(".dsnb-step-label")!.textContent!, label);
+    assert.doesNotMatch(explorer.querySelector(".dsnb-step-label")!.textContent!, / ms /);
+  }
+});
+
 const knobRun: RunOutput = {
   ...run,
   changedFromLesson: true,

@@ -1,11 +1,12 @@
 // Tables, charts and a sequence diagram for an eviction run: miss ratios per policy and size, the
 // miss-ratio curve on a log axis, the hit ratio over time, and the first requests step by step.
 import type { Verdict } from "../../core/verdict";
-import type { ChartSpec, DiagramSpec, TableSpec } from "../../protocol/output";
+import type { Cell, ChartSpec, DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import { SequenceDiagram } from "../../present/mermaid";
+import { TimelineRecorder } from "../../present/timeline";
 import { capitalize, count, noun, percent, round } from "../../present/prose";
 import type { Presentation } from "../types";
-import { missRatio, type CacheRun, type EvictionResult } from "./model/simulate";
+import { missRatio, VIEW_LIMIT, type CacheRun, type EvictionResult, type LabelledEntry, type LabelledView } from "./model/simulate";
 import type { Resolved } from "./scenario";
 
 function sizeLabel(size: number, options: Resolved): string {
@@ -17,27 +18,90 @@ function metricName(what: string, policy: string, size: number, sizes: number): 
   return sizes > 1 ? `${what} @ ${policy} @ ${size}` : `${what} @ ${policy}`;
 }
 
-function firstRequests(result: EvictionResult, options: Resolved): DiagramSpec | undefined {
+const EVICTED_ROWS = 8;
+
+/**
+ * The tables of what the cache holds after a step, in the policy's order with its marks (capped per
+ * queue, and said so): `first` fixes their names and columns for the whole run.
+ */
+function cacheTables(first: LabelledView, policy: string, noted: boolean): (view: LabelledView) => StateTable[] {
+  const { order, queues, mark } = first;
+  const name = `cache (${policy}): ${order}; ${VIEW_LIMIT} per queue at most`;
+  const ghostName = `ghost ids, remembered but not cached; ${VIEW_LIMIT} per queue at most`;
+  const columns = ["object"];
+  if (queues) columns.unshift("queue");
+  if (mark) columns.push(mark);
+  if (noted) columns.push("note");
+  const row = (e: LabelledEntry): Cell[] => {
+    const r: Cell[] = [];
+    if (queues) r.push(e.queue ?? null);
+    r.push(e.gap !== undefined ? `… ${e.gap} more` : e.label!);
+    if (mark) r.push(e.gap !== undefined ? null : e.mark ?? null);
+    if (noted) r.push(e.note ?? null);
+    return r;
+  };
+  const ghostRow = (e: LabelledEntry): Cell[] => [e.queue ?? null, e.gap !== undefined ? `… ${e.gap} more` : e.label!];
+  return (view) => {
+    const tables: StateTable[] = [{ name, columns, rows: view.entries.map(row) }];
+    if (first.ghosts) tables.push({ name: ghostName, columns: ["queue", "object"], rows: (view.ghosts ?? []).map(ghostRow) });
+    if (view.figures) tables.push({ name: `${policy} figures`, columns: Object.keys(view.figures), rows: [Object.values(view.figures)] });
+    return tables;
+  };
+}
+
+/** The first requests as a sequence diagram, and step by step (one step per request) as a timeline. */
+function firstRequests(result: EvictionResult, options: Resolved): { spec: DiagramSpec; timeline: Timeline } | undefined {
   if (result.steps.length === 0) return undefined;
   const run = result.runs[0]!;
   const cache = `cache (${run.policy}, ${sizeLabel(run.size, options)})`;
   const d = new SequenceDiagram({ maxLines: 120, autonumber: false });
   d.participant("client", "actor").participant(cache).participant("database");
-  for (const step of result.steps) {
-    d.message("client", cache, `get ${step.label}`);
-    if (step.kind === "hit") {
-      d.message(cache, "client", "hit", "reply");
-      continue;
+  const first = result.steps[0]!.view;
+  const noted = result.steps.some((st) => st.view.entries.some((e) => e.note !== undefined));
+  const tablesOf = cacheTables(first, run.policy, noted);
+  const tally = { hits: 0, misses: 0, evictions: 0 };
+  const evicted: Cell[][] = [];
+  const counts = (requests: number): StateTable => ({ name: "requests so far", columns: ["requests", "hits", "misses", "evictions"], rows: [[requests, tally.hits, tally.misses, tally.evictions]] });
+  const gone = (): StateTable => ({ name: `evicted (latest first, ${EVICTED_ROWS} at most)`, columns: ["request", "object"], rows: evicted.slice(0, EVICTED_ROWS) });
+  const zero = first.figures ? Object.fromEntries(Object.keys(first.figures).map((k) => [k, 0])) : undefined;
+  const empty = { ...first, entries: [], ...(first.ghosts ? { ghosts: [] } : {}), held: 0, ...(zero ? { figures: zero } : {}) };
+  const rec = new TimelineRecorder(d, "first-requests", [...tablesOf(empty), counts(0), gone()]);
+  // Views are shared between requests that changed nothing (see traceFirst): only new ones are tabled.
+  let shown: LabelledView | undefined;
+  result.steps.forEach((step, i) => {
+    const n = i + 1;
+    if (step.kind === "hit") tally.hits++;
+    else {
+      tally.misses++;
+      tally.evictions += step.evicted.length;
+      for (const id of step.evicted) evicted.unshift([n, id]);
     }
-    d.message(cache, "database", `miss: load ${step.label}`);
-    d.message("database", cache, step.label, "reply");
-    if (step.evicted.length > 0) d.note(cache, `evict ${step.evicted.join(", ")}`, true);
-    if (!step.admitted) d.note(cache, `${step.label} not admitted`);
-    d.message(cache, "client", step.label, "reply");
-  }
-  const { text, omitted } = d.render();
+    const changed = [counts(n), ...(step.kind === "miss" && step.evicted.length ? [gone()] : [])];
+    if (step.view !== shown) changed.push(...tablesOf(step.view));
+    shown = step.view;
+    const text =
+      step.kind === "hit"
+        ? `get ${step.label}: hit`
+        : `get ${step.label}: miss, loaded from the database${step.evicted.length ? `; evicts ${step.evicted.join(", ")}` : ""}${step.admitted ? "" : `; ${step.label} not admitted`}`;
+    rec.step({ atMs: n, actor: cache, text }, () => {
+      d.message("client", cache, `get ${step.label}`);
+      if (step.kind === "hit") {
+        d.message(cache, "client", "hit", "reply");
+        return;
+      }
+      d.message(cache, "database", `miss: load ${step.label}`);
+      d.message("database", cache, step.label, "reply");
+      if (step.evicted.length > 0) d.note(cache, `evict ${step.evicted.join(", ")}`, true);
+      if (!step.admitted) d.note(cache, `${step.label} not admitted`);
+      d.message(cache, "client", step.label, "reply");
+    }, changed);
+  });
+  const { text, omitted, kinds } = d.render();
   const title = `The first ${result.steps.length} requests through ${run.policy}`;
-  return { id: "first-requests", title, mermaid: text, ...(omitted ? { omittedEvents: omitted } : {}) };
+  return {
+    spec: { id: "first-requests", title, mermaid: text, lineKinds: kinds, ...(omitted ? { omittedEvents: omitted } : {}) },
+    timeline: { ...rec.build(), clock: "request" },
+  };
 }
 
 /** How a run is measured: by objects, or by bytes with `capacity: bytes`. */
@@ -154,7 +218,8 @@ export function present(result: EvictionResult, _verdict: Verdict, options: Reso
       : `${policies.join(", ")} at ${count(sizes.length, "size")}`;
   return {
     title: `${headline} (${result.requests.toLocaleString("en-US")} requests, ${result.source})`,
-    diagrams: first ? [first] : [],
+    diagrams: first ? [first.spec] : [],
+    ...(first ? { timeline: first.timeline } : {}),
     charts: charts(result, options, m),
     tables: tables(result, options, m),
     metrics: metrics(result, m),

@@ -88,9 +88,13 @@ const objectSize = s.object("Generated workloads: each object's size in bytes, f
 });
 
 export const schema = s.object("Replay one request stream through one or more eviction policies at one or more cache sizes, and compare hit and miss ratios.", {
-  policy: s.field(policy),
+  // Knobs: a cell that compares policies or sizes says so in compare and cacheSizes, which win.
+  policy: s.knob(policy, (o) => (o.compare as readonly unknown[]).length === 0),
   compare: s.field(s.array({ doc: "Policies to run side by side on the same requests (defaults to policy alone).", items: policy, maxItems: 11, default: [] })),
-  cacheSize: s.field(s.integer({ doc: "Capacity of the cache, in objects (or bytes with `capacity: bytes`).", min: 1, max: 1_000_000_000_000, default: 1000 })),
+  cacheSize: s.knob(
+    s.integer({ doc: "Capacity of the cache, in objects (or bytes with `capacity: bytes`).", min: 1, max: 1_000_000_000_000, default: 1000 }),
+    (o) => (o.cacheSizes as readonly unknown[]).length === 0,
+  ),
   cacheSizes: s.field(s.array({
     doc: "Several capacities: each policy runs at each, and a miss-ratio curve is drawn (replaces cacheSize).",
     items: s.integer({ doc: "A capacity.", min: 1, max: 1_000_000_000_000 }),
@@ -98,13 +102,14 @@ export const schema = s.object("Replay one request stream through one or more ev
     default: [],
   })),
   capacity: s.field(s.enum({ doc: "What the cache size counts.", values: CAPACITIES, default: "objects" })),
-  workload: s.field(s.enum({ doc: "Where the requests come from.", values: WORKLOADS, default: "zipf" })),
+  // A trace needs its file: only a cell that names one offers it.
+  workload: s.knob(s.enum({ doc: "Where the requests come from.", values: WORKLOADS, default: "zipf" }), (o) => o.trace !== undefined || WORKLOADS.filter((w) => w.value !== "trace").map((w) => w.value)),
   objects: s.field(s.integer({ doc: "Generated workloads: how many distinct objects (the hot set for scan).", min: 1, max: 10_000_000, default: 10_000 })),
   requests: s.field(s.integer({ doc: "Generated workloads: how many requests.", min: 1, max: 20_000_000, default: 100_000 })),
-  zipfAlpha: s.field(s.number({
-    doc: "Skew of Zipf popularity (0 is uniform; around 1 is typical of web and key-value traffic).",
-    min: 0, max: 3, default: 1,
-  })),
+  zipfAlpha: s.knob(
+    s.number({ doc: "Skew of Zipf popularity (0 is uniform; around 1 is typical of web and key-value traffic).", min: 0, max: 3, default: 1 }),
+    (o) => o.workload === "zipf" || o.workload === "scan" || o.workload === "shifting",
+  ),
   scanLength: s.field(s.integer({ doc: "scan: objects in each scan.", min: 1, max: 10_000_000, default: 2000 })),
   scanEvery: s.field(s.integer({ doc: "scan: a new scan starts every this many requests.", min: 1, max: 20_000_000, default: 20_000 })),
   shifts: s.field(s.integer({ doc: "shifting: how many times the hot set moves during the run.", min: 1, max: 1000, default: 4 })),

@@ -1,13 +1,15 @@
 // Charts and diagrams of a sharding run: keys and requests per node, keys moved per change next to
 // what theory predicts, the ring's ownership, and which keys a rebalancing step moves.
 import type { Verdict } from "../../core/verdict";
-import type { ChartSpec, DiagramSpec, TableSpec } from "../../protocol/output";
+import { murmur3 } from "../../core/hash/murmur3";
+import type { Cell, ChartSpec, DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import { Flowchart, pieChart, SequenceDiagram } from "../../present/mermaid";
+import { TimelineRecorder } from "../../present/timeline";
 import { count, percent, round } from "../../present/prose";
 import type { Presentation } from "../types";
 import { balance } from "./model/balance";
 import type { ShardingResult, Step, StrategyRun } from "./model/simulate";
-import { ring } from "./model/strategies";
+import { ring, successor } from "./model/strategies";
 import { keyName, type Resolved } from "./scenario";
 
 function perNodeChart(result: ShardingResult, id: string, title: string, pick: (run: StrategyRun) => readonly number[], ylabel: string): ChartSpec {
@@ -67,47 +69,148 @@ function rangeMap(run: StrategyRun, options: Resolved): DiagramSpec | undefined 
  */
 const percentOf = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`;
 
-/** Where the most requested keys live: one arrow per key from the client to its owner. */
-function hottestKeys(result: ShardingResult, run: StrategyRun, options: Resolved): DiagramSpec | undefined {
+/** Most nodes a timeline's shard map shows: the nodes its steps touch come first. */
+const MAP_ROWS = 12;
+
+/** The nodes a timeline's tables list: those the steps touch, then the rest in node order, at most MAP_ROWS. */
+function mapNodes(all: readonly string[], touched: readonly string[]): string[] {
+  const first = [...new Set(touched)];
+  const rest = all.filter((n) => !first.includes(n));
+  const shown = new Set([...first, ...rest].slice(0, MAP_ROWS));
+  return all.filter((n) => shown.has(n));
+}
+
+/** Where the most requested keys live: one arrow per key from the client to its owner, and the load they put on each node. */
+function hottestKeys(result: ShardingResult, run: StrategyRun, options: Resolved): { spec: DiagramSpec; timeline: Timeline } | undefined {
   if (options.requests === 0 || options.popularity === "uniform") return undefined;
   const step = run.steps[0]!;
   const perKey = result.requestsPerKey;
   const top = Array.from(perKey.keys()).sort((a, b) => perKey[b]! - perKey[a]! || a - b).slice(0, 6);
   const d = new SequenceDiagram();
   d.participant("client", "actor");
-  for (const i of [...new Set(top.map((k) => step.owners[k]!))].sort((a, b) => a - b)) d.participant(step.nodes[i]!.name);
+  const owners = [...new Set(top.map((k) => step.owners[k]!))].sort((a, b) => a - b);
+  for (const i of owners) d.participant(step.nodes[i]!.name);
   const total = step.requestCounts.reduce((s, x) => s + x, 0);
+  const share = (n: number) => percentOf(n, Math.max(1, total));
+  // The shard map of the hottest keys: each owner, the hot keys it holds and their requests so far.
+  const held = new Map<number, { keys: string[]; requests: number }>(owners.map((i) => [i, { keys: [], requests: 0 }]));
+  const hotMap = (): StateTable => ({
+    name: "shard map: the hottest keys' owners",
+    columns: ["node", "hottest keys", "their requests", "share of all requests"],
+    rows: owners.map((i) => [step.nodes[i]!.name, held.get(i)!.keys.join(", "), held.get(i)!.requests, share(held.get(i)!.requests)]),
+  });
+  const busiestFirst = step.nodes.map((_, i) => i).sort((a, b) => step.requestCounts[b]! - step.requestCounts[a]! || a - b).slice(0, MAP_ROWS);
+  const allKeys = (done: boolean): StateTable => ({
+    name: `requests per node, all keys (busiest first, ${MAP_ROWS} at most)`,
+    columns: ["node", "keys", "requests", "share"],
+    rows: done ? busiestFirst.map((i) => [step.nodes[i]!.name, step.keyCounts[i]!, step.requestCounts[i]!, share(step.requestCounts[i]!)]) : [],
+  });
+  const rec = new TimelineRecorder(d, "hottest", [hotMap(), allKeys(false)]);
   for (const k of top) {
     const fraction = perKey[k]! / Math.max(1, options.requests);
     const salted = k === 0 && options.popularity === "celebrity" && options.saltBuckets > 1;
     const salt = salted ? `, salted over ${options.saltBuckets} sub-keys` : "";
-    const text = `${keyName(k, options.keyPattern)}: ${perKey[k]} requests (${percent(fraction)})${salt}`;
-    d.message("client", step.nodes[step.owners[k]!]!.name, text, "call", !salted && fraction > 1 / step.nodes.length);
+    const name = keyName(k, options.keyPattern);
+    const owner = step.nodes[step.owners[k]!]!.name;
+    const text = `${name}: ${perKey[k]} requests (${percent(fraction)})${salt}`;
+    // A salted key's requests spread over its sub-keys' nodes: the last step's load shows where.
+    if (!salted) {
+      const h = held.get(step.owners[k]!)!;
+      h.keys.push(name);
+      h.requests += perKey[k]!;
+    }
+    const where = salted ? `, spread over ${step.celebrityNodes ?? options.saltBuckets} nodes` : ` go to ${owner}`;
+    rec.step({ atMs: 0, actor: "client", text: `${text}${where}` }, () => d.message("client", owner, text, "call", !salted && fraction > 1 / step.nodes.length), [hotMap(), allKeys(false)]);
   }
   const busiest = step.requestCounts.indexOf(Math.max(...step.requestCounts));
-  const busiestShare = percentOf(step.requestCounts[busiest]!, Math.max(1, total));
-  d.note(step.nodes[step.owners[top[0]!]!]!.name, `busiest node: ${step.nodes[busiest]!.name} with ${busiestShare} of all requests`);
-  return { id: "hottest", title: `The ${top.length} most requested keys and their nodes (${run.strategy})`, mermaid: d.render().text };
+  const busiestName = step.nodes[busiest]!.name;
+  const note = `busiest node: ${busiestName} with ${share(step.requestCounts[busiest]!)} of all requests`;
+  rec.step({ atMs: 0, actor: busiestName, text: `${note} (${step.nodes.length} nodes, fair share ${percentOf(1, step.nodes.length)})` }, () => d.note(step.nodes[step.owners[top[0]!]!]!.name, note), [hotMap(), allKeys(true)]);
+  const { text, kinds } = d.render();
+  return {
+    spec: { id: "hottest", title: `The ${top.length} most requested keys and their nodes (${run.strategy})`, mermaid: text, lineKinds: kinds },
+    timeline: { ...rec.build(), clock: "none" },
+  };
 }
 
-function rebalancing(run: StrategyRun): DiagramSpec | undefined {
+/** Why a key moved, where the strategy can say it in a line: its hash mod N before and after, or the ring point it now falls on. */
+function moveReason(run: StrategyRun, options: Resolved): ((key: number) => string) | undefined {
+  const [before, after] = [run.steps[0]!.nodes, run.steps[1]!.nodes];
+  const hash = (k: number) => murmur3(keyName(k, options.keyPattern));
+  if (run.strategy === "mod") return (k) => `hash mod ${before.length} = ${hash(k) % before.length}, mod ${after.length} = ${hash(k) % after.length}`;
+  if (run.strategy !== "ring" && run.strategy !== "bounded") return undefined;
+  const r = ring(after, options.virtualNodes);
+  const hex = (x: number) => `0x${x.toString(16).padStart(8, "0")}`;
+  return (k) => {
+    const p = successor(r.points, hash(k));
+    return `hash ${hex(hash(k))}: next point ${hex(r.points[p]!)} is ${after[r.owners[p]!]!.name}'s`;
+  };
+}
+
+/** The first change's moves: a few keys from old owner to new, and a request before and after; the shard map as it changes. */
+function rebalancing(run: StrategyRun, options: Resolved): { spec: DiagramSpec; timeline: Timeline } | undefined {
   const step = run.steps[1];
   if (!step || step.sampleMoves.length === 0) return undefined;
+  const start = run.steps[0]!;
   const d = new SequenceDiagram({ maxLines: 40 });
   d.participant("client", "actor");
-  for (const n of run.steps[0]!.nodes) d.participant(n.name);
+  for (const n of start.nodes) d.participant(n.name);
   for (const n of step.nodes) d.participant(n.name);
-  d.note([run.steps[0]!.nodes[0]!.name, step.nodes[step.nodes.length - 1]!.name], `${run.strategy}: ${step.label}, ${step.moved} keys move`);
   // Moves between two nodes that both stay, neither of them the one the change is about, are needless: highlighted.
-  const changed = step.label.split(" ")[1];
+  const changed = step.label.split(" ")[1]!;
   const needless = (from: string, to: string) => step.nodes.some((n) => n.name === from) && from !== changed && to !== changed;
-  for (const [key, from, to] of step.sampleMoves) d.message(from, to, `key-${key} moves`, "async", needless(from, to));
-  if (step.moved > step.sampleMoves.length) d.note(step.nodes[0]!.name, `and ${step.moved - step.sampleMoves.length} more`);
-  // A request for a moved key reaches a different node once the move is done.
+  const names = [...new Set([...start.nodes, ...step.nodes].map((n) => n.name))];
+  const shown = mapNodes(names, [changed, ...step.sampleMoves.flatMap(([, from, to]) => [from, to])]);
+  const before = new Map(start.nodes.map((n, i) => [n.name, start.keyCounts[i]!]));
+  const after = new Map(step.nodes.map((n, i) => [n.name, step.keyCounts[i]!]));
+  const now = new Map(before);
+  const live = (name: string, done: boolean): string => {
+    const was = before.has(name);
+    const is = after.has(name);
+    if (!done) return was ? "live" : "not in the cluster yet";
+    if (was && is) return name === changed ? `live (${step.label})` : "live";
+    if (is) return "joined";
+    return step.label.startsWith("fail") ? "failed" : "left";
+  };
+  let done = false;
+  const map = (): StateTable => ({
+    name: `shard map: keys per node (${MAP_ROWS} nodes at most)`,
+    columns: ["node", "keys before", "keys now", "status"],
+    rows: shown.map((n) => [n, before.get(n) ?? 0, now.get(n) ?? 0, live(n, done)]),
+  });
+  const why = moveReason(run, options);
+  const moved: Cell[][] = [];
+  const movedTable = (): StateTable => ({ name: `moved keys (${step.sampleMoves.length} shown of ${step.moved})`, columns: ["key", "from", "to", ...(why ? ["why"] : [])], rows: [...moved] });
   const [key, from, to] = step.sampleMoves[0]!;
-  d.message("client", from, `before: get key-${key}`, "call");
-  d.message("client", to, `after: get key-${key}`, "call");
-  return { id: "rebalance", title: `Rebalancing: ${step.label} (${run.strategy})`, mermaid: d.render().text };
+  let route = from;
+  const client = (): StateTable => ({ name: "the client's route", columns: ["key", "served by"], rows: [[`key-${key}`, route]] });
+  const tables = () => [map(), movedTable(), client()];
+  const rec = new TimelineRecorder(d, "rebalance", tables());
+  const caption = `${run.strategy}: ${step.label}, ${step.moved} keys move`;
+  done = true;
+  rec.step({ atMs: 0, actor: changed, text: `${step.label}: ${step.moved} of ${start.owners.length} keys change owner (${percentOf(step.moved, start.owners.length)})` }, () => {
+    d.note([start.nodes[0]!.name, step.nodes[step.nodes.length - 1]!.name], caption);
+  }, tables());
+  for (const [k, a, b] of step.sampleMoves) {
+    now.set(a, now.get(a)! - 1);
+    now.set(b, (now.get(b) ?? 0) + 1);
+    moved.push([`key-${k}`, a, b, ...(why ? [why(k)] : [])]);
+    const wasted = needless(a, b);
+    const text = `key-${k} moves from ${a} to ${b}${wasted ? ` (needless: both stay, and neither is ${changed})` : ""}`;
+    rec.step({ atMs: 0, actor: a, text }, () => d.message(a, b, `key-${k} moves`, "async", wasted), tables());
+  }
+  const more = step.moved - step.sampleMoves.length;
+  if (more > 0) {
+    for (const [n, c] of after) now.set(n, c);
+    for (const n of before.keys()) if (!after.has(n)) now.set(n, 0);
+    rec.step({ atMs: 0, actor: step.nodes[0]!.name, text: `and ${more} more keys move` }, () => d.note(step.nodes[0]!.name, `and ${more} more`), tables());
+  }
+  // A request for a moved key reaches a different node once the move is done.
+  rec.step({ atMs: 0, actor: "client", text: `before the move, get key-${key} goes to ${from}` }, () => d.message("client", from, `before: get key-${key}`, "call"), tables());
+  route = to;
+  rec.step({ atMs: 0, actor: "client", text: `after the move, get key-${key} goes to ${to}` }, () => d.message("client", to, `after: get key-${key}`, "call"), tables());
+  const { text, kinds } = d.render();
+  return { spec: { id: "rebalance", title: `Rebalancing: ${step.label} (${run.strategy})`, mermaid: text, lineKinds: kinds }, timeline: { ...rec.build(), clock: "none" } };
 }
 
 function charts(result: ShardingResult, options: Resolved): ChartSpec[] {
@@ -177,11 +280,18 @@ export function present(result: ShardingResult, _verdict: Verdict, options: Reso
   const main = result.runs[0]!;
   const diagrams: DiagramSpec[] = [];
   if (result.runs.some((r) => r.strategy === "ring" || r.strategy === "bounded")) diagrams.push(ringPie(options));
-  for (const d of [rangeMap(main, options), hottestKeys(result, main, options), rebalancing(main)]) if (d) diagrams.push(d);
+  const range = rangeMap(main, options);
+  if (range) diagrams.push(range);
+  const hottest = hottestKeys(result, main, options);
+  const moves = rebalancing(main, options);
+  for (const d of [hottest, moves]) if (d) diagrams.push(d.spec);
+  // One timeline per output: the change, where there is one, is the run to step through.
+  const timeline = (moves ?? hottest)?.timeline;
   const changes = options.changes.length ? `, ${count(options.changes.length, "change")}` : "";
   return {
     title: `${result.runs.map((r) => r.strategy).join(" vs ")}: ${result.keys} keys on ${options.nodes} nodes${changes}`,
     diagrams,
+    ...(timeline ? { timeline } : {}),
     charts: charts(result, options),
     tables: [stepTable(result)],
     metrics: metrics(result),

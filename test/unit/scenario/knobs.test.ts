@@ -24,6 +24,22 @@ test("knobs: every option marked as one, with its form and this run's value; the
   assert.deepEqual(knobsOf(schema, { strategy: "a", size: 5, fast: false }).map((k) => "lessonValue" in k), [false, false, false], "no lesson known: nothing differs");
 });
 
+test("a knob can be offered only in the cells it applies to", () => {
+  const when = s.object("A cell.", {
+    strategy: s.knob(s.enum({ doc: "How.", values: [{ value: "a", doc: "A." }], default: "a" }), (o) => (o.compare as unknown[]).length === 0),
+    compare: s.field(s.array({ doc: "Several.", items: s.string({ doc: "x" }), default: [] })),
+  });
+  assert.deepEqual(knobsOf(when, { strategy: "a", compare: [] }).map((k) => k.key), ["strategy"]);
+  assert.deepEqual(knobsOf(when, { strategy: "a", compare: ["a"] }), [], "compare wins over strategy: no knob");
+  const some = s.object("A cell.", {
+    mode: s.knob(s.enum({ doc: "Mode.", values: ["x", "y", "z"].map((value) => ({ value, doc: value })), default: "x" }), (o) => (o.file ? true : ["x", "y"])),
+    file: s.field(s.string({ doc: "A file." })),
+  });
+  assert.deepEqual(knobsOf(some, { mode: "x" })[0]!.choices, ["x", "y"], "only the choices that work without a file");
+  assert.deepEqual(knobsOf(some, { mode: "z" })[0]!.choices, ["x", "y", "z"], "the cell's own value is always among them");
+  assert.deepEqual(knobsOf(some, { mode: "x", file: "f" })[0]!.choices, ["x", "y", "z"]);
+});
+
 test("turning a knob rewrites one option and keeps comments and order", () => {
   const before = "# the race\nstrategy: a # try b\nsteps: [reader, writer]\n";
   assert.equal(setOption(before, "strategy", "b"), "# the race\nstrategy: b # try b\nsteps: [reader, writer]\n");

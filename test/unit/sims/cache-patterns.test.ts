@@ -7,7 +7,8 @@ import mermaid from "mermaid";
 import { loadCell, runCell } from "../../../src/engine/pipeline";
 import { findSimulator } from "../../../src/engine/registry";
 import { createRng } from "../../../src/core/rng";
-import type { RunOutput } from "../../../src/protocol/output";
+import type { RunOutput, StateTable } from "../../../src/protocol/output";
+import { snapshots } from "../../../src/present/timeline";
 import { BloomFilter, bloomFalsePositiveRate } from "../../../src/sims/cache-patterns/model/bloom";
 import { drawArrivals } from "../../../src/sims/cache-patterns/model/arrivals";
 import { runLoad, xfetchRecompute } from "../../../src/sims/cache-patterns/model/load-run";
@@ -461,4 +462,98 @@ test("golden diagrams", () => {
     const file = join(golden, `${name}.mmd`);
     assertGolden(file, text);
   }
+});
+
+// ---------------------------------------------------------------- timelines and knobs
+
+/** The drawn kinds of each step's lines, and every actor's tables after each step. */
+function stepped(o: RunOutput) {
+  const tl = o.timeline!;
+  const kinds = o.diagrams.find((d) => d.id === tl.diagramId)!.lineKinds!;
+  return { tl, kinds, drawn: tl.steps.map((st) => (st.lines ? kinds.slice(st.lines[0], st.lines[0] + st.lines[1]) : "")), states: snapshots(tl) };
+}
+const rowsOf = (state: readonly StateTable[], prefix: string) => state.find((x) => x.name.startsWith(prefix))!.rows;
+
+test("a pattern's timeline: a step per event with its lines, the cache, database, acknowledged writes and dirty queue after each, the lost writes blamed", () => {
+  const o = run("scenario: write-back\nops: [write a 1, write b 2, wait 1000, write a 3, write c 4, crash, read a, read c]\n");
+  const { tl, kinds, drawn, states } = stepped(o);
+  assert.equal(tl.steps.length, 9, "one step per event");
+  assert.equal("n" + drawn.join(""), kinds, "after the caption, every drawn line is a step's, in order");
+  assert.deepEqual(tl.steps.map((st) => st.seq), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(tl.steps.map((st) => st.atMs), [0, 1, 2, 1000, 1002, 1003, 1004, 1004, 1015]);
+  assert.deepEqual(rowsOf(states[1]!, "cache"), [["a", "1", "never while dirty", "yes: not in the database"], ["b", "2", "never while dirty", "yes: not in the database"]]);
+  assert.deepEqual(rowsOf(states[1]!, "database"), [], "write-back: nothing in the database yet");
+  assert.deepEqual(rowsOf(states[2]!, "write-back: the next periodic flush"), [[1000]]);
+  assert.deepEqual(rowsOf(states[3]!, "database"), [["a", "1"], ["b", "2"]], "the periodic flush writes them");
+  assert.deepEqual(rowsOf(states[3]!, "write-back: dirty"), []);
+  assert.deepEqual(rowsOf(states[5]!, "write-back: dirty"), [[5, "a", "3"], [6, "c", "4"]]);
+  assert.deepEqual(rowsOf(states[6]!, "cache"), [], "the crash empties the cache");
+  assert.deepEqual(rowsOf(states[6]!, "acknowledged to the client"), [["a", "3"], ["b", "2"], ["c", "4"]], "what the client was promised");
+  assert.deepEqual(rowsOf(states[6]!, "database"), [["a", "1"], ["b", "2"]], "and what survives");
+  assert.deepEqual(rowsOf(states[7]!, "cache"), [["a", "1", 2015, "no"]], "the read loads the old value");
+  const blamed = (code: string) => tl.steps.filter((st) => st.blame?.includes(code)).map((st) => st.seq);
+  const events = (code: string) => [...new Set(o.verdict.findings.filter((f) => f.code === code).flatMap((f) => f.events ?? []))].sort((a, b) => a - b);
+  assert.deepEqual(blamed("lost-writes"), events("lost-writes"));
+  assert.deepEqual(blamed("lost-writes"), [4, 5, 6]);
+  assert.deepEqual(blamed("stale-read"), events("stale-read"));
+});
+
+test("pattern timelines: write-around deletes the copy, refresh-ahead shows its reload in flight, expiries leave the cache", () => {
+  const around = stepped(run("scenario: write-around\nops: [write a 1, read a, read a, write a 2, read a]\n"));
+  assert.deepEqual(rowsOf(around.states[2]!, "cache").map((r) => r.slice(0, 2)), [["a", "1"]]);
+  assert.match(around.tl.steps[3]!.text, /write a=2: to the database only, cached 1 deleted/);
+  assert.deepEqual(rowsOf(around.states[3]!, "cache"), [], "the write deletes the cached copy");
+  const ahead = stepped(run("scenario: refresh-ahead\nops: [write a 1, read a, wait 850, read a, wait 300, read a]\n"));
+  assert.deepEqual(rowsOf(ahead.states[3]!, "reloads in flight"), [["a", 871, 881.5]]);
+  assert.deepEqual(rowsOf(ahead.states[5]!, "reloads in flight"), []);
+  assert.deepEqual(rowsOf(ahead.states[5]!, "cache"), [["a", "1", 1881.5, "no"]], "the reload moves the expiry");
+  assert.ok(ahead.tl.steps.filter((st) => st.blame).every((st) => st.blame!.includes("refreshed-ahead")));
+  const through = stepped(run("scenario: read-through\nops: [write a 1, read a, read a, wait 1000, read a]\n"));
+  const expiry = through.tl.steps.findIndex((st) => /expires/.test(st.text));
+  assert.ok(expiry > 0);
+  assert.deepEqual(rowsOf(through.states[expiry]!, "cache"), [], "an expiry removes the entry");
+  assert.deepEqual(through.tl.steps[expiry]!.blame, ["expired-miss"]);
+});
+
+test("a load scenario's timeline covers the drawn window only: locks held, clients waiting, the database queue", () => {
+  const o = run("scenario: stampede\nstrategy: lock\nmaxDiagramEvents: 40\n");
+  const { tl, kinds, drawn, states } = stepped(o);
+  assert.equal(tl.steps.length, 40, "the diagram's 40 events, not the run's thousands");
+  assert.ok(o.diagrams[0]!.omittedEvents! > 1000);
+  assert.equal(drawn.join(""), kinds.slice(1, 1 + drawn.join("").length), "after the caption, the steps' lines in order");
+  const acquired = tl.steps.findIndex((st) => /SET lock:hot NX → OK/.test(st.text));
+  const holder = /^(c[0-9]+)/.exec(tl.steps[acquired]!.text)![1];
+  assert.deepEqual(rowsOf(states[acquired]!, "locks held").map((r) => r.slice(0, 2)), [["hot", holder]]);
+  const refused = tl.steps.findIndex((st) => /taken: sleep and retry/.test(st.text));
+  const waiter = /^(c[0-9]+)/.exec(tl.steps[refused]!.text)![1];
+  assert.ok(rowsOf(states[refused]!, "clients waiting").some((r) => r[0] === waiter));
+  const query = tl.steps.findIndex((st) => st.actor === "database");
+  assert.deepEqual(rowsOf(states[query]!, "database queue")[0]!.slice(0, 2), [holder, "hot"]);
+  assert.equal(rowsOf(states[query]!, "database")[0]![0], 1, "one query in flight");
+  const set = tl.steps.findIndex((st) => /^set hot/.test(st.text));
+  if (set >= 0) assert.deepEqual(rowsOf(states[set]!, "locks held"), [], "storing the value releases the lock");
+  assert.ok(JSON.stringify(o).length < 1_000_000);
+});
+
+test("a herd's queries are blamed steps, and the actor filter has three actors, not one per client", () => {
+  const o = run("scenario: stampede\n");
+  const { tl, states } = stepped(o);
+  assert.deepEqual([...new Set(tl.steps.map((st) => st.actor))].sort(), ["cache", "clients", "database"]);
+  const blamed = tl.steps.filter((st) => st.blame?.includes("stampede"));
+  assert.ok(blamed.length > 5 && blamed.every((st) => st.actor === "database"));
+  const drawnSeqs = new Set(tl.steps.map((st) => st.seq));
+  const named = o.verdict.findings.find((f) => f.code === "stampede")!.events!.filter((e) => drawnSeqs.has(e));
+  assert.deepEqual(blamed.map((st) => st.seq), named, "every drawn event the finding names is blamed");
+  const last = states.at(-1)!;
+  assert.ok((rowsOf(last, "database")[0]![0] as number) > 5, "the herd's queries are in flight together");
+  assert.ok(rowsOf(last, "database queue").length <= 8);
+});
+
+test("knobs: the scenario among those the cell fits, the strategy, the TTL, and each option where its pattern or strategy runs", () => {
+  const knobs = (src: string) => Object.fromEntries((run(src).knobs ?? []).map((k) => [k.key, k.choices ?? k.value]));
+  assert.deepEqual(knobs("scenario: write-back\nops: [write a 1, crash]\n"), { scenario: ["write-back", "write-through", "write-around", "read-through", "refresh-ahead"], flushIntervalMs: 1000 });
+  assert.deepEqual(Object.keys(knobs("scenario: write-around\nttlMs: 500\n")), ["scenario", "ttlMs", "invalidateOnWrite"]);
+  assert.deepEqual(knobs("scenario: stampede\ncompare: [none, xfetch]\n"), { scenario: ["stampede", "penetration", "avalanche"], beta: 1 });
+  assert.deepEqual(Object.keys(knobs("scenario: stampede\nstrategy: single-flight\n")), ["scenario", "strategy", "servers"]);
+  for (const sc of ["write-back", "write-through", "write-around", "read-through", "refresh-ahead"]) run(`scenario: ${sc}\nops: [write a 1, crash]\n`);
 });

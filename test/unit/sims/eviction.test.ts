@@ -12,7 +12,8 @@ import { csvTrace, type ByteSource } from "../../../src/sims/eviction/model/csv"
 import { objectSize, zipfCdf, sampleCdf } from "../../../src/sims/eviction/model/workload";
 import { runCell } from "../../../src/engine/pipeline";
 import { folderFiles } from "../../../src/host/files";
-import type { RunOutput } from "../../../src/protocol/output";
+import type { RunOutput, StateTable } from "../../../src/protocol/output";
+import { snapshots } from "../../../src/present/timeline";
 import { oracleTraces } from "../../support/eviction-traces";
 
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -462,4 +463,87 @@ test("byte capacity reports byte miss ratios, and bad size ranges are refused", 
 test("problems with what the options mean are found before the run and shown on the value in the cell", () => {
   assert.equal(runError("capacity: bytes\nobjectSize:\n  min: 10\n  max: 5\n"), "Line 3, column 8: objectSize: min (10) is larger than max (5).");
   assert.match(runError("cacheSize: 10\nworkload: trace\n"), /^Line 2, column 11: workload: trace needs a `trace:` block/);
+});
+
+/** Each step's tables as they stand after it (the initial tables, then every step's changes). */
+function statesOf(out: RunOutput) {
+  return snapshots(out.timeline!);
+}
+
+const table = (state: readonly StateTable[], prefix: string) => state.find((t) => t.name.startsWith(prefix))!;
+/** The objects a cache table lists (gaps left out). */
+function held(t: StateTable): string[] {
+  const at = t.columns.indexOf("object");
+  return t.rows.map((r) => String(r[at])).filter((x) => !x.startsWith("…"));
+}
+
+test("the first requests' timeline: one step per request, drawn on the diagram's lines, with LRU's contents after each", () => {
+  const dir = mkdtempSync(join(tmpdir(), "dsnb-trace-"));
+  try {
+    writeFileSync(join(dir, "t.csv"), "a\nb\na\nc\nb\n");
+    const out = run("workload: trace\ntrace:\n  file: t.csv\ncacheSize: 2\ndiagramRequests: 5\n", 1, dir);
+    const tl = out.timeline!;
+    const kinds = out.diagrams.find((d) => d.id === tl.diagramId)!.lineKinds!;
+    assert.equal(tl.clock, "request");
+    assert.deepEqual(tl.steps.map((s) => s.atMs), [1, 2, 3, 4, 5], "a step per request, numbered");
+    assert.deepEqual(tl.steps.map((s) => kinds.slice(s.lines![0], s.lines![0] + s.lines![1])), ["mmmm", "mmmm", "mm", "mmmnm", "mmmnm"], "get, load, reply; a hit is get and hit; an eviction adds its note");
+    assert.equal(tl.steps.reduce((n, s) => n + s.lines![1], 0), kinds.length, "every drawn line belongs to a step");
+    assert.match(tl.steps[3]!.text, /get c: miss, loaded from the database; evicts b/);
+    const states = statesOf(out);
+    const lru = (i: number) => held(table(states[i]!, "cache (lru)"));
+    assert.deepEqual([lru(0), lru(1), lru(2), lru(3), lru(4)], [["a"], ["b", "a"], ["a", "b"], ["c", "a"], ["b", "c"]], "most recently used first");
+    assert.deepEqual(table(states[4]!, "cache (lru)").rows.at(-1), ["c", "leaves next"]);
+    assert.deepEqual(table(states[4]!, "requests so far").rows, [[5, 1, 4, 2]]);
+    assert.deepEqual(table(states[4]!, "evicted").rows, [[5, "a"], [4, "b"]], "latest first");
+    assert.ok(!tl.steps[2]!.changed?.some((t) => t.name.startsWith("evicted")), "only the tables a step changed are stored");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("every policy's timeline shows what each request did: evicted ids leave the cache table, admitted ones enter it", () => {
+  for (const policy of POLICY_IDS) {
+    const out = run(`policy: ${policy}\nworkload: zipf\nobjects: 30\nzipfAlpha: 0.6\nrequests: 400\ncacheSize: ${policy === "w-tinylfu" ? 100 : 10}\ndiagramRequests: 60\n`, 2);
+    const tl = out.timeline!;
+    const kinds = out.diagrams.find((d) => d.id === tl.diagramId)!.lineKinds!;
+    assert.equal(tl.steps.length, 60, policy);
+    for (const s of tl.steps) if (s.lines) assert.ok(s.lines[0] + s.lines[1] <= kinds.length, `${policy}: step ${s.atMs} within lineKinds`);
+    const states = statesOf(out);
+    let hits = 0;
+    const gaps = (k: number) => k >= 0 && table(states[k]!, "cache (").rows.some((r) => r.some((c) => String(c).startsWith("…")));
+    tl.steps.forEach((s, i) => {
+      const now = held(table(states[i]!, "cache ("));
+      const before = i === 0 ? [] : held(table(states[i - 1]!, "cache ("));
+      const [, label, result] = /^get (.+?): (hit|miss)/.exec(s.text)!;
+      const evicted = /evicts (.+?)(;|$)/.exec(s.text)?.[1]?.split(", ") ?? [];
+      if (result === "hit") hits++;
+      for (const e of evicted) assert.ok(!now.includes(e), `${policy}: ${e} evicted at step ${i + 1} is gone from the cache table`);
+      // A long queue shows its two ends only; the rest holds where every object is listed.
+      if (!gaps(i) && !gaps(i - 1)) {
+        if (result === "hit") assert.ok(before.includes(label!) && now.includes(label!), `${policy}: a hit on ${label} finds it cached (step ${i + 1})`);
+        if (result === "miss" && !s.text.includes("not admitted")) assert.ok(now.includes(label!), `${policy}: ${label} admitted at step ${i + 1}`);
+        const kept = before.filter((x) => !evicted.includes(x));
+        assert.deepEqual([...now].sort(), [...new Set([...kept, ...(now.includes(label!) ? [label!] : [])])].sort(), `${policy}: nothing else changes at step ${i + 1}`);
+      }
+      assert.equal(table(states[i]!, "requests so far").rows[0]![1], hits);
+    });
+  }
+});
+
+test("a long queue is shown by its newest and oldest ends, with the gap counted, and huge runs time only the drawn requests", () => {
+  const out = run("policy: fifo\nworkload: loop\nobjects: 40\nrequests: 2000000\ncacheSize: 30\ndiagramRequests: 25\n");
+  const last = snapshots(out.timeline!).at(-1)!;
+  const cache = table(last, "cache (fifo)");
+  assert.match(cache.name, /10 per queue at most/);
+  assert.deepEqual(cache.rows.map((r) => r[0]), ["obj 24", "obj 23", "obj 22", "obj 21", "obj 20", "… 15 more", "obj 4", "obj 3", "obj 2", "obj 1", "obj 0"]);
+  assert.equal(out.timeline!.steps.length, 25);
+  assert.ok(JSON.stringify(out).length < 60_000);
+});
+
+test("knobs: policy, size, workload and skew, each only where it applies", () => {
+  const keys = (src: string) => (run(src).knobs ?? []).map((k) => k.key);
+  assert.deepEqual(keys("policy: lru\nobjects: 100\nrequests: 1000\ncacheSize: 10\n"), ["policy", "cacheSize", "workload", "zipfAlpha"]);
+  assert.deepEqual(keys("compare: [lru, fifo]\ncacheSizes: [10, 20]\nworkload: loop\nobjects: 100\nrequests: 1000\n"), ["workload"], "compare and cacheSizes win; a loop has no skew");
+  const workload = run("objects: 100\nrequests: 1000\ncacheSize: 10\n").knobs!.find((k) => k.key === "workload")!;
+  assert.ok(!workload.choices!.includes("trace"), "a cell without a trace file is not offered one");
 });

@@ -13,7 +13,8 @@ import { resolve, schema, type Options } from "../../../src/sims/sharding/scenar
 import { loadScenario } from "../../../src/scenario/load";
 import { createRng } from "../../../src/core/rng";
 import { runCell } from "../../../src/engine/pipeline";
-import type { RunOutput } from "../../../src/protocol/output";
+import type { RunOutput, StateTable } from "../../../src/protocol/output";
+import { snapshots } from "../../../src/present/timeline";
 import { assertGolden } from "../../support/golden";
 
 function run(source: string, seed = 1): RunOutput {
@@ -244,4 +245,72 @@ test("golden diagrams, and every diagram parses with Mermaid", async () => {
     await mermaid.parse(d.mermaid);
     assertGolden(join(golden, `${name}.mmd`), d.mermaid);
   }
+});
+
+/** The drawn kinds of each step's lines, and the tables after each step. */
+function stepped(o: RunOutput) {
+  const tl = o.timeline!;
+  const kinds = o.diagrams.find((d) => d.id === tl.diagramId)!.lineKinds!;
+  return { tl, kinds, drawn: tl.steps.map((st) => kinds.slice(st.lines![0], st.lines![0] + st.lines![1])), states: snapshots(tl) };
+}
+const named = (state: readonly StateTable[], prefix: string) => state.find((t) => t.name.startsWith(prefix))!;
+
+test("the rebalancing timeline: the change, each key it moves with the shard map counting along, then the client's route", () => {
+  const o = run("strategy: mod\nkeys: 10000\nnodes: 4\nrequests: 0\nchanges:\n  - action: add\n    node: n4\n");
+  const { tl, kinds, drawn, states } = stepped(o);
+  assert.equal(tl.diagramId, "rebalance");
+  assert.equal(tl.clock, "none", "a placement has no clock");
+  assert.equal(drawn.join(""), kinds, "one step per drawn line, in order");
+  assert.deepEqual(drawn, ["n", ...Array(12).fill("m"), "n", "m", "m"]);
+  assert.match(tl.steps[0]!.text, /^add n4: 7935 of 10000 keys change owner/);
+  const map = (i: number) => Object.fromEntries(named(states[i]!, "shard map").rows.map((r) => [r[0], r.slice(1)]));
+  assert.deepEqual(map(0)["n4"], [0, 0, "joined"]);
+  // key-0 moves from n3 to n1: n3 loses it, n1 gains it, and the why says hash mod 4 and mod 5.
+  assert.match(tl.steps[1]!.text, /^key-0 moves from n3 to n1 \(needless/);
+  assert.deepEqual([map(1)["n3"]![1], map(1)["n1"]![1]], [(map(0)["n3"]![1] as number) - 1, (map(0)["n1"]![1] as number) + 1]);
+  assert.deepEqual(named(states[1]!, "moved keys").rows, [["key-0", "n3", "n1", "hash mod 4 = 3, mod 5 = 1"]]);
+  const final = o.tables[0]!.rows[1]!;
+  assert.equal(final[3], 7935);
+  const last = named(states.at(-1)!, "shard map").rows;
+  assert.equal(last.reduce((n, r) => n + (r[2] as number), 0), 10000, "after the rest move, the counts are the final ones");
+  assert.deepEqual(named(states.at(-2)!, "the client's route").rows, [["key-0", "n3"]]);
+  assert.deepEqual(named(states.at(-1)!, "the client's route").rows, [["key-0", "n1"]]);
+});
+
+test("rebalancing on a ring says which ring point now owns each moved key; a failed node is marked", () => {
+  const o = run("strategy: ring\nkeys: 2000\nnodes: 5\nvirtualNodes: 20\nrequests: 0\nchanges:\n  - action: fail\n    node: n2\n");
+  const { states, tl } = stepped(o);
+  const moved = named(states.at(-1)!, "moved keys").rows;
+  assert.ok(moved.length > 0 && moved.every((r) => r[1] === "n2" && new RegExp(`next point 0x[0-9a-f]{8} is ${r[2]}'s$`).test(String(r[3]))), "a failed node's keys go to the next point's owner");
+  assert.deepEqual(named(states.at(-1)!, "shard map").rows.find((r) => r[0] === "n2")!.slice(2), [0, "failed"]);
+  assert.ok(tl.steps.every((st) => !/needless/.test(st.text)), "the ring moves only n2's keys");
+});
+
+test("the hottest keys' timeline: each key's requests land on its owner, then the load on every node", () => {
+  const o = run("strategy: jump\nkeys: 2000\nnodes: 8\npopularity: zipf\nzipfAlpha: 1.2\nrequests: 50000\n", 7);
+  const { tl, kinds, drawn, states } = stepped(o);
+  assert.equal(tl.diagramId, "hottest");
+  assert.equal(drawn.join(""), kinds);
+  assert.equal(tl.steps.length, 7, "six keys and the busiest node");
+  const hot = named(states[0]!, "shard map");
+  const owner = /go to (n[0-9]+)$/.exec(tl.steps[0]!.text)![1];
+  assert.deepEqual(hot.rows.find((r) => r[0] === owner)!.slice(1, 2), ["key-0"]);
+  assert.deepEqual(named(states[5]!, "requests per node").rows, [], "the whole load shows at the last step");
+  const all = named(states[6]!, "requests per node").rows;
+  assert.equal(all.length, 8);
+  assert.equal(all.reduce((n, r) => n + (r[2] as number), 0), 50000);
+  assert.match(tl.steps[6]!.text, new RegExp(`^busiest node: ${all[0]![0]} with`));
+  const salted = stepped(run("compare: [ring]\nkeys: 10000\nnodes: 8\npopularity: celebrity\ncelebrityShare: 0.4\nsaltBuckets: 8\nrequests: 100000\n", 7));
+  assert.match(salted.tl.steps[0]!.text, /^key-0: [0-9]+ requests \(40\.0%\), salted over 8 sub-keys, spread over [2-8] nodes$/);
+  assert.ok(named(salted.states[0]!, "shard map").rows.every((r) => !String(r[1]).includes("key-0")), "a salted key is not one node's load");
+});
+
+test("knobs: strategy, nodes, virtual nodes, epsilon, skew and salt, each where it applies", () => {
+  const keys = (src: string) => (run(src).knobs ?? []).map((k) => k.key);
+  assert.deepEqual(keys("strategy: ring\nkeys: 100\nrequests: 0\n"), ["strategy", "nodes", "virtualNodes"]);
+  assert.deepEqual(keys("compare: [mod, bounded]\nkeys: 100\nrequests: 0\nchanges:\n  - action: add\n    node: n4\n"), ["virtualNodes", "epsilon"], "changes name nodes; compare wins");
+  assert.deepEqual(keys("strategy: jump\nkeys: 100\npopularity: zipf\nrequests: 100\n"), ["strategy", "nodes", "zipfAlpha"]);
+  assert.deepEqual(keys("strategy: jump\nkeys: 100\npopularity: celebrity\nrequests: 100\n"), ["strategy", "nodes", "saltBuckets"]);
+  assert.deepEqual(keys("strategy: directory\nkeys: 100\nrequests: 0\nchanges:\n  - action: move\n    key: key-1\n    node: n0\n"), [], "moves need the directory");
+  assert.ok(!run("strategy: mod\nkeys: 300000\nrequests: 0\n").knobs![0]!.choices!.includes("range"), "range sharding holds at most 200,000 keys");
 });

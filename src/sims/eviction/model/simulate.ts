@@ -2,7 +2,7 @@
 // read once however many caches replay it, and nothing but the chunk is held in memory.
 import { ScenarioError } from "../../../core/errors";
 import type { RunContext } from "../../types";
-import { createCache, type Cache, type PolicyParams } from "../policies";
+import { createCache, type Cache, type CacheView, type PolicyParams, type ViewEntry } from "../policies";
 import { grownU8 } from "../policies/lists";
 import type { PolicyName, Resolved } from "../scenario";
 import { csvTrace } from "./csv";
@@ -23,9 +23,18 @@ export interface CacheRun {
   peakOccupied: number;
 }
 
+/** A view entry, its object named as the workload names it (gaps have no label). */
+export type LabelledEntry = ViewEntry;
+
+/** What the cache held after a diagram step, in the policy's order (see Cache.view). */
+export type LabelledView = CacheView;
+
+/** Most entries of each queue a diagram step's view keeps: the newest half and the oldest half. */
+export const VIEW_LIMIT = 10;
+
 export type DiagramStep =
-  | { readonly kind: "hit"; readonly label: string }
-  | { readonly kind: "miss"; readonly label: string; readonly evicted: readonly string[]; readonly admitted: boolean };
+  | { readonly kind: "hit"; readonly label: string; readonly view: LabelledView }
+  | { readonly kind: "miss"; readonly label: string; readonly evicted: readonly string[]; readonly admitted: boolean; readonly view: LabelledView };
 
 export interface EvictionResult {
   readonly policies: readonly PolicyName[];
@@ -158,23 +167,46 @@ function serve(cache: Cache, run: CacheRun, chunk: Chunk, start: number, done: n
   if (occ > run.peakOccupied) run.peakOccupied = occ;
 }
 
-/** Serves the first requests one at a time, noting evictions, for the sequence diagram. */
+function sameEntries(a: readonly LabelledEntry[] | undefined, b: readonly LabelledEntry[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x.label !== y.label || x.queue !== y.queue || x.mark !== y.mark || x.note !== y.note || x.gap !== y.gap) return false;
+  }
+  return true;
+}
+
+/** The previous view itself when nothing in it changed (a timeline then has nothing to store). */
+function unchanged(prev: LabelledView | undefined, next: LabelledView): LabelledView {
+  if (!prev || !sameEntries(prev.entries, next.entries) || !sameEntries(prev.ghosts, next.ghosts)) return next;
+  const [f, g] = [prev.figures ?? {}, next.figures ?? {}];
+  return Object.keys(g).every((k) => f[k] === g[k]) ? prev : next;
+}
+
+/**
+ * Serves the first requests one at a time, noting evictions and what the cache holds after each,
+ * for the sequence diagram and its timeline (the fast path, serve, never looks).
+ */
 function traceFirst(cache: Cache, run: CacheRun, chunk: Chunk, count: number, steps: DiagramStep[], source: RequestSource, windowSize: number): number {
   const { ids, sizes } = chunk;
   const evicted: string[] = [];
   cache.onEvict = (id) => evicted.push(source.label(id));
+  let view: LabelledView | undefined;
+  const name = (id: number) => source.label(id);
   for (let i = 0; i < count; i++) {
     evicted.length = 0;
     const hit = cache.get(ids[i]!, sizes[i]!);
     const label = source.label(ids[i]!);
+    view = unchanged(view, cache.view(VIEW_LIMIT, name));
     if (hit) {
       run.hits++;
       run.hitBytes += sizes[i]!;
       run.windowHits[Math.floor(i / windowSize)] += 1;
-      steps.push({ kind: "hit", label });
+      steps.push({ kind: "hit", label, view });
     } else {
       run.misses++;
-      steps.push({ kind: "miss", label, evicted: [...evicted], admitted: cache.contents().includes(ids[i]!) });
+      steps.push({ kind: "miss", label, evicted: [...evicted], admitted: cache.contents().includes(ids[i]!), view });
     }
   }
   cache.onEvict = null;

@@ -1,5 +1,6 @@
 // ARC on the shared Queues base: T1 and T2 hold objects, the ghost lists B1 and B2 remember the
 // ids evicted from them, and a hit on a ghost moves the target split between T1 and T2.
+import { capped, type CacheView } from "./cache";
 import { Queues } from "./queues";
 
 const L1 = 0;
@@ -21,6 +22,17 @@ export class ARC extends Queues {
   private ghostHitNow = false;
   constructor(capacity: number) {
     super(capacity, 4, [L1, L2]);
+  }
+  view(limit: number, name: (id: number) => string): CacheView {
+    return {
+      order: "T1 (seen once) then T2 (seen again), newest first in each",
+      queues: true,
+      entries: [...capped(this.entries(L1, name, "T1"), limit), ...capped(this.entries(L2, name, "T2"), limit)],
+      held: this.held(L1) + this.held(L2),
+      ghosts: [...capped(this.entries(L1_GHOST, name, "B1"), limit), ...capped(this.entries(L2_GHOST, name, "B2"), limit)],
+      ghostsHeld: this.held(L1_GHOST) + this.held(L2_GHOST),
+      figures: { "target size of T1 (p)": Math.round(this.p * 100) / 100 },
+    };
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);

@@ -20,7 +20,7 @@ import { Clock, FIFO, LRU, Sieve } from "./single-queue";
 import { TwoQ } from "./two-q";
 import { WTinyLFU } from "./wtinylfu";
 
-export { POLICY_IDS, type Cache, type PolicyId, type PolicyParams } from "./cache";
+export { POLICY_IDS, type Cache, type CacheView, type PolicyId, type PolicyParams, type ViewEntry } from "./cache";
 
 /** A cache of `capacity` objects (or bytes) under `policy`, empty. */
 export function createCache(policy: PolicyId, capacity: number, params: PolicyParams = {}): Cache {

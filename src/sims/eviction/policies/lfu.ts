@@ -1,6 +1,6 @@
 // LFU with in-cache counts (libCacheSim LFU.c): objects sit in one FIFO bucket per count, so the
 // victim (lowest count, reached first) is the head of the lowest non-empty bucket.
-import type { Cache } from "./cache";
+import { capped, type Cache, type CacheView, type ViewEntry } from "./cache";
 import { grownF64, grownI32, NONE } from "./lists";
 
 /**
@@ -90,5 +90,13 @@ export class LFU implements Cache {
     const out: number[] = [];
     for (let i = 0; i < this.n; i++) if (this.freq[i]! > 0) out.push(i);
     return out;
+  }
+  /** Lowest count first, each count's bucket in the order its objects reached it: the first leaves next. */
+  view(limit: number, name: (id: number) => string): CacheView {
+    const entries: ViewEntry[] = [];
+    for (let f = 1; f < this.bucketHead.length; f++) {
+      for (let id = this.bucketHead[f]!; id !== NONE; id = this.next[id]!) entries.push(entries.length === 0 ? { label: name(id), mark: f, note: "leaves next" } : { label: name(id), mark: f });
+    }
+    return { order: "fewest hits first, then the first to reach that count", mark: "count", queues: false, entries: capped(entries, limit), held: entries.length };
   }
 }

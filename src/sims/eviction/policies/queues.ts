@@ -1,7 +1,7 @@
 // The state every list-based policy keeps: its queues, where each id is (0 for nowhere, else its
 // list + 1) and each cached object's size, all in typed arrays that grow with the ids seen.
-import { grownF64, grownU8, Lists } from "./lists";
-import type { Cache, PolicyId } from "./cache";
+import { grownF64, grownU8, Lists, NONE } from "./lists";
+import type { Cache, CacheView, PolicyId, ViewEntry } from "./cache";
 
 export abstract class Queues implements Cache {
   abstract readonly policy: PolicyId;
@@ -46,5 +46,22 @@ export abstract class Queues implements Cache {
 
   contents(): number[] {
     return this.dataLists.flatMap((l) => this.q.toArray(l));
+  }
+
+  abstract view(limit: number, name: (id: number) => string): CacheView;
+
+  /** List `l` from head to tail as view entries: each object's name, the queue's and the policy's mark. */
+  protected entries(l: number, name: (id: number) => string, queue?: string, mark?: (id: number) => number): ViewEntry[] {
+    const out: ViewEntry[] = [];
+    for (let id = this.q.head[l]!; id !== NONE; id = this.q.next[id]!) {
+      const label = name(id);
+      out.push(queue === undefined ? (mark ? { label, mark: mark(id) } : { label }) : mark ? { label, queue, mark: mark(id) } : { label, queue });
+    }
+    return out;
+  }
+
+  /** Objects (or ghost ids) in list `l`. */
+  protected held(l: number): number {
+    return this.q.count[l]!;
   }
 }

@@ -11,7 +11,7 @@
 // requestsPerSecond; sampling draws distinct keys uniformly from a seeded generator, where Redis
 // walks random hash-table buckets (dictGetSomeKeys), which is close to uniform for a full table.
 import { grownF64, grownI32, grownU8 } from "./lists";
-import type { Cache, PolicyParams } from "./cache";
+import { capped, type Cache, type CacheView, type PolicyParams } from "./cache";
 
 const POOL = 16;
 const LFU_INIT_VAL = 5;
@@ -77,6 +77,17 @@ export class RedisApprox implements Cache {
   }
   contents(): number[] {
     return Array.from(this.keys.subarray(0, this.nKeys));
+  }
+
+  /** Keys by their eviction score, the likeliest to go first (Redis keeps no order: it samples). */
+  view(limit: number, name: (id: number) => string): CacheView {
+    const keys = Array.from(this.keys.subarray(0, this.nKeys));
+    const lru = this.policy === "redis-lru";
+    const mark = (id: number) => (lru ? this.now - this.stamp[id]! : this.decayed(id));
+    const scored = keys.map((id) => ({ id, mark: mark(id) })).sort((a, b) => (lru ? b.mark - a.mark : a.mark - b.mark) || a.id - b.id);
+    const entries = scored.map(({ id, mark: m }) => ({ label: name(id), mark: m }));
+    const order = lru ? "longest idle first (eviction samples keys at random)" : "lowest counter first (eviction samples keys at random)";
+    return { order, mark: lru ? "idle (requests)" : "counter", queues: false, entries: capped(entries, limit), held: this.nKeys };
   }
 
   private minutes(): number {

@@ -1,6 +1,7 @@
 // S3-FIFO on the shared Queues base: a small FIFO that filters one-hit wonders, a main FIFO with
 // reinsertion, and a ghost FIFO of ids that sends returning objects straight to main.
 import { grownI32 } from "./lists";
+import { capped, type CacheView } from "./cache";
 import { Queues } from "./queues";
 
 const S_SMALL = 0;
@@ -28,6 +29,18 @@ export class S3FIFO extends Queues {
   }
   protected override growMore(n: number): void {
     this.freq = grownI32(this.freq, n, 0);
+  }
+  view(limit: number, name: (id: number) => string): CacheView {
+    const freq = (id: number) => this.freq[id]!;
+    return {
+      order: "small then main, newest first in each",
+      mark: "freq",
+      queues: true,
+      entries: [...capped(this.entries(S_SMALL, name, "small", freq), limit), ...capped(this.entries(S_MAIN, name, "main", freq), limit)],
+      held: this.held(S_SMALL) + this.held(S_MAIN),
+      ghosts: capped(this.entries(S_GHOST, name, "ghost"), limit),
+      ghostsHeld: this.held(S_GHOST),
+    };
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);

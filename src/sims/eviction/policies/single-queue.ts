@@ -1,6 +1,7 @@
 // The single-queue policies, libCacheSim's LRU.c, FIFO.c, Clock.c and Sieve.c: one list of cached
 // objects (head newest, tail oldest) on the shared Queues base; they differ only in what a hit does
 // and which object leaves.
+import { capped, noteLast, type CacheView } from "./cache";
 import { grownU8, NONE } from "./lists";
 import { Queues } from "./queues";
 
@@ -30,6 +31,9 @@ abstract class OneQueue extends Queues {
 
 export class LRU extends OneQueue {
   readonly policy = "lru";
+  view(limit: number, name: (id: number) => string): CacheView {
+    return { order: "most recently used first", queues: false, entries: capped(noteLast(this.entries(0, name), "leaves next"), limit), held: this.held(0) };
+  }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
     if (this.where[id] === 1) {
@@ -45,6 +49,9 @@ export class LRU extends OneQueue {
 
 export class FIFO extends OneQueue {
   readonly policy = "fifo";
+  view(limit: number, name: (id: number) => string): CacheView {
+    return { order: "newest first", queues: false, entries: capped(noteLast(this.entries(0, name), "leaves next"), limit), held: this.held(0) };
+  }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
     if (this.where[id] === 1) return true;
@@ -68,6 +75,10 @@ export class Clock extends OneQueue {
   }
   protected override growMore(n: number): void {
     this.freq = grownU8(this.freq, n);
+  }
+  view(limit: number, name: (id: number) => string): CacheView {
+    const entries = noteLast(this.entries(0, name, undefined, (id) => this.freq[id]!), "hand");
+    return { order: "newest first; the hand starts at the oldest", mark: "bit", queues: false, entries: capped(entries, limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);
@@ -103,6 +114,13 @@ export class Sieve extends OneQueue {
   private hand = NONE;
   protected override growMore(n: number): void {
     this.visited = grownU8(this.visited, n);
+  }
+  view(limit: number, name: (id: number) => string): CacheView {
+    const hand = this.hand === NONE ? this.q.tail[0]! : this.hand;
+    const handName = hand === NONE ? undefined : name(hand);
+    const entries = this.entries(0, name, undefined, (id) => this.visited[id]!);
+    for (const e of entries) if (e.label === handName) (e as { note?: string }).note = "hand";
+    return { order: "newest first; the hand moves towards the newest", mark: "visited", queues: false, entries: capped(entries, limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {
     if (id >= this.n) this.grow(id);

@@ -1,6 +1,7 @@
 // 2Q on the shared Queues base: new objects enter the FIFO A1in, their ids are remembered in the
 // ghost FIFO A1out when they leave, and a request for a remembered id enters the LRU Am.
 import { NONE } from "./lists";
+import { capped, type CacheView } from "./cache";
 import { Queues } from "./queues";
 
 const A_IN = 0;
@@ -22,6 +23,16 @@ export class TwoQ extends Queues {
     this.ainSize = Math.trunc(capacity * 0.25);
     this.aoutSize = Math.trunc(capacity * 0.5);
     this.amSize = capacity - this.ainSize;
+  }
+  view(limit: number, name: (id: number) => string): CacheView {
+    return {
+      order: "A1in (FIFO) then Am (LRU), newest first in each",
+      queues: true,
+      entries: [...capped(this.entries(A_IN, name, "A1in"), limit), ...capped(this.entries(A_M, name, "Am"), limit)],
+      held: this.held(A_IN) + this.held(A_M),
+      ghosts: capped(this.entries(A_OUT, name, "A1out"), limit),
+      ghostsHeld: this.held(A_OUT),
+    };
   }
   private drop(l: number, id: number): void {
     this.q.remove(l, id, this.size[id]!);

@@ -4,6 +4,7 @@
 // main's own victim. The sketch is libCacheSim's counting Bloom filter (sized for the main cache at
 // 0.1% error, XXH64 double hashing, halved every 32 × main-size hits in main).
 import { grownU8, grownI32, NONE } from "./lists";
+import { capped, type CacheView } from "./cache";
 import { Queues } from "./queues";
 import { xxh64Low32 } from "../../../core/hash/xxh64";
 
@@ -64,6 +65,16 @@ export class WTinyLFU extends Queues {
   protected override growMore(n: number): void {
     this.hashed = grownU8(this.hashed, n);
     this.pos = grownI32(this.pos, n * this.sketch.hashes, 0);
+  }
+  view(limit: number, name: (id: number) => string): CacheView {
+    const est = (id: number) => this.estimate(id);
+    return {
+      order: "window, probation, protected, most recently used first in each",
+      mark: "sketch count",
+      queues: true,
+      entries: [...capped(this.entries(WINDOW, name, "window", est), limit), ...capped(this.entries(PROBATION, name, "probation", est), limit), ...capped(this.entries(PROTECTED, name, "protected", est), limit)],
+      held: this.held(WINDOW) + this.held(PROBATION) + this.held(PROTECTED),
+    };
   }
   private hash(id: number): number {
     const k = this.sketch.hashes;
