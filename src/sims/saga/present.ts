@@ -7,6 +7,7 @@
 import type { Finding, Verdict } from "../../core/verdict";
 import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
 import { worldDiagram } from "../../present/network";
+import { markBlame } from "../../present/timeline";
 import { count } from "../../present/prose";
 import type { DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import type { Presentation } from "../types";
@@ -60,14 +61,16 @@ function stateTables(run: SagaRun, s: SagaState): StateTable[] {
     });
     tables.push({ name: "account and stock", columns: ["", "value", "taken by", ...(locking ? ["pending for"] : [])], rows });
   }
+  // Grouped by service (steps in flow order), then saga.
   const records = new Map(s.records.map(([k, i, rec]) => [`${k}:${i}`, rec]));
   const processed: (readonly string[])[] = [];
-  s.applied.forEach((row, k) =>
-    row.forEach((a, i) => {
+  run.steps.forEach((st, i) =>
+    s.applied.forEach((row, k) => {
+      const a = row[i]!;
       const u = s.undone[k]![i]!;
       const rec = records.get(`${k}:${i}`);
       if (a === 0 && u === 0 && rec === undefined) return;
-      processed.push([run.steps[i]!.service, `saga ${k + 1} ${run.steps[i]!.name}`, rec ?? "—", effectWords(a, u)]);
+      processed.push([st.service, `saga ${k + 1} ${st.name}`, rec === undefined ? "—" : rec === "undone" ? "compensated" : rec, effectWords(a, u)]);
     }),
   );
   tables.push({ name: "processed requests", columns: ["service", "dedup key", "remembered", "took effect"], rows: capped(processed, 4) });
@@ -83,7 +86,7 @@ function runDiagram(run: SagaRun, findings: readonly Finding[], caption: string,
   const highlight = new Set(findings.flatMap((f) => f.events ?? []));
   const ending = `end: ${run.outcomes.map((o, k) => `saga ${k + 1} ${o ?? "stuck"}`).join(", ")}; balance ${run.final.account}, stock ${run.final.stock}`;
   const endingHighlighted = run.outcomes.includes(undefined);
-  const states = run.states;
+  const states = run.watched;
   const timeline = states && {
     diagramId: id,
     initial: stateTables(run, states.before),
@@ -98,11 +101,13 @@ function runDiagram(run: SagaRun, findings: readonly Finding[], caption: string,
 function presentExplored(result: Extract<SagaResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {
   const ex = result.example;
   const title = ex ? `${ex.design}: run ${ex.at.index} (seed ${ex.at.value}), the first that went wrong` : "";
-  const d = ex ? runDiagram(ex.run, findingsOf(ex.run), `${ex.design}, seed ${ex.at.value}`, "first-problem", title) : undefined;
+  const findings = ex ? findingsOf(ex.run) : [];
+  const d = ex ? runDiagram(ex.run, findings, `${ex.design}, seed ${ex.at.value}`, "first-problem", title) : undefined;
   return {
     title: `${result.tallies.map((t) => t.design).join(" vs ")}: ${result.tallies[0]?.runs ?? 0} seeded runs`,
     diagrams: d ? [d.spec] : [],
-    ...(d?.timeline ? { timeline: d.timeline } : {}),
+    // The replayed run's own findings blame its steps (the exploration's findings name no events).
+    ...(d?.timeline ? { timeline: markBlame(d.timeline, { valid: false, summary: "", findings }) } : {}),
     charts: [exploreChart(result.tallies, CLASSES, "A design that keeps the stuck and violated bars at zero holds up under these faults.")],
     tables: [exploreTable(result.tallies, CLASSES)],
     metrics: exploreMetrics(result.tallies, CLASSES),

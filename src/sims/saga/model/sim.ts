@@ -422,7 +422,7 @@ export class SagaSim {
       quiesced,
       endMs: w.nowMs,
       downServices,
-      ...(this.watched ? { states: { ...this.watched, end: this.snapshot() } } : {}),
+      ...(this.watched ? { watched: { ...this.watched, end: this.snapshot() } } : {}),
       stats: {
         messages: w.messagesSent,
         lost: w.messagesLost,

@@ -97,7 +97,7 @@ export interface SagaRun {
   readonly endMs: number;
   readonly downServices: readonly string[];
   /** Present when the run was watched (runSaga's `watch`): every actor's state, event by event. */
-  readonly states?: SagaStates;
+  readonly watched?: SagaStates;
   readonly stats: {
     readonly messages: number;
     readonly lost: number;
