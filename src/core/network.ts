@@ -108,6 +108,11 @@ export class World<B, T = unknown> {
   private nextMsg = 1;
   /** Scripted interference with a message, consulted before the random network. */
   interfere: (msg: Message<B>) => Interference | undefined = () => undefined;
+  /**
+   * Watches one run (a presenter's timeline): called with each event as it is recorded, after the
+   * state changes it describes. Unset while exploring, so many runs pay nothing for it.
+   */
+  watch: ((event: WorldEvent) => void) | undefined = undefined;
   messagesSent = 0;
   messagesLost = 0;
   messagesDuplicated = 0;
@@ -137,7 +142,17 @@ export class World<B, T = unknown> {
   }
 
   record(event: Omit<WorldEvent, "seq" | "atMs">): WorldEvent {
-    return this.trace.record({ atMs: this.nowMs, ...event } as Omit<WorldEvent, "seq">);
+    const e = this.trace.record({ atMs: this.nowMs, ...event } as Omit<WorldEvent, "seq">);
+    this.watch?.(e);
+    return e;
+  }
+
+  /**
+   * Tells the watcher that state changed after the last event was recorded and belongs to it (what a
+   * received message changed, the bookkeeping after a commit): it is watched again.
+   */
+  touch(): void {
+    if (this.watch && this.trace.length > 0) this.watch(this.trace.toArray()[this.trace.length - 1]!);
   }
 
   /** Send a message; a node that is down sends nothing. Returns the message id (0 if not sent). */
@@ -186,6 +201,8 @@ export class World<B, T = unknown> {
     s.downSinceMs = this.nowMs;
     this.record({ actor: node, kind: "crash", text: `CRASH: ${why}${downMs === undefined ? ", stays down" : `, down ${downMs} ms`}`, fault: true });
     s.node.onCrash?.();
+    // What the node forgot is part of its crash.
+    this.touch();
     if (downMs !== undefined) this.queue.schedule(downMs, { kind: "restart", node, epoch: s.epoch });
   }
 

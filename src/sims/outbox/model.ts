@@ -22,6 +22,28 @@ type Tag =
   | { readonly t: "republish"; readonly order: number; readonly n: number }
   | { readonly t: "redeliver"; readonly delivery: number; readonly n: number };
 
+/** Every actor's state at one moment of a watched run (the run an output draws), for its timeline. */
+export interface OutboxState {
+  /** The order database: each stored order's commit event. */
+  readonly orders: readonly (readonly [order: number, commitSeq: number])[];
+  /** The outbox table's rows, and whether the relay is publishing each one (in memory). */
+  readonly outbox: readonly { readonly order: number; readonly row: "new" | "sent"; readonly publishing: boolean }[];
+  /** Orders whose event the order service is waiting to see acknowledged by the broker (in memory; dual writes). */
+  readonly awaiting: readonly (readonly [order: number, phase: "before-commit" | "after-commit"])[];
+  /** Deliveries the broker keeps until the consumer acknowledges them. */
+  readonly queue: readonly (readonly [delivery: number, order: number])[];
+  /** The consumer: how often it shipped each order, and the event ids it recorded (outbox-dedup). */
+  readonly shipped: readonly (readonly [order: number, times: number])[];
+  readonly seen: readonly number[];
+}
+
+/** A watched run's states: before the first event, after each event (sends left out: they change nothing), and at the end. */
+export interface OutboxStates {
+  readonly before: OutboxState;
+  readonly after: ReadonlyMap<number, OutboxState>;
+  readonly end: OutboxState;
+}
+
 export interface OutboxRun {
   readonly design: DesignName;
   readonly orders: number;
@@ -36,6 +58,8 @@ export interface OutboxRun {
   readonly downServices: readonly string[];
   readonly endMs: number;
   readonly stats: { readonly published: number; readonly deliveries: number; readonly skipped: number };
+  /** Present when the run was watched (simulateOnce's `watch`): every actor's state, event by event. */
+  readonly watched?: OutboxStates;
 }
 
 /** How an exploration classes a run. */
@@ -58,6 +82,8 @@ class Shop {
   private readonly scripted: Map<string, number | undefined>;
   /** Orders placed so far (the relay polls while more may come). */
   placed = 0;
+  /** The services, for a watched run's snapshots. */
+  services?: { readonly order: OrderService; readonly relay: Relay; readonly broker: Broker; readonly shipping: Shipping };
 
   constructor(
     readonly o: Setup,
@@ -88,6 +114,20 @@ class Shop {
     const ev = this.world.record({ actor: ORDER, kind: "commit", saga: n, text: `commit order ${n}${withOutbox ? " + outbox row" : ""}` });
     this.committed[n - 1] = ev.seq;
     if (withOutbox) this.outboxRows.set(n, "new");
+    this.world.touch();
+  }
+
+  /** Every actor's state now, as plain data. */
+  snapshot(): OutboxState {
+    const v = this.services!;
+    return {
+      orders: this.committed.flatMap((seq, i) => (seq === undefined ? [] : [[i + 1, seq] as const])),
+      outbox: [...this.outboxRows].map(([order, row]) => ({ order, row, publishing: v.relay.publishing.has(order) })),
+      awaiting: [...v.order.awaiting],
+      queue: [...v.broker.unacked],
+      shipped: this.shipped.flatMap((x, i) => (x.length ? [[i + 1, x.length] as const] : [])),
+      seen: [...v.shipping.seen],
+    };
   }
 
   /** The wait before the n-th attempt at sending to the broker, or at redelivering. */
@@ -111,7 +151,7 @@ class Shop {
 class OrderService implements Node<Body, Tag> {
   readonly name = ORDER;
   /** The volatile wait for the broker's acknowledgement (dual write, publish first). */
-  private awaiting = new Map<number, "before-commit" | "after-commit">();
+  awaiting = new Map<number, "before-commit" | "after-commit">();
 
   constructor(private readonly shop: Shop) {}
 
@@ -139,6 +179,7 @@ class OrderService implements Node<Body, Tag> {
     const phase = this.awaiting.get(b.order);
     if (!phase) return;
     this.awaiting.delete(b.order);
+    this.shop.world.touch();
     if (phase === "before-commit") {
       if (this.shop.crashIf(ORDER, "publish", b.order)) return;
       this.shop.commitOrder(b.order, false);
@@ -163,16 +204,21 @@ class Relay implements Node<Body, Tag> {
 
   constructor(private readonly shop: Shop) {}
 
+  /** The rows it is publishing (in memory). */
+  get publishing(): ReadonlySet<number> {
+    return this.busy;
+  }
+
   private poll(): void {
     const w = this.shop.world;
     this.polling = false;
     const todo = [...this.shop.outboxRows].filter(([n, st]) => st === "new" && !this.busy.has(n)).map(([n]) => n);
+    for (const n of todo) this.busy.add(n);
     if (todo.length) {
       const rows = `${todo.length} unsent row${todo.length > 1 ? "s" : ""}`;
       w.record({ actor: RELAY, kind: "log", text: `outbox has ${rows}: ${todo.map((n) => `order ${n}`).join(", ")}` });
     }
     for (const n of todo) {
-      this.busy.add(n);
       this.shop.publish(RELAY, n, false);
       w.timer(RELAY, this.shop.o.timeoutMs, { t: "republish", order: n, n: 2 });
     }
@@ -217,7 +263,7 @@ class Relay implements Node<Body, Tag> {
 class Broker implements Node<Body, Tag> {
   readonly name = BROKER;
   /** Deliveries not yet acknowledged by the consumer, with their order. */
-  private readonly unacked = new Map<number, number>();
+  readonly unacked = new Map<number, number>();
   private nextDelivery = 1;
   published = 0;
 
@@ -240,10 +286,14 @@ class Broker implements Node<Body, Tag> {
       this.shop.brokered[b.order - 1] = true;
       const d = this.nextDelivery++;
       this.unacked.set(d, b.order);
+      w.touch();
       w.send(BROKER, b.via, "reply", "stored", { t: "published", order: b.order }, b.order);
       this.deliver(d, b.order, false);
       w.timer(BROKER, this.shop.o.timeoutMs, { t: "redeliver", delivery: d, n: 2 });
-    } else if (b.t === "consumed") this.unacked.delete(b.delivery);
+    } else if (b.t === "consumed") {
+      this.unacked.delete(b.delivery);
+      w.touch();
+    }
   }
 
   onTimer(tag: Tag): void {
@@ -256,7 +306,8 @@ class Broker implements Node<Body, Tag> {
 /** The consumer: ships each order it hears of; with outbox-dedup it skips event ids it has seen. */
 class Shipping implements Node<Body, Tag> {
   readonly name = SHIPPING;
-  private readonly seen = new Set<number>();
+  /** Event ids recorded with their effect (outbox-dedup). */
+  readonly seen = new Set<number>();
   skipped = 0;
 
   constructor(private readonly shop: Shop) {}
@@ -274,14 +325,18 @@ class Shipping implements Node<Body, Tag> {
       const unknown = shop.committed[b.order - 1] === undefined ? " (no such order in the order database)" : "";
       const ev = shop.world.record({ actor: SHIPPING, kind: "commit", saga: b.order, text: `ship order ${b.order}${unknown}` });
       shop.shipped[b.order - 1]!.push(ev.seq);
+      shop.world.touch();
       if (shop.crashIf(SHIPPING, "consume", b.order)) return;
     }
     shop.world.send(SHIPPING, BROKER, "reply", "ack", { t: "consumed", delivery: b.delivery }, b.order);
   }
 }
 
-/** One run: customers place orders every orderGapMs, and the services do the rest. */
-export function simulateOnce(o: Setup, rng: Rng): OutboxRun {
+/**
+ * One run: customers place orders every orderGapMs, and the services do the rest. `watch` keeps
+ * every actor's state after each event (the run an output draws).
+ */
+export function simulateOnce(o: Setup, rng: Rng, watch = false): OutboxRun {
   const shop = new Shop(o, rng);
   const w = shop.world;
   const outbox = usesOutbox(o.design);
@@ -289,6 +344,15 @@ export function simulateOnce(o: Setup, rng: Rng): OutboxRun {
   const relay = new Relay(shop);
   const broker = new Broker(shop);
   const shipping = new Shipping(shop);
+  shop.services = { order, relay, broker, shipping };
+  let states: { before: OutboxState; after: Map<number, OutboxState> } | undefined;
+  if (watch) {
+    const after = new Map<number, OutboxState>();
+    states = { before: shop.snapshot(), after };
+    w.watch = (e) => {
+      if (e.kind !== "send") after.set(e.seq, shop.snapshot());
+    };
+  }
   w.add(order);
   if (outbox) w.add(relay);
   w.add(broker);
@@ -297,6 +361,7 @@ export function simulateOnce(o: Setup, rng: Rng): OutboxRun {
   for (let n = 1; n <= o.orders; n++) w.timer("customers", (n - 1) * o.orderGapMs, { t: "place", order: n });
   if (outbox) relay.schedulePoll();
   w.run(o.untilMs);
+  w.watch = undefined;
   return {
     design: o.design,
     orders: o.orders,
@@ -309,5 +374,6 @@ export function simulateOnce(o: Setup, rng: Rng): OutboxRun {
     downServices: [ORDER, ...(outbox ? [RELAY] : []), SHIPPING].filter((x) => !w.isUp(x)),
     endMs: w.nowMs,
     stats: { published: broker.published, deliveries: broker.deliveries, skipped: shipping.skipped },
+    ...(states ? { watched: { ...states, end: shop.snapshot() } } : {}),
   };
 }

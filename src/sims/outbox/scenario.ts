@@ -50,7 +50,7 @@ export const schema = s.object(
   "An order service stores orders and must tell the shipping service about each one through a broker. Compare writing the database and " +
     "publishing separately (dual write) with the transactional outbox and a relay, under crashes and a lossy network.",
   {
-    design: s.field(s.enum({ doc: "How the order service gets its event out.", values: DESIGNS, default: "outbox-dedup" })),
+    design: s.knob(s.enum({ doc: "How the order service gets its event out.", values: DESIGNS, default: "outbox-dedup" })),
     orders: s.field(s.integer({ doc: "Orders placed, one every orderGapMs from t=0.", min: 1, max: 50, default: 3 })),
     orderGapMs: s.field(s.integer({ doc: "Gap between orders.", min: 0, max: 60_000, default: 50, unit: "ms" })),
     pollMs: s.field(s.integer({ doc: "Outbox: how often the relay looks for unsent rows.", min: 1, max: 60_000, default: 30, unit: "ms" })),

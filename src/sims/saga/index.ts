@@ -19,9 +19,13 @@ export const saga = defineSimulator<Options, Resolved, SagaResult>({
   examples,
   resolve,
   run: ({ run, explore }, ctx) => {
-    if (!explore) return { mode: "run", run: runSaga(run, ctx.rng) };
+    if (!explore) return { mode: "run", run: runSaga(run, ctx.rng, true) };
     const simulate = (o: Setup, seed: number) => runSaga(o, createRng(seed));
-    return exploreDesigns(CLASSES, explore.designs, seedCases(explore.cases, ctx.rng), simulate, judge, firstProblem, (f) => ctx.progress(f));
+    const explored = exploreDesigns(CLASSES, explore.designs, seedCases(explore.cases, ctx.rng), simulate, judge, firstProblem, (f) => ctx.progress(f));
+    // The run the output draws is run once more, watched, for its timeline.
+    const ex = explored.example;
+    const design = ex && explore.designs.find((d) => d.name === ex.design);
+    return ex && design ? { ...explored, example: { ...ex, run: runSaga(design.options, createRng(ex.at.value), true) } } : explored;
   },
   check: (result) => check(result),
   present: (result, verdict, resolved) => present(result, verdict, resolved.run, sagaFindings),

@@ -163,7 +163,7 @@ export const schema = s.object(
     "with a compensation. Faults are scripted in `faults` or drawn from the seed with the probabilities in `random`; `explore` runs many seeds " +
     "and counts outcomes per design.",
   {
-    style: s.field(s.enum({ doc: "Who drives the saga.", default: "orchestration", values: STYLES })),
+    style: s.knob(s.enum({ doc: "Who drives the saga.", default: "orchestration", values: STYLES })),
     steps: s.field(s.array({ doc: "The flow, in order. Defaults to order, payment, inventory, shipping.", minItems: 1, maxItems: 8, items: step })),
     pivot: s.field(stepRef),
     sagas: s.field(s.integer({ doc: "How many sagas run, each for its own order, on the same account and stock.", min: 1, max: 20, default: 1 })),
@@ -172,7 +172,7 @@ export const schema = s.object(
     quantity: s.field(s.integer({ doc: "Units of the item each order takes.", min: 1, max: 1_000_000, default: 1 })),
     balance: s.field(s.integer({ doc: "The customer's account balance at the start.", min: 0, max: 1_000_000_000, default: 100 })),
     stock: s.field(s.integer({ doc: "Units of the item in stock at the start.", min: 0, max: 1_000_000_000, default: 10 })),
-    idempotent: s.field(
+    idempotent: s.knob(
       s.boolean({
         doc:
           "Receivers remember each request's deduplication key (saga and step) in the same local transaction as its effect, " +
@@ -180,7 +180,7 @@ export const schema = s.object(
         default: true,
       }),
     ),
-    countermeasure: s.field(
+    countermeasure: s.knob(
       s.enum({ doc: "How concurrent sagas are kept from seeing or overwriting each other's uncommitted work.", values: COUNTERMEASURES, default: "none" }),
     ),
     outbox: s.field(

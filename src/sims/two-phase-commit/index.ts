@@ -16,9 +16,13 @@ export const twoPhaseCommit = defineSimulator<Options, Resolved, TwoPcResult>({
   examples,
   resolve,
   run: ({ run, explore }, ctx) => {
-    if (!explore) return { mode: "run", run: simulateOnce(run, ctx.rng) };
+    if (!explore) return { mode: "run", run: simulateOnce(run, ctx.rng, true) };
     const simulate = (o: Setup, seed: number) => simulateOnce(o, createRng(seed));
-    return exploreDesigns(TWO_PC_CLASSES, explore.designs, seedCases(explore.cases, ctx.rng), simulate, judge, firstProblem, (f) => ctx.progress(f));
+    const explored = exploreDesigns(TWO_PC_CLASSES, explore.designs, seedCases(explore.cases, ctx.rng), simulate, judge, firstProblem, (f) => ctx.progress(f));
+    // The run the output draws is run once more, watched, for its timeline.
+    const ex = explored.example;
+    const design = ex && explore.designs.find((d) => d.name === ex.design);
+    return ex && design ? { ...explored, example: { ...ex, run: simulateOnce(design.options, createRng(ex.at.value), true) } } : explored;
   },
   check: (result) => check(result),
   present: (result, verdict) => present(result, verdict, twoPcFindings),

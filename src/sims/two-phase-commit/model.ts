@@ -41,6 +41,32 @@ export interface PState {
   queue: { i: number; atMs: number }[];
 }
 
+/** Every actor's state at one moment of a watched run (the run an output draws), for its timeline. */
+export interface TwoPcState {
+  readonly coordinator: {
+    /** Its log: BEGIN, then the decision. */
+    readonly log: readonly string[];
+    /** The votes it holds in memory. */
+    readonly votes: readonly (readonly [string, boolean])[];
+    readonly acked: readonly string[];
+  };
+  readonly participants: readonly {
+    readonly name: string;
+    readonly state: PState["state"];
+    readonly heuristic: boolean;
+    readonly locked: boolean;
+    /** The other transactions waiting for its row. */
+    readonly waiting: readonly number[];
+  }[];
+}
+
+/** A watched run's states: before the first event, after each event (sends left out: they change nothing), and at the end. */
+export interface TwoPcStates {
+  readonly before: TwoPcState;
+  readonly after: ReadonlyMap<number, TwoPcState>;
+  readonly end: TwoPcState;
+}
+
 export interface TwoPcRun {
   readonly participants: readonly string[];
   readonly recovery: Recovery;
@@ -53,6 +79,8 @@ export interface TwoPcRun {
   readonly requestsServed: number;
   readonly requestsWaiting: number;
   readonly requestWaitMs: number;
+  /** Present when the run was watched (simulateOnce's `watch`): every actor's state, event by event. */
+  readonly watched?: TwoPcStates;
 }
 
 /** How an exploration classes a run. */
@@ -74,6 +102,8 @@ class Transaction {
   /** Other transactions that got their row, and the time they waited in all. */
   served = 0;
   waitMs = 0;
+  /** What the coordinator knows, for a watched run's snapshots. */
+  coordinator?: Coordinator;
   /** Faults, decided before the run. */
   private readonly crashAt: Map<string, Crash>;
   readonly voteNo: Set<string>;
@@ -126,19 +156,38 @@ class Transaction {
     s.lockedSinceMs = this.world.nowMs;
   }
 
-  /** Releases p's lock; the transactions waiting for the row run. */
-  unlock(p: string): void {
+  /** Releases p's lock; returns the transactions that were waiting for the row, which now run (serve). */
+  unlock(p: string): { i: number; atMs: number }[] {
     const s = this.ps[p]!;
-    const w = this.world;
-    if (!s.locked) return;
+    if (!s.locked) return [];
     s.locked = false;
-    s.lockMs += w.nowMs - s.lockedSinceMs;
-    for (const q of s.queue) {
+    s.lockMs += this.world.nowMs - s.lockedSinceMs;
+    const waiting = s.queue;
+    s.queue = [];
+    return waiting;
+  }
+
+  /** The transactions that waited for p's row run. */
+  serve(p: string, waiting: readonly { i: number; atMs: number }[]): void {
+    const w = this.world;
+    for (const q of waiting) {
       this.waitMs += w.nowMs - q.atMs;
       this.served++;
       w.record({ actor: p, kind: "commit", text: `lock free: waiting transaction ${q.i} runs after ${w.nowMs - q.atMs} ms` });
     }
-    s.queue = [];
+  }
+
+  /** Every actor's state now, as plain data. */
+  snapshot(): TwoPcState {
+    const c = this.coordinator;
+    const log = c?.began ? ["BEGIN", ...(this.decision ? [upper(this.decision)] : [])] : [];
+    return {
+      coordinator: { log, votes: c ? [...c.votes] : [], acked: c ? [...c.acked] : [] },
+      participants: this.names.map((name) => {
+        const s = this.ps[name]!;
+        return { name, state: s.state, heuristic: s.heuristic, locked: s.locked, waiting: s.queue.map((q) => q.i) };
+      }),
+    };
   }
 
   endDoubt(p: string): void {
@@ -162,11 +211,17 @@ class Transaction {
 /** The coordinator: logs BEGIN, collects votes, logs the decision and sends it until everyone acknowledged. */
 class Coordinator implements Node<Body, Tag> {
   readonly name = COORDINATOR;
-  private readonly votes = new Map<string, boolean>();
-  private readonly acked = new Set<string>();
+  /** The votes received (in memory) and who acknowledged the decision. */
+  readonly votes = new Map<string, boolean>();
+  readonly acked = new Set<string>();
   private started = false;
 
   constructor(private readonly tx: Transaction) {}
+
+  /** Whether its log has BEGIN. */
+  get began(): boolean {
+    return this.started;
+  }
 
   private start(): void {
     const { world: w, names } = this.tx;
@@ -207,9 +262,13 @@ class Coordinator implements Node<Body, Tag> {
     if (b.t === "vote") {
       if (d !== undefined) return;
       this.votes.set(m.from, b.yes);
+      this.tx.world.touch();
       if (!b.yes) this.decide("abort", `${m.from} voted no`);
       else if (this.tx.names.every((p) => this.votes.get(p) === true)) this.decide("commit", "every participant voted yes");
-    } else if (b.t === "ack") this.acked.add(m.from);
+    } else if (b.t === "ack") {
+      this.acked.add(m.from);
+      this.tx.world.touch();
+    }
     else if (b.t === "query") {
       // Answered once a decision is logged; before that the coordinator is still collecting votes
       // (after a restart with no decision in its log it decides ABORT first, see onRecover).
@@ -227,6 +286,11 @@ class Coordinator implements Node<Body, Tag> {
       this.tx.world.record({ actor: COORDINATOR, kind: "retry", text: `${who} not acknowledged: send the decision again` });
       this.sendDecision(tag.n);
     }
+  }
+
+  onCrash(): void {
+    // The votes were only in memory (nothing after a restart reads them: the log decides).
+    this.votes.clear();
   }
 
   onRecover(): void {
@@ -274,10 +338,11 @@ class Participant implements Node<Body, Tag> {
     const s = this.s;
     if (s.state === "committed" || s.state === "aborted") return;
     s.state = d === "commit" ? "committed" : "aborted";
+    const waiting = this.tx.unlock(this.name);
     const ev = this.tx.world.record({ actor: this.name, kind: d === "commit" ? "commit" : "rollback", text: `${upper(d)} (${from}); lock released` });
     s.decidedSeq = ev.seq;
     this.tx.endDoubt(this.name);
-    this.tx.unlock(this.name);
+    this.tx.serve(this.name, waiting);
   }
 
   private abortAlone(text: string, fault: boolean): void {
@@ -358,18 +423,31 @@ class Participant implements Node<Body, Tag> {
   }
 }
 
-/** One run: the coordinator starts at t=0; other transactions arrive at each participant every requestGapMs. */
-export function simulateOnce(o: Setup, rng: Rng): TwoPcRun {
+/**
+ * One run: the coordinator starts at t=0; other transactions arrive at each participant every
+ * requestGapMs. `watch` keeps every actor's state after each event (the run an output draws).
+ */
+export function simulateOnce(o: Setup, rng: Rng, watch = false): TwoPcRun {
   const tx = new Transaction(o, rng);
   const w = tx.world;
   const names = tx.names;
-  w.add(new Coordinator(tx));
+  tx.coordinator = new Coordinator(tx);
+  w.add(tx.coordinator);
+  let states: { before: TwoPcState; after: Map<number, TwoPcState> } | undefined;
+  if (watch) {
+    const after = new Map<number, TwoPcState>();
+    states = { before: tx.snapshot(), after };
+    w.watch = (e) => {
+      if (e.kind !== "send") after.set(e.seq, tx.snapshot());
+    };
+  }
   for (const p of names) {
     w.add(new Participant(tx, p));
     for (let i = 1; i <= o.requests; i++) w.timer(p, i * o.requestGapMs, { t: "request", i });
   }
   w.timer(COORDINATOR, 0, { t: "start" });
   w.run(o.untilMs);
+  w.watch = undefined;
   tx.finish();
   return {
     participants: names,
@@ -383,5 +461,6 @@ export function simulateOnce(o: Setup, rng: Rng): TwoPcRun {
     requestsServed: tx.served,
     requestsWaiting: names.reduce((n, p) => n + tx.ps[p]!.queue.length, 0),
     requestWaitMs: tx.waitMs,
+    ...(states ? { watched: { ...states, end: tx.snapshot() } } : {}),
   };
 }

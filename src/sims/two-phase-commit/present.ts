@@ -1,12 +1,15 @@
 // How a two-phase commit run looks: the protocol message by message with the findings' events
 // marked, a table of the participants at the end, and metrics; an exploration as a chart and table
-// of outcomes per recovery choice, with the first run that went wrong drawn.
+// of outcomes per recovery choice, with the first run that went wrong drawn. The drawn run carries
+// its timeline: after each step, the coordinator's log and what it holds in memory (votes,
+// acknowledgements), and each participant's state, lock and the transactions waiting for its row.
 import type { Finding, Verdict } from "../../core/verdict";
 import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
 import { worldDiagram } from "../../present/network";
-import type { TableSpec } from "../../protocol/output";
+import { markBlame } from "../../present/timeline";
+import type { DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import type { Presentation } from "../types";
-import { TWO_PC_CLASSES, type TwoPcResult, type TwoPcRun } from "./model";
+import { TWO_PC_CLASSES, type TwoPcResult, type TwoPcRun, type TwoPcState } from "./model";
 import { COORDINATOR } from "./scenario";
 
 /** The checker's findings about a run, for the run an exploration draws. */
@@ -29,22 +32,60 @@ function metrics(run: TwoPcRun): Record<string, number> {
   };
 }
 
-function diagram(run: TwoPcRun, highlight: ReadonlySet<number>, caption: string) {
+const STATE: Record<TwoPcState["participants"][number]["state"], string> = {
+  idle: "working",
+  prepared: "prepared (in doubt)",
+  committed: "committed",
+  aborted: "aborted",
+};
+
+/** Every actor's state as small tables: the coordinator, the participants. */
+function stateTables(s: TwoPcState): StateTable[] {
+  const c = s.coordinator;
+  const votes = c.votes.map(([p, yes]) => `${p} ${yes ? "YES" : "NO"}`).join(", ") || "—";
+  return [
+    { name: "coordinator", columns: ["log", "votes (in memory)", "acknowledged by"], rows: [[c.log.join(", ") || "—", votes, c.acked.join(", ") || "—"]] },
+    {
+      name: "participants",
+      columns: ["participant", "state", "lock", "transactions waiting"],
+      rows: s.participants.map((p) => [
+        p.name,
+        `${STATE[p.state]}${p.heuristic ? " (heuristic)" : ""}`,
+        p.locked ? "held" : "—",
+        p.waiting.map((i) => `T${i}`).join(", ") || "—",
+      ]),
+    },
+  ];
+}
+
+function diagram(run: TwoPcRun, highlight: ReadonlySet<number>, caption: string, id: string, title: string): { spec: DiagramSpec; timeline?: Timeline } {
   const inDoubt = (p: string) => run.states[p]!.state === "prepared";
   const ending = `end at t=${run.endMs} ms: ${run.participants.map((p) => `${p} ${inDoubt(p) ? "IN DOUBT, lock held" : run.states[p]!.state}`).join(", ")}`;
   const participants = [COORDINATOR, ...run.participants];
   const endingHighlighted = run.participants.some(inDoubt);
-  return worldDiagram(run.events, { participants, caption, highlight, hideLabels: new Set(["ack"]), ending, endingHighlighted });
+  const w = run.watched;
+  const timeline = w && {
+    diagramId: id,
+    initial: stateTables(w.before),
+    after: (e: { readonly seq: number }) => stateTables(w.after.get(e.seq) ?? w.end),
+    final: stateTables(w.end),
+    endMs: run.endMs,
+  };
+  const d = worldDiagram(run.events, { participants, caption, highlight, hideLabels: new Set(["ack"]), ending, endingHighlighted, ...(timeline ? { timeline } : {}) });
+  return { spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) }, ...(d.timeline ? { timeline: d.timeline } : {}) };
 }
 
 function presentExplored(result: Extract<TwoPcResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {
   const ex = result.example;
-  const d = ex ? diagram(ex.run, new Set(findingsOf(ex.run).flatMap((f) => f.events ?? [])), `${ex.design}, seed ${ex.at.value}`) : undefined;
+  const findings = ex ? findingsOf(ex.run) : [];
   const title = ex ? `${ex.design}: run ${ex.at.index} (seed ${ex.at.value}), the first that went wrong` : "";
+  const d = ex ? diagram(ex.run, new Set(findings.flatMap((f) => f.events ?? [])), `${ex.design}, seed ${ex.at.value}`, "first-problem", title) : undefined;
   const caption = "Waiting keeps 2PC atomic but leaves it blocked after a coordinator crash; deciding alone removes the blocking and breaks atomicity.";
   return {
     title: `${result.tallies.map((t) => t.design).join(" vs ")}: ${result.tallies[0]?.runs ?? 0} seeded runs`,
-    diagrams: d ? [{ id: "first-problem", title, mermaid: d.text }] : [],
+    diagrams: d ? [d.spec] : [],
+    // The replayed run's own findings blame its steps (the exploration's findings name no events).
+    ...(d?.timeline ? { timeline: markBlame(d.timeline, { valid: false, summary: "", findings }) } : {}),
     charts: [exploreChart(result.tallies, TWO_PC_CLASSES, caption)],
     tables: [exploreTable(result.tallies, TWO_PC_CLASSES)],
     metrics: exploreMetrics(result.tallies, TWO_PC_CLASSES),
@@ -66,11 +107,13 @@ function participantsTable(run: TwoPcRun): TableSpec {
 export function present(result: TwoPcResult, verdict: Verdict, findingsOf: FindingsOf): Presentation {
   if (result.mode === "explore") return presentExplored(result, findingsOf);
   const run = result.run;
-  const d = diagram(run, new Set(verdict.findings.flatMap((f) => f.events ?? [])), `two-phase commit, recovery: ${run.recovery}`);
+  const highlight = new Set(verdict.findings.flatMap((f) => f.events ?? []));
+  const d = diagram(run, highlight, `two-phase commit, recovery: ${run.recovery}`, "sequence", "The protocol, message by message");
   const problems = verdict.valid === true ? "" : ` (${verdict.findings.filter((f) => f.severity === "error").map((f) => f.code).join(", ")})`;
   return {
     title: `Two-phase commit: ${run.decision ? `coordinator decided ${run.decision}` : "no decision"}${problems}`,
-    diagrams: [{ id: "sequence", title: "The protocol, message by message", mermaid: d.text, ...(d.omitted ? { omittedEvents: d.omitted } : {}) }],
+    diagrams: [d.spec],
+    ...(d.timeline ? { timeline: d.timeline } : {}),
     charts: [],
     tables: [participantsTable(run)],
     metrics: metrics(run),

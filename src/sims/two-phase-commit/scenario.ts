@@ -84,7 +84,7 @@ export const schema = s.object(
         items: s.string({ doc: "A participant's name.", minLength: 1, maxLength: 32 }),
       }),
     ),
-    recovery: s.field(s.enum({ doc: "What a participant in doubt does.", values: RECOVERY, default: "wait" })),
+    recovery: s.knob(s.enum({ doc: "What a participant in doubt does.", values: RECOVERY, default: "wait" })),
     heuristicMs: s.field(
       s.integer({
         doc: "heuristic-abort: how long a participant stays in doubt before it aborts on its own.",

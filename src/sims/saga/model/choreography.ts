@@ -22,6 +22,8 @@ export class ChoreographedService implements Node<Body, Tag> {
     const label = `${sim.sagaTag(k)}${what === "completed" ? "saga completed" : `${st.name} ${what === "undone" ? "compensated" : what}`}`;
     const from = this.name;
     sim.participant(from).pending.set(key, { id: 0, from, to, style: "async", label, body: { t: "event", what, saga: k, step, key }, saga: k + 1 });
+    // Kept with the local transaction just recorded.
+    sim.world.touch();
     return key;
   }
 

@@ -12,9 +12,12 @@ import type { SagaRun } from "./types";
 
 export * from "./types";
 
-/** One run: every saga starts startGapMs after the previous one, and the world runs until it comes to rest or untilMs. */
-export function runSaga(setup: Setup, rng: Rng): SagaRun {
-  const sim = new SagaSim(setup, rng);
+/**
+ * One run: every saga starts startGapMs after the previous one, and the world runs until it comes to
+ * rest or untilMs. `watch` keeps every actor's state after each event (the run an output draws).
+ */
+export function runSaga(setup: Setup, rng: Rng, watch = false): SagaRun {
+  const sim = new SagaSim(setup, rng, watch);
   const w = sim.world;
   const services = [...new Set(setup.steps.map((x) => x.service))];
   if (setup.style === "orchestration") {

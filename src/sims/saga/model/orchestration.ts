@@ -74,6 +74,7 @@ export class Orchestrator implements Node<Body, Tag> {
     if (l.phase === "forward" && l.step <= sim.pivot && wait.silent + 1 >= sim.options.retry.attempts) {
       this.logStep(k, `saga log: ${st.name} unanswered ${wait.silent + 1} times; compensate it (it may have happened)`);
       l.phase = "compensating";
+      sim.world.touch();
       return this.sendRequest(k, 1, false);
     }
     sim.retries++;
@@ -136,6 +137,7 @@ export class Orchestrator implements Node<Body, Tag> {
     this.logStep(k, `saga log: ${sim.steps[l.step]!.name} done`);
     if (l.step + 1 < sim.steps.length) {
       l.step++;
+      sim.world.touch();
       return this.sendRequest(k, 1, false);
     }
     l.phase = "completed";
@@ -170,6 +172,7 @@ export class Orchestrator implements Node<Body, Tag> {
     }
     l.phase = "compensating";
     l.step = i;
+    this.sim.world.touch();
     this.sendRequest(k, 1, false);
   }
 

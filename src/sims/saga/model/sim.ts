@@ -6,9 +6,7 @@ import { backoffMs, World, type Message } from "../../../core/network";
 import type { Rng } from "../../../core/rng";
 import type { Fault, Setup, StepSpec } from "../scenario";
 import { resourceOf, words } from "./types";
-import type { Body, Op, Outcome, Overwrite, Participant, Refusal, Resource, SagaRun, Tag } from "./types";
-
-type Phase = "requested" | "forward" | "compensating" | "completed" | "compensated";
+import type { Body, Op, Outcome, Overwrite, Participant, Phase, Refusal, Resource, SagaRun, SagaState, Tag } from "./types";
 type Holding = Map<number, { delta: number; seq: number }>;
 
 export class SagaSim {
@@ -44,10 +42,14 @@ export class SagaSim {
   /** Each saga's progress (the orchestrator's durable saga log; in choreography, where the saga is). */
   readonly log: { phase: Phase; step: number; releases: Set<number> }[];
   private readonly usedFaults = new Set<Fault>();
+  /** A watched run's states: before the first event, and after each one (sends change nothing). */
+  private readonly watched?: { readonly before: SagaState; readonly after: Map<number, SagaState> };
 
+  /** `watch`: keep every actor's state after each event, for the timeline of the run an output draws. */
   constructor(
     readonly options: Setup,
     rng: Rng,
+    watch = false,
   ) {
     const steps = options.steps;
     this.steps = steps;
@@ -68,6 +70,39 @@ export class SagaSim {
     this.compFailsLeft = grid();
     this.planFaults(rng);
     this.world.interfere = (msg) => this.interfere(msg);
+    if (watch) {
+      const after = new Map<number, SagaState>();
+      this.watched = { before: this.snapshot(), after };
+      this.world.watch = (e) => {
+        if (e.kind !== "send") after.set(e.seq, this.snapshot());
+      };
+    }
+  }
+
+  /** Every actor's state now, as plain data. */
+  snapshot(): SagaState {
+    const records: [number, number, "done" | "failed" | "undone"][] = [];
+    const pending: { from: string; to: string; label: string }[] = [];
+    for (const p of this.participants.values()) {
+      for (const [key, rec] of p.records) {
+        const [k, i] = key.split(":").map(Number) as [number, number];
+        records.push([k, i, rec]);
+      }
+      for (const m of p.pending.values()) pending.push({ from: p.name, to: m.to, label: m.label });
+    }
+    records.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const held = (h: Holding) => [...h].map(([k, x]) => [k, x.delta] as const);
+    return {
+      log: this.log.map((l) => ({ phase: l.phase, step: l.step })),
+      account: this.account,
+      stock: this.stock,
+      holding: { account: held(this.holding.account), stock: held(this.holding.stock) },
+      locks: [...this.locks],
+      records,
+      applied: this.applied.map((r) => [...r]),
+      undone: this.undone.map((r) => [...r]),
+      pending,
+    };
   }
 
   /** Faults: scripted ones first, then random draws for every saga and step, in a fixed order. */
@@ -192,8 +227,8 @@ export class SagaSim {
     const saga = k + 1;
     if (this.permanentFail[k]![i]) {
       const why = st.effect === "money" ? "card declined" : st.effect === "stock" ? "item unavailable" : "business rule refused it";
-      this.world.record({ actor: p.name, kind: "fail", saga, fault: true, text: `${this.sagaTag(k)}${st.name} fails: ${why}; rolled back` });
       if (this.options.idempotent) p.records.set(`${k}:${i}`, "failed");
+      this.world.record({ actor: p.name, kind: "fail", saga, fault: true, text: `${this.sagaTag(k)}${st.name} fails: ${why}; rolled back` });
       return true;
     }
     if (this.transientFails[k]![i]! > 0) {
@@ -210,10 +245,10 @@ export class SagaSim {
     const value = res === "account" ? this.account : this.stock;
     if (value < need) {
       const why = res === "account" ? `declined: balance ${value} < ${need}` : `out of stock: ${value} < ${need}`;
+      if (this.options.idempotent && i <= this.pivot) p.records.set(key, "failed");
       const ev = this.world.record({ actor: p.name, kind: "fail", saga: k + 1, fault: true, text: `${this.sagaTag(k)}${why}; rolled back` });
       const holders = [...this.holding[res]].map(([s2, h]) => ({ saga: s2, delta: h.delta, seq: h.seq }));
       this.refusals.push({ saga: k, step: i, seq: ev.seq, resource: res, value, needed: need, holders });
-      if (this.options.idempotent && i <= this.pivot) p.records.set(key, "failed");
       return false;
     }
     p.before.set(key, value);
@@ -246,7 +281,9 @@ export class SagaSim {
     this.applied[k]![i]!++;
     this.effectEvents[k]![i]!.push(ev.seq);
     if (this.options.idempotent) p.records.set(`${k}:${i}`, "done");
+    this.world.touch();
     committed?.();
+    this.world.touch();
     this.maybeCrash(p.name, k, i);
     return "done";
   }
@@ -268,6 +305,7 @@ export class SagaSim {
     const text = `${this.sagaTag(k)}nothing to undo for ${st.name}; remembered, so a late request is ignored`;
     this.world.record({ actor: p.name, kind: "compensate", saga: k + 1, text });
     committed?.();
+    this.world.touch();
     return true;
   }
 
@@ -323,7 +361,9 @@ export class SagaSim {
     this.undone[k]![i]!++;
     this.undoEvents[k]![i]!.push(ev.seq);
     if (this.options.idempotent) p.records.set(`${k}:${i}`, "undone");
+    this.world.touch();
     committed?.();
+    this.world.touch();
     this.maybeCrash(p.name, k, i);
     return "undone";
   }
@@ -354,6 +394,7 @@ export class SagaSim {
     }
     const quiesced = w.run(this.options.untilMs);
     for (const since of this.blockedSince.values()) this.blockedMs += w.nowMs - since;
+    w.watch = undefined;
     return this.result(quiesced, nodes.filter((s) => !w.isUp(s)));
   }
 
@@ -381,6 +422,7 @@ export class SagaSim {
       quiesced,
       endMs: w.nowMs,
       downServices,
+      ...(this.watched ? { watched: { ...this.watched, end: this.snapshot() } } : {}),
       stats: {
         messages: w.messagesSent,
         lost: w.messagesLost,

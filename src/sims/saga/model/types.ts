@@ -18,6 +18,10 @@ export type Tag =
   | { readonly t: "local"; readonly saga: number; readonly step: number; readonly attempt: number };
 
 export type Outcome = "completed" | "compensated";
+/** Where a saga is: the orchestrator's durable saga log (in choreography, where the services have taken it). */
+export type Phase = "requested" | "forward" | "compensating" | "completed" | "compensated";
+/** What a receiver remembers of a request (its deduplication record). */
+export type DedupRecord = "done" | "failed" | "undone";
 export type Resource = "account" | "stock";
 
 /** A step refused for lack of money or stock, with the sagas whose effects were then counted in. */
@@ -40,6 +44,32 @@ export interface Overwrite {
   readonly resource: Resource;
   readonly lost: number;
   readonly others: readonly number[];
+}
+
+/** Every actor's state at one moment of a watched run (the run an output draws), for its timeline. */
+export interface SagaState {
+  /** Each saga's entry in the saga log. */
+  readonly log: readonly { readonly phase: Phase; readonly step: number }[];
+  readonly account: number;
+  readonly stock: number;
+  /** Per resource, the sagas whose effect on it stands, with how much: [saga, amount]. */
+  readonly holding: Readonly<Record<Resource, readonly (readonly [number, number])[]>>;
+  /** Semantic locks: [resource, saga]. */
+  readonly locks: readonly (readonly [Resource, number])[];
+  /** Receivers' deduplication records: [saga, step, record]. */
+  readonly records: readonly (readonly [number, number, DedupRecord])[];
+  /** How many times each saga's step took effect, and was compensated, so far. */
+  readonly applied: readonly (readonly number[])[];
+  readonly undone: readonly (readonly number[])[];
+  /** Choreography: events published and not yet acknowledged (kept in the outbox, or in memory). */
+  readonly pending: readonly { readonly from: string; readonly to: string; readonly label: string }[];
+}
+
+/** A watched run's states: before the first event, after each event (sends left out: they change nothing), and at rest. */
+export interface SagaStates {
+  readonly before: SagaState;
+  readonly after: ReadonlyMap<number, SagaState>;
+  readonly end: SagaState;
 }
 
 export interface SagaRun {
@@ -66,6 +96,8 @@ export interface SagaRun {
   readonly quiesced: boolean;
   readonly endMs: number;
   readonly downServices: readonly string[];
+  /** Present when the run was watched (runSaga's `watch`): every actor's state, event by event. */
+  readonly watched?: SagaStates;
   readonly stats: {
     readonly messages: number;
     readonly lost: number;
@@ -87,7 +119,7 @@ export type SagaResult = { readonly mode: "run"; readonly run: SagaRun } | Explo
 export interface Participant {
   readonly name: string;
   /** Deduplication records: saga:step → what happened (only consulted when idempotent). */
-  readonly records: Map<string, "done" | "failed" | "undone">;
+  readonly records: Map<string, DedupRecord>;
   /** Before-images and values written, per saga:step. */
   readonly before: Map<string, number>;
   readonly written: Map<string, number>;
