@@ -125,7 +125,7 @@ function explainStale(r: ReadOp & { value: Value }, ops: readonly Operation[], s
 function explainTwoReads(a: ReadOp & { value: Value }, b: ReadOp & { value: Value }, ops: readonly Operation[]): Explained | undefined {
   for (const [first, later] of [[a, b], [b, a]] as const) {
     if (first.ret === undefined || !(first.ret < later.call) || first.value === later.value) continue;
-    const sources = sourcesOf(ops, later.value);
+    const sources = sourcesOf(ops, later.value).filter((s) => later.ret === undefined || s.call <= later.ret); // later writes cannot be what it read
     if (!sources.every((s) => s.ret !== undefined && s.ret < first.call)) continue;
     const old = showValue(later.value);
     const writes = sources.length === 0 ? `${later.key} held ${old} only before any write` : `every write of ${old} (${names(sources)}) had completed before the earlier read began`;
@@ -138,13 +138,18 @@ function explainTwoReads(a: ReadOp & { value: Value }, b: ReadOp & { value: Valu
   return undefined;
 }
 
-/** The classic shapes, when the key is a plain register (no appends) and one or two reads are left. */
-function classic(core: readonly Operation[], initial: Value): Explained | undefined {
-  if (core.some((o) => o.kind === "append")) return undefined;
-  const reads = core.filter((o): o is ReadOp & { value: Value } => o.kind === "read" && o.value !== undefined);
-  if (reads.length !== core.filter(onlyReads).length) return undefined;
-  if (reads.length === 1) return explainOneRead(reads[0]!, core, initial);
-  if (reads.length === 2) return explainTwoReads(reads[0]!, reads[1]!, core);
+/**
+ * The classic shapes, when the key is a plain register (no appends) and one or two reads are left.
+ * Each shape is checked against every write of the key in the whole history, not only the ones in
+ * the witness, so what it says holds of the history as recorded.
+ */
+function classic(witness: readonly Operation[], all: readonly Operation[], initial: Value): Explained | undefined {
+  if (all.some((o) => o.kind === "append")) return undefined;
+  const left = witness.filter(onlyReads);
+  const reads = left.filter((o): o is ReadOp & { value: Value } => o.kind === "read" && o.value !== undefined);
+  if (reads.length !== left.length) return undefined;
+  if (reads.length === 1) return explainOneRead(reads[0]!, all, initial);
+  if (reads.length === 2) return explainTwoReads(reads[0]!, reads[1]!, all);
   return undefined;
 }
 
@@ -182,7 +187,7 @@ export function explainViolation<S>(ops: readonly Operation[], model: Sequential
   const core = shrinkWitness(ops, model);
   const readKeys = new Set(core.filter(onlyReads).map((o) => o.key));
   const oneKey = key ?? (readKeys.size === 1 ? [...readKeys][0] : undefined);
-  const shape = oneKey !== undefined ? classic(core.filter((o) => o.key === oneKey), initial) : undefined;
+  const shape = oneKey !== undefined ? classic(core.filter((o) => o.key === oneKey), ops.filter((o) => o.key === oneKey), initial) : undefined;
   const told = shape ?? fromSearch(core, model, key);
   return {
     severity: "error",

@@ -155,3 +155,8 @@ export function showDetails(op: Operation): string {
 export function showOp(op: Operation): string {
   return `${op.client}'s ${showAction(op)} (${showDetails(op)})`;
 }
+
+/** The operation without its client, for a sentence that has named it: "read x → 1 (version 3, t=5–7)". */
+export function showOwn(op: Operation): string {
+  return `${showAction(op)} (${showDetails(op)})`;
+}
