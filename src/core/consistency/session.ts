@@ -205,7 +205,7 @@ function because(c: Cause): string {
     case "real-time":
       return `${showOp(c.from)} completed before ${showOp(c.to)} began`;
     case "read":
-      return `${c.to.client} had done ${showOwn(c.via!)} before its ${showOwn(c.to)}`;
+      return `${showOp(c.via!)} came before ${c.to.client}'s ${showOwn(c.to)} in the same session`;
     case "version":
       return `${showOp(c.from)} is an earlier version of ${c.to.key} than ${showOp(c.to)}`;
   }
