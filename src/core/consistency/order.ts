@@ -51,7 +51,7 @@ function ancestry(v: Versions, start: VersionedWrite, deps: Map<Operation, { rea
   };
   while (stack.length) {
     const w = stack.pop()!;
-    const lower = v.writesOf(w.key).filter((x) => x.version < w.version).pop();
+    const lower = v.below(w.key, w.version);
     if (lower) reach(lower, w, "version");
     for (const d of deps.get(w) ?? []) reach(d.saw, w, "read", d.read);
     if (w.call > threshold) {

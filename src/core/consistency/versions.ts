@@ -10,6 +10,7 @@ export class Versions {
   readonly reads: VersionedRead[];
   readonly writes: VersionedWrite[];
   private readonly byKey = new Map<string, Map<number, VersionedWrite>>();
+  private readonly sorted = new Map<string, readonly VersionedWrite[]>();
 
   constructor(readonly history: readonly Operation[]) {
     validateHistory(history);
@@ -33,8 +34,26 @@ export class Versions {
   }
 
   /** The key's writes, by version. */
-  writesOf(key: string): VersionedWrite[] {
-    return [...(this.byKey.get(key)?.values() ?? [])].sort((a, b) => a.version - b.version);
+  writesOf(key: string): readonly VersionedWrite[] {
+    let out = this.sorted.get(key);
+    if (!out) {
+      out = [...(this.byKey.get(key)?.values() ?? [])].sort((a, b) => a.version - b.version);
+      this.sorted.set(key, out);
+    }
+    return out;
+  }
+
+  /** The write of the key with the highest version below `version`. */
+  below(key: string, version: number): VersionedWrite | undefined {
+    const ws = this.writesOf(key);
+    let lo = 0;
+    let hi = ws.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ws[mid]!.version < version) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 ? ws[lo - 1] : undefined;
   }
 
   /** Reads answered from one state together, by group. */
