@@ -29,8 +29,8 @@ function pick(history: readonly Operation[], marked: ReadonlySet<number>, max: n
   if (history.length <= max) return [...history];
   const hot = history.filter((o) => marked.has(o.id));
   if (hot.length === 0) return [...history].sort((a, b) => a.call - b.call || a.id - b.id).slice(0, max);
-  const from = Math.min(...hot.map((o) => o.call));
-  const to = Math.max(...hot.map((o) => o.ret ?? o.call));
+  const from = hot.reduce((t, o) => Math.min(t, o.call), Number.POSITIVE_INFINITY);
+  const to = hot.reduce((t, o) => Math.max(t, o.ret ?? o.call), Number.NEGATIVE_INFINITY);
   const distance = (o: Operation) => (marked.has(o.id) ? -1 : Math.max(0, from - (o.ret ?? Number.POSITIVE_INFINITY), o.call - to));
   const keep = new Set([...history].sort((a, b) => distance(a) - distance(b) || a.call - b.call || a.id - b.id).slice(0, max));
   return history.filter((o) => keep.has(o));
@@ -51,8 +51,7 @@ export function historyGantt(history: readonly Operation[], options: HistoryDiag
   const omitted = history.length - shown.length;
   const position = new Map((options.order ?? []).map((id, i) => [id, i + 1]));
   const index = new Map(history.map((o, i) => [o, i]));
-  const times = shown.flatMap((o) => (o.ret === undefined ? [o.call] : [o.call, o.ret]));
-  const last = Math.round(Math.max(0, ...times));
+  const last = Math.round(shown.reduce((t, o) => Math.max(t, o.call, o.ret ?? o.call), 0));
   const openEnd = last + Math.max(1, Math.round(last / 20));
   const title = [options.title, omitted > 0 ? `${omitted} more operation${omitted === 1 ? "" : "s"} not shown` : undefined].filter(Boolean).join(" · ");
   const lines = ["gantt"];

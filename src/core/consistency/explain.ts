@@ -164,7 +164,7 @@ function fromSearch<S>(core: readonly Operation[], model: SequentialModel<S, Ope
   const reads = core.filter(onlyReads);
   const where = key ? ` on ${key}` : "";
   const tail = outcome.order.slice(-3).map((i) => showOp(core[i]!));
-  const until = Math.max(...core.map((o) => o.call));
+  const until = core.reduce((t, o) => Math.max(t, o.call), Number.NEGATIVE_INFINITY);
   const head = `No order of the ${core.length} operations${where} called up to t=${until} respects both real time and what each one returned${reads.length ? `; the results that cannot all hold together are those of ${names(reads)}` : ""}.`;
   const longest = outcome.order.length
     ? ` The longest order that works places ${outcome.order.length} of them, ending with ${tail.join(", ")}, and leaves ${key ?? "the store"} holding ${model.describe(state)}.`

@@ -154,8 +154,9 @@ class Seen {
   }
 }
 
-/** Steps are remembered from this many states at most. */
+/** Steps are remembered from this many states at most, and in at most this many entries in all. */
 const MEMO_STATES = 4096;
+const MEMO_ENTRIES = 1 << 22;
 
 /**
  * States by number, and each (state, operation) step computed once: the search takes the same step
@@ -167,8 +168,11 @@ class States<S, O> {
   private readonly ids = new Map<string | number | null, number>();
   /** rows[s][i]: the state after operation i from state s; -1 refused, -2 not asked yet. */
   private readonly rows: Int32Array[] = [];
+  private readonly memoStates: number;
 
-  constructor(private readonly model: SequentialModel<S, O>, private readonly ops: readonly O[]) {}
+  constructor(private readonly model: SequentialModel<S, O>, private readonly ops: readonly O[]) {
+    this.memoStates = Math.min(MEMO_STATES, Math.floor(MEMO_ENTRIES / Math.max(1, ops.length)));
+  }
 
   id(state: S): number {
     const k = this.model.key(state);
@@ -183,7 +187,7 @@ class States<S, O> {
 
   /** The state after operation i from state s, or -1 when the model refuses it. */
   step(s: number, i: number): number {
-    if (s >= MEMO_STATES) return this.ask(s, i); // a state space this large (appends) rarely repeats a step
+    if (s >= this.memoStates) return this.ask(s, i); // a state space this large (appends) rarely repeats a step
     const row = this.rows[s] ?? (this.rows[s] = new Int32Array(this.ops.length).fill(-2));
     if (row[i] === -2) row[i] = this.ask(s, i);
     return row[i]!;

@@ -240,7 +240,7 @@ function consistentPrefix(v: Versions): Violation[] {
 export function stalenessOf(v: Versions): Staleness[] {
   return v.reads.map((r) => {
     const missed = v.writesOf(r.key).filter((w) => w.version > r.version && w.ret !== undefined && w.ret < r.call);
-    const oldest = Math.min(...missed.map((w) => w.ret!));
+    const oldest = missed.reduce((t, w) => Math.min(t, w.ret!), Number.POSITIVE_INFINITY);
     return { id: r.id, versions: missed.length, ms: missed.length ? r.call - oldest : 0 };
   });
 }
