@@ -47,7 +47,8 @@ function quantile(xs: readonly number[], q: number): number {
 }
 
 function benchEtcd(verdicts: Record<string, Expected>): { agree: number; total: number } {
-  console.log("\n## Consistency: linearizability of Jepsen's etcd histories (median of 3 runs each)");
+  console.log("\n## Consistency: linearizability of Jepsen's etcd histories (median of 3 runs each, after a warm-up)");
+  for (const file of Object.keys(verdicts).filter((f) => f.startsWith("jepsen/"))) time(load(file), true, true, 1); // warm up the JIT
   const rows = Object.entries(verdicts).filter(([f]) => f.startsWith("jepsen/")).map(([file, e]) => {
     const h = load(file);
     const { ms, result } = time(h, true, false, 3);
