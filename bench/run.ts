@@ -15,6 +15,7 @@ import { benchIsolation } from "./isolation";
 import { benchEviction } from "./eviction";
 import { benchSagas } from "./sagas";
 import { benchCachePatterns } from "./cache-patterns";
+import { benchConsistency } from "./consistency";
 
 const root = join(import.meta.dirname, "..");
 
@@ -97,4 +98,5 @@ benchSharding();
 benchIsolation();
 benchSagas();
 benchCachePatterns();
+benchConsistency();
 e2eTimings();
