@@ -19,6 +19,7 @@ import { benchEviction } from "./eviction";
 import { benchSagas } from "./sagas";
 import { benchCachePatterns } from "./cache-patterns";
 import { benchRenderer } from "./renderer";
+import { benchConsistency } from "./consistency";
 
 const root = join(import.meta.dirname, "..");
 
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
   benchIsolation();
   benchSagas();
   benchCachePatterns();
+  benchConsistency();
   await benchRenderer();
   e2eTimings();
 }

@@ -1,6 +1,6 @@
 // Differential tests of the MySQL/InnoDB model against a real InnoDB: Debian packages MariaDB,
 // not MySQL, so this is MariaDB's InnoDB (docs/isolation.md lists where the two differ). Every
-// Hermitage MySQL schedule, the schedules of PostgreSQL's seven behaviours (B1–B7) in MySQL's
+// Hermitage MySQL schedule, the schedules of PostgreSQL's eight behaviours (B1–B8) in MySQL's
 // words, and generated schedules at all four levels run on a throwaway server and on the model,
 // and every step must agree, as in the PostgreSQL tier. Schedules run in parallel, each worker in
 // a database of its own.

@@ -88,10 +88,13 @@ export async function onServer(driver: Driver, steps: readonly ScheduleStep[], l
       const allWaiting = open.every((p) => locked.has(sessions.get(p.session)!.id) || pending.some((q) => q !== p && q.session === p.session && !q.settled && q.step < p.step));
       stable = allWaiting ? stable + 1 : 0;
     }
-    if (!entry.settled) {
-      out[i] = { blocked: true, outcome: "ok", during: -1 };
+    // Waiters this step woke that at once wait again have deadlock checks of their own to come.
+    const wokeWaiters = pending.some((p) => p !== entry && p.settled && out[p.step]?.during === i) && pending.some((p) => p !== entry && !p.settled);
+    if (!entry.settled || wokeWaiters) {
+      if (!entry.settled) out[i] = { blocked: true, outcome: "ok", during: -1 };
       // Leave time for a deadlock check on a timer to run before the next step, as a person
-      // typing would: the transaction whose wait closed the cycle is then the victim.
+      // typing would: the transaction whose wait closed the cycle is then the victim, unless
+      // another member fell asleep earlier in the same step.
       await sleep(driver.afterBlockMs);
       for (let tries = 0; tries < 50 && pending.some((p) => p.settled && out[p.step]?.during === -1); tries++) await sleep(5);
     }
@@ -104,7 +107,7 @@ export async function onServer(driver: Driver, steps: readonly ScheduleStep[], l
 }
 
 /** The same schedule on our model, reduced to the same observations. */
-export function onModel(engine: Engine, steps: readonly ScheduleStep[], level: Level = DEFAULT_LEVEL[engine]): Observed & { anomalies: string[] } {
+export function onModel(engine: Engine, steps: readonly ScheduleStep[], level: Level = DEFAULT_LEVEL[engine]): Observed & { anomalies: string[]; wokenTogether: boolean } {
   const run = play(engine, level, INITIAL, steps.map((s) => ({ session: s.session, sql: s.sql, statements: parseStatements(s.sql) })));
   const out = steps.map((_, i): StepOutcome => {
     const evs = run.events.filter((e) => e.step === i);
@@ -118,7 +121,7 @@ export function onModel(engine: Engine, steps: readonly ScheduleStep[], level: L
       during: done ? done.during : steps.length,
     };
   });
-  return { steps: out, final: run.finalRows, anomalies: [...analyze(run).anomalies] };
+  return { steps: out, final: run.finalRows, anomalies: [...analyze(run).anomalies], wokenTogether: run.wokenTogether.length > 0 };
 }
 
 /** Every step and the final table must agree; the message lists the whole schedule side by side. */
@@ -163,14 +166,16 @@ function wokenTogether(steps: readonly ScheduleStep[], o: Observed): boolean {
  * waited first goes first) must then be one the server shows. It never passes on a mismatch the
  * server repeats every time.
  */
-export async function agrees(driver: Driver, engine: Engine, name: string, steps: readonly ScheduleStep[], sameError?: (ours: string, theirs: string) => boolean, level?: Level): Promise<{ real: Observed; ours: Observed & { anomalies: string[] }; retried: boolean; racy: boolean; unmatchedRace: boolean }> {
+export async function agrees(driver: Driver, engine: Engine, name: string, steps: readonly ScheduleStep[], sameError?: (ours: string, theirs: string) => boolean, level?: Level): Promise<{ real: Observed; ours: Observed & { anomalies: string[]; wokenTogether: boolean }; retried: boolean; racy: boolean; unmatchedRace: boolean }> {
   const ours = onModel(engine, steps, level);
   const real = await onServer(driver, steps, level);
   try {
     compare(name, steps, real, ours, sameError);
     return { real, ours, retried: false, racy: false, unmatchedRace: false };
   } catch (first) {
-    const racy = wokenTogether(steps, real);
+    // Woken together as the server showed it, or as the model did (when the server let the
+    // other one go first, that one may have finished before the first even woke).
+    const racy = wokenTogether(steps, real) || ours.wokenTogether;
     for (let attempt = 0; attempt < (racy ? 5 : 1); attempt++) {
       const again = await onServer(driver, steps, level);
       try {

@@ -1,4 +1,4 @@
-// Seven PostgreSQL behaviours the isolation model once got wrong (B1–B7 in docs/isolation.md),
+// Eight PostgreSQL behaviours the isolation model once got wrong (B1–B8 in docs/isolation.md),
 // each as the shortest schedule that shows it, with what PostgreSQL 15 does. The postgres tier runs
 // them on the real server, which must do what is written here, and the model must agree step by
 // step; the unit tier checks the model against the same facts without a server.
@@ -102,6 +102,13 @@ export const REGRESSIONS: readonly Regression[] = [
     steps: lines("T0 update test set value = 11 where id = 1", "T2 begin", "T2 update test set value = 21 where id = 2", "T1 begin", "T1 update test set value = value + 1", "T2 update test set value = 12 where id = 1", "T2 commit", "T1 commit"),
     facts: [{ step: 5, blocked: true, returnsAt: 7 }, { step: 6, blocked: false }],
     final: [[1, 13], [2, 22]],
+  },
+  {
+    id: "B8",
+    title: "a deadlock between waiters one commit woke: the one that fell asleep again first finds the cycle and is the victim",
+    steps: lines("T3 begin", "T3 update test set value = 11 where id = 1", "T1 begin", "T1 update test set value = 21 where id = 2", "T2 begin", "T2 update test set value = 12 where id = 1", "T1 update test set value = 13 where id = 1", "T2 update test set value = 22 where id = 2", "T3 commit", "T1 commit", "T2 commit"),
+    facts: [{ step: 6, blocked: true, returnsAt: 9 }, { step: 7, blocked: true, error: "deadlock detected", returnsAt: 9 }, { step: 8, blocked: true, returnsAt: 9 }],
+    final: [[1, 12], [2, 22]],
   },
 ];
 

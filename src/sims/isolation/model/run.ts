@@ -48,6 +48,12 @@ export interface RunResult {
   readonly db: Database;
   /** When played traced: the database's state after each event (aligned with events). */
   readonly states?: readonly DatabaseState[];
+  /**
+   * Waiting statements that one transaction's end released at once. PostgreSQL lets the one that
+   * waited longest go first, as the model does, but which backend the operating system runs
+   * first is a race inside the server.
+   */
+  readonly wokenTogether: readonly { readonly during: number; readonly sessions: readonly string[] }[];
 }
 
 interface Unit {
@@ -63,6 +69,8 @@ interface Pending {
   readonly wait: Wait;
   fresh: boolean;
   readonly since: number;
+  /** The current sleep on this lock: when it began, in order and by step (a new lock starts a new one). */
+  readonly sleep: { readonly order: number; readonly during: number };
 }
 
 interface Session {
@@ -80,6 +88,8 @@ const DEADLOCK: Record<Engine, string> = { postgresql: ERRORS.pgDeadlock, mysql:
 
 const aborted = () => new SqlFailure(ERRORS.pgAborted, "25P02", false);
 
+const sameTxns = (a: readonly Txn[], b: readonly Txn[]): boolean => a.length === b.length && a.every((t) => b.includes(t));
+
 /** Plays `steps`; `traced` also keeps the database's state after each event (for the explorer). */
 export function play(engine: Engine, level: Level, initial: readonly (readonly [number, number])[], steps: readonly Step[], traced = false): RunResult {
   return new Player(engine, level, initial, traced).play(steps);
@@ -92,8 +102,10 @@ class Player {
   private readonly events: TraceEvent[] = [];
   /** Each transaction's error: the one that ended it, or the one it went on after (MySQL). */
   private readonly errors = new Map<Txn, { message: string; ended: boolean }>();
+  private readonly wokenTogether: { during: number; sessions: string[] }[] = [];
   private during = 0;
   private waitOrder = 0;
+  private sleepOrder = 0;
   /** The statement running now, to which a snapshot taken by the database belongs. */
   private current: { s: Session; unit: Unit } | undefined;
 
@@ -153,7 +165,7 @@ class Player {
       return { id: t.id, session: t.session, level: t.level, implicit: t.implicit, status: t.status, ...(error ? { error: error.message } : {}) };
     };
     this.observe();
-    return { engine: this.engine, events: this.events, finalRows: this.db.committedRows(), txns, summaries: txns.map(summary), db: this.db, ...(this.traced ? { states: this.states } : {}) };
+    return { engine: this.engine, events: this.events, finalRows: this.db.committedRows(), txns, summaries: txns.map(summary), db: this.db, wokenTogether: this.wokenTogether, ...(this.traced ? { states: this.states } : {}) };
   }
 
   private sessionOf(name: string): Session {
@@ -213,7 +225,10 @@ class Player {
   /** The statement has to wait: show it waiting, unless its wait closes a deadlock that ends it. */
   private wait(s: Session, unit: Unit, txn: Txn, gen: Generator<Wait, StatementResult>, wait: Wait, resumed: boolean): boolean {
     const first = !s.pending || s.pending.fresh;
-    s.pending = { unit, gen, txn, wait, fresh: first, since: s.pending?.since ?? ++this.waitOrder };
+    const prev = s.pending;
+    const sameSleep = prev !== undefined && !first && sameTxns(prev.wait.on, wait.on);
+    const sleep = sameSleep ? prev.sleep : { order: ++this.sleepOrder, during: this.during };
+    s.pending = { unit, gen, txn, wait, fresh: first, since: prev?.since ?? ++this.waitOrder, sleep };
     s.turn = s.pending.since;
     const blocked = () => this.emit(s, unit, "blocked", { waitingFor: wait.on.map((t) => t.session), message: `waits for ${wait.what}` });
     // InnoDB looks for a deadlock when the lock is requested, before the statement is seen to
@@ -270,18 +285,34 @@ class Player {
     const path = this.waitCycle(start);
     if (!path) return undefined;
     // InnoDB rolls back the lighter of the requester and the transaction that waits for it
-    // (weight: undo records plus lock structures); PostgreSQL and 2PL abort the requester.
+    // (weight: undo records plus lock structures); 2PL aborts the requester. In PostgreSQL each
+    // waiter looks for a cycle once, deadlock_timeout after it fell asleep, and the one that finds
+    // it aborts: the requester, unless another member of the cycle fell asleep earlier in this same
+    // step (woken waiters that at once wait again), whose look comes first and finds the cycle.
     let victim = start;
     if (this.engine === "mysql") {
       const other = path.length ? path[path.length - 1]! : start;
       const weight = (t: Txn) => t.undo + t.lockStructs.size;
       victim = weight(other) >= weight(start) ? start : other;
+    } else if (this.engine === "postgresql") {
+      victim = this.firstToLook([start, ...path]) ?? start;
     }
     const vs = [...this.sessions.values()].find((s) => s.pending?.txn === victim)!;
     const { unit } = vs.pending!;
     vs.pending = undefined;
     this.fail(vs, unit, victim, new SqlFailure(DEADLOCK[this.engine], this.engine === "mysql" ? "1213" : "40P01", true));
     return victim;
+  }
+
+  /** Of a cycle's members, the one whose deadlock check runs first: the earliest to fall asleep during this step. */
+  private firstToLook(members: readonly Txn[]): Txn | undefined {
+    let best: Pending | undefined;
+    for (const s of this.sessions.values()) {
+      const p = s.pending;
+      if (!p || !members.includes(p.txn) || p.sleep.during !== this.during) continue;
+      if (!best || p.sleep.order < best.sleep.order) best = p;
+    }
+    return best?.txn;
   }
 
   private runUnit(s: Session, unit: Unit): void {
@@ -397,6 +428,8 @@ class Player {
       // statements go on at once; the steps their sessions queued behind them come after, one
       // each in turn, as their connections would send them once the answer is back.
       const order = [...this.sessions.values()].sort((a, b) => (a.turn ?? Infinity) - (b.turn ?? Infinity));
+      const released = order.filter((s) => s.pending && s.pending.wait.on.every((t) => t.status !== "active"));
+      if (released.length > 1) this.wokenTogether.push({ during: this.during, sessions: released.map((s) => s.name) });
       for (const s of order) {
         if (!s.pending) continue;
         const { unit, gen, txn } = s.pending;
