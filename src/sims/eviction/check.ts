@@ -3,7 +3,7 @@
 // set by first requests, thrashing on a loop, a policy that admitted nothing at this size).
 import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
 import * as explain from "./explain";
-import { missRatio, type EvictionResult } from "./model/simulate";
+import { missRatio, type EvictionResult } from "./model";
 import type { PolicyName, Resolved } from "./scenario";
 
 /**

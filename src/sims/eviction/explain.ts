@@ -1,7 +1,7 @@
 // What the eviction lab's findings say to a learner: one function per finding code, each giving the
 // title and the explanation, and the verdict's summary sentence.
 import { count, percent } from "../../present/prose";
-import { missRatio, type CacheRun, type EvictionResult } from "./model/simulate";
+import { missRatio, type CacheRun, type EvictionResult } from "./model";
 import type { PolicyName } from "./scenario";
 
 export interface Explained {

@@ -2,7 +2,7 @@
 // ARC, 2Q, S3-FIFO, SIEVE, W-TinyLFU and Redis's sampled LRU and LFU, with libCacheSim's semantics.
 import { defineSimulator } from "../types";
 import { check } from "./check";
-import { simulate, type EvictionResult } from "./model/simulate";
+import { simulate, type EvictionResult } from "./model";
 import { present } from "./present";
 import { examples, resolve, schema, type Options, type Resolved } from "./scenario";
 

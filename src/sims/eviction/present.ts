@@ -6,7 +6,7 @@ import { SequenceDiagram } from "../../present/mermaid";
 import { TimelineRecorder } from "../../present/timeline";
 import { capitalize, count, noun, percent, round } from "../../present/prose";
 import type { Presentation } from "../types";
-import { missRatio, VIEW_LIMIT, type CacheRun, type EvictionResult, type LabelledEntry, type LabelledView } from "./model/simulate";
+import { missRatio, VIEW_LIMIT, type CacheRun, type EvictionResult, type LabelledEntry, type LabelledView } from "./model";
 import type { Resolved } from "./scenario";
 
 function sizeLabel(size: number, options: Resolved): string {

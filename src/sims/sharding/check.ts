@@ -4,7 +4,7 @@
 import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
 import * as explain from "./explain";
 import { balance } from "./model/balance";
-import type { ShardingResult, Step, StrategyRun } from "./model/simulate";
+import type { ShardingResult, Step, StrategyRun } from "./model";
 import type { Resolved } from "./scenario";
 
 const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);

@@ -3,7 +3,7 @@
 import type { Finding } from "../../core/verdict";
 import { count, noun, percent, share } from "../../present/prose";
 import { fairShare } from "./model/balance";
-import type { ShardingResult, Step, StrategyRun } from "./model/simulate";
+import type { ShardingResult, Step, StrategyRun } from "./model";
 import type { Resolved } from "./scenario";
 
 export interface Explained {

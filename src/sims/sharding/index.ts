@@ -2,7 +2,7 @@
 // rendezvous, jump hash or bounded loads, change the cluster, and measure balance and movement.
 import { defineSimulator } from "../types";
 import { check } from "./check";
-import { simulate, type ShardingResult } from "./model/simulate";
+import { simulate, type ShardingResult } from "./model";
 import { present } from "./present";
 import { examples, resolve, schema, type Options, type Resolved } from "./scenario";
 

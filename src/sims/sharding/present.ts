@@ -8,7 +8,7 @@ import { TimelineRecorder } from "../../present/timeline";
 import { count, percent, round } from "../../present/prose";
 import type { Presentation } from "../types";
 import { balance } from "./model/balance";
-import type { ShardingResult, Step, StrategyRun } from "./model/simulate";
+import type { ShardingResult, Step, StrategyRun } from "./model";
 import { ring, successor } from "./model/strategies";
 import { keyName, type Resolved } from "./scenario";
 

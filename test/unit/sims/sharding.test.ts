@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { JSDOM } from "jsdom";
 import { jumpHash, ring } from "../../../src/sims/sharding/model/strategies";
 import { hashKeys } from "../../../src/sims/sharding/model/keys";
-import { simulate } from "../../../src/sims/sharding/model/simulate";
+import { simulate } from "../../../src/sims/sharding/model";
 import { resolve, schema, type Options } from "../../../src/sims/sharding/scenario";
 import { loadScenario } from "../../../src/scenario/load";
 import { createRng } from "../../../src/core/rng";

@@ -1,6 +1,6 @@
 // How evenly a step spreads keys: each node's keys against its fair share (the average scaled by its
 // weight). The checker bounds it; the presenter tabulates it.
-import type { Step } from "./simulate";
+import type { Step } from "./index";
 
 /** Keys a node should hold: the average scaled by its weight. */
 export function fairShare(step: Step, index: number, keys: number): number {
