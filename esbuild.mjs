@@ -53,7 +53,15 @@ const builds = [
 ];
 
 mkdirSync("dist", { recursive: true });
-const common = { bundle: true, outdir: "dist", sourcemap: production ? false : "linked", minify: production, metafile: true, logLevel: "warning", legalComments: "linked" };
+const common = {
+  bundle: true,
+  outdir: "dist",
+  sourcemap: production ? false : "linked",
+  minify: production,
+  metafile: true,
+  logLevel: "warning",
+  legalComments: "linked",
+};
 
 if (watch) {
   for (const b of builds) await (await esbuild.context({ ...common, ...b })).watch();

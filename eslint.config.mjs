@@ -13,19 +13,23 @@ const pureFolders = PURE.map((f) => `${f}/**`);
 const folders = Object.keys(LAYERS);
 
 /** One zone per folder: it may not import the folders the table does not list for it. */
-const layerZones = folders.map((target) => ({
-  target: `./${target}`,
-  from: folders.filter((f) => f !== target && !LAYERS[target].includes(f) && !f.startsWith(`${target}/`) && !target.startsWith(`${f}/`)).map((f) => `./${f}`),
-  message: `${target} may import only ${LAYERS[target].join(", ") || "nothing of ours"} (docs/architecture.md).`,
-})).filter((z) => z.from.length > 0);
+const layerZones = folders
+  .map((target) => ({
+    target: `./${target}`,
+    from: folders.filter((f) => f !== target && !LAYERS[target].includes(f) && !f.startsWith(`${target}/`) && !target.startsWith(`${f}/`)).map((f) => `./${f}`),
+    message: `${target} may import only ${LAYERS[target].join(", ") || "nothing of ours"} (docs/architecture.md).`,
+  }))
+  .filter((z) => z.from.length > 0);
 
 /** A simulator's folder may use src/sims/types.ts, and nothing else in src/sims but itself. */
-const simulatorZones = readdirSync("src/sims").filter((d) => statSync(`src/sims/${d}`).isDirectory()).map((d) => ({
-  target: `./src/sims/${d}`,
-  from: "./src/sims",
-  except: [`./${d}`, "./types.ts"],
-  message: "A simulator imports no other simulator; what two share goes in src/core or src/present.",
-}));
+const simulatorZones = readdirSync("src/sims")
+  .filter((d) => statSync(`src/sims/${d}`).isDirectory())
+  .map((d) => ({
+    target: `./src/sims/${d}`,
+    from: "./src/sims",
+    except: [`./${d}`, "./types.ts"],
+    message: "A simulator imports no other simulator; what two share goes in src/core or src/present.",
+  }));
 
 export default tseslint.config(
   { ignores: ["dist/**", "out/**", "node_modules/**", ".cache/**", "test-results/**", ".vscode-test/**", "**/*.mjs", "bin/**"] },
@@ -39,7 +43,10 @@ export default tseslint.config(
   {
     // VS Code integration tests: CommonJS loaded by mocha inside the extension host.
     files: ["test/vscode/**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly", Buffer: "readonly", setTimeout: "readonly", suite: "readonly", test: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", __dirname: "readonly", Buffer: "readonly", setTimeout: "readonly", suite: "readonly", test: "readonly" },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
@@ -55,20 +62,25 @@ export default tseslint.config(
   {
     files: pureFolders,
     rules: {
-      "no-restricted-imports": ["error", {
-        paths: [
-          { name: "vscode", message: "Pure folders must not depend on the VS Code API." },
-          { name: "node:fs", message: "Pure folders must not touch the disk; hosts pass file access in (src/host)." },
-          { name: "fs", message: "Pure folders must not touch the disk; hosts pass file access in (src/host)." },
-        ],
-        patterns: [{ group: ["**/extension/**", "**/webview/**"], message: "Pure folders must not import host or browser code." }],
-      }],
-      "no-restricted-globals": ["error",
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            { name: "vscode", message: "Pure folders must not depend on the VS Code API." },
+            { name: "node:fs", message: "Pure folders must not touch the disk; hosts pass file access in (src/host)." },
+            { name: "fs", message: "Pure folders must not touch the disk; hosts pass file access in (src/host)." },
+          ],
+          patterns: [{ group: ["**/extension/**", "**/webview/**"], message: "Pure folders must not import host or browser code." }],
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
         { name: "document", message: "No DOM in pure folders." },
         { name: "window", message: "No DOM in pure folders." },
         { name: "navigator", message: "No DOM in pure folders." },
       ],
-      "no-restricted-properties": ["error",
+      "no-restricted-properties": [
+        "error",
         { object: "Math", property: "random", message: "Use the seeded PRNG from src/core/rng.ts." },
         { object: "Date", property: "now", message: "Use the virtual clock from src/core/clock.ts." },
       ],

@@ -10,13 +10,33 @@ import type { ResolveContext } from "../src/sims/types";
 import { lessonTimelines } from "./eviction";
 
 const BASE = {
-  strategy: "none", compare: [], absentKeys: 50, absentShare: 0.5, servers: 4, cacheLatencyMs: 1, bucketMs: 100, herdLimit: 5, penetrationLimit: 0.1,
-  flushIntervalMs: 1000, invalidateOnWrite: true, refreshAheadFactor: 0.8, lockTtlMs: 1000, retryMs: 20, beta: 1, ttlJitter: 0.5, negativeTtlMs: 2000,
+  strategy: "none",
+  compare: [],
+  absentKeys: 50,
+  absentShare: 0.5,
+  servers: 4,
+  cacheLatencyMs: 1,
+  bucketMs: 100,
+  herdLimit: 5,
+  penetrationLimit: 0.1,
+  flushIntervalMs: 1000,
+  invalidateOnWrite: true,
+  refreshAheadFactor: 0.8,
+  lockTtlMs: 1000,
+  retryMs: 20,
+  beta: 1,
+  ttlJitter: 0.5,
+  negativeTtlMs: 2000,
   maxDiagramEvents: 40,
 } as const;
 
 /** The bench's options are written here, so a problem with them is a plain error. */
-const THROW: ResolveContext = { at: () => undefined, fail: (_path, message) => { throw new Error(message); } };
+const THROW: ResolveContext = {
+  at: () => undefined,
+  fail: (_path, message) => {
+    throw new Error(message);
+  },
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

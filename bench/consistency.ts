@@ -49,28 +49,40 @@ function quantile(xs: readonly number[], q: number): number {
 function benchEtcd(verdicts: Record<string, Expected>): { agree: number; total: number } {
   console.log("\n## Consistency: linearizability of Jepsen's etcd histories (median of 3 runs each, after a warm-up)");
   for (const file of Object.keys(verdicts).filter((f) => f.startsWith("jepsen/"))) time(load(file), true, true, 1); // warm up the JIT
-  const rows = Object.entries(verdicts).filter(([f]) => f.startsWith("jepsen/")).map(([file, e]) => {
-    const h = load(file);
-    const { ms, result } = time(h, true, false, 3);
-    const explained = e.linearizable ? 0 : time(h, true, true, 1).ms;
-    return { file, ops: h.operations.length, ms, explained, steps: result.steps, agree: result.valid === e.linearizable };
-  });
+  const rows = Object.entries(verdicts)
+    .filter(([f]) => f.startsWith("jepsen/"))
+    .map(([file, e]) => {
+      const h = load(file);
+      const { ms, result } = time(h, true, false, 3);
+      const explained = e.linearizable ? 0 : time(h, true, true, 1).ms;
+      return { file, ops: h.operations.length, ms, explained, steps: result.steps, agree: result.valid === e.linearizable };
+    });
   const ms = rows.map((r) => r.ms);
   const largest = rows.reduce((a, b) => (b.ops > a.ops || (b.ops === a.ops && b.file > a.file) ? b : a));
   const slowest = rows.reduce((a, b) => (b.ms > a.ms ? b : a));
   const bad = rows.filter((r) => r.explained > 0).map((r) => r.explained);
-  console.log(`${rows.length} histories (${Math.min(...rows.map((r) => r.ops))}–${largest.ops} operations), ${rows.filter((r) => r.agree).length} agree with Porcupine's tests`);
-  console.log(`check: median ${quantile(ms, 0.5).toFixed(2)} ms, 90th percentile ${quantile(ms, 0.9).toFixed(2)} ms, total ${ms.reduce((a, b) => a + b, 0).toFixed(0)} ms`);
+  console.log(
+    `${rows.length} histories (${Math.min(...rows.map((r) => r.ops))}–${largest.ops} operations), ${rows.filter((r) => r.agree).length} agree with Porcupine's tests`,
+  );
+  console.log(
+    `check: median ${quantile(ms, 0.5).toFixed(2)} ms, 90th percentile ${quantile(ms, 0.9).toFixed(2)} ms, total ${ms.reduce((a, b) => a + b, 0).toFixed(0)} ms`,
+  );
   console.log(`largest: ${largest.file} (${largest.ops} operations) ${largest.ms.toFixed(2)} ms, ${largest.steps} search steps`);
-  console.log(`slowest: ${slowest.file} (${slowest.ops} operations) ${slowest.ms.toFixed(2)} ms, ${slowest.steps} search steps (${(slowest.steps / slowest.ms / 1000).toFixed(1)} M steps/s)`);
-  console.log(`with the explanation (witness shrinking), ${bad.length} non-linearizable histories: median ${quantile(bad, 0.5).toFixed(2)} ms, max ${Math.max(...bad).toFixed(2)} ms`);
+  console.log(
+    `slowest: ${slowest.file} (${slowest.ops} operations) ${slowest.ms.toFixed(2)} ms, ${slowest.steps} search steps (${(slowest.steps / slowest.ms / 1000).toFixed(1)} M steps/s)`,
+  );
+  console.log(
+    `with the explanation (witness shrinking), ${bad.length} non-linearizable histories: median ${quantile(bad, 0.5).toFixed(2)} ms, max ${Math.max(...bad).toFixed(2)} ms`,
+  );
   console.log("Porcupine reports no time per etcd file (its README: 1,000x–10,000x faster than Knossos on these files).");
   return { agree: rows.filter((r) => r.agree).length, total: rows.length };
 }
 
 function benchKv(verdicts: Record<string, Expected>): { agree: number; total: number } {
   console.log("\n## Consistency: Knossos's key-value histories, every test Porcupine runs on them");
-  console.log(`${"test".padEnd(32)} ${"file".padEnd(14)} ${"ops".padStart(5)} ${"keys".padStart(4)} ${"verdict".padStart(8)} ${"ours".padStart(10)}  Porcupine says`);
+  console.log(
+    `${"test".padEnd(32)} ${"file".padEnd(14)} ${"ops".padStart(5)} ${"keys".padStart(4)} ${"verdict".padStart(8)} ${"ours".padStart(10)}  Porcupine says`,
+  );
   let agree = 0;
   let total = 0;
   for (const [file, e] of Object.entries(verdicts).filter(([f]) => f.startsWith("kv/"))) {
@@ -80,7 +92,9 @@ function benchKv(verdicts: Record<string, Expected>): { agree: number; total: nu
       total++;
       if (result.valid === e.linearizable) agree++;
       const keys = new Set(h.operations.map((o) => o.key)).size;
-      console.log(`${t.test.padEnd(32)} ${file.padEnd(14)} ${String(h.operations.length).padStart(5)} ${String(t.partitioned ? keys : 1).padStart(4)} ${String(result.valid).padStart(8)} ${`${ms.toFixed(1)} ms`.padStart(10)}  ${PORCUPINE_SAYS[t.test] ?? "no figure"}${result.valid === e.linearizable ? "" : "  (DISAGREES)"}`);
+      console.log(
+        `${t.test.padEnd(32)} ${file.padEnd(14)} ${String(h.operations.length).padStart(5)} ${String(t.partitioned ? keys : 1).padStart(4)} ${String(result.valid).padStart(8)} ${`${ms.toFixed(1)} ms`.padStart(10)}  ${PORCUPINE_SAYS[t.test] ?? "no figure"}${result.valid === e.linearizable ? "" : "  (DISAGREES)"}`,
+      );
     }
   }
   return { agree, total };

@@ -37,7 +37,9 @@ function footprint(): number {
 export function benchEviction(): void {
   const ids = zipfTrace(1_000_000, 100_000);
   console.log("\n## Eviction: requests per second (millions), 1,000,000 Zipf(1.0) requests over 100,000 objects");
-  console.log(`${"policy".padEnd(11)} ${"size 1,000".padStart(11)} ${"size 10,000".padStart(12)} ${"miss 1k".padStart(8)} ${"miss 10k".padStart(9)} ${"memory".padStart(8)}${globalThis.gc ? "" : " (run with --expose-gc for exact memory)"}`);
+  console.log(
+    `${"policy".padEnd(11)} ${"size 1,000".padStart(11)} ${"size 10,000".padStart(12)} ${"miss 1k".padStart(8)} ${"miss 10k".padStart(9)} ${"memory".padStart(8)}${globalThis.gc ? "" : " (run with --expose-gc for exact memory)"}`,
+  );
   for (const policy of POLICY_IDS) {
     const figures: string[] = [];
     const misses: string[] = [];
@@ -61,11 +63,14 @@ export function benchEviction(): void {
       figures.push((ids.length / best / 1000).toFixed(1));
       misses.push((100 * missRatio).toFixed(2) + "%");
     }
-    console.log(`${policy.padEnd(11)} ${figures[0]!.padStart(11)} ${figures[1]!.padStart(12)} ${misses[0]!.padStart(8)} ${misses[1]!.padStart(9)} ${((arrays / 1048576).toFixed(1) + " MB").padStart(8)}`);
+    console.log(
+      `${policy.padEnd(11)} ${figures[0]!.padStart(11)} ${figures[1]!.padStart(12)} ${misses[0]!.padStart(8)} ${misses[1]!.padStart(9)} ${((arrays / 1048576).toFixed(1) + " MB").padStart(8)}`,
+    );
   }
 
   console.log("\n## Eviction: a miss-ratio-curve cell, 6 policies × 8 sizes over 1,000,000 requests");
-  const cell = "workload: zipf\nobjects: 100000\nrequests: 1000000\ncacheSizes: [100, 300, 1000, 3000, 10000, 30000, 60000, 90000]\ncompare: [lru, fifo, sieve, s3-fifo, arc, w-tinylfu]\n";
+  const cell =
+    "workload: zipf\nobjects: 100000\nrequests: 1000000\ncacheSizes: [100, 300, 1000, 3000, 10000, 30000, 60000, 90000]\ncompare: [lru, fifo, sieve, s3-fifo, arc, w-tinylfu]\n";
   let t0 = performance.now();
   let progressCalls = 0;
   const r = runCell({ simulator: "eviction", source: cell }, () => progressCalls++);
@@ -90,13 +95,23 @@ export function benchEviction(): void {
       const heapBefore = footprint();
       let peak = heapBefore;
       t0 = performance.now();
-      const big = runCell({ simulator: "eviction", source: `workload: trace\ntrace:\n  file: big.csv\n  limit: ${limit}\ncacheSize: 10000\ncompare: [lru, s3-fifo]\n`, baseDir: dir }, () => {
-        globalThis.gc?.();
-        peak = Math.max(peak, footprint());
-      }, folderFiles);
+      const big = runCell(
+        {
+          simulator: "eviction",
+          source: `workload: trace\ntrace:\n  file: big.csv\n  limit: ${limit}\ncacheSize: 10000\ncompare: [lru, s3-fifo]\n`,
+          baseDir: dir,
+        },
+        () => {
+          globalThis.gc?.();
+          peak = Math.max(peak, footprint());
+        },
+        folderFiles,
+      );
       const ms = performance.now() - t0;
       const n = big.ok ? big.output.metrics.requests! : 0;
-      console.log(`${big.ok ? `${n.toLocaleString("en-US")} requests` : big.error.message} of a ${fileMb.toFixed(0)} MB file in ${(ms / 1000).toFixed(1)} s (${(n / ms / 1000).toFixed(1)} M requests/s parsed and replayed through both); live heap and buffers peaked ${((peak - heapBefore) / 1048576).toFixed(1)} MB above the start`);
+      console.log(
+        `${big.ok ? `${n.toLocaleString("en-US")} requests` : big.error.message} of a ${fileMb.toFixed(0)} MB file in ${(ms / 1000).toFixed(1)} s (${(n / ms / 1000).toFixed(1)} M requests/s parsed and replayed through both); live heap and buffers peaked ${((peak - heapBefore) / 1048576).toFixed(1)} MB above the start`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -128,7 +143,12 @@ export function lessonTimelines(notebook: string): void {
       runCell(c.request, undefined, folderFiles);
       const total = performance.now() - t0;
       const loaded = loadCell(sim, c.request.source);
-      const result = sim.run(loaded.resolved, { seed: first.output.seed, rng: createRng(first.output.seed), progress: () => {}, files: folderFiles(c.request.baseDir) });
+      const result = sim.run(loaded.resolved, {
+        seed: first.output.seed,
+        rng: createRng(first.output.seed),
+        progress: () => {},
+        files: folderFiles(c.request.baseDir),
+      });
       const verdict = sim.check(result, loaded.resolved);
       t0 = performance.now();
       sim.present(result, verdict, loaded.resolved);
@@ -139,7 +159,9 @@ export function lessonTimelines(notebook: string): void {
     }
     const [p, t] = [median(present), median(cell)];
     const steps = first.output.timeline?.steps.length ?? 0;
-    console.log(`${(c.info.id ?? "").padEnd(26)} ${String(steps).padStart(4)} steps ${(bytes / 1024).toFixed(1).padStart(7)} KB   present ${p.toFixed(2).padStart(7)} of ${t.toFixed(2).padStart(8)} (${((100 * p) / t).toFixed(0)}%)`);
+    console.log(
+      `${(c.info.id ?? "").padEnd(26)} ${String(steps).padStart(4)} steps ${(bytes / 1024).toFixed(1).padStart(7)} KB   present ${p.toFixed(2).padStart(7)} of ${t.toFixed(2).padStart(8)} (${((100 * p) / t).toFixed(0)}%)`,
+    );
   }
   console.log(`largest output: ${(largest / 1024).toFixed(1)} KB`);
 }

@@ -25,10 +25,17 @@ export function syntheticRun(steps: number): RunOutput {
   }
   const { text, kinds } = d.render();
   return {
-    version: 2, simulator: "bench", simulatorTitle: "Bench", seed: 1, title: `${steps} steps`,
+    version: 2,
+    simulator: "bench",
+    simulatorTitle: "Bench",
+    seed: 1,
+    title: `${steps} steps`,
     verdict: { valid: true, summary: "ok", findings: [] },
     diagrams: [{ id: "seq", title: "A long run", mermaid: text, lineKinds: kinds }],
-    charts: [], tables: [], metrics: {}, timeline: rec.build(),
+    charts: [],
+    tables: [],
+    metrics: {},
+    timeline: rec.build(),
   };
 }
 
@@ -39,7 +46,12 @@ export async function benchRenderer(): Promise<void> {
   if (!existsSync(chromium) || !existsSync(script)) return console.log("needs Chromium and `npm run build`");
   const out = syntheticRun(1000);
   const css = readFileSync(join(root, "media", "renderer.css"), "utf8");
-  const shell = notebookToHtmlShell({ cells: [{ kind: "scenario", value: "", info: "bench" }], meta: { bom: false, eol: "\n", trailing: "", problems: [] } }, [{ output: out }], css, "bench");
+  const shell = notebookToHtmlShell(
+    { cells: [{ kind: "scenario", value: "", info: "bench" }], meta: { bom: false, eol: "\n", trailing: "", problems: [] } },
+    [{ output: out }],
+    css,
+    "bench",
+  );
   const browser = await launcher.launch({ executablePath: chromium, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -32,11 +32,43 @@ function bundleSizes(): void {
   console.log("\n## Bundle sizes (minified)");
   const dist = join(root, "dist");
   if (!existsSync(dist)) return console.log("dist/ missing: run `npm run build` first");
-  for (const f of readdirSync(dist).filter((f) => f.endsWith(".js")).sort()) console.log(`${f.padEnd(16)} ${(statSync(join(dist, f)).size / 1024).toFixed(0).padStart(6)} KB`);
+  for (const f of readdirSync(dist)
+    .filter((f) => f.endsWith(".js"))
+    .sort())
+    console.log(`${f.padEnd(16)} ${(statSync(join(dist, f)).size / 1024).toFixed(0).padStart(6)} KB`);
 }
 
 /** The vscode namespaces and classes the bundle reaches (esbuild copies the module's own keys). */
-const VSCODE_NAMES = ["Uri", "workspace", "window", "commands", "languages", "notebooks", "env", "Disposable", "NotebookCellData", "NotebookData", "NotebookCellKind", "NotebookCellOutput", "NotebookCellOutputItem", "NotebookEdit", "NotebookRange", "NotebookControllerAffinity", "WorkspaceEdit", "Range", "Diagnostic", "DiagnosticSeverity", "CompletionItem", "CompletionItemKind", "MarkdownString", "Hover", "CodeAction", "CodeActionKind", "ProgressLocation", "FileType"];
+const VSCODE_NAMES = [
+  "Uri",
+  "workspace",
+  "window",
+  "commands",
+  "languages",
+  "notebooks",
+  "env",
+  "Disposable",
+  "NotebookCellData",
+  "NotebookData",
+  "NotebookCellKind",
+  "NotebookCellOutput",
+  "NotebookCellOutputItem",
+  "NotebookEdit",
+  "NotebookRange",
+  "NotebookControllerAffinity",
+  "WorkspaceEdit",
+  "Range",
+  "Diagnostic",
+  "DiagnosticSeverity",
+  "CompletionItem",
+  "CompletionItemKind",
+  "MarkdownString",
+  "Hover",
+  "CodeAction",
+  "CodeActionKind",
+  "ProgressLocation",
+  "FileType",
+];
 
 /** A vscode module where every property is a callable stand-in, enough to run activate(). */
 function fakeVscode(): unknown {
@@ -47,7 +79,10 @@ function fakeVscode(): unknown {
     set: () => true,
     defineProperty: () => true,
     ownKeys: () => [...VSCODE_NAMES, "prototype"],
-    getOwnPropertyDescriptor: (_t, prop) => (prop === "prototype" ? { value: {}, writable: true, enumerable: false, configurable: false } : { value: proxy, writable: true, enumerable: true, configurable: true }),
+    getOwnPropertyDescriptor: (_t, prop) =>
+      prop === "prototype"
+        ? { value: {}, writable: true, enumerable: false, configurable: false }
+        : { value: proxy, writable: true, enumerable: true, configurable: true },
   };
   const proxy: unknown = new Proxy(function () {}, handler);
   return proxy;
@@ -73,7 +108,9 @@ function sampleCells(): void {
   console.log("\n## Sample cells (median ms; what building the timeline adds; the output's size)");
   const dir = join(root, "samples");
   let largest = { bytes: 0, name: "" };
-  for (const f of readdirSync(dir).filter((f) => f.endsWith(".dsnb")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith(".dsnb"))
+    .sort()) {
     for (const c of scenarioCells(readNotebook(new Uint8Array(readFileSync(join(dir, f)))), dir)) {
       // Runs with and without timelines alternate, so a busy moment costs both alike; short cells
       // run more often (up to about 300 ms each way) so a median means something.
@@ -97,8 +134,11 @@ function sampleCells(): void {
       const without = { ms: median(off) };
       const bytes = full.res.ok ? JSON.stringify(full.res.output).length : 0;
       if (bytes > largest.bytes) largest = { bytes, name: `${f} ${c.info.id ?? c.info.simulator}` };
-      const share = full.res.ok && full.res.output.timeline ? `${(((full.ms - without.ms) / Math.max(without.ms, 0.001)) * 100).toFixed(0).padStart(4)}%` : "    -";
-      console.log(`${f} cell ${String(c.index + 1).padStart(2)} ${(c.info.id ?? c.info.simulator).padEnd(28)} ${full.ms.toFixed(2).padStart(8)} ms  timeline ${share}  ${(bytes / 1024).toFixed(0).padStart(5)} KB${full.res.ok ? "" : "  (error)"}`);
+      const share =
+        full.res.ok && full.res.output.timeline ? `${(((full.ms - without.ms) / Math.max(without.ms, 0.001)) * 100).toFixed(0).padStart(4)}%` : "    -";
+      console.log(
+        `${f} cell ${String(c.index + 1).padStart(2)} ${(c.info.id ?? c.info.simulator).padEnd(28)} ${full.ms.toFixed(2).padStart(8)} ms  timeline ${share}  ${(bytes / 1024).toFixed(0).padStart(5)} KB${full.res.ok ? "" : "  (error)"}`,
+      );
     }
   }
   console.log(`largest output: ${(largest.bytes / 1024).toFixed(0)} KB (${largest.name}); budget 1 MB`);

@@ -23,7 +23,11 @@ function perSecond(label: string, body: string, n: number): void {
     sagaFindings(run);
   }
   const s = (performance.now() - t0) / 1000;
-  console.log(`${label.padEnd(40)} ${Math.round(n / s).toLocaleString("en").padStart(8)} runs/s  (${(events / n).toFixed(0)} trace events per run)`);
+  console.log(
+    `${label.padEnd(40)} ${Math.round(n / s)
+      .toLocaleString("en")
+      .padStart(8)} runs/s  (${(events / n).toFixed(0)} trace events per run)`,
+  );
 }
 
 function cell(label: string, simulator: string, body: string): void {

@@ -51,7 +51,9 @@ export function benchSharding(): void {
   let moved = 0;
   for (let i = 0; i < owners.length; i++) if (after.owner(many.h[i]!, 0) !== owners[i]) moved++;
   const rebalanceMs = performance.now() - t0;
-  console.log(`hash keys ${hashMs.toFixed(0)} ms, build ring + place ${placeMs.toFixed(0)} ms, add a node + re-place + count moves ${rebalanceMs.toFixed(0)} ms (${moved} keys moved, ${(moved / 1e4).toFixed(2)}%; theory 0.99%)`);
+  console.log(
+    `hash keys ${hashMs.toFixed(0)} ms, build ring + place ${placeMs.toFixed(0)} ms, add a node + re-place + count moves ${rebalanceMs.toFixed(0)} ms (${moved} keys moved, ${(moved / 1e4).toFixed(2)}%; theory 0.99%)`,
+  );
   lessonTimelines("sharding.dsnb");
 }
 

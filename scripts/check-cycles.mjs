@@ -68,6 +68,10 @@ export function importGraph(dirs = ["src", "webview"]) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const found = cycles(importGraph());
   for (const c of found) console.error(`import cycle: ${c.map((f) => relative(root, f)).join(" ↔ ")}`);
-  console.log(found.length ? `${found.length} import cycle${found.length === 1 ? "" : "s"} (type-only imports included)` : "no import cycles (type-only imports included)");
+  console.log(
+    found.length
+      ? `${found.length} import cycle${found.length === 1 ? "" : "s"} (type-only imports included)`
+      : "no import cycles (type-only imports included)",
+  );
   process.exit(found.length ? 1 : 0);
 }

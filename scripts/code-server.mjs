@@ -42,19 +42,42 @@ export async function startCodeServer(o) {
   const extensionsDir = resolve(o.stateDir, "extensions");
   mkdirSync(join(userDataDir, "User"), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(join(userDataDir, "User", "settings.json"), JSON.stringify({
-    "telemetry.telemetryLevel": "off",
-    "workbench.startupEditor": "none",
-    "workbench.tips.enabled": false,
-    "extensions.autoCheckUpdates": false,
-    "extensions.autoUpdate": false,
-    "update.mode": "none",
-    ...o.settings,
-  }, null, 2));
-  const install = spawnSync(o.codeServer, ["--install-extension", resolve(o.vsix), "--force", "--extensions-dir", extensionsDir, "--user-data-dir", userDataDir], { encoding: "utf8" });
+  writeFileSync(
+    join(userDataDir, "User", "settings.json"),
+    JSON.stringify(
+      {
+        "telemetry.telemetryLevel": "off",
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "extensions.autoCheckUpdates": false,
+        "extensions.autoUpdate": false,
+        "update.mode": "none",
+        ...o.settings,
+      },
+      null,
+      2,
+    ),
+  );
+  const install = spawnSync(
+    o.codeServer,
+    ["--install-extension", resolve(o.vsix), "--force", "--extensions-dir", extensionsDir, "--user-data-dir", userDataDir],
+    { encoding: "utf8" },
+  );
   if (install.status !== 0) throw new Error(`installing ${o.vsix} into code-server failed:\n${install.stdout}\n${install.stderr}`);
   const port = o.port ?? (await freePort());
-  const args = ["--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check", "--user-data-dir", userDataDir, "--extensions-dir", extensionsDir, resolve(o.folder)];
+  const args = [
+    "--bind-addr",
+    `127.0.0.1:${port}`,
+    "--auth",
+    "none",
+    "--disable-telemetry",
+    "--disable-update-check",
+    "--user-data-dir",
+    userDataDir,
+    "--extensions-dir",
+    extensionsDir,
+    resolve(o.folder),
+  ];
   const child = spawn(o.codeServer, args, { stdio: o.quiet ? "ignore" : ["ignore", "inherit", "inherit"], detached: false });
   const url = `http://127.0.0.1:${port}/`;
   try {

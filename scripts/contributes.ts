@@ -11,7 +11,11 @@ const root = join(import.meta.dirname, "..");
 
 export function expectedContributes(): { languages: unknown[]; grammars: unknown[] } {
   return {
-    languages: simulators.map((s) => ({ id: languageIdFor(s.id), aliases: [`${s.title} (dsnb)`], configuration: "./syntaxes/scenario.language-configuration.json" })),
+    languages: simulators.map((s) => ({
+      id: languageIdFor(s.id),
+      aliases: [`${s.title} (dsnb)`],
+      configuration: "./syntaxes/scenario.language-configuration.json",
+    })),
     grammars: simulators.map((s) => ({ language: languageIdFor(s.id), scopeName: "source.dsnb.scenario", path: "./syntaxes/scenario.tmLanguage.json" })),
   };
 }

@@ -21,8 +21,15 @@ try {
     const file = join(dir, `${trace.name}.csv`);
     writeFileSync(file, toCsv(trace));
     for (const [ours, theirs] of Object.entries(ORACLE_POLICIES)) {
-      for (const [mode, sizes, extra] of [["objects", ORACLE_OBJECT_SIZES, ["--ignore-obj-size", "1"]], ["bytes", ORACLE_BYTE_SIZES, []]] as const) {
-        const text = execFileSync(bin, [file, "csv", theirs, sizes.join(","), "-t", params, ...extra, "--num-thread", "1"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      for (const [mode, sizes, extra] of [
+        ["objects", ORACLE_OBJECT_SIZES, ["--ignore-obj-size", "1"]],
+        ["bytes", ORACLE_BYTE_SIZES, []],
+      ] as const) {
+        const text = execFileSync(bin, [file, "csv", theirs, sizes.join(","), "-t", params, ...extra, "--num-thread", "1"], {
+          cwd: dir,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         for (const line of text.split("\n")) {
           const m = /cache size\s+(\d+), (\d+) req, miss ratio ([\d.]+), byte miss ratio ([\d.]+)/.exec(line);
           if (m) out.push({ name: trace.name, mode, policy: ours, size: Number(m[1]), missRatio: m[3]!, byteMissRatio: m[4]! });
@@ -33,8 +40,17 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-const doc = { source: "libCacheSim cachesim", commit, parameters: params, note: "Miss ratios as cachesim prints them (4 decimals); each trace has 10,000 requests, so a miss ratio is an exact count.", results: out };
+const doc = {
+  source: "libCacheSim cachesim",
+  commit,
+  parameters: params,
+  note: "Miss ratios as cachesim prints them (4 decimals); each trace has 10,000 requests, so a miss ratio is an exact count.",
+  results: out,
+};
 // One result per line keeps the file readable and its diffs small.
-const body = JSON.stringify({ ...doc, results: [] }, null, 1).replace(/"results": \[\]/, `"results": [\n${out.map((r) => "  " + JSON.stringify(r)).join(",\n")}\n ]`);
+const body = JSON.stringify({ ...doc, results: [] }, null, 1).replace(
+  /"results": \[\]/,
+  `"results": [\n${out.map((r) => "  " + JSON.stringify(r)).join(",\n")}\n ]`,
+);
 writeFileSync(join(import.meta.dirname, "..", "test", "oracles", "libcachesim", "results.json"), body + "\n");
 console.log(`${out.length} results recorded.`);

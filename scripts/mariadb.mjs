@@ -17,7 +17,10 @@ function waitForPort(port, ms) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const sock = connect(port, "127.0.0.1");
-      sock.once("connect", () => { sock.destroy(); resolve(); });
+      sock.once("connect", () => {
+        sock.destroy();
+        resolve();
+      });
       sock.once("error", () => {
         sock.destroy();
         if (Date.now() > end) reject(new Error(`MariaDB did not listen on ${port} within ${ms} ms`));
@@ -33,10 +36,31 @@ export async function startMariadb() {
   if (!existsSync(SERVER)) throw new Error("MariaDB is not installed and could not be installed (apt-get install mariadb-server).");
   if (process.getuid?.() !== 0) throw new Error("The MariaDB differential tests start the server as the mysql user and need root (as on CI).");
   const dir = tempDirOwnedBy("dsnb-mariadb-", "mysql");
-  const init = spawnSync("mariadb-install-db", ["--no-defaults", "--user=mysql", `--datadir=${join(dir, "data")}`, "--auth-root-authentication-method=normal", "--skip-test-db"], { encoding: "utf8" });
+  const init = spawnSync(
+    "mariadb-install-db",
+    ["--no-defaults", "--user=mysql", `--datadir=${join(dir, "data")}`, "--auth-root-authentication-method=normal", "--skip-test-db"],
+    { encoding: "utf8" },
+  );
   if (init.status !== 0) throw new Error(`mariadb-install-db failed: ${init.stderr || init.stdout}`);
   const port = await freePort();
-  const child = spawn(SERVER, ["--no-defaults", "--user=mysql", `--datadir=${join(dir, "data")}`, `--socket=${join(dir, "sock")}`, `--pid-file=${join(dir, "pid")}`, `--port=${port}`, "--bind-address=127.0.0.1", "--skip-grant-tables", "--skip-log-bin", "--innodb-flush-log-at-trx-commit=0", "--innodb-buffer-pool-size=32M", `--log-error=${join(dir, "err.log")}`], { stdio: "ignore" });
+  const child = spawn(
+    SERVER,
+    [
+      "--no-defaults",
+      "--user=mysql",
+      `--datadir=${join(dir, "data")}`,
+      `--socket=${join(dir, "sock")}`,
+      `--pid-file=${join(dir, "pid")}`,
+      `--port=${port}`,
+      "--bind-address=127.0.0.1",
+      "--skip-grant-tables",
+      "--skip-log-bin",
+      "--innodb-flush-log-at-trx-commit=0",
+      "--innodb-buffer-pool-size=32M",
+      `--log-error=${join(dir, "err.log")}`,
+    ],
+    { stdio: "ignore" },
+  );
   await waitForPort(port, 30_000);
   const version = spawnSync(SERVER, ["--version"], { encoding: "utf8" }).stdout.trim();
   return {

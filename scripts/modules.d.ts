@@ -8,10 +8,20 @@ declare module "*/scripts/tools.mjs" {
 }
 declare module "*/scripts/code-server.mjs" {
   export function freePort(): Promise<number>;
-  export function startCodeServer(o: { codeServer: string; vsix: string; stateDir: string; folder: string; port?: number; settings?: Record<string, unknown>; quiet?: boolean }): Promise<{ url: string; port: number; folder: string; stop(): Promise<void>; child: import("node:child_process").ChildProcess }>;
+  export function startCodeServer(o: {
+    codeServer: string;
+    vsix: string;
+    stateDir: string;
+    folder: string;
+    port?: number;
+    settings?: Record<string, unknown>;
+    quiet?: boolean;
+  }): Promise<{ url: string; port: number; folder: string; stop(): Promise<void>; child: import("node:child_process").ChildProcess }>;
 }
 declare module "*/scripts/postgres.mjs" {
-  export function startPostgres(settings?: Record<string, string>): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string; database: string }; stop(): void }>;
+  export function startPostgres(
+    settings?: Record<string, string>,
+  ): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string; database: string }; stop(): void }>;
 }
 declare module "*/scripts/mariadb.mjs" {
   export function startMariadb(): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string }; stop(): void }>;

@@ -5,7 +5,21 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 
 export const VSIX = join("dist", "dsnb.vsix");
-const ALLOWED = [/^extension\/package\.json$/, /^extension\/(readme|README)\.md$/, /^extension\/(LICENSE|LICENSE\.txt)$/, /^extension\/(CHANGELOG|changelog)\.md$/, /^extension\/dist\/(extension|worker|renderer|export-page|page-controls)\.js$/, /^extension\/docs\/findings\.md$/, /^extension\/dist\/[a-z-]+\.js\.LEGAL\.txt$/, /^extension\/media\//, /^extension\/samples\/[\w.-]+\.dsnb$/, /^extension\/samples\/traces\/[\w.-]+\.csv$/, /^extension\/syntaxes\/[\w.-]+\.json$/, /^extension\.vsixmanifest$/, /^\[Content_Types\]\.xml$/];
+const ALLOWED = [
+  /^extension\/package\.json$/,
+  /^extension\/(readme|README)\.md$/,
+  /^extension\/(LICENSE|LICENSE\.txt)$/,
+  /^extension\/(CHANGELOG|changelog)\.md$/,
+  /^extension\/dist\/(extension|worker|renderer|export-page|page-controls)\.js$/,
+  /^extension\/docs\/findings\.md$/,
+  /^extension\/dist\/[a-z-]+\.js\.LEGAL\.txt$/,
+  /^extension\/media\//,
+  /^extension\/samples\/[\w.-]+\.dsnb$/,
+  /^extension\/samples\/traces\/[\w.-]+\.csv$/,
+  /^extension\/syntaxes\/[\w.-]+\.json$/,
+  /^extension\.vsixmanifest$/,
+  /^\[Content_Types\]\.xml$/,
+];
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
@@ -15,7 +29,16 @@ function run(cmd, args) {
 
 export function packageExtension() {
   run(process.execPath, ["esbuild.mjs"]);
-  run(process.execPath, [join("node_modules", "@vscode", "vsce", "vsce"), "package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links", "--out", VSIX]);
+  run(process.execPath, [
+    join("node_modules", "@vscode", "vsce", "vsce"),
+    "package",
+    "--no-dependencies",
+    "--allow-missing-repository",
+    "--skip-license",
+    "--no-rewrite-relative-links",
+    "--out",
+    VSIX,
+  ]);
   const listing = run("unzip", ["-Z1", VSIX]).split("\n").filter(Boolean);
   const extra = listing.filter((f) => !f.endsWith("/") && !ALLOWED.some((re) => re.test(f)));
   if (extra.length) throw new Error(`The VSIX holds files that do not run:\n  ${extra.join("\n  ")}\nAdjust .vscodeignore.`);

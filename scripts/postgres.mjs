@@ -10,7 +10,11 @@ import { freePort } from "./code-server.mjs";
 
 function binDir() {
   const root = "/usr/lib/postgresql";
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, "bin", "initdb")))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   return versions.length ? join(root, versions[0], "bin") : undefined;
 }
 
@@ -29,7 +33,13 @@ export async function startPostgres(settings = {}) {
   const dir = tempDirOwnedBy("dsnb-pg-", "postgres");
   const port = await freePort();
   asPostgres([join(bin, "initdb"), "-D", join(dir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
-  const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses=127.0.0.1", "-c fsync=off", ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(" ");
+  const options = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    "-c fsync=off",
+    ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
+  ].join(" ");
   asPostgres([join(bin, "pg_ctl"), "-D", join(dir, "data"), "-l", join(dir, "log"), "-o", options, "-w", "start"]);
   const version = asPostgres([join(bin, "postgres"), "--version"]).trim();
   return {

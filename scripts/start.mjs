@@ -19,6 +19,12 @@ const server = await startCodeServer({
   port,
   settings: { "security.workspace.trust.enabled": false, "workbench.colorTheme": "Default Dark Modern" },
 });
-console.log(`\n  dsnb is running in VS Code at ${server.url}?folder=${encodeURIComponent(server.folder)}\n  Open a .dsnb sample and press Run All. Ctrl+C stops the server.\n`);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => { await server.stop(); process.exit(0); });
+console.log(
+  `\n  dsnb is running in VS Code at ${server.url}?folder=${encodeURIComponent(server.folder)}\n  Open a .dsnb sample and press Run All. Ctrl+C stops the server.\n`,
+);
+for (const sig of ["SIGINT", "SIGTERM"])
+  process.on(sig, async () => {
+    await server.stop();
+    process.exit(0);
+  });
 server.child.on("exit", (code) => process.exit(code ?? 0));

@@ -10,7 +10,11 @@ import { join } from "node:path";
 function findTests(dir) {
   let out = [];
   let entries = [];
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const e of entries.sort()) {
     const p = join(dir, e);
     if (statSync(p).isDirectory()) out = out.concat(findTests(p));
@@ -29,9 +33,10 @@ const tiers = {
   build: () => ["node", ["esbuild.mjs"]],
   // Everything, then the pure folders again without the DOM or Node (tsconfig.pure.json).
   typecheck: () => ["sh", ["-c", "npx tsc -p . --noEmit && npx tsc -p tsconfig.pure.json --noEmit"]],
-  // ESLint (layers, no simulator importing another, value cycles, function length), then import
-  // cycles with type-only imports counted.
-  lint: () => ["sh", ["-c", "npx eslint . && node scripts/check-cycles.mjs"]],
+  // ESLint (layers, no simulator importing another, value cycles, function length), Prettier
+  // (every file formatted; `npm run format` writes it), then import cycles with type-only imports
+  // counted.
+  lint: () => ["sh", ["-c", "npx eslint . && npx prettier --check --log-level warn . && node scripts/check-cycles.mjs"]],
   unit: () => nodeTests("test/unit"),
   renderer: () => nodeTests("test/renderer"),
   // Differential tests against a real PostgreSQL (installed with apt-get on first use; needs root).
@@ -68,7 +73,10 @@ let passed = 0;
 let failed = 0;
 for (const name of names) {
   const tier = tiers[name];
-  if (!tier) { console.error(`unknown tier ${name}; known: ${Object.keys(tiers).join(", ")}`); process.exit(2); }
+  if (!tier) {
+    console.error(`unknown tier ${name}; known: ${Object.keys(tiers).join(", ")}`);
+    process.exit(2);
+  }
   const [cmd, args] = tier();
   console.log(`\n=== ${name} ===`);
   const started = Date.now();

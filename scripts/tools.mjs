@@ -41,7 +41,8 @@ export function tempDirOwnedBy(prefix, user) {
 export function ensurePackages(packages = PACKAGES) {
   const missing = packages.filter((p) => !dpkgInstalled(p));
   if (missing.length === 0) return;
-  if (spawnSync("which", ["apt-get"]).status !== 0) throw new Error(`Missing Debian packages ${missing.join(", ")} and apt-get is not available: install them by hand.`);
+  if (spawnSync("which", ["apt-get"]).status !== 0)
+    throw new Error(`Missing Debian packages ${missing.join(", ")} and apt-get is not available: install them by hand.`);
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
   log(`installing Debian packages: ${missing.join(", ")}`);
   const cmd = (args) => (sudo.length ? run("sudo", args) : run(args[0], args.slice(1)));

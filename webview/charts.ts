@@ -36,15 +36,36 @@ export function drawChart(spec: ChartSpec, doc: Document, width = 640): HTMLElem
   const data = rows(spec);
   const names = spec.series.map((s) => s.name);
   const color = { domain: names, range: palette(doc), legend: names.length > 1 };
-  const yScale = { label: spec.y.percent ? `${spec.y.label} (%)` : spec.y.label, type: axisType(spec.y.scale, "linear") === "log" ? ("log" as const) : ("linear" as const), percent: spec.y.percent ?? false, grid: true, ...(spec.y.scale !== "log" ? { zero: true } : {}) };
-  const common = { document: doc, width, height: 300, marginLeft: 56, marginBottom: 40, style: { background: "transparent", color: "currentColor", fontSize: "11px" }, color, y: yScale };
+  const yScale = {
+    label: spec.y.percent ? `${spec.y.label} (%)` : spec.y.label,
+    type: axisType(spec.y.scale, "linear") === "log" ? ("log" as const) : ("linear" as const),
+    percent: spec.y.percent ?? false,
+    grid: true,
+    ...(spec.y.scale !== "log" ? { zero: true } : {}),
+  };
+  const common = {
+    document: doc,
+    width,
+    height: 300,
+    marginLeft: 56,
+    marginBottom: 40,
+    style: { background: "transparent", color: "currentColor", fontSize: "11px" },
+    color,
+    y: yScale,
+  };
   if (spec.kind === "bar") {
     return Plot.plot({
       ...common,
       fx: { label: spec.x.label, padding: 0.15, domain: [...new Set(data.map((d) => d.x))] },
       x: { axis: null, domain: names, padding: 0.1 },
       marks: [
-        Plot.barY(data, { fx: "x", x: "series", y: "y", fill: "series", tip: { format: { y: (v: unknown) => formatValue(v, spec.y.percent ?? false), fill: false } } }),
+        Plot.barY(data, {
+          fx: "x",
+          x: "series",
+          y: "y",
+          fill: "series",
+          tip: { format: { y: (v: unknown) => formatValue(v, spec.y.percent ?? false), fill: false } },
+        }),
         Plot.ruleY([0]),
       ],
     }) as HTMLElement;
@@ -55,7 +76,20 @@ export function drawChart(spec: ChartSpec, doc: Document, width = 640): HTMLElem
     x: { label: spec.x.label, type: xType === "band" ? "point" : xType, grid: true },
     marks: [
       Plot.line(data, { x: "x", y: "y", stroke: "series", marker: "circle" }),
-      Plot.tip(data, Plot.pointer({ x: "x", y: "y", stroke: "series", channels: { series: "series" }, format: { x: (v: unknown) => (typeof v === "number" ? formatNumber(v) : String(v)), y: (v: unknown) => formatValue(v, spec.y.percent ?? false), stroke: false } })),
+      Plot.tip(
+        data,
+        Plot.pointer({
+          x: "x",
+          y: "y",
+          stroke: "series",
+          channels: { series: "series" },
+          format: {
+            x: (v: unknown) => (typeof v === "number" ? formatNumber(v) : String(v)),
+            y: (v: unknown) => formatValue(v, spec.y.percent ?? false),
+            stroke: false,
+          },
+        }),
+      ),
     ],
   }) as HTMLElement;
 }

@@ -63,7 +63,11 @@ export class TimelineExplorer {
   private readonly playButton: HTMLElement;
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(doc: Document, private readonly timeline: Timeline, private readonly host: ExplorerHost) {
+  constructor(
+    doc: Document,
+    private readonly timeline: Timeline,
+    private readonly host: ExplorerHost,
+  ) {
     this.at = timeline.steps.length;
     this.owner = new Array<number>(host.lineKinds.length).fill(0);
     timeline.steps.forEach((s, i) => {
@@ -133,7 +137,13 @@ export class TimelineExplorer {
 
   /** The explorer's keys, also bound on the diagram's frame. */
   onKey(e: KeyboardEvent): void {
-    const keys: Record<string, () => void> = { ArrowRight: () => this.move(1), ArrowLeft: () => this.move(-1), Home: () => this.go(0), End: () => this.go(this.timeline.steps.length), n: () => this.nextFinding() };
+    const keys: Record<string, () => void> = {
+      ArrowRight: () => this.move(1),
+      ArrowLeft: () => this.move(-1),
+      Home: () => this.go(0),
+      End: () => this.go(this.timeline.steps.length),
+      n: () => this.nextFinding(),
+    };
     const act = keys[e.key];
     if (!act || e.ctrlKey || e.metaKey || e.altKey) return;
     e.preventDefault();
@@ -246,7 +256,16 @@ export class TimelineExplorer {
     const doc = this.statePanel.ownerDocument;
     const now = this.at === 0 ? this.timeline.initial : this.states[this.at - 1]!;
     const before = this.at <= 1 ? this.timeline.initial : this.states[this.at - 2]!;
-    this.statePanel.replaceChildren(...now.map((t) => stateTable(doc, t, before.find((b) => b.name === t.name), this.at > 0)));
+    this.statePanel.replaceChildren(
+      ...now.map((t) =>
+        stateTable(
+          doc,
+          t,
+          before.find((b) => b.name === t.name),
+          this.at > 0,
+        ),
+      ),
+    );
   }
 
   dispose(): void {

@@ -23,7 +23,11 @@ async function drawAll(): Promise<{ diagrams: number; errors: number; views: Run
     views.push(view);
   }
   const shown = ".dsnb-export-output:not([hidden])";
-  return { diagrams: document.querySelectorAll(`${shown} .dsnb-diagram-body svg`).length, errors: document.querySelectorAll(".dsnb-diagram .dsnb-error, .dsnb-chart .dsnb-error").length, views };
+  return {
+    diagrams: document.querySelectorAll(`${shown} .dsnb-diagram-body svg`).length,
+    errors: document.querySelectorAll(".dsnb-diagram .dsnb-error, .dsnb-chart .dsnb-error").length,
+    views,
+  };
 }
 
 /** For `dsnb export`: draw, then leave static SVG only (the page keeps no script). */

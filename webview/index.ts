@@ -28,7 +28,10 @@ async function renderRun(item: OutputItem, element: HTMLElement, deps: RenderDep
   }
   if (!isRunOutput(value)) {
     const version = typeof value === "object" && value !== null ? (value as { version?: unknown }).version : undefined;
-    const why = version !== undefined && version !== RUN_OUTPUT_VERSION ? `It was written by a dsnb with output format version ${String(version)}; this one reads version ${RUN_OUTPUT_VERSION}. Run the cell again.` : "It does not have the fields of a dsnb run. Run the cell again.";
+    const why =
+      version !== undefined && version !== RUN_OUTPUT_VERSION
+        ? `It was written by a dsnb with output format version ${String(version)}; this one reads version ${RUN_OUTPUT_VERSION}. Run the cell again.`
+        : "It does not have the fields of a dsnb run. Run the cell again.";
     renderError(element, "This output could not be shown.", why);
     return undefined;
   }

@@ -80,9 +80,13 @@ export function knobBar(doc: Document, out: RunOutput, actions: KnobActions | un
     if (k.lessonValue !== undefined) item.append(el(doc, "span", "dsnb-knob-lesson", `lesson: ${String(k.lessonValue)}`));
     bar.append(item);
   }
-  if (out.changedFromLesson && actions?.resetLesson) bar.append(button(doc, "dsnb-reset-lesson", "Reset to the lesson", "Put this cell back as the lesson has it, and run it", () => actions.resetLesson!()));
+  if (out.changedFromLesson && actions?.resetLesson)
+    bar.append(button(doc, "dsnb-reset-lesson", "Reset to the lesson", "Put this cell back as the lesson has it, and run it", () => actions.resetLesson!()));
   if (place.inPage) {
-    if (out.knobs.some((k) => k.kind === "number")) bar.append(el(doc, "span", "dsnb-knob-hint", "This page holds every choice; numbers keep the lesson's value (open the notebook in VS Code to turn them)."));
+    if (out.knobs.some((k) => k.kind === "number"))
+      bar.append(
+        el(doc, "span", "dsnb-knob-hint", "This page holds every choice; numbers keep the lesson's value (open the notebook in VS Code to turn them)."),
+      );
   } else if (!actions?.setKnob) bar.append(el(doc, "span", "dsnb-knob-hint", "Open the notebook in VS Code to turn these."));
   return bar;
 }

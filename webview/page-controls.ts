@@ -22,7 +22,11 @@ for (const slot of document.querySelectorAll<HTMLElement>(".dsnb-export-output")
   const figure = timeline ? slot.querySelector<HTMLElement>(`.dsnb-diagram[data-diagram="${CSS.escape(timeline.diagramId)}"]`) : null;
   const frame = figure?.querySelector<HTMLElement>(".dsnb-diagram-body");
   if (!timeline || !figure || !frame) continue;
-  const explorer = new TimelineExplorer(document, timeline, { svg: () => frame.querySelector("svg") ?? undefined, frame: () => frame, lineKinds: lineKinds ?? "" });
+  const explorer = new TimelineExplorer(document, timeline, {
+    svg: () => frame.querySelector("svg") ?? undefined,
+    frame: () => frame,
+    lineKinds: lineKinds ?? "",
+  });
   const dead = figure.querySelector(".dsnb-explorer");
   if (dead) dead.replaceWith(explorer.element);
   else figure.insertBefore(explorer.element, frame);

@@ -72,9 +72,13 @@ function seedLine(doc: Document, out: RunOutput, actions: RunActions | undefined
   if (out.cellSeed !== undefined) {
     box.append(el(doc, "span", "dsnb-seed-note", `a new seed: the cell's own is ${out.cellSeed}`));
     if (actions?.pinSeed) box.append(button(doc, "dsnb-pin-seed", "Pin this seed", `Write seed ${out.seed} into the cell`, () => actions.pinSeed!()));
-    if (actions?.runCellSeed) box.append(button(doc, "dsnb-cell-seed", `Back to seed ${out.cellSeed}`, `Run the cell again with its own seed, ${out.cellSeed}`, () => actions.runCellSeed!()));
+    if (actions?.runCellSeed)
+      box.append(
+        button(doc, "dsnb-cell-seed", `Back to seed ${out.cellSeed}`, `Run the cell again with its own seed, ${out.cellSeed}`, () => actions.runCellSeed!()),
+      );
   }
-  if (actions?.newSeed) box.append(button(doc, "dsnb-new-seed", "New seed", "Run this cell once more with a new seed, without changing the file", () => actions.newSeed!()));
+  if (actions?.newSeed)
+    box.append(button(doc, "dsnb-new-seed", "New seed", "Run this cell once more with a new seed, without changing the file", () => actions.newSeed!()));
   return box;
 }
 
@@ -107,7 +111,10 @@ function finding(doc: Document, f: Finding, index: number, actions: RunActions |
   const text = el(doc, "p");
   appendInline(text, f.explanation);
   item.append(head, text);
-  if (f.replay && actions?.replay) item.append(button(doc, "dsnb-replay", "Replay this run", "Insert a cell below that replays this run on its own, and run it", () => actions.replay!(index)));
+  if (f.replay && actions?.replay)
+    item.append(
+      button(doc, "dsnb-replay", "Replay this run", "Insert a cell below that replays this run on its own, and run it", () => actions.replay!(index)),
+    );
   const step = explorer?.firstBlamed(f.code);
   if (explorer && step !== undefined) {
     const show = button(doc, "dsnb-show-step", `Show step ${step}`, `Step to ${step}, the first step this finding blames`, () => {
@@ -126,7 +133,8 @@ function expectations(doc: Document, out: RunOutput): HTMLElement | undefined {
   const box = el(doc, "div", `dsnb-expectations ${held === out.expectations.length ? "dsnb-held" : "dsnb-missed"}`);
   box.append(el(doc, "strong", undefined, `Expectations: ${held} of ${out.expectations.length} held`));
   const list = el(doc, "ul");
-  for (const e of out.expectations) list.append(el(doc, "li", e.ok ? "dsnb-ok" : "dsnb-not-ok", `${e.ok ? "✔" : "✖"} ${e.expectation}${e.ok ? "" : ` (got: ${e.actual})`}`));
+  for (const e of out.expectations)
+    list.append(el(doc, "li", e.ok ? "dsnb-ok" : "dsnb-not-ok", `${e.ok ? "✔" : "✖"} ${e.expectation}${e.ok ? "" : ` (got: ${e.actual})`}`));
   box.append(list);
   return box;
 }
@@ -198,7 +206,11 @@ export class RunView {
   private readonly chartSlots: { spec: ChartSpec; slot: HTMLElement }[] = [];
   private disposed = false;
 
-  constructor(private readonly root: HTMLElement, private readonly out: RunOutput, private readonly deps: RenderDeps) {}
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly out: RunOutput,
+    private readonly deps: RenderDeps,
+  ) {}
 
   /** Draws the output; `diagramsOnly` draws just its diagrams (a diagram's own panel). */
   async render(diagramsOnly = false): Promise<void> {

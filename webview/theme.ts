@@ -18,7 +18,14 @@ function cssVar(body: HTMLElement, name: string, fallback: string): string {
   return body.ownerDocument.defaultView?.getComputedStyle(body).getPropertyValue(name).trim() || fallback;
 }
 
-const PALETTE_VARS = ["--vscode-charts-blue", "--vscode-charts-red", "--vscode-charts-green", "--vscode-charts-yellow", "--vscode-charts-purple", "--vscode-charts-orange"];
+const PALETTE_VARS = [
+  "--vscode-charts-blue",
+  "--vscode-charts-red",
+  "--vscode-charts-green",
+  "--vscode-charts-yellow",
+  "--vscode-charts-purple",
+  "--vscode-charts-orange",
+];
 /** VS Code's defaults for the chart colours, light and dark, when a host does not define them. */
 const FALLBACK = {
   light: ["#1a85ff", "#e51400", "#388a34", "#bf8803", "#652d90", "#d18616"],
@@ -55,7 +62,16 @@ export function mix(a: string, b: string, share: number): string {
   const x = parseColor(a);
   const y = parseColor(b);
   if (!x || !y) return a;
-  return "#" + x.map((v, i) => Math.round(v + (y[i]! - v) * share).toString(16).padStart(2, "0")).join("");
+  return (
+    "#" +
+    x
+      .map((v, i) =>
+        Math.round(v + (y[i]! - v) * share)
+          .toString(16)
+          .padStart(2, "0"),
+      )
+      .join("")
+  );
 }
 
 export function themeColors(body: HTMLElement): ThemeColors {
@@ -86,8 +102,17 @@ export function palette(doc: Document): string[] {
 export const DIAGRAM_FONT_PX = 14;
 
 function pieVariables(c: ThemeColors): Record<string, string> {
-  const v: Record<string, string> = { pieStrokeColor: c.background, pieOuterStrokeColor: c.foreground, pieTitleTextColor: c.foreground, pieLegendTextColor: c.foreground, pieSectionTextColor: c.dark ? "#000000" : "#ffffff", pieOpacity: "1" };
-  c.palette.forEach((colour, i) => { v[`pie${i + 1}`] = colour; });
+  const v: Record<string, string> = {
+    pieStrokeColor: c.background,
+    pieOuterStrokeColor: c.foreground,
+    pieTitleTextColor: c.foreground,
+    pieLegendTextColor: c.foreground,
+    pieSectionTextColor: c.dark ? "#000000" : "#ffffff",
+    pieOpacity: "1",
+  };
+  c.palette.forEach((colour, i) => {
+    v[`pie${i + 1}`] = colour;
+  });
   return v;
 }
 
@@ -101,7 +126,14 @@ export function mermaidConfig(body: HTMLElement): Record<string, unknown> {
   const fonts = { fontFamily: c.font, fontSize: DIAGRAM_FONT_PX };
   const layout = {
     fontFamily: c.font,
-    sequence: { actorFontFamily: c.font, noteFontFamily: c.font, messageFontFamily: c.font, actorFontSize: DIAGRAM_FONT_PX, noteFontSize: DIAGRAM_FONT_PX, messageFontSize: DIAGRAM_FONT_PX },
+    sequence: {
+      actorFontFamily: c.font,
+      noteFontFamily: c.font,
+      messageFontFamily: c.font,
+      actorFontSize: DIAGRAM_FONT_PX,
+      noteFontSize: DIAGRAM_FONT_PX,
+      messageFontSize: DIAGRAM_FONT_PX,
+    },
     flowchart: { ...fonts },
     pie: { textPosition: 0.7 },
   };
@@ -110,7 +142,26 @@ export function mermaidConfig(body: HTMLElement): Record<string, unknown> {
     return {
       ...layout,
       theme: "base",
-      themeVariables: { darkMode: c.kind === "high-contrast", background: bg, primaryColor: bg, primaryTextColor: fg, primaryBorderColor: border, lineColor: fg, textColor: fg, actorBkg: bg, actorBorder: border, actorTextColor: fg, signalColor: fg, signalTextColor: fg, noteBkgColor: bg, noteTextColor: fg, noteBorderColor: border, fontFamily: c.font, fontSize, ...pieVariables(c) },
+      themeVariables: {
+        darkMode: c.kind === "high-contrast",
+        background: bg,
+        primaryColor: bg,
+        primaryTextColor: fg,
+        primaryBorderColor: border,
+        lineColor: fg,
+        textColor: fg,
+        actorBkg: bg,
+        actorBorder: border,
+        actorTextColor: fg,
+        signalColor: fg,
+        signalTextColor: fg,
+        noteBkgColor: bg,
+        noteTextColor: fg,
+        noteBorderColor: border,
+        fontFamily: c.font,
+        fontSize,
+        ...pieVariables(c),
+      },
     };
   }
   return { ...layout, theme: c.dark ? "dark" : "default", themeVariables: { fontFamily: c.font, fontSize, ...pieVariables(c) } };

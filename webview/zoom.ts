@@ -13,7 +13,10 @@ export type ZoomMode = { readonly fit: true } | { readonly fit: false; readonly 
 
 /** The diagram's size at 100%, from its viewBox (Mermaid always writes one). */
 export function naturalSize(svg: SVGSVGElement): { width: number; height: number } | undefined {
-  const box = (svg.getAttribute("viewBox") ?? "").trim().split(/[\s,]+/).map(Number);
+  const box = (svg.getAttribute("viewBox") ?? "")
+    .trim()
+    .split(/[\s,]+/)
+    .map(Number);
   if (box.length === 4 && box.every(Number.isFinite) && box[2]! > 0 && box[3]! > 0) return { width: box[2]!, height: box[3]! };
   return undefined;
 }
@@ -91,14 +94,25 @@ export function bindZoom(figure: HTMLElement, options: ZoomOptions = {}): ZoomCo
   toggle?.addEventListener("click", () => set(mode.fit ? { fit: false, scale: 1 } : { fit: true }));
   query(figure, ".dsnb-open-full")?.addEventListener("click", () => (options.openFull ? options.openFull() : openDialog(figure)));
   body.addEventListener("keydown", (e) => {
-    const actions: Record<string, () => void> = { "+": () => step(1), "=": () => step(1), "-": () => step(-1), "0": () => set({ fit: false, scale: 1 }), f: () => set(mode.fit ? { fit: false, scale: 1 } : { fit: true }) };
+    const actions: Record<string, () => void> = {
+      "+": () => step(1),
+      "=": () => step(1),
+      "-": () => step(-1),
+      "0": () => set({ fit: false, scale: 1 }),
+      f: () => set(mode.fit ? { fit: false, scale: 1 } : { fit: true }),
+    };
     const act = actions[e.key];
     if (act && !e.ctrlKey && !e.metaKey && !e.altKey) {
       e.preventDefault();
       act();
     }
   });
-  return { apply, get mode() { return mode; } };
+  return {
+    apply,
+    get mode() {
+      return mode;
+    },
+  };
 }
 
 /** Full size inside the page, for hosts that cannot open an editor panel (exported pages). */

@@ -26,7 +26,8 @@ export function titleOf(nb: NotebookModel, fallback: string): string {
 
 export function chromiumPath(): string {
   const p = process.env.DSNB_CHROMIUM ?? "/usr/bin/chromium";
-  if (!existsSync(p)) throw new Error(`HTML export draws the diagrams in Chromium, which was not found at ${p}. Install it (apt-get install chromium) or set DSNB_CHROMIUM.`);
+  if (!existsSync(p))
+    throw new Error(`HTML export draws the diagrams in Chromium, which was not found at ${p}. Install it (apt-get install chromium) or set DSNB_CHROMIUM.`);
   return p;
 }
 
@@ -43,7 +44,19 @@ export async function exportHtml(bytes: Uint8Array, fallbackTitle: string, baseD
   const withVariants = await withKnobVariants(nb, outcomes(nb, baseDir), baseDir, (request) => runCell(request, undefined, folderFiles));
   const shell = notebookToHtmlShell(nb, withVariants, css, titleOf(nb, fallbackTitle));
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     // The page is self-contained: refuse anything it might try to fetch.

@@ -46,7 +46,14 @@ export interface CellReport {
 export function runNotebookFile(file: string, bytes: Uint8Array): { reports: CellReport[]; problems: readonly string[] } {
   const nb = readNotebookBytes(bytes);
   const runs = runNotebook(nb, { baseDir: dirname(resolve(file)), files: folderFiles });
-  const reports = runs.map((r) => ({ file, cell: r.index + 1, line: r.line, simulator: r.info.simulator, ...(r.info.id !== undefined ? { id: r.info.id } : {}), result: r.result }));
+  const reports = runs.map((r) => ({
+    file,
+    cell: r.index + 1,
+    line: r.line,
+    simulator: r.info.simulator,
+    ...(r.info.id !== undefined ? { id: r.info.id } : {}),
+    result: r.result,
+  }));
   return { reports, problems: nb.meta.problems };
 }
 
@@ -129,10 +136,24 @@ function runCommand(files: readonly string[], format: Format, out: (s: string) =
   return exit;
 }
 
-export async function main(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: "boolean" }, markdown: { type: "boolean" }, help: { type: "boolean", short: "h" }, to: { type: "string" }, out: { type: "string", short: "o" } } });
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        markdown: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        to: { type: "string" },
+        out: { type: "string", short: "o" },
+      },
+    });
   } catch (e) {
     err(`${(e as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -215,7 +236,13 @@ function testCommand(paths: readonly string[], out: (s: string) => void, err: (s
   return failed > 0 ? 1 : 0;
 }
 
-async function exportCommand(files: readonly string[], to: string | undefined, outPath: string | undefined, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+async function exportCommand(
+  files: readonly string[],
+  to: string | undefined,
+  outPath: string | undefined,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   if (files.length !== 1 || (to !== "md" && to !== "html")) {
     err(`dsnb export: name one .dsnb file and --to md or --to html.\n\n${USAGE}\n`);
     return 2;
@@ -245,4 +272,7 @@ async function exportCommand(files: readonly string[], to: string | undefined, o
   return 0;
 }
 
-if (require.main === module) void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+if (require.main === module)
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });

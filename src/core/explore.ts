@@ -64,7 +64,16 @@ export function exploreCases<C extends string, K, O>(
   const total = cases.length * designs.length;
   let done = 0;
   return designs.map((d) => {
-    const t: Tally<C, K> = { design: d.name, ...(d.keys ? { keys: d.keys } : {}), runs: cases.length, counts: Object.fromEntries(classes.map((c) => [c, 0])) as Record<C, number>, codes: {}, first: {}, firstCode: {}, sums: {} };
+    const t: Tally<C, K> = {
+      design: d.name,
+      ...(d.keys ? { keys: d.keys } : {}),
+      runs: cases.length,
+      counts: Object.fromEntries(classes.map((c) => [c, 0])) as Record<C, number>,
+      codes: {},
+      first: {},
+      firstCode: {},
+      sums: {},
+    };
     cases.forEach((value, i) => {
       if (++done % 100 === 0) progress(done / total);
       add(t, runOne(d.options, value), { index: i + 1, value });
@@ -126,7 +135,13 @@ export const SEEDED: CaseWords<number> = {
 };
 
 /** Findings and a verdict for an exploration: one finding per design and code seen, most frequent first. */
-export function exploreVerdict<C extends string, K>(tallies: readonly Tally<C, K>[], bad: readonly C[], what: string, describe: (code: string) => string, words: CaseWords<K>): Verdict {
+export function exploreVerdict<C extends string, K>(
+  tallies: readonly Tally<C, K>[],
+  bad: readonly C[],
+  what: string,
+  describe: (code: string) => string,
+  words: CaseWords<K>,
+): Verdict {
   const findings: Finding[] = [];
   for (const t of tallies) {
     for (const [code, count] of Object.entries(t.codes).sort((a, b) => b[1] - a[1])) {

@@ -11,20 +11,7 @@ import { TraceRecorder, type TraceEventBase } from "./trace";
 export const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 export type EventKind =
-  | "send"
-  | "receive"
-  | "drop"
-  | "dedup"
-  | "commit"
-  | "rollback"
-  | "compensate"
-  | "fail"
-  | "crash"
-  | "recover"
-  | "retry"
-  | "log"
-  | "blocked"
-  | "note";
+  "send" | "receive" | "drop" | "dedup" | "commit" | "rollback" | "compensate" | "fail" | "crash" | "recover" | "retry" | "log" | "blocked" | "note";
 
 export type MessageStyle = "call" | "reply" | "async";
 
@@ -160,11 +147,29 @@ export class World<B, T = unknown> {
     if (!this.isUp(from)) return 0;
     const msg: Message<B> = { id: this.nextMsg++, from, to, style, label, body, ...(saga !== undefined ? { saga } : {}) };
     this.messagesSent++;
-    this.record({ actor: from, kind: "send", text: label, peer: to, msg: msg.id, style, ...(saga !== undefined ? { saga } : {}), ...(again ? { copy: true } : {}) });
+    this.record({
+      actor: from,
+      kind: "send",
+      text: label,
+      peer: to,
+      msg: msg.id,
+      style,
+      ...(saga !== undefined ? { saga } : {}),
+      ...(again ? { copy: true } : {}),
+    });
     const scripted = this.interfere(msg) ?? {};
     if (scripted.drop || (scripted.drop === undefined && this.rng.chance(this.net.loss))) {
       this.messagesLost++;
-      this.record({ actor: from, kind: "drop", text: `${label} (lost in the network)`, peer: to, msg: msg.id, style, fault: true, ...(saga !== undefined ? { saga } : {}) });
+      this.record({
+        actor: from,
+        kind: "drop",
+        text: `${label} (lost in the network)`,
+        peer: to,
+        msg: msg.id,
+        style,
+        fault: true,
+        ...(saga !== undefined ? { saga } : {}),
+      });
       return msg.id;
     }
     this.queue.schedule(this.delay(from, to), { kind: "deliver", msg });
@@ -229,10 +234,28 @@ export class World<B, T = unknown> {
         const saga = msg.saga !== undefined ? { saga: msg.saga } : {};
         if (!s || !s.up) {
           this.messagesLost++;
-          this.record({ actor: msg.from, kind: "drop", text: `${msg.label} (lost: ${msg.to} is down)`, peer: msg.to, msg: msg.id, style: msg.style, fault: true, ...saga });
+          this.record({
+            actor: msg.from,
+            kind: "drop",
+            text: `${msg.label} (lost: ${msg.to} is down)`,
+            peer: msg.to,
+            msg: msg.id,
+            style: msg.style,
+            fault: true,
+            ...saga,
+          });
           return;
         }
-        this.record({ actor: msg.to, kind: "receive", text: msg.label, peer: msg.from, msg: msg.id, style: msg.style, ...saga, ...(msg.copy ? { copy: true } : {}) });
+        this.record({
+          actor: msg.to,
+          kind: "receive",
+          text: msg.label,
+          peer: msg.from,
+          msg: msg.id,
+          style: msg.style,
+          ...saga,
+          ...(msg.copy ? { copy: true } : {}),
+        });
         s.node.onMessage(msg);
         return;
       }

@@ -42,7 +42,7 @@ export function verdictFrom(findings: readonly Finding[], okSummary: string, bad
   const errors = findings.filter((f) => f.severity === "error");
   return {
     valid: errors.length === 0,
-    summary: errors.length === 0 ? okSummary : badSummary ?? `${errors.length} problem${errors.length === 1 ? "" : "s"} found.`,
+    summary: errors.length === 0 ? okSummary : (badSummary ?? `${errors.length} problem${errors.length === 1 ? "" : "s"} found.`),
     findings,
   };
 }

@@ -8,7 +8,14 @@ type Scalar = string | number | boolean;
 function shape(schema: Schema): Pick<Knob, "kind" | "choices" | "min" | "max" | "integer" | "unit"> | undefined {
   if (schema.kind === "enum") return { kind: "choice", choices: schema.values.map((v) => v.value) };
   if (schema.kind === "boolean") return { kind: "switch" };
-  if (schema.kind === "number") return { kind: "number", ...(schema.min !== undefined ? { min: schema.min } : {}), ...(schema.max !== undefined ? { max: schema.max } : {}), ...(schema.integer ? { integer: true } : {}), ...(schema.unit ? { unit: schema.unit } : {}) };
+  if (schema.kind === "number")
+    return {
+      kind: "number",
+      ...(schema.min !== undefined ? { min: schema.min } : {}),
+      ...(schema.max !== undefined ? { max: schema.max } : {}),
+      ...(schema.integer ? { integer: true } : {}),
+      ...(schema.unit ? { unit: schema.unit } : {}),
+    };
   return undefined;
 }
 

@@ -73,7 +73,12 @@ export function cellOutcomes(nb: NotebookModel, runs: readonly { readonly index:
  * an outcome per combination, run with `run` (here, or in a host's worker). Cells that fail keep
  * their outcome as it is.
  */
-export async function withKnobVariants(nb: NotebookModel, outcomes: readonly CellOutcome[], baseDir: string | undefined, run: (request: CellRequest) => CellResult | Promise<CellResult>): Promise<CellOutcome[]> {
+export async function withKnobVariants(
+  nb: NotebookModel,
+  outcomes: readonly CellOutcome[],
+  baseDir: string | undefined,
+  run: (request: CellRequest) => CellResult | Promise<CellResult>,
+): Promise<CellOutcome[]> {
   const cells = new Map(scenarioCells(nb, baseDir).map((c) => [c.index, c]));
   const out: CellOutcome[] = [];
   for (const [i, outcome] of outcomes.entries()) {

@@ -25,8 +25,19 @@ export const DEFAULT_SEED = 1;
  */
 export function cellRequest(info: CellInfo, source: string, baseDir?: string, seed?: number): CellRequest {
   const own = info.seed ?? DEFAULT_SEED;
-  const override = seed !== undefined && normalizeSeed(seed) !== normalizeSeed(own) ? { seed: normalizeSeed(seed), cellSeed: own } : info.seed !== undefined ? { seed: info.seed } : {};
-  return { simulator: info.simulator, source, ...override, ...(info.id !== undefined ? { cellId: info.id } : {}), ...(baseDir !== undefined ? { baseDir } : {}) };
+  const override =
+    seed !== undefined && normalizeSeed(seed) !== normalizeSeed(own)
+      ? { seed: normalizeSeed(seed), cellSeed: own }
+      : info.seed !== undefined
+        ? { seed: info.seed }
+        : {};
+  return {
+    simulator: info.simulator,
+    source,
+    ...override,
+    ...(info.id !== undefined ? { cellId: info.id } : {}),
+    ...(baseDir !== undefined ? { baseDir } : {}),
+  };
 }
 
 function problemLine(p: CellProblem): string {
@@ -37,7 +48,11 @@ function problemLine(p: CellProblem): string {
  * An error listing every problem: "Line 2, column 7: …" for one, a count and one line each for more,
  * in the order of the text, except that a cell written for another simulator says so first.
  */
-function located(source: string, found: readonly { readonly message: string; readonly range: SourceRange; readonly code?: string }[], diagnostics: readonly ScenarioDiagnostic[]): CellError {
+function located(
+  source: string,
+  found: readonly { readonly message: string; readonly range: SourceRange; readonly code?: string }[],
+  diagnostics: readonly ScenarioDiagnostic[],
+): CellError {
   const rank = (d: { readonly code?: string }) => (d.code === "other-simulator" ? 0 : 1);
   const sorted = [...found].sort((a, b) => rank(a) - rank(b) || a.range.start - b.range.start);
   const problems = sorted.map((d) => ({ ...lineColAt(source, d.range.start), message: d.message }));
@@ -55,7 +70,11 @@ const errorsIn = (ds: readonly ScenarioDiagnostic[]) => ds.filter((d) => d.sever
  * fewer things (the fewest wins; ties go to the registry's order). A new cell takes the previous
  * cell's simulator, so a cell written for another one is a common slip.
  */
-function betterSimulator(sim: AnySimulator, text: string, errorCount: number): { readonly sim: AnySimulator; readonly errors: readonly ScenarioDiagnostic[] } | undefined {
+function betterSimulator(
+  sim: AnySimulator,
+  text: string,
+  errorCount: number,
+): { readonly sim: AnySimulator; readonly errors: readonly ScenarioDiagnostic[] } | undefined {
   let best: { sim: AnySimulator; errors: readonly ScenarioDiagnostic[] } | undefined;
   for (const other of simulators) {
     if (other === sim) continue;
@@ -90,7 +109,11 @@ function withSimulatorHint(sim: AnySimulator, text: string, diagnostics: readonl
   const rewrite = (d: ScenarioDiagnostic): ScenarioDiagnostic => {
     if (!belong.includes(d)) return d;
     const { fix: _fix, ...rest } = d;
-    return { ...rest, message: `Unknown ${d.code === "unknown-key" ? "key" : "value"} "${word(d)}" for the \`${sim.id}\` simulator; it belongs to \`${other}\`.`, simulator: other };
+    return {
+      ...rest,
+      message: `Unknown ${d.code === "unknown-key" ? "key" : "value"} "${word(d)}" for the \`${sim.id}\` simulator; it belongs to \`${other}\`.`,
+      simulator: other,
+    };
   };
   return [hint, ...diagnostics.map(rewrite)];
 }
@@ -108,7 +131,12 @@ function rangeAt(document: Document.Parsed, path: OptionPath, text: string): Sou
 
 function resolveContext(document: Document.Parsed, text: string): ResolveContext {
   const at = (path: OptionPath) => rangeAt(document, path, text);
-  return { at, fail: (path, message) => { throw new ScenarioError(message, at(path)); } };
+  return {
+    at,
+    fail: (path, message) => {
+      throw new ScenarioError(message, at(path));
+    },
+  };
 }
 
 export interface LoadedCell extends LoadResult<Record<string, unknown>> {
@@ -131,28 +159,44 @@ export function loadCell(sim: AnySimulator, text: string): LoadedCell {
     return { ...loaded, diagnostics, resolved: sim.resolve(options, resolveContext(loaded.document, text)), ...(expect ? { expect } : {}) };
   } catch (err) {
     if (!(err instanceof ScenarioError)) throw err;
-    const problem: ScenarioDiagnostic = { message: err.message, range: err.range ?? { start: 0, end: Math.max(1, text.length) }, severity: "error", code: "invalid" };
+    const problem: ScenarioDiagnostic = {
+      message: err.message,
+      range: err.range ?? { start: 0, end: Math.max(1, text.length) },
+      severity: "error",
+      code: "invalid",
+    };
     return { ...loaded, value: undefined, diagnostics: [...diagnostics, problem] };
   }
 }
 
 /** The run's knobs (options the schema marks as knobs), and whether the cell differs from the lesson. */
 function knobsFor(sim: AnySimulator, values: Readonly<Record<string, unknown>>, req: CellRequest): Pick<RunOutput, "knobs" | "changedFromLesson"> {
-  const lesson = req.lessonSource !== undefined && req.lessonSource !== req.source ? loadScenario<Record<string, unknown>>(req.lessonSource, withExpect(sim.schema)).value : undefined;
+  const lesson =
+    req.lessonSource !== undefined && req.lessonSource !== req.source
+      ? loadScenario<Record<string, unknown>>(req.lessonSource, withExpect(sim.schema)).value
+      : undefined;
   const knobs = knobsOf(sim.schema, values, lesson);
   return { ...(knobs.length ? { knobs } : {}), ...(req.lessonSource !== undefined && req.lessonSource !== req.source ? { changedFromLesson: true } : {}) };
 }
 
 /** For hosts that cannot read files (the default): a cell that names a file gets a clear error. */
 export function noFiles(): FileAccess {
-  return { open: (path) => { throw new ScenarioError(`This run cannot read files, so "${path}" is not available here.`); } };
+  return {
+    open: (path) => {
+      throw new ScenarioError(`This run cannot read files, so "${path}" is not available here.`);
+    },
+  };
 }
 
 /**
  * Runs one cell. A host that can read files next to the notebook passes `files` (see
  * src/host/files.ts), built from the request's baseDir; the engine itself never touches the disk.
  */
-export function runCell(req: CellRequest, progress: (fraction: number, message?: string) => void = () => {}, files: (baseDir: string | undefined) => FileAccess = noFiles): CellResult {
+export function runCell(
+  req: CellRequest,
+  progress: (fraction: number, message?: string) => void = () => {},
+  files: (baseDir: string | undefined) => FileAccess = noFiles,
+): CellResult {
   const sim = findSimulator(req.simulator);
   if (!sim) return { ok: false, error: { message: `Unknown simulator "${req.simulator}". Known simulators: ${simulatorIds().join(", ")}.`, diagnostics: [] } };
   let loaded: LoadedCell;
@@ -188,7 +232,13 @@ export function runCell(req: CellRequest, progress: (fraction: number, message?:
     };
     return { ok: true, output };
   } catch (err) {
-    if (err instanceof ScenarioError) return { ok: false, error: err.range ? located(req.source, [{ message: err.message, range: err.range }], loaded.diagnostics) : { message: err.message, diagnostics: loaded.diagnostics } };
+    if (err instanceof ScenarioError)
+      return {
+        ok: false,
+        error: err.range
+          ? located(req.source, [{ message: err.message, range: err.range }], loaded.diagnostics)
+          : { message: err.message, diagnostics: loaded.diagnostics },
+      };
     return { ok: false, error: { message: `The ${sim.title} simulator failed: ${errorMessage(err)}`, diagnostics: [] } };
   }
 }

@@ -9,16 +9,7 @@ import { saga } from "../sims/saga";
 import { twoPhaseCommit } from "../sims/two-phase-commit";
 import { outbox } from "../sims/outbox";
 
-export const simulators: readonly AnySimulator[] = [
-  cacheAside,
-  eviction,
-  cachePatterns,
-  sharding,
-  isolation,
-  saga,
-  twoPhaseCommit,
-  outbox,
-];
+export const simulators: readonly AnySimulator[] = [cacheAside, eviction, cachePatterns, sharding, isolation, saga, twoPhaseCommit, outbox];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
 

@@ -23,7 +23,9 @@ function choicesOf(k: Knob): readonly (string | boolean)[] | undefined {
 
 /** Every combination of the cell's choice knobs, the cell's own first; none when there are too many or none. */
 export function knobVariants(source: string, knobs: readonly Knob[] | undefined): Variant[] {
-  const turnable = (knobs ?? []).map((k) => ({ k, choices: choicesOf(k) })).filter((x): x is { k: Knob; choices: readonly (string | boolean)[] } => x.choices !== undefined);
+  const turnable = (knobs ?? [])
+    .map((k) => ({ k, choices: choicesOf(k) }))
+    .filter((x): x is { k: Knob; choices: readonly (string | boolean)[] } => x.choices !== undefined);
   const total = turnable.reduce((n, x) => n * x.choices.length, 1);
   if (turnable.length === 0 || total > MAX_VARIANTS) return [];
   let combos: Record<string, string | number | boolean>[] = [{}];
@@ -31,5 +33,8 @@ export function knobVariants(source: string, knobs: readonly Knob[] | undefined)
   const own = Object.fromEntries(turnable.map(({ k }) => [k.key, k.value]));
   const isOwn = (c: KnobValues) => turnable.every(({ k }) => c[k.key] === own[k.key]);
   combos.sort((a, b) => Number(isOwn(b)) - Number(isOwn(a)));
-  return combos.map((values) => ({ values, source: isOwn(values) ? source : Object.entries(values).reduce((text, [key, v]) => setOption(text, key, v), source) }));
+  return combos.map((values) => ({
+    values,
+    source: isOwn(values) ? source : Object.entries(values).reduce((text, [key, v]) => setOption(text, key, v), source),
+  }));
 }

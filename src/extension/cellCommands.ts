@@ -39,8 +39,15 @@ async function insertScenarioCell(): Promise<void> {
     void vscode.window.showInformationMessage("Open a system design notebook (.dsnb) to insert a scenario cell.");
     return;
   }
-  const items = simulators.flatMap((sim) => sim.examples.map((ex) => ({ label: sim.title, description: ex.name, detail: `${sim.description} ${ex.description}`, sim, ex })));
-  const pick = await vscode.window.showQuickPick(items, { title: "Insert scenario cell", placeHolder: "Choose a simulator and a starting example", matchOnDescription: true, matchOnDetail: true });
+  const items = simulators.flatMap((sim) =>
+    sim.examples.map((ex) => ({ label: sim.title, description: ex.name, detail: `${sim.description} ${ex.description}`, sim, ex })),
+  );
+  const pick = await vscode.window.showQuickPick(items, {
+    title: "Insert scenario cell",
+    placeHolder: "Choose a simulator and a starting example",
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   if (!pick) return;
   const at = Math.min(editor.selection.end, editor.notebook.cellCount);
   const cell = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, pick.ex.body.trimEnd(), languageIdFor(pick.sim.id));
@@ -72,7 +79,15 @@ async function copyMermaid(arg: unknown): Promise<void> {
     void vscode.window.showInformationMessage("Run a scenario cell first: there is no diagram to copy.");
     return;
   }
-  const diagram = run.diagrams.length === 1 ? run.diagrams[0] : (await vscode.window.showQuickPick(run.diagrams.map((d) => ({ label: d.title, d })), { title: "Copy which diagram?" }))?.d;
+  const diagram =
+    run.diagrams.length === 1
+      ? run.diagrams[0]
+      : (
+          await vscode.window.showQuickPick(
+            run.diagrams.map((d) => ({ label: d.title, d })),
+            { title: "Copy which diagram?" },
+          )
+        )?.d;
   if (!diagram) return;
   await vscode.env.clipboard.writeText(diagram.mermaid);
   void vscode.window.setStatusBarMessage(`Copied "${diagram.title}" as Mermaid`, 3000);

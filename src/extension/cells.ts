@@ -14,9 +14,10 @@ export const isScenario = (id: string): boolean => findSimulator(id) !== undefin
 export function toNotebookData(model: NotebookModel): vscode.NotebookData {
   const cells = model.cells.map((cell) => {
     const meta: CellMeta = { ...(cell.info !== undefined ? { info: cell.info } : {}), ...(cell.source ? { source: cell.source } : {}) };
-    const data = cell.kind === "markdown"
-      ? new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, cell.value, "markdown")
-      : new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cell.value, languageIdFor(parseInfo(cell.info ?? "").simulator));
+    const data =
+      cell.kind === "markdown"
+        ? new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, cell.value, "markdown")
+        : new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cell.value, languageIdFor(parseInfo(cell.info ?? "").simulator));
     data.metadata = { dsnb: meta };
     return data;
   });

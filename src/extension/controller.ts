@@ -130,7 +130,10 @@ export class DsnbController implements vscode.Disposable {
     }
     const info = parseInfo(infoFor(cell.document.languageId, cellMeta(cell.metadata)) ?? "");
     const lesson = lessonText(cell);
-    const request = { ...cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook), seed), ...(lesson !== undefined ? { lessonSource: lesson } : {}) };
+    const request = {
+      ...cellRequest(info, cell.document.getText(), notebookFolder(cell.notebook), seed),
+      ...(lesson !== undefined ? { lessonSource: lesson } : {}),
+    };
     const started = Date.now();
     let shown = 0;
     const progress = (fraction: number, message?: string) => {
@@ -141,9 +144,8 @@ export class DsnbController implements vscode.Disposable {
       void execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`Running… ${pct}%${message ? ` (${message})` : ""}`)]));
     };
     try {
-      const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `dsnb: running ${info.simulator || "cell"}` },
-        () => this.runner.run(request, execution.token, progress),
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `dsnb: running ${info.simulator || "cell"}` }, () =>
+        this.runner.run(request, execution.token, progress),
       );
       if (report.result.ok) {
         await execution.replaceOutput(outputFor(report.result.output, report.durationMs));

@@ -22,11 +22,13 @@ function activeNotebook(): vscode.NotebookDocument | undefined {
 }
 
 function modelOf(nb: vscode.NotebookDocument): NotebookModel {
-  const data = new vscode.NotebookData(nb.getCells().map((c) => {
-    const d = new vscode.NotebookCellData(c.kind, c.document.getText(), c.document.languageId);
-    d.metadata = c.metadata;
-    return d;
-  }));
+  const data = new vscode.NotebookData(
+    nb.getCells().map((c) => {
+      const d = new vscode.NotebookCellData(c.kind, c.document.getText(), c.document.languageId);
+      d.metadata = c.metadata;
+      return d;
+    }),
+  );
   data.metadata = nb.metadata;
   return fromNotebookData(data);
 }
@@ -60,7 +62,7 @@ async function saveAs(nb: vscode.NotebookDocument, ext: string, text: string): P
 
 function titleOf(model: NotebookModel, nb: vscode.NotebookDocument): string {
   const t = model.meta.frontMatter?.data?.title;
-  return typeof t === "string" ? t : nb.uri.path.split("/").pop() ?? "notebook";
+  return typeof t === "string" ? t : (nb.uri.path.split("/").pop() ?? "notebook");
 }
 
 type PageMode = "view" | "diagram" | "export";
@@ -71,7 +73,12 @@ type PageMode = "view" | "diagram" | "export";
  */
 export async function drawnPage(extensionUri: vscode.Uri, title: string, makeShell: (o: ShellOptions) => string, mode: PageMode): Promise<string | undefined> {
   const dist = vscode.Uri.joinPath(extensionUri, "dist");
-  const panel = vscode.window.createWebviewPanel("dsnb.output", title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: mode === "export" }, { enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: mode !== "export" });
+  const panel = vscode.window.createWebviewPanel(
+    "dsnb.output",
+    title,
+    { viewColumn: vscode.ViewColumn.Beside, preserveFocus: mode === "export" },
+    { enableScripts: true, localResourceRoots: [dist], retainContextWhenHidden: mode !== "export" },
+  );
   const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, "export-page.js")).toString();
   panel.webview.html = makeShell({ scriptSrc: panel.webview.cspSource, scripts: [script], mode, inWebview: mode !== "export" });
   if (mode !== "export") return undefined;
@@ -98,7 +105,12 @@ function singleCell(source: string, output: RunOutput): NotebookModel {
 /** One cell's results in an editor-sized panel, drawn by the same view as the notebook's outputs. */
 export async function openOutputPanel(extensionUri: vscode.Uri, cell: vscode.NotebookCell, output: RunOutput): Promise<void> {
   const css = await pageCss(extensionUri);
-  await drawnPage(extensionUri, output.title, (o) => notebookToHtmlShell(singleCell(cell.document.getText(), output), [{ output }], css, output.title, o), "view");
+  await drawnPage(
+    extensionUri,
+    output.title,
+    (o) => notebookToHtmlShell(singleCell(cell.document.getText(), output), [{ output }], css, output.title, o),
+    "view",
+  );
 }
 
 /** One diagram of a run, full size, in its own panel. */
@@ -130,14 +142,22 @@ export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vs
       const model = modelOf(nb);
       const outcomes = await runAll(model, runner, "dsnb: running cells for the HTML export", notebookFolder(nb));
       if (!outcomes) return;
-      const variants = await withKnobVariants(model, outcomes, notebookFolder(nb), async (request) => (await runner.run(request, new vscode.CancellationTokenSource().token)).result);
+      const variants = await withKnobVariants(
+        model,
+        outcomes,
+        notebookFolder(nb),
+        async (request) => (await runner.run(request, new vscode.CancellationTokenSource().token)).result,
+      );
       const css = await pageCss(extensionUri);
       const title = titleOf(model, nb);
       const html = await drawnPage(extensionUri, `Exporting ${title}…`, (o) => notebookToHtmlShell(model, variants, css, title, o), "export");
       if (html) await saveAs(nb, ".html", html);
     }),
     vscode.commands.registerCommand("dsnb.openOutputInPanel", async (arg: unknown) => {
-      const cell = arg && typeof arg === "object" && "notebook" in arg ? (arg as vscode.NotebookCell) : vscode.window.activeNotebookEditor?.notebook.cellAt(vscode.window.activeNotebookEditor.selection.start);
+      const cell =
+        arg && typeof arg === "object" && "notebook" in arg
+          ? (arg as vscode.NotebookCell)
+          : vscode.window.activeNotebookEditor?.notebook.cellAt(vscode.window.activeNotebookEditor.selection.start);
       const output = cell && runOutputOf(cell);
       if (!cell || !output) {
         void vscode.window.showInformationMessage("Run a scenario cell first: there is no output to open.");

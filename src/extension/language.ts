@@ -26,17 +26,30 @@ function registerDiagnostics(): vscode.Disposable {
   const refresh = (doc: vscode.TextDocument) => {
     const found = scenarioDiagnostics(doc);
     if (!found) return collection.delete(doc.uri);
-    collection.set(doc.uri, found.map((d) => {
-      const diag = new vscode.Diagnostic(toRange(doc, d.range), d.message, d.severity === "error" ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
-      diag.source = "dsnb";
-      diag.code = d.code;
-      return diag;
-    }));
+    collection.set(
+      doc.uri,
+      found.map((d) => {
+        const diag = new vscode.Diagnostic(
+          toRange(doc, d.range),
+          d.message,
+          d.severity === "error" ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
+        diag.source = "dsnb";
+        diag.code = d.code;
+        return diag;
+      }),
+    );
   };
   const schedule = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => { timers.delete(key); refresh(doc); }, DEBOUNCE_MS));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        refresh(doc);
+      }, DEBOUNCE_MS),
+    );
   };
   vscode.workspace.textDocuments.forEach(refresh);
   return vscode.Disposable.from(
@@ -52,9 +65,10 @@ function registerDiagnostics(): vscode.Disposable {
 function toCompletion(item: CompletionItem, range: vscode.Range): vscode.CompletionItem {
   const c = new vscode.CompletionItem(item.label, item.kind === "key" ? vscode.CompletionItemKind.Property : vscode.CompletionItemKind.EnumMember);
   const cursor = item.cursor ?? item.insertText.length;
-  c.insertText = cursor === item.insertText.length
-    ? item.insertText
-    : new vscode.SnippetString().appendText(item.insertText.slice(0, cursor)).appendTabstop(0).appendText(item.insertText.slice(cursor));
+  c.insertText =
+    cursor === item.insertText.length
+      ? item.insertText
+      : new vscode.SnippetString().appendText(item.insertText.slice(0, cursor)).appendTabstop(0).appendText(item.insertText.slice(cursor));
   c.keepWhitespace = true; // nested blocks carry their own indentation
   if (item.filterText !== undefined) c.filterText = item.filterText;
   c.detail = item.detail;

@@ -77,7 +77,10 @@ async function rewriteAndRun(cell: vscode.NotebookCell, text: string): Promise<v
     if (!(await vscode.workspace.applyEdit(edit))) return;
   }
   if (isRunning(cell)) {
-    await vscode.commands.executeCommand("notebook.cell.cancelExecution", { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
+    await vscode.commands.executeCommand("notebook.cell.cancelExecution", {
+      ranges: [{ start: cell.index, end: cell.index + 1 }],
+      document: cell.notebook.uri,
+    });
     // The cancelled run ends as its worker stops (at once); a cell still running would not start again.
     for (let i = 0; i < 40 && isRunning(cell); i++) await new Promise((r) => setTimeout(r, 50));
   }
@@ -106,7 +109,9 @@ function handlers(extensionUri: vscode.Uri): Handlers {
     setKnob: (m, t) => rewriteAndRun(t.cell, setOption(t.cell.document.getText(), m.key, m.value)),
     resetLesson: (_m, t) => {
       const lesson = lessonText(t.cell);
-      return lesson === undefined ? vscode.window.showInformationMessage("This cell was added after the lesson was opened: there is no lesson text to go back to.") : rewriteAndRun(t.cell, lesson);
+      return lesson === undefined
+        ? vscode.window.showInformationMessage("This cell was added after the lesson was opened: there is no lesson text to go back to.")
+        : rewriteAndRun(t.cell, lesson);
     },
   };
 }

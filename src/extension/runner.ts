@@ -32,8 +32,14 @@ export class CellRunner {
     return new Promise<RunReport>((resolve, reject) => {
       const subscription = signal.onCancellationRequested(() => this.restart(new CancelledError()));
       this.pending.set(id, {
-        resolve: (r) => { subscription.dispose(); resolve(r); },
-        reject: (e) => { subscription.dispose(); reject(e); },
+        resolve: (r) => {
+          subscription.dispose();
+          resolve(r);
+        },
+        reject: (e) => {
+          subscription.dispose();
+          reject(e);
+        },
         progress,
       });
       worker.postMessage({ type: "run", id, request } satisfies ToWorker);

@@ -15,13 +15,18 @@ async function openSample(extensionUri: vscode.Uri): Promise<void> {
     void vscode.window.showErrorMessage("dsnb: the sample lessons are missing from this installation.");
     return;
   }
-  const files = entries.filter(([name, type]) => type === vscode.FileType.File && name.endsWith(".dsnb")).map(([name]) => name).sort();
-  const items = await Promise.all(files.map(async (name) => {
-    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name));
-    const model = parseNotebook(bytes, { isScenario });
-    const title = model.meta.frontMatter?.data?.title;
-    return { label: typeof title === "string" ? title : name, description: name, model };
-  }));
+  const files = entries
+    .filter(([name, type]) => type === vscode.FileType.File && name.endsWith(".dsnb"))
+    .map(([name]) => name)
+    .sort();
+  const items = await Promise.all(
+    files.map(async (name) => {
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name));
+      const model = parseNotebook(bytes, { isScenario });
+      const title = model.meta.frontMatter?.data?.title;
+      return { label: typeof title === "string" ? title : name, description: name, model };
+    }),
+  );
   const pick = await vscode.window.showQuickPick(items, { title: "Open a sample lesson", placeHolder: "A copy opens as a new notebook" });
   if (!pick) return;
   const data = toNotebookData(pick.model);

@@ -16,11 +16,15 @@ parentPort?.on("message", (message: ToWorker) => {
   if (message.type !== "run") return;
   const started = performance.now();
   let lastProgress = 0;
-  const result = runCell(message.request, (fraction, text) => {
-    const now = performance.now();
-    if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
-    lastProgress = now;
-    post({ type: "progress", id: message.id, fraction, ...(text !== undefined ? { message: text } : {}) });
-  }, folderFiles);
+  const result = runCell(
+    message.request,
+    (fraction, text) => {
+      const now = performance.now();
+      if (now - lastProgress < PROGRESS_INTERVAL_MS) return;
+      lastProgress = now;
+      post({ type: "progress", id: message.id, fraction, ...(text !== undefined ? { message: text } : {}) });
+    },
+    folderFiles,
+  );
   post({ type: "done", id: message.id, result, durationMs: performance.now() - started });
 });

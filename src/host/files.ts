@@ -9,11 +9,13 @@ import type { FileAccess } from "../core/files";
 export function folderFiles(baseDir: string | undefined): FileAccess {
   return {
     open(path) {
-      if (baseDir === undefined) throw new ScenarioError(`This notebook has no folder on disk, so "${path}" cannot be read. Save the notebook next to the file first.`);
+      if (baseDir === undefined)
+        throw new ScenarioError(`This notebook has no folder on disk, so "${path}" cannot be read. Save the notebook next to the file first.`);
       if (isAbsolute(path)) throw new ScenarioError(`"${path}" is an absolute path; name the file relative to the notebook's folder.`);
       const full = resolve(baseDir, path);
       const rel = relative(baseDir, full);
-      if (rel.startsWith("..") || isAbsolute(rel)) throw new ScenarioError(`"${path}" is outside the notebook's folder; only files in that folder or below it can be read.`);
+      if (rel.startsWith("..") || isAbsolute(rel))
+        throw new ScenarioError(`"${path}" is outside the notebook's folder; only files in that folder or below it can be read.`);
       let fd: number;
       try {
         fd = openSync(full, "r");

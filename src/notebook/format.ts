@@ -256,7 +256,10 @@ export function parseNotebookText(text: string, bom: boolean, options: ParseOpti
     pending.before = after;
     if (!fence.closed) problems.push(`The ${simulator} cell that starts on line ${fence.open + 1} has no closing fence, so it runs to the end of the file.`);
     const info = parseInfo(fence.info);
-    if (info.invalid.length) problems.push(`Line ${fence.open + 1}: cannot read the cell attribute${info.invalid.length > 1 ? "s" : ""} ${info.invalid.join(", ")} (expected key=value, and seed a whole number up to 4294967295).`);
+    if (info.invalid.length)
+      problems.push(
+        `Line ${fence.open + 1}: cannot read the cell attribute${info.invalid.length > 1 ? "s" : ""} ${info.invalid.join(", ")} (expected key=value, and seed a whole number up to 4294967295).`,
+      );
     cursor = fence.end;
   }
   markdownCells(lines, cursor, lines.length, pending, cells);
@@ -270,7 +273,8 @@ export function parseNotebookText(text: string, bom: boolean, options: ParseOpti
 export function parseNotebook(bytes: Uint8Array, options: ParseOptions): NotebookModel {
   const decoded = decode(bytes);
   if (!decoded) {
-    const message = "This file is not valid UTF-8 text, so dsnb cannot show it as a notebook. It is kept unchanged: saving writes back exactly the bytes it had.";
+    const message =
+      "This file is not valid UTF-8 text, so dsnb cannot show it as a notebook. It is kept unchanged: saving writes back exactly the bytes it had.";
     return {
       cells: [{ kind: "markdown", value: `**Cannot open this notebook.** ${message}` }],
       meta: { bom: false, eol: "\n", trailing: "", problems: [message], undecodable: toBase64(bytes) },
@@ -327,7 +331,9 @@ function separator(prev: CellModel, cell: CellModel, eol: string): string {
 }
 
 function hasBreak(text: string): boolean {
-  return normalizeEol(text).split("\n").some((l) => CELL_BREAK_RE.test(l));
+  return normalizeEol(text)
+    .split("\n")
+    .some((l) => CELL_BREAK_RE.test(l));
 }
 
 /**

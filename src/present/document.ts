@@ -46,7 +46,10 @@ function escapeHtml(text: string): string {
 
 /** JSON that can sit inside a <script> element without ending it. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /**
@@ -84,7 +87,9 @@ export function notebookToHtmlShell(nb: NotebookModel, outcomes: readonly CellOu
       // One slot per knob combination; the page shows the one its knobs select.
       body.push(`<div class="dsnb-variants">`);
       outcome.variants.forEach((v, n) => {
-        body.push(`<div class="dsnb-export-output" data-output="${outputs.length}" data-knobs="${escapeHtml(JSON.stringify(v.values))}"${n === 0 ? "" : " hidden"}></div>`);
+        body.push(
+          `<div class="dsnb-export-output" data-output="${outputs.length}" data-knobs="${escapeHtml(JSON.stringify(v.values))}"${n === 0 ? "" : " hidden"}></div>`,
+        );
         outputs.push(v.output);
       });
       body.push(`</div>`);

@@ -21,7 +21,15 @@ export function exploreTable<C extends string, K>(tallies: readonly Tally<C, K>[
     title: "Runs per outcome and design",
     summary: true,
     columns: ["design", "runs", ...classes, "findings (runs showing each)"],
-    rows: tallies.map((t) => [t.design, t.runs, ...classes.map((c) => t.counts[c]), Object.entries(t.codes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(", ") || "none"]),
+    rows: tallies.map((t) => [
+      t.design,
+      t.runs,
+      ...classes.map((c) => t.counts[c]),
+      Object.entries(t.codes)
+        .sort((a, b) => b[1] - a[1])
+        .map(([c, n]) => `${c} ${n}`)
+        .join(", ") || "none",
+    ]),
   };
 }
 

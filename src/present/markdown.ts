@@ -4,9 +4,7 @@ import type { Cell, ChartSpec, RunOutput, TableSpec } from "../protocol/output";
 
 /** Escape text for a Markdown table cell or paragraph: no HTML, no table breaks, no emphasis surprises. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/\r\n|\r|\n/g, " ")
-    .replace(/[\\`*_{}[\]()#+!|<>~&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : `\\${c}`));
+  return text.replace(/\r\n|\r|\n/g, " ").replace(/[\\`*_{}[\]()#+!|<>~&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : `\\${c}`));
 }
 
 /**
@@ -61,7 +59,10 @@ export function toMarkdown(out: RunOutput): string {
   for (const f of out.verdict.findings) parts.push(`- **${escapeMarkdown(f.title)}** (\`${f.code.replace(/`/g, "")}\`): ${inlineMarkdown(f.explanation)}`);
   if (out.expectations?.length) {
     const held = out.expectations.filter((e) => e.ok).length;
-    parts.push(`**Expectations: ${held} of ${out.expectations.length} held**\n\n` + out.expectations.map((e) => `- ${e.ok ? "✅" : "❌"} ${escapeMarkdown(e.expectation)}${e.ok ? "" : ` (got: ${escapeMarkdown(e.actual)})`}`).join("\n"));
+    parts.push(
+      `**Expectations: ${held} of ${out.expectations.length} held**\n\n` +
+        out.expectations.map((e) => `- ${e.ok ? "✅" : "❌"} ${escapeMarkdown(e.expectation)}${e.ok ? "" : ` (got: ${escapeMarkdown(e.actual)})`}`).join("\n"),
+    );
   }
   for (const d of out.diagrams) parts.push(`**${escapeMarkdown(d.title)}**\n\n\`\`\`mermaid\n${d.mermaid.trimEnd()}\n\`\`\``);
   for (const t of out.tables) parts.push(tableMarkdown(t));

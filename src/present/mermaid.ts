@@ -8,19 +8,45 @@ export function escapeText(text: string): string {
   let out = "";
   for (const ch of text.replace(/\r\n|\r|\n|\t/g, " ")) {
     switch (ch) {
-      case "#": out += "#35;"; break;
-      case ";": out += "#59;"; break;
-      case "<": out += "#lt;"; break;
-      case ">": out += "#gt;"; break;
-      case "&": out += "#amp;"; break;
-      case '"': out += "#quot;"; break;
-      case "%": out += "#37;"; break;
-      case "{": out += "#123;"; break;
-      case "}": out += "#125;"; break;
-      case ":": out += "#58;"; break;
-      case "\\": out += "#92;"; break;
-      case "`": out += "#96;"; break;
-      case "…": out += "#8230;"; break;
+      case "#":
+        out += "#35;";
+        break;
+      case ";":
+        out += "#59;";
+        break;
+      case "<":
+        out += "#lt;";
+        break;
+      case ">":
+        out += "#gt;";
+        break;
+      case "&":
+        out += "#amp;";
+        break;
+      case '"':
+        out += "#quot;";
+        break;
+      case "%":
+        out += "#37;";
+        break;
+      case "{":
+        out += "#123;";
+        break;
+      case "}":
+        out += "#125;";
+        break;
+      case ":":
+        out += "#58;";
+        break;
+      case "\\":
+        out += "#92;";
+        break;
+      case "`":
+        out += "#96;";
+        break;
+      case "…":
+        out += "#8230;";
+        break;
       default: {
         const code = ch.codePointAt(0)!;
         out += code < 32 || code === 127 ? " " : ch;

@@ -45,6 +45,7 @@ export function isRendererMessage(value: unknown): value is RendererMessage {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   const fields = typeof v.type === "string" && Object.hasOwn(FIELDS, v.type) ? (FIELDS[v.type as RendererMessageType] as readonly string[]) : undefined;
-  const valid = (f: string) => (f === "finding" ? Number.isInteger(v[f]) : f === "value" ? ["string", "number", "boolean"].includes(typeof v[f]) : typeof v[f] === "string");
+  const valid = (f: string) =>
+    f === "finding" ? Number.isInteger(v[f]) : f === "value" ? ["string", "number", "boolean"].includes(typeof v[f]) : typeof v[f] === "string";
   return fields !== undefined && fields.every(valid);
 }

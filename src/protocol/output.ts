@@ -165,6 +165,13 @@ export interface RunOutput {
 export function isRunOutput(value: unknown): value is RunOutput {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
-  return v.version === RUN_OUTPUT_VERSION && typeof v.simulator === "string" && typeof v.seed === "number"
-    && typeof v.verdict === "object" && Array.isArray(v.diagrams) && Array.isArray(v.charts) && Array.isArray(v.tables);
+  return (
+    v.version === RUN_OUTPUT_VERSION &&
+    typeof v.simulator === "string" &&
+    typeof v.seed === "number" &&
+    typeof v.verdict === "object" &&
+    Array.isArray(v.diagrams) &&
+    Array.isArray(v.charts) &&
+    Array.isArray(v.tables)
+  );
 }

@@ -237,7 +237,11 @@ export function completionsAt(text: string, offset: number, schema: ObjectSchema
   const valuePos = /^(\s*(?:-\s+)*)([A-Za-z_][\w-]*)\s*:\s*(\[[^\]]*)?[\w-]*$/.exec(before);
   if (valuePos) {
     const path = [...containerPath(lines, row), valuePos[2]!];
-    const emptyValue = line.slice(col - word.length).replace(/#.*$/, "").trim() === "" && valuePos[3] === undefined;
+    const emptyValue =
+      line
+        .slice(col - word.length)
+        .replace(/#.*$/, "")
+        .trim() === "" && valuePos[3] === undefined;
     return { items: valueItems(schemaAt(schema, path), partialValue(text), word + wordAfter, emptyValue && options.explicit === true), replace };
   }
   const keyPos = /^(\s*)((?:-\s+)*)[\w-]*$/.test(before);

@@ -45,7 +45,8 @@ function scalarText(value: string | number | boolean): string {
  */
 export function setOption(source: string, key: string, value: string | number | boolean): string {
   const doc: Document.Parsed = parseYaml(source);
-  if (doc.errors.length > 0 || (doc.contents !== null && !isMap(doc.contents))) throw new Error("The cell's YAML could not be read, so the option cannot be changed in it.");
+  if (doc.errors.length > 0 || (doc.contents !== null && !isMap(doc.contents)))
+    throw new Error("The cell's YAML could not be read, so the option cannot be changed in it.");
   const pair = doc.contents?.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
   const range = pair && isScalar(pair.value) ? pair.value.range : undefined;
   if (range) return source.slice(0, range[0]) + scalarText(value) + source.slice(range[1]);

@@ -5,19 +5,32 @@ import type { Verdict } from "../core/verdict";
 import { s, type Infer, type ObjectSchema } from "./schema";
 
 export const expectSchema = s.object("What this run must show. Running the cell reports whether each expectation held; `dsnb test` fails when one does not.", {
-  verdict: s.field(s.enum({ doc: "The checker's verdict.", values: [
-    { value: "valid", doc: "Every invariant held." },
-    { value: "violated", doc: "At least one invariant was violated." },
-    { value: "unknown", doc: "The checker could not decide." },
-  ] })),
-  findings: s.field(s.array({ doc: "Finding codes that must appear (for example stale-entry).", items: s.string({ doc: "A finding code.", minLength: 1 }), default: [] })),
+  verdict: s.field(
+    s.enum({
+      doc: "The checker's verdict.",
+      values: [
+        { value: "valid", doc: "Every invariant held." },
+        { value: "violated", doc: "At least one invariant was violated." },
+        { value: "unknown", doc: "The checker could not decide." },
+      ],
+    }),
+  ),
+  findings: s.field(
+    s.array({ doc: "Finding codes that must appear (for example stale-entry).", items: s.string({ doc: "A finding code.", minLength: 1 }), default: [] }),
+  ),
   absent: s.field(s.array({ doc: "Finding codes that must not appear.", items: s.string({ doc: "A finding code.", minLength: 1 }), default: [] })),
-  metrics: s.field(s.array({ doc: "Bounds on the run's metrics.", default: [], items: s.object("A bound on one metric.", {
-    name: s.required(s.string({ doc: "The metric's name, as listed in the output.", minLength: 1 })),
-    min: s.field(s.number({ doc: "Smallest value allowed (inclusive)." })),
-    max: s.field(s.number({ doc: "Largest value allowed (inclusive)." })),
-    equals: s.field(s.number({ doc: "The exact value required." })),
-  }) })),
+  metrics: s.field(
+    s.array({
+      doc: "Bounds on the run's metrics.",
+      default: [],
+      items: s.object("A bound on one metric.", {
+        name: s.required(s.string({ doc: "The metric's name, as listed in the output.", minLength: 1 })),
+        min: s.field(s.number({ doc: "Smallest value allowed (inclusive)." })),
+        max: s.field(s.number({ doc: "Largest value allowed (inclusive)." })),
+        equals: s.field(s.number({ doc: "The exact value required." })),
+      }),
+    }),
+  ),
 });
 
 export type Expectations = Infer<typeof expectSchema>;
@@ -52,7 +65,10 @@ function verdictWord(valid: boolean | "unknown"): string {
   return valid === true ? "valid" : valid === false ? "violated" : "unknown";
 }
 
-export function evaluateExpectations(expect: Expectations, out: { readonly verdict: Verdict; readonly metrics: Readonly<Record<string, number>> }): ExpectationResult[] {
+export function evaluateExpectations(
+  expect: Expectations,
+  out: { readonly verdict: Verdict; readonly metrics: Readonly<Record<string, number>> },
+): ExpectationResult[] {
   const results: ExpectationResult[] = [];
   const codes = out.verdict.findings.map((f) => f.code);
   const shown = codes.length ? codes.join(", ") : "no findings";
@@ -64,7 +80,10 @@ export function evaluateExpectations(expect: Expectations, out: { readonly verdi
   for (const code of expect.absent ?? []) results.push({ expectation: `finding ${code} does not appear`, ok: !codes.includes(code), actual: shown });
   for (const m of expect.metrics ?? []) {
     const value = out.metrics[m.name];
-    const bounds = [m.min !== undefined ? `≥ ${m.min}` : "", m.max !== undefined ? `≤ ${m.max}` : "", m.equals !== undefined ? `= ${m.equals}` : ""].filter(Boolean).join(" and ") || "is reported";
+    const bounds =
+      [m.min !== undefined ? `≥ ${m.min}` : "", m.max !== undefined ? `≤ ${m.max}` : "", m.equals !== undefined ? `= ${m.equals}` : ""]
+        .filter(Boolean)
+        .join(" and ") || "is reported";
     const expectation = `${m.name} ${bounds}`;
     if (value === undefined) {
       results.push({ expectation, ok: false, actual: `no metric ${m.name} (metrics: ${Object.keys(out.metrics).join(", ") || "none"})` });

@@ -5,7 +5,8 @@ import { MAX_SEED } from "../core/rng";
 import { s } from "./schema";
 
 const count = (max: number) => s.integer({ doc: "How many runs, each with its own seed drawn from the cell's seed.", min: 1, max });
-const seeds = (max: number) => s.array({ doc: "These seeds, one run each (replays chosen runs).", minItems: 1, maxItems: max, items: s.integer({ doc: "A seed.", min: 0, max: MAX_SEED }) });
+const seeds = (max: number) =>
+  s.array({ doc: "These seeds, one run each (replays chosen runs).", minItems: 1, maxItems: max, items: s.integer({ doc: "A seed.", min: 0, max: MAX_SEED }) });
 
 /** `explore: <count>` or `explore: [seeds]`. */
 export function exploreSeeded(doc: string, max: number) {

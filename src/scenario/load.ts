@@ -39,7 +39,11 @@ export function loadScenario<T>(text: string, schema: Schema): LoadResult<T> {
   try {
     raw = document.toJS({ maxAliasCount: 50 });
   } catch (err) {
-    return { value: undefined, diagnostics: [...syntax, { message: (err as Error).message, range: { start: 0, end: Math.max(1, text.length) }, severity: "error", code: "yaml-syntax" }], document };
+    return {
+      value: undefined,
+      diagnostics: [...syntax, { message: (err as Error).message, range: { start: 0, end: Math.max(1, text.length) }, severity: "error", code: "yaml-syntax" }],
+      document,
+    };
   }
   const result = validate<T>(schema, document.contents as never, { start: 0, end: Math.max(1, text.length) }, raw, text);
   return { value: result.value, diagnostics: [...syntax, ...result.diagnostics], document };

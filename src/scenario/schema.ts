@@ -143,11 +143,22 @@ export const s = {
   integer: <const O extends Omit<NumberSchema, "kind" | "integer">>(o: O): O & { kind: "number"; integer: true } => ({ kind: "number", integer: true, ...o }),
   string: <const O extends Omit<StringSchema, "kind">>(o: O): O & { kind: "string" } => ({ kind: "string", ...o }),
   boolean: <const O extends Omit<BooleanSchema, "kind">>(o: O): O & { kind: "boolean" } => ({ kind: "boolean", ...o }),
-  enum: <const V extends string, const O extends Omit<EnumSchema<V>, "kind">>(o: O & { values: readonly EnumValue<V>[] }): O & { kind: "enum" } => ({ kind: "enum", ...o }),
+  enum: <const V extends string, const O extends Omit<EnumSchema<V>, "kind">>(o: O & { values: readonly EnumValue<V>[] }): O & { kind: "enum" } => ({
+    kind: "enum",
+    ...o,
+  }),
   ref: <const O extends Omit<RefSchema, "kind">>(o: O): O & { kind: "ref" } => ({ kind: "ref", ...o }),
   array: <const I extends Schema, const O extends Omit<ArraySchema<I>, "kind">>(o: O & { items: I }): O & { kind: "array" } => ({ kind: "array", ...o }),
-  object: <const F extends Record<string, Field>>(doc: string, fields: F, renamed?: Readonly<Record<string, Renamed>>): ObjectSchema<F> => ({ kind: "object", doc, fields, ...(renamed ? { renamed } : {}) }),
-  union: <const Os extends readonly Schema[], const O extends Omit<UnionSchema<Os>, "kind">>(o: O & { options: Os }): O & { kind: "union" } => ({ kind: "union", ...o }),
+  object: <const F extends Record<string, Field>>(doc: string, fields: F, renamed?: Readonly<Record<string, Renamed>>): ObjectSchema<F> => ({
+    kind: "object",
+    doc,
+    fields,
+    ...(renamed ? { renamed } : {}),
+  }),
+  union: <const Os extends readonly Schema[], const O extends Omit<UnionSchema<Os>, "kind">>(o: O & { options: Os }): O & { kind: "union" } => ({
+    kind: "union",
+    ...o,
+  }),
   field: <const S extends Schema>(schema: S): { schema: S } => ({ schema }),
   /** A field the learner can turn from the output (see Field.knob), in every cell or in the cells `when` accepts. */
   knob: <const S extends Schema>(schema: S, when?: KnobWhen): { schema: S; knob: true | KnobWhen } => ({ schema, knob: when ?? true }),

@@ -105,11 +105,19 @@ function validateUnion(schema: UnionSchema, node: Node | null | undefined, ctx: 
 
 function validateObject(schema: ObjectSchema, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
-    const missing = Object.entries(schema.fields).filter(([, f]) => f.required).map(([k]) => k);
+    const missing = Object.entries(schema.fields)
+      .filter(([, f]) => f.required)
+      .map(([k]) => k);
     if (missing.length) return error(ctx, `Missing required key${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}.`, range, "missing-key");
     return defaultValue(schema);
   }
-  if (!isMap(node)) return error(ctx, `Expected a mapping of keys (${Object.keys(schema.fields).join(", ")}), got ${describe(isScalar(node) ? node.value : "a list")}.`, range, "type");
+  if (!isMap(node))
+    return error(
+      ctx,
+      `Expected a mapping of keys (${Object.keys(schema.fields).join(", ")}), got ${describe(isScalar(node) ? node.value : "a list")}.`,
+      range,
+      "type",
+    );
   const out: Record<string, unknown> = {};
   const seen = new Set<string>();
   let ok = true;
@@ -131,8 +139,17 @@ function validateObject(schema: ObjectSchema, node: Node | null | undefined, ctx
     }
     if (!field) {
       ok = false;
-      const suggestion = closest(key, Object.keys(schema.fields).filter((k) => !seen.has(k)));
-      error(ctx, `Unknown key "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ` Known keys: ${Object.keys(schema.fields).join(", ")}.`}`, keyRange, "unknown-key", suggestion);
+      const suggestion = closest(
+        key,
+        Object.keys(schema.fields).filter((k) => !seen.has(k)),
+      );
+      error(
+        ctx,
+        `Unknown key "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ` Known keys: ${Object.keys(schema.fields).join(", ")}.`}`,
+        keyRange,
+        "unknown-key",
+        suggestion,
+      );
       continue;
     }
     if (seen.has(key)) {
@@ -183,18 +200,41 @@ function oldSpelling(ctx: Ctx, map: YAMLMap, item: Pair, key: string, r: Renamed
   const newValue = isScalar(valueNode) ? r.values?.[String(valueNode.value)] : undefined;
   if (r.to === key) {
     if (newValue === undefined || !valueRange) return false;
-    ctx.diagnostics.push({ message: `"${key}: ${valueText}" is now written "${key}: ${newValue}".`, range: valueRange, severity: "error", code: "old-spelling", fix: newValue });
+    ctx.diagnostics.push({
+      message: `"${key}: ${valueText}" is now written "${key}: ${newValue}".`,
+      range: valueRange,
+      severity: "error",
+      code: "old-spelling",
+      fix: newValue,
+    });
     return true;
   }
   const target = (map.items as Pair[]).find((p) => isPair(p) && keyOf(p) === r.to);
   const targetValue = target?.value as Node | null | undefined;
   if (target && targetValue && valueRange) {
-    const edits = [{ range: rangeOf(targetValue, keyRange), text: newValue ?? valueText }, { range: lineOf(ctx.text, { start: keyRange.start, end: valueRange.end }), text: "" }];
-    ctx.diagnostics.push({ message: `"${key}" is now part of "${r.to}": write "${r.to}: ${newValue ?? valueText}" instead.`, range: keyRange, severity: "error", code: "old-spelling", edits, editsTitle: `Rewrite as "${r.to}: ${newValue ?? valueText}"` });
+    const edits = [
+      { range: rangeOf(targetValue, keyRange), text: newValue ?? valueText },
+      { range: lineOf(ctx.text, { start: keyRange.start, end: valueRange.end }), text: "" },
+    ];
+    ctx.diagnostics.push({
+      message: `"${key}" is now part of "${r.to}": write "${r.to}: ${newValue ?? valueText}" instead.`,
+      range: keyRange,
+      severity: "error",
+      code: "old-spelling",
+      edits,
+      editsTitle: `Rewrite as "${r.to}: ${newValue ?? valueText}"`,
+    });
     return true;
   }
   const edits = [{ range: keyRange, text: r.to }, ...(newValue !== undefined && valueRange ? [{ range: valueRange, text: newValue }] : [])];
-  ctx.diagnostics.push({ message: `"${key}" is now called "${r.to}"${newValue !== undefined ? `, and "${valueText}" is written "${newValue}"` : ""}.`, range: keyRange, severity: "error", code: "old-spelling", edits, editsTitle: `Rewrite as "${r.to}: ${newValue ?? valueText}"` });
+  ctx.diagnostics.push({
+    message: `"${key}" is now called "${r.to}"${newValue !== undefined ? `, and "${valueText}" is written "${newValue}"` : ""}.`,
+    range: keyRange,
+    severity: "error",
+    code: "old-spelling",
+    edits,
+    editsTitle: `Rewrite as "${r.to}: ${newValue ?? valueText}"`,
+  });
   return true;
 }
 
@@ -205,14 +245,21 @@ function validateArray(schema: ArraySchema, node: Node | null | undefined, ctx: 
   }
   if (!isSeq(node)) return error(ctx, `Expected a list of ${typeName(schema.items)}.`, range, "type");
   const items = node.items as (Node | null)[];
-  if (schema.minItems !== undefined && items.length < schema.minItems) error(ctx, `Expected at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}, got ${items.length}.`, rangeOf(node, range), "range");
-  if (schema.maxItems !== undefined && items.length > schema.maxItems) error(ctx, `Expected at most ${schema.maxItems} items, got ${items.length}.`, rangeOf(node, range), "range");
+  if (schema.minItems !== undefined && items.length < schema.minItems)
+    error(ctx, `Expected at least ${schema.minItems} item${schema.minItems === 1 ? "" : "s"}, got ${items.length}.`, rangeOf(node, range), "range");
+  if (schema.maxItems !== undefined && items.length > schema.maxItems)
+    error(ctx, `Expected at most ${schema.maxItems} items, got ${items.length}.`, rangeOf(node, range), "range");
   const before = ctx.diagnostics.length;
   const out = items.map((item) => validateNode(schema.items, item, ctx, rangeOf(item, rangeOf(node, range))));
   return ctx.diagnostics.length > before ? undefined : out;
 }
 
-function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema | UnionSchema>, node: Node | null | undefined, ctx: Ctx, range: SourceRange): unknown {
+function validateScalar(
+  schema: Exclude<Schema, ObjectSchema | ArraySchema | UnionSchema>,
+  node: Node | null | undefined,
+  ctx: Ctx,
+  range: SourceRange,
+): unknown {
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
     if (schema.default !== undefined) return schema.default;
     return error(ctx, `Expected ${typeName(schema)}: ${schema.doc}`, range, "type");
@@ -235,8 +282,10 @@ function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema | Uni
     case "string": {
       if (typeof value !== "string" && typeof value !== "number") return error(ctx, `Expected text, got ${describe(value)}.`, r, "type");
       const text = String(value);
-      if (schema.minLength !== undefined && text.length < schema.minLength) return error(ctx, `Must be at least ${schema.minLength} characters long.`, r, "range");
-      if (schema.maxLength !== undefined && text.length > schema.maxLength) return error(ctx, `Must be at most ${schema.maxLength} characters long.`, r, "range");
+      if (schema.minLength !== undefined && text.length < schema.minLength)
+        return error(ctx, `Must be at least ${schema.minLength} characters long.`, r, "range");
+      if (schema.maxLength !== undefined && text.length > schema.maxLength)
+        return error(ctx, `Must be at most ${schema.maxLength} characters long.`, r, "range");
       const problem = schema.check?.(text);
       if (problem) return error(ctx, problem.message, withinScalar(node, text, problem, r), "invalid");
       return text;
@@ -246,7 +295,13 @@ function validateScalar(schema: Exclude<Schema, ObjectSchema | ArraySchema | Uni
       const allowed = schema.values.map((v) => v.value);
       if (allowed.includes(text)) return text;
       const suggestion = closest(text, allowed);
-      return error(ctx, `Unknown value ${describe(value)}.${suggestion ? ` Did you mean "${suggestion}"?` : ""} Expected one of: ${allowed.join(", ")}.`, r, "unknown-value", suggestion);
+      return error(
+        ctx,
+        `Unknown value ${describe(value)}.${suggestion ? ` Did you mean "${suggestion}"?` : ""} Expected one of: ${allowed.join(", ")}.`,
+        r,
+        "unknown-value",
+        suggestion,
+      );
     }
     case "ref": {
       const text = String(value);
@@ -265,7 +320,13 @@ export function validate<T>(schema: Schema, contents: Node | null | undefined, w
     const names = refNames(ref.schema, raw);
     if (names.includes(ref.value)) continue;
     const suggestion = closest(ref.value, names);
-    error(ctx, `Unknown ${ref.schema.what} "${ref.value}".${suggestion ? ` Did you mean "${suggestion}"?` : ""}${names.length ? ` Defined: ${names.join(", ")}.` : ""}`, ref.range, "unknown-name", suggestion);
+    error(
+      ctx,
+      `Unknown ${ref.schema.what} "${ref.value}".${suggestion ? ` Did you mean "${suggestion}"?` : ""}${names.length ? ` Defined: ${names.join(", ")}.` : ""}`,
+      ref.range,
+      "unknown-name",
+      suggestion,
+    );
   }
   return { value: ctx.diagnostics.length ? undefined : (value as T), diagnostics: ctx.diagnostics };
 }

@@ -46,7 +46,19 @@ before(async () => {
     "[dsnb-sharding]": { "editor.quickSuggestions": { other: "on", comments: "off", strings: "off" } },
   };
   server = await startCodeServer({ codeServer, vsix, stateDir: join(root, ".cache", "e2e-authoring"), folder, settings, quiet: true });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(`${server.url}?folder=${encodeURIComponent(folder)}`);
   await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
@@ -74,7 +86,12 @@ async function openNotebook(name: string): Promise<void> {
   await page.locator(".tab.active").filter({ hasText: name }).first().waitFor({ timeout: 30_000 });
   await page.waitForSelector(".notebook-editor .cell-list-container .monaco-list-row", { state: "attached", timeout: 30_000 });
   await page.waitForTimeout(1000);
-  await page.locator(".notebook-editor").filter({ visible: true }).first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page
+    .locator(".notebook-editor")
+    .filter({ visible: true })
+    .first()
+    .click({ position: { x: 5, y: 5 } })
+    .catch(() => {});
 }
 
 /** Put the cursor in a cell's editor ("First" or "Last" cell), at the end of its text. */
@@ -100,7 +117,13 @@ async function savedText(name: string, done: (text: string) => boolean, timeoutM
 /** Close the suggestion list if it is open (Escape with nothing open would leave the cell editor). */
 async function closeSuggestions(): Promise<void> {
   await page.waitForTimeout(400);
-  if (await page.locator(".suggest-widget.visible").isVisible().catch(() => false)) await page.keyboard.press("Escape");
+  if (
+    await page
+      .locator(".suggest-widget.visible")
+      .isVisible()
+      .catch(() => false)
+  )
+    await page.keyboard.press("Escape");
 }
 
 /** Open the quick fixes at the cursor and apply one, with the keyboard. */
@@ -109,7 +132,12 @@ async function quickFix(title: string): Promise<void> {
   const rows = page.locator(".action-widget .action-list-row, .context-view .monaco-list-row");
   await rows.filter({ hasText: title }).first().waitFor({ timeout: 15_000 });
   for (let i = 0; i < 10; i++) {
-    const focused = await rows.filter({ has: page.locator(":scope.focused") }).or(page.locator(".context-view .monaco-list-row.focused")).first().textContent().catch(() => "");
+    const focused = await rows
+      .filter({ has: page.locator(":scope.focused") })
+      .or(page.locator(".context-view .monaco-list-row.focused"))
+      .first()
+      .textContent()
+      .catch(() => "");
     if (focused?.includes(title)) break;
     await page.keyboard.press("ArrowDown");
     await page.waitForTimeout(100);
@@ -134,7 +162,12 @@ test("typing a scenario cell: completions, a quick fix for a misspelled key, and
   await page.waitForSelector(".notebook-editor .cell-list-container .monaco-list-row", { state: "attached", timeout: 30_000 });
   await page.waitForTimeout(1000);
   // Insert a cell from the simulator's examples, at the end of the notebook.
-  await page.locator(".notebook-editor").filter({ visible: true }).first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page
+    .locator(".notebook-editor")
+    .filter({ visible: true })
+    .first()
+    .click({ position: { x: 5, y: 5 } })
+    .catch(() => {});
   await palette("Notebook: Focus Last Cell");
   await palette("dsnb: Insert Scenario Cell");
   await page.waitForSelector(".quick-input-widget:not(.hidden) .quick-input-list .monaco-list-row", { timeout: 15_000 });
@@ -176,7 +209,13 @@ test("typing a scenario cell: completions, a quick fix for a misspelled key, and
   let typed = "";
   for (const end = Date.now() + 5000; Date.now() < end && !/reads: 2/.test(typed); await page.waitForTimeout(200)) typed = await focusedCellText();
   assert.match(typed, /reads: 2/);
-  if (await page.locator(".suggest-widget.visible").isVisible().catch(() => false)) await page.keyboard.press("Escape");
+  if (
+    await page
+      .locator(".suggest-widget.visible")
+      .isVisible()
+      .catch(() => false)
+  )
+    await page.keyboard.press("Escape");
   await page.waitForTimeout(500);
   assert.equal(await page.locator(".monaco-list-row.focused .squiggly-error").count(), 0, "no problems left");
   // Run it.
@@ -185,7 +224,11 @@ test("typing a scenario cell: completions, a quick fix for a misspelled key, and
   let seen = "";
   while (Date.now() < deadline) {
     for (const f of page.frames()) {
-      const texts = await f.evaluate(() => [...document.querySelectorAll(".dsnb-output")].map((o) => (o.querySelector(".dsnb-diagram-body svg") ? "svg " : "") + (o.textContent ?? ""))).catch(() => [] as string[]);
+      const texts = await f
+        .evaluate(() =>
+          [...document.querySelectorAll(".dsnb-output")].map((o) => (o.querySelector(".dsnb-diagram-body svg") ? "svg " : "") + (o.textContent ?? "")),
+        )
+        .catch(() => [] as string[]);
       const hit = texts.find((t) => t.startsWith("svg ") && t.includes("stale data after 6 steps"));
       if (hit) seen = hit;
     }
@@ -270,14 +313,20 @@ test("a cell written for another simulator gets a quick fix that switches it", {
   // The problem names the simulator the words belong to (hover at the cursor: Ctrl+K Ctrl+I).
   await page.keyboard.press("Control+K");
   await page.keyboard.press("Control+I");
-  await page.locator(".monaco-hover").filter({ hasText: "These keys and values belong to the `cache-aside` simulator: lease, steps" }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator(".monaco-hover")
+    .filter({ hasText: "These keys and values belong to the `cache-aside` simulator: lease, steps" })
+    .first()
+    .waitFor({ timeout: 15_000 });
   await page.screenshot({ path: join(results, "authoring-other-simulator.png") });
   await page.keyboard.press("ArrowRight"); // moving the cursor closes the hover
   await page.keyboard.press("ArrowLeft");
   await quickFix("Switch this cell to the Cache-aside race simulator (cache-aside)");
-  for (const end = Date.now() + 15_000; Date.now() < end && (await page.locator(".monaco-list-row.focused .squiggly-error").count()) > 0; ) await page.waitForTimeout(300);
+  for (const end = Date.now() + 15_000; Date.now() < end && (await page.locator(".monaco-list-row.focused .squiggly-error").count()) > 0;)
+    await page.waitForTimeout(300);
   assert.equal(await page.locator(".monaco-list-row.focused .squiggly-error").count(), 0, "the cell is valid as a cache-aside cell");
-  const switched = "# Caching\n\n```cache-patterns id=first\nscenario: stampede\n```\n\n```cache-aside\nstrategy: lease\nsteps: [reader, writer, reader]\n```\n";
+  const switched =
+    "# Caching\n\n```cache-patterns id=first\nscenario: stampede\n```\n\n```cache-aside\nstrategy: lease\nsteps: [reader, writer, reader]\n```\n";
   assert.equal(await savedText("switch.dsnb", (t) => t === switched), switched);
 });
 
@@ -285,7 +334,11 @@ test("a cell written for another simulator gets a quick fix that switches it", {
 async function outputSeed(cellId: string, previous?: number): Promise<number> {
   for (const end = Date.now() + 60_000; Date.now() < end; await page.waitForTimeout(300)) {
     for (const f of page.frames()) {
-      const outputs = await f.evaluate(() => [...document.querySelectorAll(".dsnb-output")].map((o) => ({ text: o.textContent ?? "", seed: o.querySelector(".dsnb-seed")?.textContent ?? "" }))).catch(() => []);
+      const outputs = await f
+        .evaluate(() =>
+          [...document.querySelectorAll(".dsnb-output")].map((o) => ({ text: o.textContent ?? "", seed: o.querySelector(".dsnb-seed")?.textContent ?? "" })),
+        )
+        .catch(() => []);
       for (const o of outputs) {
         if (!o.text.includes(`cell ${cellId}`)) continue;
         const seed = Number(/seed (\d+)/.exec(o.seed || o.text)?.[1]);
@@ -316,7 +369,7 @@ test("Re-run with a New Seed leaves the lesson unchanged; running normally goes 
   // Running the cell normally goes back to the lesson's seed.
   await palette("dsnb: Run with the Cell's Own Seed");
   assert.equal(await outputSeed("explore", fresh), 42);
-  for (const end = Date.now() + 10_000; Date.now() < end && (await pinButton().count()) > 0; ) await page.waitForTimeout(200);
+  for (const end = Date.now() + 10_000; Date.now() < end && (await pinButton().count()) > 0;) await page.waitForTimeout(200);
   assert.equal(await pinButton().count(), 0, "nothing to pin once the output is from the cell's own seed");
   assert.equal(readFileSync(file, "utf8"), SEEDS);
   // Pinning writes the run's seed into the fence, on purpose.
@@ -328,6 +381,6 @@ test("Re-run with a New Seed leaves the lesson unchanged; running normally goes 
   for (const end = Date.now() + 15_000; Date.now() < end && text !== pinned; await page.waitForTimeout(300)) text = readFileSync(file, "utf8");
   assert.equal(text, pinned);
   assert.equal(await outputSeed("explore"), kept);
-  for (const end = Date.now() + 10_000; Date.now() < end && (await pinButton().count()) > 0; ) await page.waitForTimeout(200);
+  for (const end = Date.now() + 10_000; Date.now() < end && (await pinButton().count()) > 0;) await page.waitForTimeout(200);
   assert.equal(await pinButton().count(), 0, "after pinning, the output is from the cell's own seed");
 });

@@ -34,7 +34,13 @@ const CELL = '.dsnb-output[data-cell-id="classic-race"]';
 
 /** The highlight marks of the cell's messages: C current, f still to come, - done. */
 async function marks(frame: Frame): Promise<string> {
-  return frame.evaluate((cell) => [...document.querySelectorAll(`${cell} svg text.messageText`)].map((t) => (t.classList.contains("dsnb-step-current") ? "C" : t.classList.contains("dsnb-step-future") ? "f" : "-")).join(""), CELL);
+  return frame.evaluate(
+    (cell) =>
+      [...document.querySelectorAll(`${cell} svg text.messageText`)]
+        .map((t) => (t.classList.contains("dsnb-step-current") ? "C" : t.classList.contains("dsnb-step-future") ? "f" : "-"))
+        .join(""),
+    CELL,
+  );
 }
 
 async function text(frame: Frame, selector: string): Promise<string> {
@@ -60,10 +66,17 @@ async function isolationWalk(page: Page, folder: string, theme: string): Promise
   const explorer = frame.locator(`${WALK} .dsnb-explorer`);
   await explorer.press("Home");
   for (let i = 0; i < 6; i++) await explorer.press("ArrowRight");
-  assert.match(await text(frame, `${WALK} .dsnb-step-label`), /Step 6 of 9 · during step 6 of the cell · T2: update test set value = 11 where id = 1: waits: row 1, held by T1/);
+  assert.match(
+    await text(frame, `${WALK} .dsnb-step-label`),
+    /Step 6 of 9 · during step 6 of the cell · T2: update test set value = 11 where id = 1: waits: row 1, held by T1/,
+  );
   assert.match(await text(frame, `${WALK} .dsnb-state`), /T2.*row 1 \(held by T1\)/s, "the state panel shows the wait");
   await explorer.press("n");
-  assert.match(await text(frame, `${WALK} .dsnb-step-label`), /Step 8 of 9 .* T2: resumes: UPDATE 1 · blamed by P4/, "the next finding is T2's write over T1's");
+  assert.match(
+    await text(frame, `${WALK} .dsnb-step-label`),
+    /Step 8 of 9 .* T2: resumes: UPDATE 1 · blamed by P4/,
+    "the next finding is T2's write over T1's",
+  );
   await screenshotOf(page, `${WALK} .dsnb-explorer`, `${theme}-isolation-step.png`);
   await frame.evaluate((cell) => {
     const select = document.querySelector(`${cell} [data-key="level"] .dsnb-knob-control`) as HTMLElement & { value: string };
@@ -77,11 +90,26 @@ async function isolationWalk(page: Page, folder: string, theme: string): Promise
   });
 }
 
-for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dark", id: "Default Dark Modern" }]) {
+for (const theme of [
+  { name: "light", id: "Default Light Modern" },
+  { name: "dark", id: "Default Dark Modern" },
+]) {
   test(`stepping and knobs on the cache-aside and isolation lessons, ${theme.name} theme`, { timeout: 300_000 }, async () => {
     const folder = mkdtempSync(join(tmpdir(), "dsnb-explorer-"));
     for (const f of ["cache-aside-race.dsnb", "isolation-anomalies.dsnb"]) cpSync(join(root, "samples", f), join(folder, f));
-    const server = await startCodeServer({ codeServer, vsix, stateDir: join(root, ".cache", `e2e-explorer-${theme.name}`), folder, settings: { "security.workspace.trust.enabled": false, "workbench.colorTheme": theme.id, "git.openRepositoryInParentFolders": "never", "files.autoSave": "off" }, quiet: true });
+    const server = await startCodeServer({
+      codeServer,
+      vsix,
+      stateDir: join(root, ".cache", `e2e-explorer-${theme.name}`),
+      folder,
+      settings: {
+        "security.workspace.trust.enabled": false,
+        "workbench.colorTheme": theme.id,
+        "git.openRepositoryInParentFolders": "never",
+        "files.autoSave": "off",
+      },
+      quiet: true,
+    });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     try {
       await openWorkbench(page, server.url, folder);
@@ -99,7 +127,10 @@ for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dar
       await explorer.press("ArrowRight");
       assert.equal(await marks(frame), "--CCffffffff");
       assert.match(await text(frame, `${CELL} .dsnb-state`), /reader.*1.*v1/s, "the state panel shows what the reader loaded");
-      assert.ok(await frame.evaluate((cell) => [...document.querySelectorAll(`${cell} .dsnb-state td.dsnb-changed`)].some((td) => td.textContent === "v1"), CELL), "and marks it as changed");
+      assert.ok(
+        await frame.evaluate((cell) => [...document.querySelectorAll(`${cell} .dsnb-state td.dsnb-changed`)].some((td) => td.textContent === "v1"), CELL),
+        "and marks it as changed",
+      );
       await explorer.press("n");
       assert.match(await text(frame, `${CELL} .dsnb-step-label`), /Step 3 of 6 .* blamed by stale-entry/, "n: the next finding lands on the next blamed step");
       await explorer.press("End");
@@ -123,14 +154,20 @@ for (const theme of [{ name: "light", id: "Default Light Modern" }, { name: "dar
       assert.match(await text(again, `${CELL} [data-key="strategy"]`), /lesson: update-then-delete/);
       await screenshotOf(page, `${CELL} .dsnb-knobs`, `${theme.name}-explorer-knob.png`);
       await command(page, "File: Save All");
-      await until(page, "the saved cell", async () => /```cache-aside id=classic-race seed=1\nstrategy: lease\n/.test(readFileSync(join(folder, "cache-aside-race.dsnb"), "utf8")));
+      await until(page, "the saved cell", async () =>
+        /```cache-aside id=classic-race seed=1\nstrategy: lease\n/.test(readFileSync(join(folder, "cache-aside-race.dsnb"), "utf8")),
+      );
       await again.evaluate((cell) => (document.querySelector(`${cell} .dsnb-reset-lesson`) as HTMLElement).click(), CELL);
       await until(page, "the lesson's verdict again", async () => {
         await screenshotOf(page, CELL, `${theme.name}-explorer-reset-wait.png`);
         return (await frameWith(page, '.dsnb-output[data-cell-id="classic-race"] .dsnb-verdict-violated', 1000)) !== undefined;
       });
       await command(page, "File: Save All");
-      await until(page, "the lesson's text on disk", async () => readFileSync(join(folder, "cache-aside-race.dsnb"), "utf8") === readFileSync(join(root, "samples", "cache-aside-race.dsnb"), "utf8"));
+      await until(
+        page,
+        "the lesson's text on disk",
+        async () => readFileSync(join(folder, "cache-aside-race.dsnb"), "utf8") === readFileSync(join(root, "samples", "cache-aside-race.dsnb"), "utf8"),
+      );
       await isolationWalk(page, folder, theme.name);
     } finally {
       await page.close();

@@ -11,11 +11,24 @@ import { packageExtension } from "../../scripts/package.mjs";
 import { ensureTools } from "../../scripts/tools.mjs";
 import { startCodeServer } from "../../scripts/code-server.mjs";
 import { expectedOutputs as expectedIn } from "../support/samples";
-import { CHROMIUM_ARGS, command, diagramMetrics, firstOutputFrame, frameCounts, openFile, openWorkbench, results, runAll as runAllAndWait, screenshotOf } from "../support/e2e";
+import {
+  CHROMIUM_ARGS,
+  command,
+  diagramMetrics,
+  firstOutputFrame,
+  frameCounts,
+  openFile,
+  openWorkbench,
+  results,
+  runAll as runAllAndWait,
+  screenshotOf,
+} from "../support/e2e";
 
 const root = resolve(import.meta.dirname, "../..");
 const samplesDir = join(root, "samples");
-const samples = readdirSync(samplesDir).filter((f) => f.endsWith(".dsnb")).sort();
+const samples = readdirSync(samplesDir)
+  .filter((f) => f.endsWith(".dsnb"))
+  .sort();
 const timings: Record<string, number> = {};
 
 let browser: Browser;
@@ -51,9 +64,21 @@ function runAll(page: Page, sample: string, runCommand?: string): Promise<number
 async function assertReadable(page: Page, sample: string): Promise<number> {
   const metrics = await diagramMetrics(page);
   assert.ok(metrics.length > 0, `${sample}: diagrams were measured`);
-  assert.deepEqual(metrics.filter((m) => Math.abs(m.scale - 1) > 0.01).map((m) => `${m.title}: ${m.scale}`), [], `${sample}: every diagram starts at 100%`);
-  assert.deepEqual(metrics.filter((m) => m.minTextPx < 11).map((m) => `${m.title}: ${m.minTextPx} px`), [], `${sample}: no diagram text below 11 px`);
-  assert.deepEqual(metrics.flatMap((m) => m.overflowingNotes.map((n) => `${m.title}: "${n.text}" overflows by ${n.overflowPx} px`)), [], `${sample}: every note fits its box`);
+  assert.deepEqual(
+    metrics.filter((m) => Math.abs(m.scale - 1) > 0.01).map((m) => `${m.title}: ${m.scale}`),
+    [],
+    `${sample}: every diagram starts at 100%`,
+  );
+  assert.deepEqual(
+    metrics.filter((m) => m.minTextPx < 11).map((m) => `${m.title}: ${m.minTextPx} px`),
+    [],
+    `${sample}: no diagram text below 11 px`,
+  );
+  assert.deepEqual(
+    metrics.flatMap((m) => m.overflowingNotes.map((n) => `${m.title}: "${n.text}" overflows by ${n.overflowPx} px`)),
+    [],
+    `${sample}: every note fits its box`,
+  );
   return metrics.length;
 }
 
@@ -67,12 +92,24 @@ const THEMES = [
   { name: "light", id: "Default Light Modern", body: "vscode-light", samples },
   { name: "dark", id: "Default Dark Modern", body: "vscode-dark", samples },
   // High contrast: the samples with the most kinds of diagram and chart (the others look alike).
-  { name: "high-contrast", id: "Default High Contrast", body: "vscode-high-contrast", samples: samples.filter((s) => ["sharding.dsnb", "sagas.dsnb", "isolation-anomalies.dsnb", "caching-eviction.dsnb"].includes(s)) },
+  {
+    name: "high-contrast",
+    id: "Default High Contrast",
+    body: "vscode-high-contrast",
+    samples: samples.filter((s) => ["sharding.dsnb", "sagas.dsnb", "isolation-anomalies.dsnb", "caching-eviction.dsnb"].includes(s)),
+  },
 ];
 
 for (const theme of THEMES) {
   test(`samples run and render readably in the ${theme.name} theme`, { timeout: 600_000 }, async () => {
-    const server = await startCodeServer({ codeServer: tools.codeServer, vsix, stateDir: join(root, ".cache", `e2e-${theme.name}`), folder: samplesDir, settings: { "security.workspace.trust.enabled": false, "workbench.colorTheme": theme.id, "git.openRepositoryInParentFolders": "never" }, quiet: true });
+    const server = await startCodeServer({
+      codeServer: tools.codeServer,
+      vsix,
+      stateDir: join(root, ".cache", `e2e-${theme.name}`),
+      folder: samplesDir,
+      settings: { "security.workspace.trust.enabled": false, "workbench.colorTheme": theme.id, "git.openRepositoryInParentFolders": "never" },
+      quiet: true,
+    });
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     try {
       await openWorkbench(page, server.url, samplesDir);
@@ -92,7 +129,13 @@ for (const theme of THEMES) {
         for (const c of CLOSE_UPS[sample] ?? []) assert.ok(await screenshotOf(page, c.selector, `${theme.name}-${c.name}.png`), `${c.name} photographed`);
         await command(page, "View: Close All Editors");
         await page.waitForTimeout(300);
-        if (await page.locator(".monaco-dialog-box").isVisible().catch(() => false)) await page.keyboard.press("Escape");
+        if (
+          await page
+            .locator(".monaco-dialog-box")
+            .isVisible()
+            .catch(() => false)
+        )
+          await page.keyboard.press("Escape");
       }
     } finally {
       await page.close();
@@ -108,7 +151,14 @@ async function screenshotOutputs(page: Page, prefix: string): Promise<void> {
 }
 
 test("a sample runs in Restricted Mode (workspace not trusted)", { timeout: 300_000 }, async () => {
-  const server = await startCodeServer({ codeServer: tools.codeServer, vsix, stateDir: join(root, ".cache", "e2e-restricted"), folder: samplesDir, settings: { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "always", "workbench.colorTheme": "Default Light Modern" }, quiet: true });
+  const server = await startCodeServer({
+    codeServer: tools.codeServer,
+    vsix,
+    stateDir: join(root, ".cache", "e2e-restricted"),
+    folder: samplesDir,
+    settings: { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "always", "workbench.colorTheme": "Default Light Modern" },
+    quiet: true,
+  });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   try {
     await page.goto(`${server.url}?folder=${encodeURIComponent(samplesDir)}`);
@@ -123,11 +173,25 @@ test("a sample runs in Restricted Mode (workspace not trusted)", { timeout: 300_
     // VS Code's own Run All asks for workspace trust for every notebook type; dsnb's command runs
     // scenario cells (data, never code) without it.
     await runAll(page, sample, "dsnb: Run All Scenario Cells");
-    assert.equal(await page.getByText("Do you trust the authors of the files in this folder?").isVisible().catch(() => false), false, "no trust prompt");
+    assert.equal(
+      await page
+        .getByText("Do you trust the authors of the files in this folder?")
+        .isVisible()
+        .catch(() => false),
+      false,
+      "no trust prompt",
+    );
     await page.keyboard.press("Control+Home").catch(() => {});
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(results, `restricted-${sample}.png`) });
-    assert.ok(await page.getByText(/Restricted Mode/).first().isVisible().catch(() => false), "the window says it is in Restricted Mode");
+    assert.ok(
+      await page
+        .getByText(/Restricted Mode/)
+        .first()
+        .isVisible()
+        .catch(() => false),
+      "the window says it is in Restricted Mode",
+    );
   } finally {
     await page.close();
     await server.stop();

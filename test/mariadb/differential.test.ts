@@ -39,7 +39,10 @@ const driverFor = (database: string, admin: mysql.Connection): Driver => ({
         // One statement at a time (the lab's SQL has no string literals, so ";" only separates);
         // the last statement's rows are the answer.
         let answer: { rows?: [number, number][] } = {};
-        for (const part of sql.split(";").map((x) => x.trim()).filter(Boolean)) {
+        for (const part of sql
+          .split(";")
+          .map((x) => x.trim())
+          .filter(Boolean)) {
           // MariaDB 10.11 spells MySQL 8's FOR SHARE the older way; the two mean the same.
           const [result] = await conn.query(part.replace(/\bfor share\b/i, "lock in share mode"));
           answer = Array.isArray(result) ? { rows: (result as { id: number; value: number }[]).map((r) => [r.id, r.value] as [number, number]) } : {};
@@ -60,7 +63,9 @@ const driverFor = (database: string, admin: mysql.Connection): Driver => ({
     // INFORMATION_SCHEMA.INNODB_TRX sometimes shows a transaction whose statement waits for a
     // record lock as RUNNING for seconds; InnoDB's own status report lists it under LOCK WAIT.
     const [status] = await admin.query("show engine innodb status");
-    for (const block of String((status as { Status: string }[])[0]!.Status).split("---TRANSACTION").slice(1)) {
+    for (const block of String((status as { Status: string }[])[0]!.Status)
+      .split("---TRANSACTION")
+      .slice(1)) {
       const thread = /MariaDB thread id (\d+)/.exec(block)?.[1];
       if (thread && /^LOCK WAIT/m.test(block)) found.add(Number(thread));
     }
@@ -98,19 +103,31 @@ after(async () => {
 async function inParallel<T, R>(items: readonly T[], job: (driver: Driver, item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(drivers.map(async (driver) => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await job(driver, items[i]!);
-    }
-  }));
+  await Promise.all(
+    drivers.map(async (driver) => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await job(driver, items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
-const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../oracles/hermitage/schedules.json"), "utf8")) as { databases: { mysql: { schedules: { id: string; steps: { txn: string; sql: string }[] }[] } } };
+const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../oracles/hermitage/schedules.json"), "utf8")) as {
+  databases: { mysql: { schedules: { id: string; steps: { txn: string; sql: string }[] }[] } };
+};
 test("every Hermitage MySQL schedule behaves on MariaDB's InnoDB as the model says", async () => {
   const schedules = oracle.databases.mysql.schedules;
-  const results = await inParallel(schedules, (d, s) => agrees(d, "mysql", s.id, s.steps.map((x) => ({ session: x.txn, sql: x.sql })), sameError));
+  const results = await inParallel(schedules, (d, s) =>
+    agrees(
+      d,
+      "mysql",
+      s.id,
+      s.steps.map((x) => ({ session: x.txn, sql: x.sql })),
+      sameError,
+    ),
+  );
   results.forEach((r, i) => assert.ok(!r.unmatchedRace, `${schedules[i]!.id}: the server ran woken waiters in another order`));
 });
 
@@ -121,16 +138,49 @@ test("every Hermitage MySQL schedule behaves on MariaDB's InnoDB as the model sa
  * waits for a running statement that deleted or changed it (B3).
  */
 const INNODB: Record<string, Pick<Regression, "facts" | "final">> = {
-  B1: { facts: [{ step: 5, blocked: true, returnsAt: 6 }], final: [[1, 41], [2, 20]] },
-  "B1 (two transactions)": { facts: [{ step: 4, blocked: true, returnsAt: 7 }, { step: 6, blocked: true, returnsAt: 9 }], final: [[1, 40], [2, 20]] },
-  B3: { facts: [{ step: 4, blocked: true, returnsAt: 7 }, { step: 6, blocked: true, returnsAt: 8 }], final: [[1, 99]] },
+  B1: {
+    facts: [{ step: 5, blocked: true, returnsAt: 6 }],
+    final: [
+      [1, 41],
+      [2, 20],
+    ],
+  },
+  "B1 (two transactions)": {
+    facts: [
+      { step: 4, blocked: true, returnsAt: 7 },
+      { step: 6, blocked: true, returnsAt: 9 },
+    ],
+    final: [
+      [1, 40],
+      [2, 20],
+    ],
+  },
+  B3: {
+    facts: [
+      { step: 4, blocked: true, returnsAt: 7 },
+      { step: 6, blocked: true, returnsAt: 8 },
+    ],
+    final: [[1, 99]],
+  },
   // InnoDB finds the deadlock when the lock is requested: the insert fails before it is seen to wait.
-  "B3 (deadlock)": { facts: [{ step: 4, blocked: true, returnsAt: 5 }, { step: 5, blocked: false, error: "Deadlock found", returnsAt: 5 }], final: [[1, 11], [2, 21]] },
+  "B3 (deadlock)": {
+    facts: [
+      { step: 4, blocked: true, returnsAt: 5 },
+      { step: 5, blocked: false, error: "Deadlock found", returnsAt: 5 },
+    ],
+    final: [
+      [1, 11],
+      [2, 21],
+    ],
+  },
 };
 for (const r of REGRESSIONS) {
   test(`${r.id} in MySQL's words behaves on MariaDB's InnoDB as the model says`, async () => {
     // MySQL sets the level for the session, before the transaction.
-    const steps = r.steps.map((s) => ({ ...s, sql: s.sql.replace(/^begin; set transaction isolation level (.*)$/, "set session transaction isolation level $1; begin") }));
+    const steps = r.steps.map((s) => ({
+      ...s,
+      sql: s.sql.replace(/^begin; set transaction isolation level (.*)$/, "set session transaction isolation level $1; begin"),
+    }));
     const { real, ours } = await agrees(drivers[0]!, "mysql", r.id, steps, sameError);
     const innodb = INNODB[r.id];
     if (innodb) {
@@ -152,17 +202,22 @@ for (const level of ["read uncommitted", "read committed", "repeatable read", "s
     let agree = 0;
     const total = GENERATED;
     const differences: string[] = [];
-    await inParallel(Array.from({ length: total }, (_, i) => i + 1), async (driver, seed) => {
-      try {
-        const r = await agrees(driver, "mysql", `${level} seed ${seed}`, generateSchedule(seed, level, "mysql"), sameError, level);
-        blocked += r.real.steps.filter((s) => s.blocked).length;
-        if (r.unmatchedRace) differences.push(`${level} seed ${seed}: waiters woken together ran in the other order`);
-        else agree++;
-      } catch (err) {
-        differences.push((err as Error).message.split("\n")[0]!);
-      }
-    });
-    console.log(`${level}: ${agree} of ${total} schedules agree step by step (${blocked} blocked statements between them)${differences.length ? `; the others differ first at:\n  ${differences.join("\n  ")}` : ""}`);
+    await inParallel(
+      Array.from({ length: total }, (_, i) => i + 1),
+      async (driver, seed) => {
+        try {
+          const r = await agrees(driver, "mysql", `${level} seed ${seed}`, generateSchedule(seed, level, "mysql"), sameError, level);
+          blocked += r.real.steps.filter((s) => s.blocked).length;
+          if (r.unmatchedRace) differences.push(`${level} seed ${seed}: waiters woken together ran in the other order`);
+          else agree++;
+        } catch (err) {
+          differences.push((err as Error).message.split("\n")[0]!);
+        }
+      },
+    );
+    console.log(
+      `${level}: ${agree} of ${total} schedules agree step by step (${blocked} blocked statements between them)${differences.length ? `; the others differ first at:\n  ${differences.join("\n  ")}` : ""}`,
+    );
     assert.ok(blocked >= 100, `too tame: ${blocked} blocked`);
     assert.ok(agree >= total * 0.95, `only ${agree} of ${total} agree`);
   });

@@ -8,43 +8,120 @@ import { readFileSync } from "node:fs";
 import type { RunOutput } from "../../src/protocol/output";
 import type { MermaidApi } from "../../webview/render";
 
-const dom = new JSDOM("<!doctype html><html><head></head><body class=\"vscode-light\"></body></html>", { pretendToBeVisual: true });
+const dom = new JSDOM('<!doctype html><html><head></head><body class="vscode-light"></body></html>', { pretendToBeVisual: true });
 const g = globalThis as Record<string, unknown>;
 // Give the renderer's libraries (Mermaid, lit) the browser globals they expect.
 for (const key of Object.getOwnPropertyNames(dom.window)) {
   if (key in g && key !== "window" && key !== "document") continue;
-  try { g[key] = (dom.window as unknown as Record<string, unknown>)[key]; } catch { /* read-only in Node */ }
+  try {
+    g[key] = (dom.window as unknown as Record<string, unknown>)[key];
+  } catch {
+    /* read-only in Node */
+  }
 }
 Object.defineProperty(globalThis, "navigator", { value: dom.window.navigator, configurable: true });
 const doc = dom.window.document;
 // jsdom has no ResizeObserver; vscode-elements' select asks for one.
-(globalThis as Record<string, unknown>).ResizeObserver ??= class { observe(): void {} unobserve(): void {} disconnect(): void {} };
+(globalThis as Record<string, unknown>).ResizeObserver ??= class {
+  observe(): void {}
+  unobserve(): void {}
+  disconnect(): void {}
+};
 // jsdom has no form-associated custom elements; vscode-button (from vscode-elements) asks for them.
-(dom.window.HTMLElement.prototype as unknown as { attachInternals: () => unknown }).attachInternals = () => ({ setFormValue() {}, setValidity() {}, form: null, states: new Set() });
+(dom.window.HTMLElement.prototype as unknown as { attachInternals: () => unknown }).attachInternals = () => ({
+  setFormValue() {},
+  setValidity() {},
+  form: null,
+  states: new Set(),
+});
 // The renderer bundles its CSS as text (esbuild's text loader); do the same for Node.
-(NodeModule as unknown as { _extensions: Record<string, (m: { exports: unknown }, file: string) => void> })._extensions[".css"] = (m, file) => { m.exports = { default: readFileSync(file, "utf8") }; };
+(NodeModule as unknown as { _extensions: Record<string, (m: { exports: unknown }, file: string) => void> })._extensions[".css"] = (m, file) => {
+  m.exports = { default: readFileSync(file, "utf8") };
+};
 
-const EVIL = '<img src=x onerror=alert(1)>';
+const EVIL = "<img src=x onerror=alert(1)>";
 const run: RunOutput = {
-  version: 2, simulator: "cache-aside", simulatorTitle: "Cache-aside race", cellId: `${EVIL}"); click`, seed: 4242, title: `Run ${EVIL}`,
-  verdict: { valid: false, summary: `Stale ${EVIL}`, findings: [{ severity: "error", code: "stale-entry", title: `Finding ${EVIL}`, explanation: `Because ${EVIL}` }] },
+  version: 2,
+  simulator: "cache-aside",
+  simulatorTitle: "Cache-aside race",
+  cellId: `${EVIL}"); click`,
+  seed: 4242,
+  title: `Run ${EVIL}`,
+  verdict: {
+    valid: false,
+    summary: `Stale ${EVIL}`,
+    findings: [{ severity: "error", code: "stale-entry", title: `Finding ${EVIL}`, explanation: `Because ${EVIL}` }],
+  },
   diagrams: [{ id: "d", title: `Diagram ${EVIL}`, mermaid: "sequenceDiagram\n  p0->>p1: hi\n" }],
   charts: [
-    { id: "bars", title: "Rates", kind: "bar", x: { label: "strategy", scale: "band" }, y: { label: "share", percent: true }, series: [{ name: `entries ${EVIL}`, points: [{ x: EVIL, y: 0.1 }, { x: "lease", y: 0 }] }, { name: "reads", points: [{ x: EVIL, y: 0.2 }] }] },
-    { id: "mrc", title: "Miss ratio", kind: "line", x: { label: "cache size", scale: "log" }, y: { label: "miss ratio" }, series: [{ name: "LRU", points: [{ x: 10, y: 0.9 }, { x: 100, y: 0.5 }, { x: 1000, y: 0.2 }] }] },
+    {
+      id: "bars",
+      title: "Rates",
+      kind: "bar",
+      x: { label: "strategy", scale: "band" },
+      y: { label: "share", percent: true },
+      series: [
+        {
+          name: `entries ${EVIL}`,
+          points: [
+            { x: EVIL, y: 0.1 },
+            { x: "lease", y: 0 },
+          ],
+        },
+        { name: "reads", points: [{ x: EVIL, y: 0.2 }] },
+      ],
+    },
+    {
+      id: "mrc",
+      title: "Miss ratio",
+      kind: "line",
+      x: { label: "cache size", scale: "log" },
+      y: { label: "miss ratio" },
+      series: [
+        {
+          name: "LRU",
+          points: [
+            { x: 10, y: 0.9 },
+            { x: 100, y: 0.5 },
+            { x: 1000, y: 0.2 },
+          ],
+        },
+      ],
+    },
   ],
-  tables: [{ id: "t", title: `Table ${EVIL}`, columns: ["name", "n"], rows: [[EVIL, 1.23456], [null, 2]] }],
+  tables: [
+    {
+      id: "t",
+      title: `Table ${EVIL}`,
+      columns: ["name", "n"],
+      rows: [
+        [EVIL, 1.23456],
+        [null, 2],
+      ],
+    },
+  ],
   metrics: { x: 1 },
-  expectations: [{ expectation: "verdict is violated", ok: true, actual: "verdict is violated" }, { expectation: `metric ${EVIL}`, ok: false, actual: "none" }],
+  expectations: [
+    { expectation: "verdict is violated", ok: true, actual: "verdict is violated" },
+    { expectation: `metric ${EVIL}`, ok: false, actual: "none" },
+  ],
 };
 
 function fakeMermaid(fail = false): MermaidApi & { calls: { config: Record<string, unknown>[]; rendered: string[] } } {
   const calls = { config: [] as Record<string, unknown>[], rendered: [] as string[] };
   return {
     calls,
-    initialize: (c) => { calls.config.push(c); },
-    parse: async (t) => { if (fail) throw new Error("Parse error on line 2"); return t; },
-    render: async (id, t) => { calls.rendered.push(t); return { svg: `<svg id="${id}" class="fake"><text>ok</text></svg>` }; },
+    initialize: (c) => {
+      calls.config.push(c);
+    },
+    parse: async (t) => {
+      if (fail) throw new Error("Parse error on line 2");
+      return t;
+    },
+    render: async (id, t) => {
+      calls.rendered.push(t);
+      return { svg: `<svg id="${id}" class="fake"><text>ok</text></svg>` };
+    },
   };
 }
 
@@ -94,7 +171,11 @@ test("charts: a legend for several series, a log x axis, percentages", async () 
   assert.equal(bars.querySelectorAll("img").length, 0);
   const line = drawChart(run.charts[1]!, doc) as unknown as SVGSVGElement;
   const ticks = [...line.querySelectorAll("g[aria-label='x-axis tick label'] text")].map((t) => t.textContent);
-  assert.deepEqual(ticks.filter((t) => t === "10" || t === "100" || t === "1k"), ["10", "100", "1k"], "labels at powers of ten");
+  assert.deepEqual(
+    ticks.filter((t) => t === "10" || t === "100" || t === "1k"),
+    ["10", "100", "1k"],
+    "labels at powers of ten",
+  );
   assert.ok(ticks.filter((t) => t === "").length >= 10, "unlabelled minor ticks between them: a log scale");
   const labels = [...bars.querySelectorAll("svg text")].map((t) => t.textContent);
   assert.ok(labels.includes("↑ share (%)"), labels.join("|"));
@@ -127,8 +208,19 @@ test("theme: Mermaid settings follow the body class, and a class change triggers
 
 test("activate(): renders our mime, shows errors for bad data, and disposes", async () => {
   const { activate } = await import("../../webview/index");
-  const renderer = (await activate({} as never)) as { renderOutputItem: (item: unknown, el: HTMLElement) => Promise<void>; disposeOutputItem: (id?: string) => void };
-  const item = (id: string, value: unknown, mime = "application/vnd.dsnb.run.v2+json") => ({ id, mime, metadata: {}, json: () => (typeof value === "string" ? JSON.parse(value) : value), text: () => JSON.stringify(value), data: new Uint8Array(), blob: () => new Blob() });
+  const renderer = (await activate({} as never)) as {
+    renderOutputItem: (item: unknown, el: HTMLElement) => Promise<void>;
+    disposeOutputItem: (id?: string) => void;
+  };
+  const item = (id: string, value: unknown, mime = "application/vnd.dsnb.run.v2+json") => ({
+    id,
+    mime,
+    metadata: {},
+    json: () => (typeof value === "string" ? JSON.parse(value) : value),
+    text: () => JSON.stringify(value),
+    data: new Uint8Array(),
+    blob: () => new Blob(),
+  });
   const a = host();
   await renderer.renderOutputItem(item("a", run), a);
   assert.match(a.querySelector(".dsnb-seed")!.textContent!, /4242/);
@@ -164,17 +256,47 @@ function wideMermaid(): MermaidApi {
 const summaryRun: RunOutput = {
   ...run,
   cellSeed: 42,
-  verdict: { valid: false, summary: "Two `levels` let it *through*.", findings: [
-    { severity: "error", code: "G2-item", title: "write skew", explanation: "Drop `explore` and look at **step 4** <b>now</b>.", replay: { seed: 9, remove: ["explore"] } },
-    { severity: "info", code: "prevented", title: "fine", explanation: "Nothing to replay." },
-  ] },
-  tables: [{ id: "other", title: "Row versions", columns: ["id"], rows: [[1]] }, { id: "matrix", title: "The matrix", columns: ["level", "G2-item", "final table"], rows: [["serializable", "prevented", "1 => 11, 2 => 20"], ["read committed", "allowed", "x".repeat(60)]], summary: true }],
+  verdict: {
+    valid: false,
+    summary: "Two `levels` let it *through*.",
+    findings: [
+      {
+        severity: "error",
+        code: "G2-item",
+        title: "write skew",
+        explanation: "Drop `explore` and look at **step 4** <b>now</b>.",
+        replay: { seed: 9, remove: ["explore"] },
+      },
+      { severity: "info", code: "prevented", title: "fine", explanation: "Nothing to replay." },
+    ],
+  },
+  tables: [
+    { id: "other", title: "Row versions", columns: ["id"], rows: [[1]] },
+    {
+      id: "matrix",
+      title: "The matrix",
+      columns: ["level", "G2-item", "final table"],
+      rows: [
+        ["serializable", "prevented", "1 => 11, 2 => 20"],
+        ["read committed", "allowed", "x".repeat(60)],
+      ],
+      summary: true,
+    },
+  ],
 };
 
 test("summary first: verdict, findings and the comparison matrix come before diagrams, charts and other tables", async () => {
   const el = host();
   await new render.RunView(el, summaryRun, { mermaid: wideMermaid(), mermaidConfig: () => ({}) }).render();
-  const order = [...el.querySelectorAll(".dsnb-verdict, .dsnb-table, .dsnb-diagram, .dsnb-chart")].map((n) => n.classList.contains("dsnb-verdict") ? "verdict" : n.classList.contains("dsnb-diagram") ? "diagram" : n.classList.contains("dsnb-chart") ? "chart" : n.querySelector("figcaption")!.textContent);
+  const order = [...el.querySelectorAll(".dsnb-verdict, .dsnb-table, .dsnb-diagram, .dsnb-chart")].map((n) =>
+    n.classList.contains("dsnb-verdict")
+      ? "verdict"
+      : n.classList.contains("dsnb-diagram")
+        ? "diagram"
+        : n.classList.contains("dsnb-chart")
+          ? "chart"
+          : n.querySelector("figcaption")!.textContent,
+  );
   assert.deepEqual(order, ["verdict", "The matrix", "diagram", "chart", "chart", "Row versions"]);
   const cells = [...el.querySelectorAll(".dsnb-summary-table td")];
   assert.ok(cells.find((c) => c.textContent === "1 => 11, 2 => 20")!.classList.contains("dsnb-nowrap"), "short values stay on one line");
@@ -227,7 +349,12 @@ test("diagrams draw at 100% and scroll; zoom steps, fit never shrinks text below
 });
 
 test("Mermaid text sizes: every font the config sets is at least 11 px at 100%", () => {
-  const c = theme.mermaidConfig(doc.body) as { sequence: Record<string, unknown>; flowchart: Record<string, unknown>; themeVariables: Record<string, unknown>; fontFamily: string };
+  const c = theme.mermaidConfig(doc.body) as {
+    sequence: Record<string, unknown>;
+    flowchart: Record<string, unknown>;
+    themeVariables: Record<string, unknown>;
+    fontFamily: string;
+  };
   for (const [k, v] of Object.entries(c.sequence)) if (k.endsWith("FontSize")) assert.ok(Number(v) >= 11, k);
   assert.ok(Number(c.flowchart.fontSize) >= 11);
   assert.ok(parseFloat(String(c.themeVariables.fontSize)) >= 11);
@@ -278,7 +405,11 @@ test("one theme source: chart and pie colours and tooltips come from the VS Code
   body.removeAttribute("style");
   body.className = "vscode-light";
   const css = readFileSync(new URL("../../media/renderer.css", import.meta.url), "utf8");
-  assert.match(css, /\.dsnb-chart-body svg \{ --plot-background: var\(--vscode-editorHoverWidget-background/, "Plot's own white tooltip background is replaced on its SVG");
+  assert.match(
+    css,
+    /\.dsnb-chart-body svg \{\s*--plot-background: var\(--vscode-editorHoverWidget-background/,
+    "Plot's own white tooltip background is replaced on its SVG",
+  );
 });
 
 const stepSvg = `<svg viewBox="0 0 800 400"><g><rect class="note"></rect><text class="noteText">caption</text></g><g><rect class="note"></rect><text class="noteText">end: one</text><text class="noteText">two</text></g><text class="messageText">1. get</text><line class="messageLine0"></line><text class="messageText">miss</text><line class="messageLine1"></line><text class="messageText">2. read</text><line class="messageLine0"></line><text class="messageText">v1</text><line class="messageLine1"></line></svg>`;
@@ -286,13 +417,28 @@ const steppedRun: RunOutput = {
   ...run,
   diagrams: [{ id: "seq", title: "The run", mermaid: "sequenceDiagram\n", lineKinds: "nmmmmn" }],
   charts: [],
-  verdict: { valid: false, summary: "stale", findings: [{ severity: "error", code: "stale-entry", title: "Stale", explanation: "Step 2 loaded v1.", events: [2] }] },
+  verdict: {
+    valid: false,
+    summary: "stale",
+    findings: [{ severity: "error", code: "stale-entry", title: "Stale", explanation: "Step 2 loaded v1.", events: [2] }],
+  },
   timeline: {
     diagramId: "seq",
-    initial: [{ name: "cache", columns: ["key", "version"], rows: [] }, { name: "database", columns: ["key", "version"], rows: [["k", 1]] }],
+    initial: [
+      { name: "cache", columns: ["key", "version"], rows: [] },
+      { name: "database", columns: ["key", "version"], rows: [["k", 1]] },
+    ],
     steps: [
       { atMs: 1, actor: "reader", text: "get k: miss", seq: 1, lines: [1, 2] },
-      { atMs: 2, actor: "reader", text: "read k: v1", seq: 2, lines: [3, 2], changed: [{ name: "cache", columns: ["key", "version"], rows: [["k", 1]] }], blame: ["stale-entry"] },
+      {
+        atMs: 2,
+        actor: "reader",
+        text: "read k: v1",
+        seq: 2,
+        lines: [3, 2],
+        changed: [{ name: "cache", columns: ["key", "version"], rows: [["k", 1]] }],
+        blame: ["stale-entry"],
+      },
       { atMs: 3, actor: "writer", text: "the end", seq: 3, lines: [5, 1], changed: [{ name: "database", columns: ["key", "version"], rows: [["k", 2]] }] },
     ],
   },
@@ -363,9 +509,16 @@ test("stepping: next finding, the finding's own button, the scrubber, and the ac
 });
 
 test("stepping: a timeline with no clock says the request's number, or no time at all", async () => {
-  for (const [clock, label] of [["request", /Step 2 of 3 · request 2 · reader: read k/], ["none", /Step 2 of 3 · reader: read k/]] as const) {
+  for (const [clock, label] of [
+    ["request", /Step 2 of 3 · request 2 · reader: read k/],
+    ["none", /Step 2 of 3 · reader: read k/],
+  ] as const) {
     const el = host();
-    await new render.RunView(el, { ...steppedRun, timeline: { ...steppedRun.timeline!, clock } }, { mermaid: stepMermaid(), mermaidConfig: () => ({}) }).render();
+    await new render.RunView(
+      el,
+      { ...steppedRun, timeline: { ...steppedRun.timeline!, clock } },
+      { mermaid: stepMermaid(), mermaidConfig: () => ({}) },
+    ).render();
     const explorer = el.querySelector<HTMLElement>(".dsnb-explorer")!;
     explorer.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: "Home", bubbles: true }));
     explorer.dispatchEvent(new dom.window.KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
@@ -379,7 +532,14 @@ const knobRun: RunOutput = {
   ...run,
   changedFromLesson: true,
   knobs: [
-    { key: "strategy", doc: "How the writer keeps the cache in step.", kind: "choice", choices: ["update-then-delete", "lease"], value: "lease", lessonValue: "update-then-delete" },
+    {
+      key: "strategy",
+      doc: "How the writer keeps the cache in step.",
+      kind: "choice",
+      choices: ["update-then-delete", "lease"],
+      value: "lease",
+      lessonValue: "update-then-delete",
+    },
     { key: "reads", doc: "Reads.", kind: "number", min: 1, max: 20, integer: true, value: 2 },
     { key: "fast", doc: "Quickly.", kind: "switch", value: false },
   ],
@@ -397,7 +557,10 @@ test("knobs: a control per option, the lesson's value where it differs, and chan
   assert.ok(bar.compareDocumentPosition(el.querySelector(".dsnb-verdict")!) & win.Node.DOCUMENT_POSITION_FOLLOWING, "knobs sit above the result");
   const strategy = bar.querySelector<HTMLElement & { value: string }>("[data-key='strategy'] .dsnb-knob-control")!;
   assert.equal(strategy.tagName.toLowerCase(), "vscode-single-select");
-  assert.deepEqual([...strategy.querySelectorAll("vscode-option")].map((o) => o.getAttribute("value")), ["update-then-delete", "lease"]);
+  assert.deepEqual(
+    [...strategy.querySelectorAll("vscode-option")].map((o) => o.getAttribute("value")),
+    ["update-then-delete", "lease"],
+  );
   assert.match(bar.querySelector("[data-key='strategy']")!.textContent!, /lesson: update-then-delete/);
   assert.ok(bar.querySelector("[data-key='strategy']")!.classList.contains("dsnb-knob-changed"));
   strategy.value = "update-then-delete";
@@ -420,6 +583,9 @@ test("knobs: a control per option, the lesson's value where it differs, and chan
   ]);
   const other = win.document.body.appendChild(win.document.createElement("div"));
   await new render.RunView(other, knobRun, { mermaid: fakeMermaid(), mermaidConfig: () => ({}) }).render();
-  assert.ok([...other.querySelectorAll(".dsnb-knob-control")].every((c) => c.hasAttribute("disabled")), "without an extension the knobs only show values");
+  assert.ok(
+    [...other.querySelectorAll(".dsnb-knob-control")].every((c) => c.hasAttribute("disabled")),
+    "without an extension the knobs only show values",
+  );
   assert.equal(other.querySelectorAll(".dsnb-reset-lesson").length, 0);
 });

@@ -49,7 +49,10 @@ export interface Driver {
   readonly onlyAfterWaiting?: (message: string) => boolean;
 }
 
-export const INITIAL: [number, number][] = [[1, 10], [2, 20]];
+export const INITIAL: [number, number][] = [
+  [1, 10],
+  [2, 20],
+];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const byId = (rows: [number, number][]) => rows.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 
@@ -85,7 +88,9 @@ export async function onServer(driver: Driver, steps: readonly ScheduleStep[], l
         continue;
       }
       const locked = await driver.waiting([...new Set(open.map((p) => sessions.get(p.session)!.id))]);
-      const allWaiting = open.every((p) => locked.has(sessions.get(p.session)!.id) || pending.some((q) => q !== p && q.session === p.session && !q.settled && q.step < p.step));
+      const allWaiting = open.every(
+        (p) => locked.has(sessions.get(p.session)!.id) || pending.some((q) => q !== p && q.session === p.session && !q.settled && q.step < p.step),
+      );
       stable = allWaiting ? stable + 1 : 0;
     }
     // Waiters this step woke that at once wait again have deadlock checks of their own to come.
@@ -107,8 +112,17 @@ export async function onServer(driver: Driver, steps: readonly ScheduleStep[], l
 }
 
 /** The same schedule on our model, reduced to the same observations. */
-export function onModel(engine: Engine, steps: readonly ScheduleStep[], level: Level = DEFAULT_LEVEL[engine]): Observed & { anomalies: string[]; wokenTogether: boolean } {
-  const run = play(engine, level, INITIAL, steps.map((s) => ({ session: s.session, sql: s.sql, statements: parseStatements(s.sql) })));
+export function onModel(
+  engine: Engine,
+  steps: readonly ScheduleStep[],
+  level: Level = DEFAULT_LEVEL[engine],
+): Observed & { anomalies: string[]; wokenTogether: boolean } {
+  const run = play(
+    engine,
+    level,
+    INITIAL,
+    steps.map((s) => ({ session: s.session, sql: s.sql, statements: parseStatements(s.sql) })),
+  );
   const out = steps.map((_, i): StepOutcome => {
     const evs = run.events.filter((e) => e.step === i);
     // A notice ("there is no transaction in progress") is a statement that returned without error.
@@ -125,22 +139,37 @@ export function onModel(engine: Engine, steps: readonly ScheduleStep[], level: L
 }
 
 /** Every step and the final table must agree; the message lists the whole schedule side by side. */
-export function compare(name: string, steps: readonly ScheduleStep[], real: Observed, ours: Observed, sameError: (ours: string, theirs: string) => boolean = (a, b) => a === b): void {
+export function compare(
+  name: string,
+  steps: readonly ScheduleStep[],
+  real: Observed,
+  ours: Observed,
+  sameError: (ours: string, theirs: string) => boolean = (a, b) => a === b,
+): void {
   try {
     steps.forEach((s, i) => {
       const a = real.steps[i]!;
       const b = ours.steps[i]!;
       const where = `${name}, step ${i + 1} (${s.session}: ${s.sql})`;
       assert.equal(b.blocked, a.blocked, `${where}: the server ${a.blocked ? "blocked" : "did not block"}`);
-      assert.equal(b.outcome, a.outcome, `${where}: the server ${a.outcome === "error" ? `failed with "${a.message}"` : "succeeded"}, we ${b.outcome === "error" ? `failed with "${b.message}"` : "succeeded"}`);
+      assert.equal(
+        b.outcome,
+        a.outcome,
+        `${where}: the server ${a.outcome === "error" ? `failed with "${a.message}"` : "succeeded"}, we ${b.outcome === "error" ? `failed with "${b.message}"` : "succeeded"}`,
+      );
       if (a.outcome === "error") assert.ok(sameError(b.message!, a.message!), `${where}: error text: server "${a.message}", model "${b.message}"`);
       assert.deepEqual(b.rows, a.rows, `${where}: rows`);
       assert.equal(b.during, a.during, `${where}: returned during step ${a.during + 1} on the server, ${b.during + 1} here`);
     });
     assert.deepEqual(ours.final, real.final, `${name}: final table`);
   } catch (err) {
-    const show = (o: StepOutcome | undefined) => (o ? `${o.blocked ? "blocked, " : ""}${o.outcome === "error" ? `error "${o.message}"` : o.rows ? JSON.stringify(o.rows) : "ok"} during ${o.during + 1}` : "?");
-    const listing = steps.map((s, i) => `  ${i + 1}. ${s.session}: ${s.sql}\n       server: ${show(real.steps[i])}\n       model:  ${show(ours.steps[i])}`).join("\n");
+    const show = (o: StepOutcome | undefined) =>
+      o
+        ? `${o.blocked ? "blocked, " : ""}${o.outcome === "error" ? `error "${o.message}"` : o.rows ? JSON.stringify(o.rows) : "ok"} during ${o.during + 1}`
+        : "?";
+    const listing = steps
+      .map((s, i) => `  ${i + 1}. ${s.session}: ${s.sql}\n       server: ${show(real.steps[i])}\n       model:  ${show(ours.steps[i])}`)
+      .join("\n");
     (err as Error).message += `\n${listing}\n  final: server ${JSON.stringify(real.final)}, model ${JSON.stringify(ours.final)}`;
     throw err;
   }
@@ -166,7 +195,14 @@ function wokenTogether(steps: readonly ScheduleStep[], o: Observed): boolean {
  * waited first goes first) must then be one the server shows. It never passes on a mismatch the
  * server repeats every time.
  */
-export async function agrees(driver: Driver, engine: Engine, name: string, steps: readonly ScheduleStep[], sameError?: (ours: string, theirs: string) => boolean, level?: Level): Promise<{ real: Observed; ours: Observed & { anomalies: string[]; wokenTogether: boolean }; retried: boolean; racy: boolean; unmatchedRace: boolean }> {
+export async function agrees(
+  driver: Driver,
+  engine: Engine,
+  name: string,
+  steps: readonly ScheduleStep[],
+  sameError?: (ours: string, theirs: string) => boolean,
+  level?: Level,
+): Promise<{ real: Observed; ours: Observed & { anomalies: string[]; wokenTogether: boolean }; retried: boolean; racy: boolean; unmatchedRace: boolean }> {
   const ours = onModel(engine, steps, level);
   const real = await onServer(driver, steps, level);
   try {

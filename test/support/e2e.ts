@@ -8,7 +8,16 @@ import { measureDiagrams, type DiagramMetrics } from "./diagram-metrics";
 /** Where screenshots go (git-ignored). */
 export const results = join(resolve(import.meta.dirname, "../.."), "test-results", "e2e");
 
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export async function frameCounts(page: Page): Promise<{ outputs: number; diagrams: number; errors: string[] }> {
   let outputs = 0;
@@ -98,7 +107,6 @@ export async function diagramMetrics(page: Page): Promise<DiagramMetrics[]> {
   return all;
 }
 
-
 /** The first frame in which `selector` matches, waiting up to `timeoutMs`. */
 export async function frameWith(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame | undefined> {
   for (const end = Date.now() + timeoutMs; Date.now() < end; await page.waitForTimeout(250)) {
@@ -116,7 +124,12 @@ export async function clickIn(page: Page, selector: string): Promise<void> {
 
 /** Run All and wait until every scenario cell shows our output; returns ms from Run All to the last diagram. */
 export async function runAll(page: Page, sample: string, expected: { outputs: number; diagrams: number }, runCommand = "Notebook: Run All"): Promise<number> {
-  await page.locator(".notebook-editor").filter({ visible: true }).first().click({ position: { x: 5, y: 5 } }).catch(() => {});
+  await page
+    .locator(".notebook-editor")
+    .filter({ visible: true })
+    .first()
+    .click({ position: { x: 5, y: 5 } })
+    .catch(() => {});
   const started = Date.now();
   await command(page, runCommand);
   const deadline = started + 120_000;
@@ -132,6 +145,7 @@ export async function runAll(page: Page, sample: string, expected: { outputs: nu
     await page.waitForTimeout(400);
   }
   await page.screenshot({ path: join(results, `failed-${sample}-${Date.now()}.png`) }).catch(() => {});
-  assert.fail(`${sample}: expected ${expected.outputs} rendered outputs and ${expected.diagrams} diagrams, saw ${last.outputs} outputs and ${last.diagrams} diagrams; errors: ${last.errors.join(" | ") || "none"}`);
+  assert.fail(
+    `${sample}: expected ${expected.outputs} rendered outputs and ${expected.diagrams} diagrams, saw ${last.outputs} outputs and ${last.diagrams} diagrams; errors: ${last.errors.join(" | ") || "none"}`,
+  );
 }
-

@@ -58,20 +58,59 @@ function build(name: string, length: number, seed: number, next: (rand: () => nu
 export function oracleTraces(): OracleTrace[] {
   const LEN = 10_000;
   return [
-    build("zipf-0.8-2000", LEN, 1, (() => { let z: (() => number) | undefined; return (r) => (z ??= zipfSampler(2000, 0.8, r))(); })()),
-    build("zipf-1.2-500", LEN, 2, (() => { let z: (() => number) | undefined; return (r) => (z ??= zipfSampler(500, 1.2, r))(); })()),
+    build(
+      "zipf-0.8-2000",
+      LEN,
+      1,
+      (() => {
+        let z: (() => number) | undefined;
+        return (r) => (z ??= zipfSampler(2000, 0.8, r))();
+      })(),
+    ),
+    build(
+      "zipf-1.2-500",
+      LEN,
+      2,
+      (() => {
+        let z: (() => number) | undefined;
+        return (r) => (z ??= zipfSampler(500, 1.2, r))();
+      })(),
+    ),
     build("uniform-300", LEN, 3, (r) => Math.floor(r() * 300)),
-    build("scan-500-400", LEN, 4, (() => {
-      let z: (() => number) | undefined;
-      let fresh = 100_000;
-      return (r, i) => (i % 2000 >= 1600 ? fresh++ : (z ??= zipfSampler(500, 1.0, r))());
-    })()),
+    build(
+      "scan-500-400",
+      LEN,
+      4,
+      (() => {
+        let z: (() => number) | undefined;
+        let fresh = 100_000;
+        return (r, i) => (i % 2000 >= 1600 ? fresh++ : (z ??= zipfSampler(500, 1.0, r))());
+      })(),
+    ),
     build("loop-1200", LEN, 5, (_r, i) => i % 1200),
-    build("shifting-1000", LEN, 6, (() => { let z: (() => number) | undefined; return (r, i) => ((z ??= zipfSampler(1000, 1.0, r))() + 250 * Math.floor(i / 2500)) % 1000; })()),
+    build(
+      "shifting-1000",
+      LEN,
+      6,
+      (() => {
+        let z: (() => number) | undefined;
+        return (r, i) => ((z ??= zipfSampler(1000, 1.0, r))() + 250 * Math.floor(i / 2500)) % 1000;
+      })(),
+    ),
   ];
 }
 
-export const ORACLE_POLICIES = { lru: "lru", fifo: "fifo", lfu: "lfu", clock: "clock", arc: "arc", "2q": "twoq", "s3-fifo": "s3fifo", sieve: "sieve", "w-tinylfu": "wtinylfu" } as const;
+export const ORACLE_POLICIES = {
+  lru: "lru",
+  fifo: "fifo",
+  lfu: "lfu",
+  clock: "clock",
+  arc: "arc",
+  "2q": "twoq",
+  "s3-fifo": "s3fifo",
+  sieve: "sieve",
+  "w-tinylfu": "wtinylfu",
+} as const;
 export const ORACLE_OBJECT_SIZES = [2, 5, 20, 50, 100, 200, 500, 1000];
 export const ORACLE_BYTE_SIZES = [2_000, 20_000, 100_000, 400_000];
 

@@ -20,7 +20,13 @@ export interface ScheduleStep {
  */
 function keyPredicate(rng: Rng, engine: Engine): string {
   const k = rng.int(1, 3);
-  const lookups = [`id = ${k}`, `id = ${k} and value > ${rng.pick([5, 15, 25])}`, "id = 1 or id = 2", `id = ${k} or id = ${rng.int(3, 4)}`, `id in (${rng.pick(["1, 2", "2, 3"])})`];
+  const lookups = [
+    `id = ${k}`,
+    `id = ${k} and value > ${rng.pick([5, 15, 25])}`,
+    "id = 1 or id = 2",
+    `id = ${k} or id = ${rng.int(3, 4)}`,
+    `id in (${rng.pick(["1, 2", "2, 3"])})`,
+  ];
   if (engine !== "postgresql") return rng.pick(lookups);
   return rng.pick([...lookups, "id < 3", "id <= 2", `id > ${rng.int(1, 2)}`, "id in (1, 3, 4)", `id < ${rng.int(2, 4)} and value > ${rng.pick([5, 15])}`]);
 }
@@ -60,9 +66,14 @@ export function generateSchedule(seed: number, level: Level, engine: Engine = "p
     // Now and then a session runs its statements on their own (autocommit, at the session's level).
     if (i > 0 && rng.chance(0.2)) return Array.from({ length: rng.int(1, 2) }, () => statement(rng, engine)[0]!).map((sql) => ({ session, sql }));
     const body: string[] = [];
-    for (let n = rng.int(2, 5); body.length < n; ) body.push(...statement(rng, engine));
+    for (let n = rng.int(2, 5); body.length < n;) body.push(...statement(rng, engine));
     // PostgreSQL sets the level inside the transaction; MySQL for the session, before it.
-    const begin = engine === "mysql" ? `set session transaction isolation level ${level}; begin` : engine === "2pl" ? "begin" : `begin; set transaction isolation level ${level}`;
+    const begin =
+      engine === "mysql"
+        ? `set session transaction isolation level ${level}; begin`
+        : engine === "2pl"
+          ? "begin"
+          : `begin; set transaction isolation level ${level}`;
     return [begin, ...body, rng.chance(0.15) ? "rollback" : "commit"].map((sql) => ({ session, sql }));
   });
   const out: ScheduleStep[] = [];
@@ -76,4 +87,12 @@ export function generateSchedule(seed: number, level: Level, engine: Engine = "p
 }
 
 /** PostgreSQL's documented read committed inconsistency: a waiting UPDATE sees one change of the other transaction but not another. */
-export const PARTIAL_VIEW = ["T1 begin", "T2 begin", "T2 update test set value = 11 where id = 1", "T2 insert into test (id, value) values (3, 30)", "T1 update test set value = value + 1 where value > 5", "T2 commit", "T1 commit"];
+export const PARTIAL_VIEW = [
+  "T1 begin",
+  "T2 begin",
+  "T2 update test set value = 11 where id = 1",
+  "T2 insert into test (id, value) values (3, 30)",
+  "T1 update test set value = value + 1 where value > 5",
+  "T2 commit",
+  "T1 commit",
+];

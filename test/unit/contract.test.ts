@@ -23,14 +23,27 @@ before(async () => {
   mermaid = (await import("mermaid")).default;
 });
 
-const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 
 /** Examples that read a file next to the notebook get the same small generated CSV, whatever its name. */
 const csv = new TextEncoder().encode(Array.from({ length: 2000 }, (_, i) => `${100 + (i % 7) * 10},${(i * 7919) % 300}`).join("\n") + "\n");
 const memoryFiles = (): FileAccess => ({
   open: () => {
     let at = 0;
-    return { size: csv.length, read: (buffer) => { const n = Math.min(buffer.length, csv.length - at); buffer.set(csv.subarray(at, at + n)); at += n; return n; }, close: () => {} };
+    return {
+      size: csv.length,
+      read: (buffer) => {
+        const n = Math.min(buffer.length, csv.length - at);
+        buffer.set(csv.subarray(at, at + n));
+        at += n;
+        return n;
+      },
+      close: () => {},
+    };
   },
 });
 
@@ -48,7 +61,11 @@ function assertShape(o: RunOutput, where: string): void {
     assert.match(f.code, /^[A-Za-z0-9][A-Za-z0-9-]*$/, `${where}: finding code`);
     assert.ok(f.title.length > 0 && f.explanation.length > 0, `${where}: ${f.code} has a title and an explanation`);
   }
-  assert.equal(o.verdict.valid === false, o.verdict.findings.some((f) => f.severity === "error"), `${where}: violated exactly when an error finding is reported`);
+  assert.equal(
+    o.verdict.valid === false,
+    o.verdict.findings.some((f) => f.severity === "error"),
+    `${where}: violated exactly when an error finding is reported`,
+  );
   for (const [k, v] of Object.entries(o.metrics)) assert.ok(Number.isFinite(v), `${where}: metric ${k} is a finite number`);
   const ids = [...o.diagrams.map((d) => `d:${d.id}`), ...o.charts.map((c) => `c:${c.id}`), ...o.tables.map((t) => `t:${t.id}`)];
   assert.equal(new Set(ids).size, ids.length, `${where}: diagram, chart and table ids are unique`);

@@ -82,7 +82,11 @@ function explainOneRead(r: ReadOp & { value: Value }, ops: readonly Operation[],
   const sources = sourcesOf(ops, v);
   const fromStart = v === initial;
   if (!fromStart && sources.length === 0) {
-    return { title: `read of ${r.key} returned a value nobody wrote`, explanation: `${showOp(r)} returned ${showValue(v)}, but no operation wrote ${showValue(v)} to ${r.key}.`, events: [r] };
+    return {
+      title: `read of ${r.key} returned a value nobody wrote`,
+      explanation: `${showOp(r)} returned ${showValue(v)}, but no operation wrote ${showValue(v)} to ${r.key}.`,
+      events: [r],
+    };
   }
   if (!fromStart && r.ret !== undefined && sources.every((s) => s.call > r.ret!)) {
     return {
@@ -113,7 +117,12 @@ function explainStale(r: ReadOp & { value: Value }, ops: readonly Operation[], s
   const lastSays = last.source
     ? `${pairs.length === 1 ? "the only write" : "the last write"} of ${v} that could have reached it, ${showOp(last.source)}, was overwritten by ${showOp(last.by)}`
     : `${r.key} held ${v} only before it was first written, and ${showOp(last.by)} wrote it`;
-  const earlier = pairs.length === 2 ? ` (an earlier write of ${v} was overwritten the same way)` : pairs.length > 2 ? ` (the ${pairs.length - 1} earlier writes of ${v} were overwritten the same way)` : "";
+  const earlier =
+    pairs.length === 2
+      ? ` (an earlier write of ${v} was overwritten the same way)`
+      : pairs.length > 2
+        ? ` (the ${pairs.length - 1} earlier writes of ${v} were overwritten the same way)`
+        : "";
   return {
     title: `stale read of ${r.key}`,
     explanation: `${showOp(r)} returned ${v}, a value ${r.key} no longer held: ${lastSays}, which completed before the read began${earlier}. No write of ${v} could have taken effect after that, so no order lets the read return ${v}.`,
@@ -123,12 +132,18 @@ function explainStale(r: ReadOp & { value: Value }, ops: readonly Operation[], s
 
 /** Two reads in real-time order where the later one returned a value every write of which was done before the earlier one began. */
 function explainTwoReads(a: ReadOp & { value: Value }, b: ReadOp & { value: Value }, ops: readonly Operation[]): Explained | undefined {
-  for (const [first, later] of [[a, b], [b, a]] as const) {
+  for (const [first, later] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     if (first.ret === undefined || !(first.ret < later.call) || first.value === later.value) continue;
     const sources = sourcesOf(ops, later.value).filter((s) => later.ret === undefined || s.call <= later.ret); // later writes cannot be what it read
     if (!sources.every((s) => s.ret !== undefined && s.ret < first.call)) continue;
     const old = showValue(later.value);
-    const writes = sources.length === 0 ? `${later.key} held ${old} only before any write` : `every write of ${old} (${names(sources)}) had completed before the earlier read began`;
+    const writes =
+      sources.length === 0
+        ? `${later.key} held ${old} only before any write`
+        : `every write of ${old} (${names(sources)}) had completed before the earlier read began`;
     return {
       title: `a later read of ${later.key} went back to an older value`,
       explanation: `${showOp(first)} returned ${showValue(first.value)} before ${showOp(later)} began, yet the later read returned the older value ${old}: ${writes}, so once a read had seen ${showValue(first.value)}, no later read could see ${old} again.`,
@@ -169,13 +184,20 @@ function fromSearch<S>(core: readonly Operation[], model: SequentialModel<S, Ope
   const longest = outcome.order.length
     ? ` The longest order that works places ${outcome.order.length} of them, ending with ${tail.join(", ")}, and leaves ${key ?? "the store"} holding ${model.describe(state)}.`
     : "";
-  const next = stuck ? ` Then ${showOp(stuck)} cannot take effect, since ${why(stuck, model.describe(state))}, and no other choice gets further.` : " Every operation that could go next leads to a dead end later.";
-  return { title: `no order of the operations${where} fits`, explanation: head + longest + next, events: [...reads, ...(stuck && !reads.includes(stuck) ? [stuck] : [])] };
+  const next = stuck
+    ? ` Then ${showOp(stuck)} cannot take effect, since ${why(stuck, model.describe(state))}, and no other choice gets further.`
+    : " Every operation that could go next leads to a dead end later.";
+  return {
+    title: `no order of the operations${where} fits`,
+    explanation: head + longest + next,
+    events: [...reads, ...(stuck && !reads.includes(stuck) ? [stuck] : [])],
+  };
 }
 
 function why(op: Operation, held: string): string {
   if (op.kind === "read") return `it returned ${showValue(op.value)}, not ${held}`;
-  if (op.kind === "cas") return op.ok ? `it swapped, so it found ${showValue(op.expect)} there, not ${held}` : `it failed, so it did not find ${showValue(op.expect)} there`;
+  if (op.kind === "cas")
+    return op.ok ? `it swapped, so it found ${showValue(op.expect)} there, not ${held}` : `it failed, so it did not find ${showValue(op.expect)} there`;
   return `the model refuses it after ${held}`;
 }
 
@@ -187,7 +209,14 @@ export function explainViolation<S>(ops: readonly Operation[], model: Sequential
   const core = shrinkWitness(ops, model);
   const readKeys = new Set(core.filter(onlyReads).map((o) => o.key));
   const oneKey = key ?? (readKeys.size === 1 ? [...readKeys][0] : undefined);
-  const shape = oneKey !== undefined ? classic(core.filter((o) => o.key === oneKey), ops.filter((o) => o.key === oneKey), initial) : undefined;
+  const shape =
+    oneKey !== undefined
+      ? classic(
+          core.filter((o) => o.key === oneKey),
+          ops.filter((o) => o.key === oneKey),
+          initial,
+        )
+      : undefined;
   const told = shape ?? fromSearch(core, model, key);
   return {
     severity: "error",

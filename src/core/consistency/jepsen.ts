@@ -80,13 +80,27 @@ export function parseEtcdLog(text: string): ParsedHistory {
 function etcdCall(p: Pairing, client: string, f: string, arg: string, line: string): void {
   const key = "r";
   if (f === "read") {
-    p.call(client, (c, ret, result) => ({ ...c, key, kind: "read", ...times(ret), ...(result === undefined ? {} : { value: result === "nil" ? null : Number(result) }) }));
+    p.call(client, (c, ret, result) => ({
+      ...c,
+      key,
+      kind: "read",
+      ...times(ret),
+      ...(result === undefined ? {} : { value: result === "nil" ? null : Number(result) }),
+    }));
   } else if (f === "write") {
     p.call(client, (c, ret) => ({ ...c, key, kind: "write", ...times(ret), value: Number(arg) }));
   } else {
     const cas = CAS_ARGS.exec(arg);
     if (!cas) throw new Error(`Cannot read the compare-and-set in: ${line}`);
-    p.call(client, (c, ret, result) => ({ ...c, key, kind: "cas", ...times(ret), expect: Number(cas[1]), value: Number(cas[2]), ...(result === undefined ? {} : { ok: result === "ok" }) }));
+    p.call(client, (c, ret, result) => ({
+      ...c,
+      key,
+      kind: "cas",
+      ...times(ret),
+      expect: Number(cas[1]),
+      value: Number(cas[2]),
+      ...(result === undefined ? {} : { ok: result === "ok" }),
+    }));
   }
 }
 

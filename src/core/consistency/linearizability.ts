@@ -81,7 +81,11 @@ function searchRounds(list: readonly Part[], maxSteps: number): Searched[] {
     for (const i of open) {
       const r = searchLinearization(list[i]!.ops, list[i]!.model, open.length === 1 ? budget : Math.min(round, budget));
       budget -= r.steps;
-      out[i] = { valid: r.valid, order: r.valid === "unknown" && out[i]!.order.length > r.order.length ? out[i]!.order : r.order, steps: out[i]!.steps + r.steps };
+      out[i] = {
+        valid: r.valid,
+        order: r.valid === "unknown" && out[i]!.order.length > r.order.length ? out[i]!.order : r.order,
+        steps: out[i]!.steps + r.steps,
+      };
       if (budget <= 0) break;
     }
     if (out.some((o) => o.valid === false)) break;
@@ -101,7 +105,11 @@ export function checkLinearizable(history: readonly Operation[], options: Linear
     const s = searched[i]!;
     partitions.push({ key: part.key, operations: part.ops.length, valid: s.valid, linearization: s.order.map((j) => part.ops[j]!.id), steps: s.steps });
     if (s.valid === false) {
-      findings.push(options.explain === false ? bareFinding(part, s.order) : explainViolation(part.ops, part.model, part.key === "*" ? undefined : part.key, options.initial ?? null));
+      findings.push(
+        options.explain === false
+          ? bareFinding(part, s.order)
+          : explainViolation(part.ops, part.model, part.key === "*" ? undefined : part.key, options.initial ?? null),
+      );
     } else if (s.valid === "unknown" && !failed) {
       findings.push(unknownFinding(part, s.steps));
     }
@@ -117,7 +125,11 @@ function summary(valid: boolean | "unknown", operations: number, partitions: rea
   if (valid === true) return `Linearizable: the ${scope} can be put in one order that respects real time.`;
   if (valid === "unknown") return `Undecided: the search gave up before deciding whether the ${scope} are linearizable.`;
   const bad = partitions.filter((p) => p.valid === false).map((p) => p.key);
-  return bad.length === 1 && bad[0] !== "*" ? `Not linearizable: the operations on ${bad[0]} cannot be put in any order that respects real time.` : bad[0] === "*" ? `Not linearizable: the ${scope} cannot be put in any order that respects real time.` : `Not linearizable: the operations on ${bad.length} keys (${bad.join(", ")}) cannot be ordered.`;
+  return bad.length === 1 && bad[0] !== "*"
+    ? `Not linearizable: the operations on ${bad[0]} cannot be put in any order that respects real time.`
+    : bad[0] === "*"
+      ? `Not linearizable: the ${scope} cannot be put in any order that respects real time.`
+      : `Not linearizable: the operations on ${bad.length} keys (${bad.join(", ")}) cannot be ordered.`;
 }
 
 function bareFinding(part: Part, longest: readonly number[]): Finding {

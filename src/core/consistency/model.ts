@@ -71,6 +71,10 @@ export function keyValueModel(initial: Value = null): SequentialModel<KeyValueSt
       return next;
     },
     key: (s) => JSON.stringify([...s].filter(([, v]) => v !== initial).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    describe: (s) => `{${[...s].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}: ${show(v)}`).join(", ")}}`,
+    describe: (s) =>
+      `{${[...s]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => `${k}: ${show(v)}`)
+        .join(", ")}}`,
   };
 }

@@ -39,7 +39,12 @@ function readsBefore(v: Versions): Map<Operation, { read: VersionedRead; saw: Ve
 }
 
 /** Walks back from a write over the three kinds of step, remembering how each write was reached. */
-function ancestry(v: Versions, start: VersionedWrite, deps: Map<Operation, { read: VersionedRead; saw: VersionedWrite }[]>, byRet: readonly VersionedWrite[]): Map<VersionedWrite, Cause | null> {
+function ancestry(
+  v: Versions,
+  start: VersionedWrite,
+  deps: Map<Operation, { read: VersionedRead; saw: VersionedWrite }[]>,
+  byRet: readonly VersionedWrite[],
+): Map<VersionedWrite, Cause | null> {
   const reached = new Map<VersionedWrite, Cause | null>([[start, null]]);
   const stack: VersionedWrite[] = [start];
   let threshold = Number.NEGATIVE_INFINITY;

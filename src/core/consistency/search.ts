@@ -170,7 +170,10 @@ class States<S, O> {
   private readonly rows: Int32Array[] = [];
   private readonly memoStates: number;
 
-  constructor(private readonly model: SequentialModel<S, O>, private readonly ops: readonly O[]) {
+  constructor(
+    private readonly model: SequentialModel<S, O>,
+    private readonly ops: readonly O[],
+  ) {
     this.memoStates = Math.min(MEMO_STATES, Math.floor(MEMO_ENTRIES / Math.max(1, ops.length)));
   }
 

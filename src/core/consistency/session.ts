@@ -166,7 +166,11 @@ function writesFollowReads(v: Versions): Violation[] {
  * Across keys: a state that shows a session's write must also show what that session had written
  * (monotonic writes) or read (writes follow reads) before it. Seen through read groups.
  */
-function groupViolations(v: Versions, deps: Map<VersionedWrite, Map<string, Operation & { version: number }>>, g: "monotonic-writes" | "writes-follow-reads"): Violation[] {
+function groupViolations(
+  v: Versions,
+  deps: Map<VersionedWrite, Map<string, Operation & { version: number }>>,
+  g: "monotonic-writes" | "writes-follow-reads",
+): Violation[] {
   const out: Violation[] = [];
   for (const group of v.groups()) {
     for (const rb of group) {
@@ -174,7 +178,8 @@ function groupViolations(v: Versions, deps: Map<VersionedWrite, Map<string, Oper
         for (const ra of group) {
           const need = ra.key !== rb.key ? deps.get(w2)?.get(ra.key) : undefined;
           if (!need || ra.version >= need.version) continue;
-          const what = g === "monotonic-writes" ? `${w2.client} had written before it (${showOwn(need)})` : `${w2.client} had read before writing (${showOwn(need)})`;
+          const what =
+            g === "monotonic-writes" ? `${w2.client} had written before it (${showOwn(need)})` : `${w2.client} had read before writing (${showOwn(need)})`;
           out.push({
             title: `a state showed ${w2.client}'s write of ${w2.key} without what came before it`,
             explanation: `The reads of group ${rb.group} were answered from one state: ${showOp(rb)} saw ${showOp(w2)}, but ${showOp(ra)} missed version ${need.version} of ${ra.key}, which ${what}.`,
@@ -191,7 +196,10 @@ function groupViolations(v: Versions, deps: Map<VersionedWrite, Map<string, Oper
 function dedupe(vs: readonly Violation[]): Violation[] {
   const seen = new Set<string>();
   return vs.filter((x) => {
-    const k = x.ops.map((o) => o.id).sort((a, b) => a - b).join(",");
+    const k = x.ops
+      .map((o) => o.id)
+      .sort((a, b) => a - b)
+      .join(",");
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -248,7 +256,12 @@ export function stalenessOf(v: Versions): Staleness[] {
 function boundedStaleness(v: Versions, staleness: readonly Staleness[], options: SessionOptions): Violation[] {
   const maxV = options.maxStalenessVersions ?? Number.POSITIVE_INFINITY;
   const maxMs = options.maxStalenessMs ?? Number.POSITIVE_INFINITY;
-  const bound = [options.maxStalenessVersions !== undefined ? `${options.maxStalenessVersions} version${options.maxStalenessVersions === 1 ? "" : "s"}` : "", options.maxStalenessMs !== undefined ? `${options.maxStalenessMs} ms` : ""].filter(Boolean).join(" or ");
+  const bound = [
+    options.maxStalenessVersions !== undefined ? `${options.maxStalenessVersions} version${options.maxStalenessVersions === 1 ? "" : "s"}` : "",
+    options.maxStalenessMs !== undefined ? `${options.maxStalenessMs} ms` : "",
+  ]
+    .filter(Boolean)
+    .join(" or ");
   const out: Violation[] = [];
   v.reads.forEach((r, i) => {
     const s = staleness[i]!;
@@ -267,9 +280,21 @@ function boundedStaleness(v: Versions, staleness: readonly Staleness[], options:
 // ---- The verdict. ----
 
 function findingsFor(g: Guarantee, vs: readonly Violation[], max: number): Finding[] {
-  const shown: Finding[] = vs.slice(0, max).map((x) => ({ severity: "error", code: g, title: `${capital(GUARANTEE_NAMES[g])} broken: ${x.title}`, explanation: x.explanation, events: [...new Set(x.ops.map((o) => o.id))] }));
+  const shown: Finding[] = vs.slice(0, max).map((x) => ({
+    severity: "error",
+    code: g,
+    title: `${capital(GUARANTEE_NAMES[g])} broken: ${x.title}`,
+    explanation: x.explanation,
+    events: [...new Set(x.ops.map((o) => o.id))],
+  }));
   if (vs.length > max) {
-    shown.push({ severity: "info", code: g, title: `${vs.length - max} more violation${vs.length - max === 1 ? "" : "s"} of ${GUARANTEE_NAMES[g]}`, explanation: `Only the first ${max} of the ${vs.length} violations of ${GUARANTEE_NAMES[g]} are listed.`, events: [...new Set(vs.slice(max).flatMap((x) => x.ops.slice(0, 1).map((o) => o.id)))] });
+    shown.push({
+      severity: "info",
+      code: g,
+      title: `${vs.length - max} more violation${vs.length - max === 1 ? "" : "s"} of ${GUARANTEE_NAMES[g]}`,
+      explanation: `Only the first ${max} of the ${vs.length} violations of ${GUARANTEE_NAMES[g]} are listed.`,
+      events: [...new Set(vs.slice(max).flatMap((x) => x.ops.slice(0, 1).map((o) => o.id)))],
+    });
   }
   return shown;
 }
@@ -301,7 +326,10 @@ export function checkSessionGuarantees(history: readonly Operation[], options: S
     held[g] = vs.length === 0;
     findings.push(...findingsFor(g, vs, options.maxFindings ?? 3));
   }
-  const names = (ok: boolean) => Object.entries(held).filter(([, h]) => h === ok).map(([g]) => GUARANTEE_NAMES[g as Guarantee]);
+  const names = (ok: boolean) =>
+    Object.entries(held)
+      .filter(([, h]) => h === ok)
+      .map(([g]) => GUARANTEE_NAMES[g as Guarantee]);
   const ok = `Every guarantee checked held (${names(true).join(", ")}).`;
   const bad = `Broken: ${names(false).join(", ")}.${names(true).length ? ` Held: ${names(true).join(", ")}.` : ""}`;
   const verdict = verdictFrom(findings, ok, bad);

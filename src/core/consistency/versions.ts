@@ -24,7 +24,8 @@ export class Versions {
       this.byKey.set(w.key, versions);
     }
     for (const r of this.reads) {
-      if (r.version !== 0 && !this.write(r.key, r.version)) throw new Error(`Read ${r.id} returned version ${r.version} of ${r.key}, which no write in the history created.`);
+      if (r.version !== 0 && !this.write(r.key, r.version))
+        throw new Error(`Read ${r.id} returned version ${r.version} of ${r.key}, which no write in the history created.`);
     }
   }
 
@@ -63,4 +64,3 @@ export class Versions {
     return [...out.values()].filter((g) => new Set(g.map((r) => r.key)).size > 1);
   }
 }
-

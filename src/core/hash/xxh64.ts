@@ -3,19 +3,30 @@
 // admission decisions exactly needs the same hash.
 
 // The five XXH64 primes as [high, low] 32-bit halves.
-const P1H = 0x9e3779b1, P1L = 0x85ebca87;
-const P2H = 0xc2b2ae3d, P2L = 0x27d4eb4f;
-const P3H = 0x165667b1, P3L = 0x9e3779f9;
-const P4H = 0x85ebca77, P4L = 0xc2b2ae63;
-const P5H = 0x27d4eb2f, P5L = 0x165667c5;
+const P1H = 0x9e3779b1,
+  P1L = 0x85ebca87;
+const P2H = 0xc2b2ae3d,
+  P2L = 0x27d4eb4f;
+const P3H = 0x165667b1,
+  P3L = 0x9e3779f9;
+const P4H = 0x85ebca77,
+  P4L = 0xc2b2ae63;
+const P5H = 0x27d4eb2f,
+  P5L = 0x165667c5;
 
 let rh = 0;
 let rl = 0;
 
 /** (ah:al) * (bh:bl) mod 2^64 into rh:rl. */
 function mul(ah: number, al: number, bh: number, bl: number): void {
-  const a0 = al & 0xffff, a1 = al >>> 16, b0 = bl & 0xffff, b1 = bl >>> 16;
-  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const a0 = al & 0xffff,
+    a1 = al >>> 16,
+    b0 = bl & 0xffff,
+    b1 = bl >>> 16;
+  const p00 = a0 * b0,
+    p01 = a0 * b1,
+    p10 = a1 * b0,
+    p11 = a1 * b1;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
   rl = (((mid & 0xffff) << 16) | (p00 & 0xffff)) >>> 0;
   const carry = p11 + (p01 >>> 16) + (p10 >>> 16) + Math.floor(mid / 65536);
@@ -45,7 +56,8 @@ export function xxh64Low32(id: number, seed: number): number {
   // h64 = seed + PRIME64_5 + 8
   add(0, seed >>> 0, P5H, P5L);
   add(rh, rl, 0, 8);
-  let hh = rh, hl = rl;
+  let hh = rh,
+    hl = rl;
   // k1 = rotl(input * PRIME64_2, 31) * PRIME64_1
   mul(inH, inL, P2H, P2L);
   rotl(rh, rl, 31);
@@ -74,7 +86,11 @@ export function xxh64Low32(id: number, seed: number): number {
 /** The same hash with BigInt, written straight from the specification (tests compare the two). */
 export function xxh64Reference(id: bigint, seed: bigint): bigint {
   const M = (1n << 64n) - 1n;
-  const P1 = 0x9e3779b185ebca87n, P2 = 0xc2b2ae3d27d4eb4fn, P3 = 0x165667b19e3779f9n, P4 = 0x85ebca77c2b2ae63n, P5 = 0x27d4eb2f165667c5n;
+  const P1 = 0x9e3779b185ebca87n,
+    P2 = 0xc2b2ae3d27d4eb4fn,
+    P3 = 0x165667b19e3779f9n,
+    P4 = 0x85ebca77c2b2ae63n,
+    P5 = 0x27d4eb2f165667c5n;
   const rot = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
   let h = (seed + P5 + 8n) & M;
   const k1 = (rot((id * P2) & M, 31n) * P1) & M;

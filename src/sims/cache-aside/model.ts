@@ -89,7 +89,11 @@ class World {
   private readonly writerOps: OpKind[];
   private deletes = 0;
 
-  constructor(private readonly strategy: Strategy, private readonly reads: number, private readonly ttlMs: number) {
+  constructor(
+    private readonly strategy: Strategy,
+    private readonly reads: number,
+    private readonly ttlMs: number,
+  ) {
     this.writerOps = writerProgram(strategy);
   }
 
@@ -307,7 +311,9 @@ export function staleStory(trace: RunTrace): StaleStory | undefined {
   const sets = ofKind(trace.events, "set").filter((s) => s.stored && s.version === cached.version);
   const set = sets[sets.length - 1];
   if (!set) return undefined;
-  const load = ofKind(trace.events, "load").filter((l) => l.read === set.read && l.seq < set.seq).pop();
+  const load = ofKind(trace.events, "load")
+    .filter((l) => l.read === set.read && l.seq < set.seq)
+    .pop();
   const update = ofKind(trace.events, "update").find((u) => u.version > cached.version);
   const deletes = ofKind(trace.events, "delete").filter((d) => d.seq < set.seq);
   return { cached, set, ...(load ? { load } : {}), ...(update ? { update } : {}), deletes };

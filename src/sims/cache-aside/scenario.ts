@@ -57,34 +57,54 @@ export const schema = s.object(
     "without it, `explore` random interleavings are drawn from the seed.",
   {
     strategy: s.knob(strategy),
-    steps: s.field(s.array({
-      doc: "Explicit interleaving: which actor takes its next step, in order. Steps left over when the list ends run afterwards, the reader's first.",
-      items: actor,
-      maxItems: 200,
-    })),
+    steps: s.field(
+      s.array({
+        doc: "Explicit interleaving: which actor takes its next step, in order. Steps left over when the list ends run afterwards, the reader's first.",
+        items: actor,
+        maxItems: 200,
+      }),
+    ),
     reads: s.knob(s.integer({ doc: "How many times the reader reads the key, one after the other.", min: 1, max: 20, default: 1 })),
     ttlMs: s.field(s.integer({ doc: "Time a cached value lives before it expires.", min: 1, max: 86_400_000, default: 60_000, unit: "ms" })),
     doubleDeleteDelayMs: s.field(s.integer({ doc: "Delay before the second delete of delayed-double-delete.", min: 0, max: 60_000, default: 50, unit: "ms" })),
     explore: s.field(
       exploreSeeded(`Random interleavings to draw when no steps are given (${DEFAULT_EXPLORE} when left out): a count, or a list of seeds.`, 100_000),
     ),
-    compare: s.field(s.array({
-      doc: "Strategies to run on the same random interleavings (random mode); defaults to strategy alone.",
-      items: strategy,
-      maxItems: 5, default: [],
-    })),
-    cacheLatencyMsMax: s.field(s.integer({
-      doc: "Random mode: a cache operation takes 1 to this many milliseconds.",
-      min: 1, max: 10_000, default: 5, unit: "ms",
-    })),
-    dbLatencyMsMax: s.field(s.integer({
-      doc: "Random mode: a database operation takes 1 to this many milliseconds.",
-      min: 1, max: 10_000, default: 40, unit: "ms",
-    })),
-    startJitterMs: s.field(s.integer({
-      doc: "Random mode: each actor starts at a random time between 0 and this.",
-      min: 0, max: 60_000, default: 60, unit: "ms",
-    })),
+    compare: s.field(
+      s.array({
+        doc: "Strategies to run on the same random interleavings (random mode); defaults to strategy alone.",
+        items: strategy,
+        maxItems: 5,
+        default: [],
+      }),
+    ),
+    cacheLatencyMsMax: s.field(
+      s.integer({
+        doc: "Random mode: a cache operation takes 1 to this many milliseconds.",
+        min: 1,
+        max: 10_000,
+        default: 5,
+        unit: "ms",
+      }),
+    ),
+    dbLatencyMsMax: s.field(
+      s.integer({
+        doc: "Random mode: a database operation takes 1 to this many milliseconds.",
+        min: 1,
+        max: 10_000,
+        default: 40,
+        unit: "ms",
+      }),
+    ),
+    startJitterMs: s.field(
+      s.integer({
+        doc: "Random mode: each actor starts at a random time between 0 and this.",
+        min: 0,
+        max: 60_000,
+        default: 60,
+        unit: "ms",
+      }),
+    ),
     readGapMsMax: s.field(s.integer({ doc: "Random mode: pause between the reader's reads, up to this long.", min: 0, max: 60_000, default: 100, unit: "ms" })),
   },
   { runs: { to: "explore" } },
@@ -123,7 +143,8 @@ export const examples: readonly Example[] = [
     body: "strategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\n",
   },
   {
-    name: "leases close the race", description: "The same interleaving with memcache-style leases.",
+    name: "leases close the race",
+    description: "The same interleaving with memcache-style leases.",
     body: "strategy: lease\nsteps: [reader, reader, writer, writer, reader]\n",
   },
   {

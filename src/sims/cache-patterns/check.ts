@@ -65,7 +65,9 @@ function refreshedAhead(r: PatternResult, reads: readonly ReadEvent[]): Finding[
 function expiredMisses(r: PatternResult, reads: readonly ReadEvent[]): Finding[] {
   const out: Finding[] = [];
   for (const e of reads) {
-    const exp = ofKind(r.events, "expire").filter((x) => x.key === e.key && x.seq < e.seq).pop();
+    const exp = ofKind(r.events, "expire")
+      .filter((x) => x.key === e.key && x.seq < e.seq)
+      .pop();
     if (e.missCause !== "expired" || !exp || e.stale) continue;
     out.push({ severity: "info", code: "expired-miss", ...explain.expiredMiss(e, exp), events: [exp.seq, e.seq] });
   }

@@ -224,7 +224,11 @@ class PatternState {
         return { name: "acknowledged to the client", columns: ["key", "last write"], rows: sorted(this.acked).map((k) => [k, this.acked.get(k)!]) };
       case "pending":
         if (this.o.scenario !== "write-back") return undefined;
-        return { name: "write-back: dirty writes waiting for a flush", columns: ["write (step)", "key", "value"], rows: this.pending.map(([n, k, v]) => [n, k, v]) };
+        return {
+          name: "write-back: dirty writes waiting for a flush",
+          columns: ["write (step)", "key", "value"],
+          rows: this.pending.map(([n, k, v]) => [n, k, v]),
+        };
       case "flush":
         return this.o.scenario === "write-back" ? { name: "write-back: the next periodic flush", columns: ["at (ms)"], rows: [[this.nextFlush]] } : undefined;
       case "reloads":
@@ -352,12 +356,15 @@ class LoadState {
   private readonly seen = { gets: 0, hits: 0, misses: 0, queries: 0 };
   private now = -Infinity;
 
-  constructor(private readonly o: Resolved, private readonly strategy: string) {}
+  constructor(
+    private readonly o: Resolved,
+    private readonly strategy: string,
+  ) {}
 
   private touch(key: string, state: string, expiresAtMs?: number | null): void {
     const old = this.keys.get(key);
     this.keys.delete(key);
-    this.keys.set(key, { state, expiresAtMs: expiresAtMs !== undefined ? expiresAtMs : old?.expiresAtMs ?? null });
+    this.keys.set(key, { state, expiresAtMs: expiresAtMs !== undefined ? expiresAtMs : (old?.expiresAtMs ?? null) });
   }
 
   apply(e: LoadEvent): void {
@@ -429,7 +436,11 @@ class LoadState {
       const rows = [...this.waiting].slice(0, LOAD_ROWS).map(([req, w]): Cell[] => [`c${req}`, w.key, w.why]);
       out.push({ name: `clients waiting (${LOAD_ROWS} at most)`, columns: ["client", "key", "waiting for"], rows });
     }
-    out.push({ name: "this window so far", columns: ["gets", "hits", "misses", "database queries"], rows: [[this.seen.gets, this.seen.hits, this.seen.misses, this.seen.queries]] });
+    out.push({
+      name: "this window so far",
+      columns: ["gets", "hits", "misses", "database queries"],
+      rows: [[this.seen.gets, this.seen.hits, this.seen.misses, this.seen.queries]],
+    });
     return out;
   }
 }
@@ -501,11 +512,22 @@ const mean = (xs: readonly number[]) => (xs.length ? round(xs.reduce((s, x) => s
 
 function presentPatterns(r: PatternResult, verdict: Verdict, o: Resolved): Presentation {
   const reads = r.events.filter((e): e is ReadEvent => e.kind === "read");
-  const participants: [string, "actor" | "participant"][] = [["client", "actor"], ["cache", "participant"], ["database", "participant"]];
+  const participants: [string, "actor" | "participant"][] = [
+    ["client", "actor"],
+    ["cache", "participant"],
+    ["database", "participant"],
+  ];
   const state = new PatternState(o);
   const sequence = diagram({
-    id: "sequence", title: "Client, cache and database, step by step", events: r.events, extraOmitted: 0, max: o.maxDiagramEvents, participants,
-    draw: patternArrows, highlight: highlighted(verdict), caption: `${r.scenario}, ${r.events.length} steps`,
+    id: "sequence",
+    title: "Client, cache and database, step by step",
+    events: r.events,
+    extraOmitted: 0,
+    max: o.maxDiagramEvents,
+    participants,
+    draw: patternArrows,
+    highlight: highlighted(verdict),
+    caption: `${r.scenario}, ${r.events.length} steps`,
     steps: { actor: (e) => e.actor, text: patternText, apply: (e) => state.apply(e), initial: () => state.all(), changed: () => state.changed() },
   });
   return {
@@ -543,7 +565,13 @@ function loadChart(r: LoadResult, o: Resolved): ChartSpec {
     }
     return out;
   };
-  const capacity = { name: "capacity", points: [{ x: 0, y: o.dbCapacity }, { x: Math.round((buckets * o.bucketMs) / 10) / 100, y: o.dbCapacity }] };
+  const capacity = {
+    name: "capacity",
+    points: [
+      { x: 0, y: o.dbCapacity },
+      { x: Math.round((buckets * o.bucketMs) / 10) / 100, y: o.dbCapacity },
+    ],
+  };
   return {
     id: "db-load",
     title: `Database load (queries per second, ${o.bucketMs} ms buckets${group > 1 ? `, peak of every ${group}` : ""})`,
@@ -565,22 +593,43 @@ function loadTables(r: LoadResult, o: Resolved): TableSpec[] {
     title: "Per strategy, on the same requests",
     summary: true,
     columns: [
-      "strategy", "requests", "DB queries", "peak DB load (q/s)", "largest herd", "misses", "stale served",
-      ...(pen ? ["missing-id requests", "reaching the DB", "answered by filter"] : []), "p50 ms", "p99 ms", "max ms",
+      "strategy",
+      "requests",
+      "DB queries",
+      "peak DB load (q/s)",
+      "largest herd",
+      "misses",
+      "stale served",
+      ...(pen ? ["missing-id requests", "reaching the DB", "answered by filter"] : []),
+      "p50 ms",
+      "p99 ms",
+      "max ms",
     ],
     rows: r.runs.map((run) => [
-      run.strategy, run.requests, run.dbQueries, Math.round(run.peakDbLoad), run.largestHerd?.size ?? 0, run.misses, run.staleServed,
-      ...(pen ? [run.absentRequests, run.absentDbQueries, run.filtered] : []), run.p50LatencyMs, run.p99LatencyMs, run.maxLatencyMs,
+      run.strategy,
+      run.requests,
+      run.dbQueries,
+      Math.round(run.peakDbLoad),
+      run.largestHerd?.size ?? 0,
+      run.misses,
+      run.staleServed,
+      ...(pen ? [run.absentRequests, run.absentDbQueries, run.filtered] : []),
+      run.p50LatencyMs,
+      run.p99LatencyMs,
+      run.maxLatencyMs,
     ]),
   };
   const bloom = r.runs.find((run) => run.bloom)?.bloom;
   if (!bloom) return [table];
-  return [table, {
-    id: "bloom",
-    title: "Bloom filter: measured against theory",
-    columns: ["bits (m)", "hashes (k)", "ids (n)", "bits set", "false positives, theory", "measured", "probes", "false negatives"],
-    rows: [[bloom.m, bloom.k, bloom.n, percent(bloom.fill), percent(bloom.theory, 3), percent(bloom.measured, 3), bloom.probes, bloom.falseNegatives]],
-  }];
+  return [
+    table,
+    {
+      id: "bloom",
+      title: "Bloom filter: measured against theory",
+      columns: ["bits (m)", "hashes (k)", "ids (n)", "bits set", "false positives, theory", "measured", "probes", "false negatives"],
+      rows: [[bloom.m, bloom.k, bloom.n, percent(bloom.fill), percent(bloom.theory, 3), percent(bloom.measured, 3), bloom.probes, bloom.falseNegatives]],
+    },
+  ];
 }
 
 /** The first strategy's figures, and with a comparison each strategy's as `strategy.name`. */
@@ -628,13 +677,22 @@ function presentLoad(r: LoadResult, verdict: Verdict, o: Resolved): Presentation
   const focused = verdict.findings.some((f) => (f.events?.length ?? 0) > 0);
   const where = focused ? "where the highlighted findings start" : "around the first database query";
   const from = first ? `from ${t(first.atMs)} ms, ${where}` : "no database query in the run";
-  const participants: [string, "actor" | "participant"][] = [["clients", "actor"], ["cache", "participant"], ["database", "participant"]];
+  const participants: [string, "actor" | "participant"][] = [
+    ["clients", "actor"],
+    ["cache", "participant"],
+    ["database", "participant"],
+  ];
   const state = new LoadState(o, main.strategy);
   const sequence = diagram({
     id: "sequence",
     title: `${main.strategy}: clients, cache and database${focused ? " where the findings start" : " around the first database query"}`,
-    events: main.trace, extraOmitted: main.totalEvents - main.trace.length, max: o.maxDiagramEvents, participants,
-    draw: loadArrows, highlight: highlighted(verdict), caption: `${main.strategy}: ${from} (${r.arrivals} requests in all)`,
+    events: main.trace,
+    extraOmitted: main.totalEvents - main.trace.length,
+    max: o.maxDiagramEvents,
+    participants,
+    draw: loadArrows,
+    highlight: highlighted(verdict),
+    caption: `${main.strategy}: ${from} (${r.arrivals} requests in all)`,
     steps: { actor: loadActor, text: loadText, apply: (e) => state.apply(e), initial: () => state.tables(), changed: () => state.tables() },
   });
   return {

@@ -145,7 +145,8 @@ const opItem = s.string({
 });
 
 /** The strategies a load cell runs (its options, defaults applied): `compare`, else `strategy`. */
-const strategiesOf = (o: Readonly<Record<string, unknown>>): readonly unknown[] => ((o.compare as readonly unknown[]).length ? (o.compare as readonly unknown[]) : [o.strategy]);
+const strategiesOf = (o: Readonly<Record<string, unknown>>): readonly unknown[] =>
+  (o.compare as readonly unknown[]).length ? (o.compare as readonly unknown[]) : [o.strategy];
 const isLoad = (o: Readonly<Record<string, unknown>>) => LOAD_SCENARIOS.includes(o.scenario as Scenario);
 /** A knob for a load cell that runs `s`. */
 const runs = (s: Strategy) => (o: Readonly<Record<string, unknown>>) => isLoad(o) && strategiesOf(o).includes(s);
@@ -155,112 +156,201 @@ export const schema = s.object(SCHEMA_DOC, {
   // load scenario: the scenario knob offers only what the rest of the cell fits.
   scenario: {
     ...s.required(s.enum({ doc: "The pattern or failure mode to simulate.", values: SCENARIOS })),
-    knob: (o: Readonly<Record<string, unknown>>) => (o.ops !== undefined ? PATTERN_SCENARIOS : o.strategy !== "none" || (o.compare as readonly unknown[]).length > 0 ? LOAD_SCENARIOS : true),
+    knob: (o: Readonly<Record<string, unknown>>) =>
+      o.ops !== undefined ? PATTERN_SCENARIOS : o.strategy !== "none" || (o.compare as readonly unknown[]).length > 0 ? LOAD_SCENARIOS : true,
   },
   strategy: s.knob(strategy, (o) => isLoad(o) && (o.compare as readonly unknown[]).length === 0),
-  compare: s.field(s.array({
-    doc: "Load scenarios: strategies to run on the same request arrivals, drawn as one line each on the database-load chart (defaults to strategy alone).",
-    items: strategy,
-    maxItems: 10, default: [],
-  })),
-  ops: s.field(s.array({
-    doc:
-      `Write patterns: what one client does, in order. ${OP_HELP} ` +
-      "Each cache call takes cacheLatencyMs and each database call dbLatencyMs. Without ops, a script that shows the pattern is used.",
-    items: opItem,
-    maxItems: 60,
-  })),
-  ttlMs: s.knob(s.integer({
-    doc: "Time a cached value lives. Default 1000 for write patterns and stampede, 60000 for penetration, 5000 for avalanche.",
-    min: 1, max: 86_400_000, unit: "ms",
-  })),
-  durationMs: s.field(s.integer({
-    doc: "Load scenarios: how long clients send requests. Default 4000 (stampede), 10000 (penetration), 12000 (avalanche).",
-    min: 100, max: 600_000, unit: "ms",
-  })),
-  rps: s.field(s.integer({
-    doc: "Load scenarios: requests per second from all clients together (Poisson arrivals). Default 1000 (stampede, penetration), 2000 (avalanche).",
-    min: 1, max: 50_000,
-  })),
-  keys: s.field(s.integer({
-    doc:
-      "Load scenarios: keys that exist and are requested uniformly. Default 1 hot key (stampede), 1000 (penetration, avalanche). All are cached " +
-      "when the run starts.",
-    min: 1, max: 100_000,
-  })),
-  absentKeys: s.field(s.integer({
-    doc: "Penetration: how many different ids that do not exist are asked for (few: the same ids come back; many: every request is a new id).",
-    min: 1, max: 1_000_000, default: 50,
-  })),
+  compare: s.field(
+    s.array({
+      doc: "Load scenarios: strategies to run on the same request arrivals, drawn as one line each on the database-load chart (defaults to strategy alone).",
+      items: strategy,
+      maxItems: 10,
+      default: [],
+    }),
+  ),
+  ops: s.field(
+    s.array({
+      doc:
+        `Write patterns: what one client does, in order. ${OP_HELP} ` +
+        "Each cache call takes cacheLatencyMs and each database call dbLatencyMs. Without ops, a script that shows the pattern is used.",
+      items: opItem,
+      maxItems: 60,
+    }),
+  ),
+  ttlMs: s.knob(
+    s.integer({
+      doc: "Time a cached value lives. Default 1000 for write patterns and stampede, 60000 for penetration, 5000 for avalanche.",
+      min: 1,
+      max: 86_400_000,
+      unit: "ms",
+    }),
+  ),
+  durationMs: s.field(
+    s.integer({
+      doc: "Load scenarios: how long clients send requests. Default 4000 (stampede), 10000 (penetration), 12000 (avalanche).",
+      min: 100,
+      max: 600_000,
+      unit: "ms",
+    }),
+  ),
+  rps: s.field(
+    s.integer({
+      doc: "Load scenarios: requests per second from all clients together (Poisson arrivals). Default 1000 (stampede, penetration), 2000 (avalanche).",
+      min: 1,
+      max: 50_000,
+    }),
+  ),
+  keys: s.field(
+    s.integer({
+      doc:
+        "Load scenarios: keys that exist and are requested uniformly. Default 1 hot key (stampede), 1000 (penetration, avalanche). All are cached " +
+        "when the run starts.",
+      min: 1,
+      max: 100_000,
+    }),
+  ),
+  absentKeys: s.field(
+    s.integer({
+      doc: "Penetration: how many different ids that do not exist are asked for (few: the same ids come back; many: every request is a new id).",
+      min: 1,
+      max: 1_000_000,
+      default: 50,
+    }),
+  ),
   absentShare: s.field(s.number({ doc: "Penetration: share of requests that ask for an id that does not exist.", min: 0, max: 1, default: 0.5 })),
-  servers: s.knob(s.integer({
-    doc: "Load scenarios: application servers; requests go to them in turn. Single-flight coalesces within one server only.",
-    min: 1, max: 64, default: 1,
-  }), runs("single-flight")),
+  servers: s.knob(
+    s.integer({
+      doc: "Load scenarios: application servers; requests go to them in turn. Single-flight coalesces within one server only.",
+      min: 1,
+      max: 64,
+      default: 1,
+    }),
+    runs("single-flight"),
+  ),
   cacheLatencyMs: s.field(s.number({ doc: "Round trip of one cache call.", min: 0, max: 1000, default: 1, unit: "ms" })),
-  dbLatencyMs: s.field(s.number({
-    doc: "Time the database takes to answer one query once it starts on it. Default 10 for write patterns, 50 for stampede and penetration, 20 for avalanche.",
-    min: 0.1, max: 10_000, unit: "ms",
-  })),
-  dbCapacity: s.field(s.integer({
-    doc:
-      "Load scenarios: queries per second the database can serve. It works on round(dbCapacity x dbLatencyMs / 1000) queries at once and queues the " +
-      "rest; the checker reports db-overload when a time bucket's load exceeds this. Default 200 (stampede), 500 (penetration), 1000 (avalanche).",
-    min: 1, max: 10_000_000,
-  })),
-  bucketMs: s.field(s.integer({
-    doc: "Load scenarios: width of the time buckets in which database load is counted.",
-    min: 1, max: 60_000, default: 100, unit: "ms",
-  })),
-  herdLimit: s.field(s.integer({
-    doc: "The checker reports a stampede when more than this many queries for one key are in flight together.",
-    min: 1, max: 10_000, default: 5,
-  })),
-  penetrationLimit: s.field(s.number({
-    doc: "Penetration: the checker reports penetration when more than this share of the requests for missing ids reach the database.",
-    min: 0, max: 1, default: 0.1,
-  })),
-  flushIntervalMs: s.knob(s.integer({
-    doc: "Write-back: the cache flushes its dirty entries to the database this often (0: only on `flush`).",
-    min: 0, max: 86_400_000, default: 1000, unit: "ms",
-  }), (o) => o.scenario === "write-back"),
-  invalidateOnWrite: s.knob(s.boolean({
-    doc: "Write-around: delete the cached copy when writing to the database. Without it, reads keep getting the old value until its TTL.",
-    default: true,
-  }), (o) => o.scenario === "write-around"),
-  refreshAheadFactor: s.knob(s.number({
-    doc:
-      "Refresh-ahead: a read of an entry older than this fraction of its TTL triggers a background reload (Oracle Coherence calls it the " +
-      "refresh-ahead factor).",
-    min: 0.05, max: 0.99, default: 0.8,
-  }), (o) => o.scenario === "refresh-ahead" || runs("refresh-ahead")(o)),
-  lockTtlMs: s.field(s.integer({
-    doc: "Lock strategies: the lock expires after this long if its holder never releases it.",
-    min: 1, max: 600_000, default: 1000, unit: "ms",
-  })),
-  retryMs: s.field(s.integer({
-    doc: "Lock: a client that did not get the lock sleeps this long before reading the cache again.",
-    min: 1, max: 60_000, default: 20, unit: "ms",
-  })),
-  beta: s.knob(s.number({
-    doc: "XFetch: how eagerly to recompute early (1 is the paper's recommended default; larger is earlier).",
-    min: 0.01, max: 100, default: 1,
-  }), runs("xfetch")),
-  ttlJitter: s.knob(s.number({ doc: "Jitter: each TTL becomes TTL x (1 + u x ttlJitter) for a random u in [0, 1).", min: 0, max: 10, default: 0.5 }), runs("jitter")),
-  warmupMs: s.field(s.integer({
-    doc: "Staggered warm-up: the initial load is spread evenly over this long before the run starts. Default half the TTL.",
-    min: 0, max: 86_400_000, unit: "ms",
-  })),
+  dbLatencyMs: s.field(
+    s.number({
+      doc: "Time the database takes to answer one query once it starts on it. Default 10 for write patterns, 50 for stampede and penetration, 20 for avalanche.",
+      min: 0.1,
+      max: 10_000,
+      unit: "ms",
+    }),
+  ),
+  dbCapacity: s.field(
+    s.integer({
+      doc:
+        "Load scenarios: queries per second the database can serve. It works on round(dbCapacity x dbLatencyMs / 1000) queries at once and queues the " +
+        "rest; the checker reports db-overload when a time bucket's load exceeds this. Default 200 (stampede), 500 (penetration), 1000 (avalanche).",
+      min: 1,
+      max: 10_000_000,
+    }),
+  ),
+  bucketMs: s.field(
+    s.integer({
+      doc: "Load scenarios: width of the time buckets in which database load is counted.",
+      min: 1,
+      max: 60_000,
+      default: 100,
+      unit: "ms",
+    }),
+  ),
+  herdLimit: s.field(
+    s.integer({
+      doc: "The checker reports a stampede when more than this many queries for one key are in flight together.",
+      min: 1,
+      max: 10_000,
+      default: 5,
+    }),
+  ),
+  penetrationLimit: s.field(
+    s.number({
+      doc: "Penetration: the checker reports penetration when more than this share of the requests for missing ids reach the database.",
+      min: 0,
+      max: 1,
+      default: 0.1,
+    }),
+  ),
+  flushIntervalMs: s.knob(
+    s.integer({
+      doc: "Write-back: the cache flushes its dirty entries to the database this often (0: only on `flush`).",
+      min: 0,
+      max: 86_400_000,
+      default: 1000,
+      unit: "ms",
+    }),
+    (o) => o.scenario === "write-back",
+  ),
+  invalidateOnWrite: s.knob(
+    s.boolean({
+      doc: "Write-around: delete the cached copy when writing to the database. Without it, reads keep getting the old value until its TTL.",
+      default: true,
+    }),
+    (o) => o.scenario === "write-around",
+  ),
+  refreshAheadFactor: s.knob(
+    s.number({
+      doc:
+        "Refresh-ahead: a read of an entry older than this fraction of its TTL triggers a background reload (Oracle Coherence calls it the " +
+        "refresh-ahead factor).",
+      min: 0.05,
+      max: 0.99,
+      default: 0.8,
+    }),
+    (o) => o.scenario === "refresh-ahead" || runs("refresh-ahead")(o),
+  ),
+  lockTtlMs: s.field(
+    s.integer({
+      doc: "Lock strategies: the lock expires after this long if its holder never releases it.",
+      min: 1,
+      max: 600_000,
+      default: 1000,
+      unit: "ms",
+    }),
+  ),
+  retryMs: s.field(
+    s.integer({
+      doc: "Lock: a client that did not get the lock sleeps this long before reading the cache again.",
+      min: 1,
+      max: 60_000,
+      default: 20,
+      unit: "ms",
+    }),
+  ),
+  beta: s.knob(
+    s.number({
+      doc: "XFetch: how eagerly to recompute early (1 is the paper's recommended default; larger is earlier).",
+      min: 0.01,
+      max: 100,
+      default: 1,
+    }),
+    runs("xfetch"),
+  ),
+  ttlJitter: s.knob(
+    s.number({ doc: "Jitter: each TTL becomes TTL x (1 + u x ttlJitter) for a random u in [0, 1).", min: 0, max: 10, default: 0.5 }),
+    runs("jitter"),
+  ),
+  warmupMs: s.field(
+    s.integer({
+      doc: "Staggered warm-up: the initial load is spread evenly over this long before the run starts. Default half the TTL.",
+      min: 0,
+      max: 86_400_000,
+      unit: "ms",
+    }),
+  ),
   negativeTtlMs: s.knob(
     s.integer({ doc: "Negative caching: how long a 'not found' stays cached.", min: 1, max: 86_400_000, default: 2000, unit: "ms" }),
     runs("negative-cache"),
   ),
   bloomBits: s.field(s.integer({ doc: "Bloom filter: bits in the array (m). Default 10 per existing key.", min: 8, max: 100_000_000 })),
   bloomHashes: s.field(s.integer({ doc: "Bloom filter: hash functions (k). Default the optimum round(m / n x ln 2).", min: 1, max: 32 })),
-  maxDiagramEvents: s.field(s.integer({
-    doc: "Most trace events drawn in the sequence diagram; the rest are counted in a note.",
-    min: 5, max: 300, default: 40,
-  })),
+  maxDiagramEvents: s.field(
+    s.integer({
+      doc: "Most trace events drawn in the sequence diagram; the rest are counted in a note.",
+      min: 5,
+      max: 300,
+      default: 40,
+    }),
+  ),
 });
 
 export type Options = Infer<typeof schema>;

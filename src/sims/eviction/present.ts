@@ -36,7 +36,7 @@ function cacheTables(first: LabelledView, policy: string, noted: boolean): (view
     const r: Cell[] = [];
     if (queues) r.push(e.queue ?? null);
     r.push(e.gap !== undefined ? `… ${e.gap} more` : e.label!);
-    if (mark) r.push(e.gap !== undefined ? null : e.mark ?? null);
+    if (mark) r.push(e.gap !== undefined ? null : (e.mark ?? null));
     if (noted) r.push(e.note ?? null);
     return r;
   };
@@ -61,8 +61,16 @@ function firstRequests(result: EvictionResult, options: Resolved): { spec: Diagr
   const tablesOf = cacheTables(first, run.policy, noted);
   const tally = { hits: 0, misses: 0, evictions: 0 };
   const evicted: Cell[][] = [];
-  const counts = (requests: number): StateTable => ({ name: "requests so far", columns: ["requests", "hits", "misses", "evictions"], rows: [[requests, tally.hits, tally.misses, tally.evictions]] });
-  const gone = (): StateTable => ({ name: `evicted (latest first, ${EVICTED_ROWS} at most)`, columns: ["request", "object"], rows: evicted.slice(0, EVICTED_ROWS) });
+  const counts = (requests: number): StateTable => ({
+    name: "requests so far",
+    columns: ["requests", "hits", "misses", "evictions"],
+    rows: [[requests, tally.hits, tally.misses, tally.evictions]],
+  });
+  const gone = (): StateTable => ({
+    name: `evicted (latest first, ${EVICTED_ROWS} at most)`,
+    columns: ["request", "object"],
+    rows: evicted.slice(0, EVICTED_ROWS),
+  });
   const zero = first.figures ? Object.fromEntries(Object.keys(first.figures).map((k) => [k, 0])) : undefined;
   const empty = { ...first, entries: [], ...(first.ghosts ? { ghosts: [] } : {}), held: 0, ...(zero ? { figures: zero } : {}) };
   const rec = new TimelineRecorder(d, "first-requests", [...tablesOf(empty), counts(0), gone()]);
@@ -83,18 +91,22 @@ function firstRequests(result: EvictionResult, options: Resolved): { spec: Diagr
       step.kind === "hit"
         ? `get ${step.label}: hit`
         : `get ${step.label}: miss, loaded from the database${step.evicted.length ? `; evicts ${step.evicted.join(", ")}` : ""}${step.admitted ? "" : `; ${step.label} not admitted`}`;
-    rec.step({ atMs: n, actor: cache, text }, () => {
-      d.message("client", cache, `get ${step.label}`);
-      if (step.kind === "hit") {
-        d.message(cache, "client", "hit", "reply");
-        return;
-      }
-      d.message(cache, "database", `miss: load ${step.label}`);
-      d.message("database", cache, step.label, "reply");
-      if (step.evicted.length > 0) d.note(cache, `evict ${step.evicted.join(", ")}`, true);
-      if (!step.admitted) d.note(cache, `${step.label} not admitted`);
-      d.message(cache, "client", step.label, "reply");
-    }, changed);
+    rec.step(
+      { atMs: n, actor: cache, text },
+      () => {
+        d.message("client", cache, `get ${step.label}`);
+        if (step.kind === "hit") {
+          d.message(cache, "client", "hit", "reply");
+          return;
+        }
+        d.message(cache, "database", `miss: load ${step.label}`);
+        d.message("database", cache, step.label, "reply");
+        if (step.evicted.length > 0) d.note(cache, `evict ${step.evicted.join(", ")}`, true);
+        if (!step.admitted) d.note(cache, `${step.label} not admitted`);
+        d.message(cache, "client", step.label, "reply");
+      },
+      changed,
+    );
   });
   const { text, omitted, kinds } = d.render();
   const title = `The first ${result.steps.length} requests through ${run.policy}`;

@@ -69,14 +69,22 @@ const CAPACITIES = [
 
 const trace = s.object("workload: trace — a CSV file next to the notebook, one request per line (the format libCacheSim's csv reader takes).", {
   file: s.required(s.string({ doc: "Path of the CSV file, relative to the notebook's folder.", minLength: 1, maxLength: 400 })),
-  idColumn: s.field(s.integer({
-    doc: "Column of the object id (1 is the first). Numeric ids keep their value; others are names.",
-    min: 1, max: 100, default: 1,
-  })),
-  sizeColumn: s.field(s.integer({
-    doc: "Column of the object size in bytes; 0 when the trace has none (every object counts 1).",
-    min: 0, max: 100, default: 0,
-  })),
+  idColumn: s.field(
+    s.integer({
+      doc: "Column of the object id (1 is the first). Numeric ids keep their value; others are names.",
+      min: 1,
+      max: 100,
+      default: 1,
+    }),
+  ),
+  sizeColumn: s.field(
+    s.integer({
+      doc: "Column of the object size in bytes; 0 when the trace has none (every object counts 1).",
+      min: 0,
+      max: 100,
+      default: 0,
+    }),
+  ),
   header: s.field(s.boolean({ doc: "The first line names the columns and is skipped.", default: false })),
   delimiter: s.field(s.string({ doc: "The character between columns.", minLength: 1, maxLength: 1, default: "," })),
   limit: s.field(s.integer({ doc: "Stop after this many requests (0: the whole file).", min: 0, max: 1_000_000_000, default: 0 })),
@@ -95,15 +103,20 @@ export const schema = s.object("Replay one request stream through one or more ev
     s.integer({ doc: "Capacity of the cache, in objects (or bytes with `capacity: bytes`).", min: 1, max: 1_000_000_000_000, default: 1000 }),
     (o) => (o.cacheSizes as readonly unknown[]).length === 0,
   ),
-  cacheSizes: s.field(s.array({
-    doc: "Several capacities: each policy runs at each, and a miss-ratio curve is drawn (replaces cacheSize).",
-    items: s.integer({ doc: "A capacity.", min: 1, max: 1_000_000_000_000 }),
-    maxItems: 16,
-    default: [],
-  })),
+  cacheSizes: s.field(
+    s.array({
+      doc: "Several capacities: each policy runs at each, and a miss-ratio curve is drawn (replaces cacheSize).",
+      items: s.integer({ doc: "A capacity.", min: 1, max: 1_000_000_000_000 }),
+      maxItems: 16,
+      default: [],
+    }),
+  ),
   capacity: s.field(s.enum({ doc: "What the cache size counts.", values: CAPACITIES, default: "objects" })),
   // A trace needs its file: only a cell that names one offers it.
-  workload: s.knob(s.enum({ doc: "Where the requests come from.", values: WORKLOADS, default: "zipf" }), (o) => o.trace !== undefined || WORKLOADS.filter((w) => w.value !== "trace").map((w) => w.value)),
+  workload: s.knob(
+    s.enum({ doc: "Where the requests come from.", values: WORKLOADS, default: "zipf" }),
+    (o) => o.trace !== undefined || WORKLOADS.filter((w) => w.value !== "trace").map((w) => w.value),
+  ),
   objects: s.field(s.integer({ doc: "Generated workloads: how many distinct objects (the hot set for scan).", min: 1, max: 10_000_000, default: 10_000 })),
   requests: s.field(s.integer({ doc: "Generated workloads: how many requests.", min: 1, max: 20_000_000, default: 100_000 })),
   zipfAlpha: s.knob(
@@ -116,22 +129,39 @@ export const schema = s.object("Replay one request stream through one or more ev
   objectSize: s.field(objectSize),
   trace: s.field(trace),
   samples: s.field(s.integer({ doc: "Redis policies: keys sampled per eviction (maxmemory-samples).", min: 1, max: 64, default: 5 })),
-  lfuLogFactor: s.field(s.integer({
-    doc: "redis-lfu: lfu-log-factor; higher values make the counter climb more slowly.",
-    min: 0, max: 1_000_000, default: 10,
-  })),
-  lfuDecayTime: s.field(s.integer({
-    doc: "redis-lfu: lfu-decay-time, minutes per decrement of an idle key's counter (0: never).",
-    min: 0, max: 1_000_000, default: 1, unit: "minutes",
-  })),
-  requestsPerSecond: s.field(s.integer({
-    doc: "Redis policies: request rate, which turns request numbers into Redis's clock.",
-    min: 1, max: 100_000_000, default: 1000,
-  })),
-  diagramRequests: s.field(s.integer({
-    doc: "Requests drawn in the sequence diagram (client, cache, database) of the first policy; 0 for none.",
-    min: 0, max: 60, default: 12,
-  })),
+  lfuLogFactor: s.field(
+    s.integer({
+      doc: "redis-lfu: lfu-log-factor; higher values make the counter climb more slowly.",
+      min: 0,
+      max: 1_000_000,
+      default: 10,
+    }),
+  ),
+  lfuDecayTime: s.field(
+    s.integer({
+      doc: "redis-lfu: lfu-decay-time, minutes per decrement of an idle key's counter (0: never).",
+      min: 0,
+      max: 1_000_000,
+      default: 1,
+      unit: "minutes",
+    }),
+  ),
+  requestsPerSecond: s.field(
+    s.integer({
+      doc: "Redis policies: request rate, which turns request numbers into Redis's clock.",
+      min: 1,
+      max: 100_000_000,
+      default: 1000,
+    }),
+  ),
+  diagramRequests: s.field(
+    s.integer({
+      doc: "Requests drawn in the sequence diagram (client, cache, database) of the first policy; 0 for none.",
+      min: 0,
+      max: 60,
+      default: 12,
+    }),
+  ),
   timeline: s.field(s.integer({ doc: "Points on the hit-ratio-over-time chart.", min: 2, max: 500, default: 50 })),
 });
 

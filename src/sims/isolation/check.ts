@@ -178,7 +178,12 @@ class DependencyGraph {
    * matches, and to the first later writer whose version changes it again.
    */
   private addPredicate(
-    r: Txn, op: PredicateRead, row: number, version: Version | undefined, base: Version | undefined, order: RowOrder,
+    r: Txn,
+    op: PredicateRead,
+    row: number,
+    version: Version | undefined,
+    base: Version | undefined,
+    order: RowOrder,
     matched: (v: Version | undefined) => boolean,
   ): void {
     const upTo = base ? order.chain.indexOf(base) : -1;
@@ -380,9 +385,11 @@ function topoOrder(nodes: readonly Txn[], edges: readonly Edge[]): Txn[] {
 
 /** The notes on one run besides its anomalies: transactions an error ended or interrupted, and waits. */
 function notes(run: RunResult): Finding[] {
-  const out: Finding[] = run.summaries.filter((s) => s.error).map((s) => (failed(s)
-    ? { severity: "info", code: "aborted", ...say.abortedTxn(s) }
-    : { severity: "info", code: "statement-error", ...say.statementError(s) }));
+  const out: Finding[] = run.summaries
+    .filter((s) => s.error)
+    .map((s) =>
+      failed(s) ? { severity: "info", code: "aborted", ...say.abortedTxn(s) } : { severity: "info", code: "statement-error", ...say.statementError(s) },
+    );
   const waits = run.events.filter((e) => e.kind === "blocked");
   if (waits.length) out.push({ severity: "info", code: "blocked", ...say.blocked(waits) });
   return out;

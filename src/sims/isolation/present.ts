@@ -78,13 +78,22 @@ function drawEvent(d: SequenceDiagram, e: TraceEvent, hl: boolean, wasBlocked: R
 
 /** What the database holds, as the explorer's tables: rows and their versions, locks, transactions. */
 function stateTables(st: DatabaseState, engine: TargetRun["engine"]): StateTable[] {
-  const version = (v: DatabaseState["rows"][number]["versions"][number]) => `${v.value ?? "deleted"} by ${v.writer}${v.status === "committed" ? "" : ` (${v.status})`}`;
+  const version = (v: DatabaseState["rows"][number]["versions"][number]) =>
+    `${v.value ?? "deleted"} by ${v.writer}${v.status === "committed" ? "" : ` (${v.status})`}`;
   const kinds: Record<string, string> = { next: "next-key", rec: "record", gap: "gap", ii: "insert intention" };
   const lock = (l: DatabaseState["locks"][number]) => `${l.mode === "X" ? "exclusive" : "shared"}${engine === "mysql" ? ` ${kinds[l.kind] ?? l.kind}` : ""}`;
   return [
     { name: "rows", columns: ["id", "versions, oldest first"], rows: st.rows.map((r) => [r.id, r.versions.map(version).join(" → ")]) },
-    { name: "locks", columns: ["row", "session", "lock", "state"], rows: st.locks.map((l) => [Number.isFinite(l.row) ? l.row : "past the last row", l.session, lock(l), l.granted ? "held" : "waiting"]) },
-    { name: "transactions", columns: ["session", "level", "state", "snapshot", "waits"], rows: st.txns.map((t) => [t.session, t.level, t.status, t.snapshot ? "taken" : "not yet", waitsOf(st, t.session)]) },
+    {
+      name: "locks",
+      columns: ["row", "session", "lock", "state"],
+      rows: st.locks.map((l) => [Number.isFinite(l.row) ? l.row : "past the last row", l.session, lock(l), l.granted ? "held" : "waiting"]),
+    },
+    {
+      name: "transactions",
+      columns: ["session", "level", "state", "snapshot", "waits"],
+      rows: st.txns.map((t) => [t.session, t.level, t.status, t.snapshot ? "taken" : "not yet", waitsOf(st, t.session)]),
+    },
   ];
 }
 
@@ -113,13 +122,21 @@ function stepText(e: TraceEvent): string {
 }
 
 /** The interleaving as a sequence diagram and, when the run was played traced, its timeline. */
-export function sequenceOf(r: TargetRun, initial: readonly (readonly [number, number])[], title = `${r.target}: the interleaving`): { spec: DiagramSpec; timeline?: Timeline } {
+export function sequenceOf(
+  r: TargetRun,
+  initial: readonly (readonly [number, number])[],
+  title = `${r.target}: the interleaving`,
+): { spec: DiagramSpec; timeline?: Timeline } {
   const d = new SequenceDiagram({ maxLines: 90 });
   for (const e of r.run.events) if (e.step >= 0) d.participant(e.session);
   d.participant(DB);
   const marked = highlightedSteps(r);
   const wasBlocked = new Set(r.run.events.filter((e) => e.kind === "blocked" || e.kind === "queued").map((e) => `${e.session}@${e.step}@${e.sql}`));
-  const start: DatabaseState = { rows: initial.map(([id, value]) => ({ id, versions: [{ value, writer: "setup", status: "committed" }] })), locks: [], txns: [] };
+  const start: DatabaseState = {
+    rows: initial.map(([id, value]) => ({ id, versions: [{ value, writer: "setup", status: "committed" }] })),
+    locks: [],
+    txns: [],
+  };
   const states = r.run.states;
   const rec = states ? new TimelineRecorder(d, `sequence-${r.target}`, stateTables(start, r.engine)) : undefined;
   // Only a cycle statement's own arrow is marked (and, for one that waited, its resumption), so
@@ -159,9 +176,7 @@ export function dependencyDiagram(r: TargetRun): DiagramSpec | undefined {
 
 function stepTable(r: TargetRun): TableSpec {
   const result = (e: TraceEvent) =>
-    e.kind === "error" ? e.message ?? ""
-    : e.kind === "blocked" ? `${e.message ?? ""} (${e.waitingFor?.join(", ") ?? ""})`
-    : resultText(e, e.sql);
+    e.kind === "error" ? (e.message ?? "") : e.kind === "blocked" ? `${e.message ?? ""} (${e.waitingFor?.join(", ") ?? ""})` : resultText(e, e.sql);
   const at = (e: TraceEvent, n: number) => (e.step >= 0 ? n + 1 : "end");
   const rows = r.run.events.filter((e) => e.kind !== "notice" || e.step >= 0).map((e) => [at(e, e.step), at(e, e.during), e.session, e.sql, e.kind, result(e)]);
   const columns = ["step", "happened at step", "session", "statement", "outcome", "result"];

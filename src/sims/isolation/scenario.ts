@@ -140,23 +140,37 @@ export const schema = s.object(
   {
     engine: s.knob(s.enum({ doc: "The database whose behaviour is simulated.", default: "postgresql", values: ENGINES })),
     level: s.knob(level),
-    rows: s.field(s.array({ doc: "The table's rows before the steps run, as [id, value] pairs.", maxItems: 50, default: [[1, 10], [2, 20]], items: row })),
-    steps: s.required(s.array({
-      doc:
-        "The interleaving, one statement per step, in the order the sessions type them. A statement that must wait for a lock shows as waiting; " +
-        "the session's later steps queue behind it.",
-      minItems: 1,
-      maxItems: 200,
-      items: stepSchema,
-    })),
-    compare: s.field(s.array({
-      doc:
-        "Run the same steps at each of these engines and levels, and show a matrix of what each lets through, blocks or aborts. " +
-        "Leave `set transaction` out of the steps so the level comes from here.",
-      maxItems: 8,
-      default: [],
-      items: s.enum({ doc: "An engine and level.", values: TARGETS }),
-    })),
+    rows: s.field(
+      s.array({
+        doc: "The table's rows before the steps run, as [id, value] pairs.",
+        maxItems: 50,
+        default: [
+          [1, 10],
+          [2, 20],
+        ],
+        items: row,
+      }),
+    ),
+    steps: s.required(
+      s.array({
+        doc:
+          "The interleaving, one statement per step, in the order the sessions type them. A statement that must wait for a lock shows as waiting; " +
+          "the session's later steps queue behind it.",
+        minItems: 1,
+        maxItems: 200,
+        items: stepSchema,
+      }),
+    ),
+    compare: s.field(
+      s.array({
+        doc:
+          "Run the same steps at each of these engines and levels, and show a matrix of what each lets through, blocks or aborts. " +
+          "Leave `set transaction` out of the steps so the level comes from here.",
+        maxItems: 8,
+        default: [],
+        items: s.enum({ doc: "An engine and level.", values: TARGETS }),
+      }),
+    ),
     explore: s.field(explore),
   },
   { interleavings: { to: "explore" }, explore: { to: "explore", values: { true: "all" } } },

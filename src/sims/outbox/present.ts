@@ -26,7 +26,16 @@ function capped(rows: (readonly (string | number)[])[], width: number): (readonl
 
 /** Every actor's state as small tables: the order database (orders, outbox), the order service's memory, the broker, the consumer. */
 function stateTables(run: OutboxRun, s: OutboxState): StateTable[] {
-  const tables: StateTable[] = [{ name: "orders", columns: ["order", "stored at (ms)"], rows: capped(s.orders.map(([n, seq]) => [n, run.events[seq]?.atMs ?? ""]), 2) }];
+  const tables: StateTable[] = [
+    {
+      name: "orders",
+      columns: ["order", "stored at (ms)"],
+      rows: capped(
+        s.orders.map(([n, seq]) => [n, run.events[seq]?.atMs ?? ""]),
+        2,
+      ),
+    },
+  ];
   if (usesOutbox(run.design)) {
     const rows = s.outbox.map((r) => [r.order, r.row === "new" ? "unsent" : "sent", r.publishing ? "publishing" : "—"]);
     tables.push({ name: "outbox", columns: ["order", "row", "relay"], rows: capped(rows, 3) });
@@ -34,7 +43,14 @@ function stateTables(run: OutboxRun, s: OutboxState): StateTable[] {
     const rows = s.awaiting.map(([n, phase]) => [n, phase === "before-commit" ? "the broker's ack, then commit" : "the broker's ack"]);
     tables.push({ name: "order service (in memory)", columns: ["order", "waiting for"], rows: capped(rows, 2) });
   }
-  tables.push({ name: "broker queue", columns: ["delivery", "event"], rows: capped(s.queue.map(([d, n]) => [d, `OrderPlaced ${n}`]), 2) });
+  tables.push({
+    name: "broker queue",
+    columns: ["delivery", "event"],
+    rows: capped(
+      s.queue.map(([d, n]) => [d, `OrderPlaced ${n}`]),
+      2,
+    ),
+  });
   const orders = [...new Set([...s.shipped.map(([n]) => n), ...s.seen])].sort((a, b) => a - b);
   const times = new Map(s.shipped);
   const seen = new Set(s.seen);
@@ -56,8 +72,19 @@ function diagram(run: OutboxRun, highlight: ReadonlySet<number>, caption: string
     final: stateTables(run, w.end),
     endMs: run.endMs,
   };
-  const d = worldDiagram(run.events, { participants, caption, highlight, hideLabels: new Set(["ack"]), ending, endingHighlighted: lost, ...(timeline ? { timeline } : {}) });
-  return { spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) }, ...(d.timeline ? { timeline: d.timeline } : {}) };
+  const d = worldDiagram(run.events, {
+    participants,
+    caption,
+    highlight,
+    hideLabels: new Set(["ack"]),
+    ending,
+    endingHighlighted: lost,
+    ...(timeline ? { timeline } : {}),
+  });
+  return {
+    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
+    ...(d.timeline ? { timeline: d.timeline } : {}),
+  };
 }
 
 function presentExplored(result: Extract<OutboxResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {

@@ -9,7 +9,10 @@ import type { Imbalance, StepStory } from "./explain";
 import type { Outcome, Resource, RunClass, SagaResult, SagaRun } from "./model";
 
 function stuck(run: SagaRun, k: number): Finding {
-  const lastEvents = run.events.filter((e) => e.saga === k + 1 && e.kind !== "send").slice(-3).map((e) => e.seq);
+  const lastEvents = run.events
+    .filter((e) => e.saga === k + 1 && e.kind !== "send")
+    .slice(-3)
+    .map((e) => e.seq);
   return { severity: "error", code: "saga-stuck", ...explain.sagaStuck(run, k, lastEvents), events: lastEvents };
 }
 

@@ -123,7 +123,12 @@ function notConserved({ run, res, expected, actual, overwrites }: Imbalance): Wo
   const drift = `${Math.abs(actual - expected)} ${actual > expected ? "appeared from nowhere" : "vanished"}`;
   const n = overwrites.length;
   const restoring = `${n === 1 ? "a compensation" : `${n} compensations`} restoring an old value`;
-  const cause = n ? ` The cause: ${restoring} (${list(run, overwrites.map((o) => o.seq))}).` : "";
+  const cause = n
+    ? ` The cause: ${restoring} (${list(
+        run,
+        overwrites.map((o) => o.seq),
+      )}).`
+    : "";
   return {
     title: `The ${valueOf(res)} is ${actual}, but the effects applied add up to ${expected}`,
     explanation: `Starting from ${run.initial[res]}, the ${effects} that took effect leave ${expected}; the ${holder} ${actual}, so ${drift}.${cause}`,

@@ -94,8 +94,19 @@ function runDiagram(run: SagaRun, findings: readonly Finding[], caption: string,
     final: stateTables(run, states.end),
     endMs: run.endMs,
   };
-  const d = worldDiagram(run.events, { participants, caption, highlight, hideLabels: new Set(["ack"]), ending, endingHighlighted, ...(timeline ? { timeline } : {}) });
-  return { spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) }, ...(d.timeline ? { timeline: d.timeline } : {}) };
+  const d = worldDiagram(run.events, {
+    participants,
+    caption,
+    highlight,
+    hideLabels: new Set(["ack"]),
+    ending,
+    endingHighlighted,
+    ...(timeline ? { timeline } : {}),
+  });
+  return {
+    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
+    ...(d.timeline ? { timeline: d.timeline } : {}),
+  };
 }
 
 function presentExplored(result: Extract<SagaResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {

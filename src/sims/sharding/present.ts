@@ -33,7 +33,10 @@ function ringPie(options: Resolved): DiagramSpec {
     owned[r.owners[i]!] += (r.points[i]! - prev) / 4294967296;
   }
   const title = `Share of the hash ring, ${count(options.virtualNodes, "virtual node")} each`;
-  const mermaid = pieChart(title, owned.map((s, i) => ({ label: nodes[i]!.name, value: round(100 * s, 2) })));
+  const mermaid = pieChart(
+    title,
+    owned.map((s, i) => ({ label: nodes[i]!.name, value: round(100 * s, 2) })),
+  );
   return { id: "ring", title: "Who owns how much of the ring", mermaid };
 }
 
@@ -85,7 +88,9 @@ function hottestKeys(result: ShardingResult, run: StrategyRun, options: Resolved
   if (options.requests === 0 || options.popularity === "uniform") return undefined;
   const step = run.steps[0]!;
   const perKey = result.requestsPerKey;
-  const top = Array.from(perKey.keys()).sort((a, b) => perKey[b]! - perKey[a]! || a - b).slice(0, 6);
+  const top = Array.from(perKey.keys())
+    .sort((a, b) => perKey[b]! - perKey[a]! || a - b)
+    .slice(0, 6);
   const d = new SequenceDiagram();
   d.participant("client", "actor");
   const owners = [...new Set(top.map((k) => step.owners[k]!))].sort((a, b) => a - b);
@@ -99,7 +104,10 @@ function hottestKeys(result: ShardingResult, run: StrategyRun, options: Resolved
     columns: ["node", "hottest keys", "their requests", "share of all requests"],
     rows: owners.map((i) => [step.nodes[i]!.name, held.get(i)!.keys.join(", "), held.get(i)!.requests, share(held.get(i)!.requests)]),
   });
-  const busiestFirst = step.nodes.map((_, i) => i).sort((a, b) => step.requestCounts[b]! - step.requestCounts[a]! || a - b).slice(0, MAP_ROWS);
+  const busiestFirst = step.nodes
+    .map((_, i) => i)
+    .sort((a, b) => step.requestCounts[b]! - step.requestCounts[a]! || a - b)
+    .slice(0, MAP_ROWS);
   const allKeys = (done: boolean): StateTable => ({
     name: `requests per node, all keys (busiest first, ${MAP_ROWS} at most)`,
     columns: ["node", "keys", "requests", "share"],
@@ -120,12 +128,20 @@ function hottestKeys(result: ShardingResult, run: StrategyRun, options: Resolved
       h.requests += perKey[k]!;
     }
     const where = salted ? `, spread over ${step.celebrityNodes ?? options.saltBuckets} nodes` : ` go to ${owner}`;
-    rec.step({ atMs: 0, actor: "client", text: `${text}${where}` }, () => d.message("client", owner, text, "call", !salted && fraction > 1 / step.nodes.length), [hotMap(), allKeys(false)]);
+    rec.step(
+      { atMs: 0, actor: "client", text: `${text}${where}` },
+      () => d.message("client", owner, text, "call", !salted && fraction > 1 / step.nodes.length),
+      [hotMap(), allKeys(false)],
+    );
   }
   const busiest = step.requestCounts.indexOf(Math.max(...step.requestCounts));
   const busiestName = step.nodes[busiest]!.name;
   const note = `busiest node: ${busiestName} with ${share(step.requestCounts[busiest]!)} of all requests`;
-  rec.step({ atMs: 0, actor: busiestName, text: `${note} (${step.nodes.length} nodes, fair share ${percentOf(1, step.nodes.length)})` }, () => d.note(step.nodes[step.owners[top[0]!]!]!.name, note), [hotMap(), allKeys(true)]);
+  rec.step(
+    { atMs: 0, actor: busiestName, text: `${note} (${step.nodes.length} nodes, fair share ${percentOf(1, step.nodes.length)})` },
+    () => d.note(step.nodes[step.owners[top[0]!]!]!.name, note),
+    [hotMap(), allKeys(true)],
+  );
   const { text, kinds } = d.render();
   return {
     spec: { id: "hottest", title: `The ${top.length} most requested keys and their nodes (${run.strategy})`, mermaid: text, lineKinds: kinds },
@@ -147,6 +163,23 @@ function moveReason(run: StrategyRun, options: Resolved): ((key: number) => stri
   };
 }
 
+/** A node's status in the shard map, before the change is done and after. */
+function liveStatus(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  changed: string,
+  label: string,
+): (name: string, done: boolean) => string {
+  return (name, done) => {
+    const was = before.has(name);
+    const is = after.has(name);
+    if (!done) return was ? "live" : "not in the cluster yet";
+    if (was && is) return name === changed ? `live (${label})` : "live";
+    if (is) return "joined";
+    return label.startsWith("fail") ? "failed" : "left";
+  };
+}
+
 /** The first change's moves: a few keys from old owner to new, and a request before and after; the shard map as it changes. */
 function rebalancing(run: StrategyRun, options: Resolved): { spec: DiagramSpec; timeline: Timeline } | undefined {
   const step = run.steps[1];
@@ -164,14 +197,7 @@ function rebalancing(run: StrategyRun, options: Resolved): { spec: DiagramSpec; 
   const before = new Map(start.nodes.map((n, i) => [n.name, start.keyCounts[i]!]));
   const after = new Map(step.nodes.map((n, i) => [n.name, step.keyCounts[i]!]));
   const now = new Map(before);
-  const live = (name: string, done: boolean): string => {
-    const was = before.has(name);
-    const is = after.has(name);
-    if (!done) return was ? "live" : "not in the cluster yet";
-    if (was && is) return name === changed ? `live (${step.label})` : "live";
-    if (is) return "joined";
-    return step.label.startsWith("fail") ? "failed" : "left";
-  };
+  const live = liveStatus(before, after, changed, step.label);
   let done = false;
   const map = (): StateTable => ({
     name: `shard map: keys per node (${MAP_ROWS} nodes at most)`,
@@ -180,7 +206,11 @@ function rebalancing(run: StrategyRun, options: Resolved): { spec: DiagramSpec; 
   });
   const why = moveReason(run, options);
   const moved: Cell[][] = [];
-  const movedTable = (): StateTable => ({ name: `moved keys (${step.sampleMoves.length} shown of ${step.moved})`, columns: ["key", "from", "to", ...(why ? ["why"] : [])], rows: [...moved] });
+  const movedTable = (): StateTable => ({
+    name: `moved keys (${step.sampleMoves.length} shown of ${step.moved})`,
+    columns: ["key", "from", "to", ...(why ? ["why"] : [])],
+    rows: [...moved],
+  });
   const [key, from, to] = step.sampleMoves[0]!;
   let route = from;
   const client = (): StateTable => ({ name: "the client's route", columns: ["key", "served by"], rows: [[`key-${key}`, route]] });
@@ -188,9 +218,17 @@ function rebalancing(run: StrategyRun, options: Resolved): { spec: DiagramSpec; 
   const rec = new TimelineRecorder(d, "rebalance", tables());
   const caption = `${run.strategy}: ${step.label}, ${step.moved} keys move`;
   done = true;
-  rec.step({ atMs: 0, actor: changed, text: `${step.label}: ${step.moved} of ${start.owners.length} keys change owner (${percentOf(step.moved, start.owners.length)})` }, () => {
-    d.note([start.nodes[0]!.name, step.nodes[step.nodes.length - 1]!.name], caption);
-  }, tables());
+  rec.step(
+    {
+      atMs: 0,
+      actor: changed,
+      text: `${step.label}: ${step.moved} of ${start.owners.length} keys change owner (${percentOf(step.moved, start.owners.length)})`,
+    },
+    () => {
+      d.note([start.nodes[0]!.name, step.nodes[step.nodes.length - 1]!.name], caption);
+    },
+    tables(),
+  );
   for (const [k, a, b] of step.sampleMoves) {
     now.set(a, now.get(a)! - 1);
     now.set(b, (now.get(b) ?? 0) + 1);
@@ -206,11 +244,22 @@ function rebalancing(run: StrategyRun, options: Resolved): { spec: DiagramSpec; 
     rec.step({ atMs: 0, actor: step.nodes[0]!.name, text: `and ${more} more keys move` }, () => d.note(step.nodes[0]!.name, `and ${more} more`), tables());
   }
   // A request for a moved key reaches a different node once the move is done.
-  rec.step({ atMs: 0, actor: "client", text: `before the move, get key-${key} goes to ${from}` }, () => d.message("client", from, `before: get key-${key}`, "call"), tables());
+  rec.step(
+    { atMs: 0, actor: "client", text: `before the move, get key-${key} goes to ${from}` },
+    () => d.message("client", from, `before: get key-${key}`, "call"),
+    tables(),
+  );
   route = to;
-  rec.step({ atMs: 0, actor: "client", text: `after the move, get key-${key} goes to ${to}` }, () => d.message("client", to, `after: get key-${key}`, "call"), tables());
+  rec.step(
+    { atMs: 0, actor: "client", text: `after the move, get key-${key} goes to ${to}` },
+    () => d.message("client", to, `after: get key-${key}`, "call"),
+    tables(),
+  );
   const { text, kinds } = d.render();
-  return { spec: { id: "rebalance", title: `Rebalancing: ${step.label} (${run.strategy})`, mermaid: text, lineKinds: kinds }, timeline: { ...rec.build(), clock: "none" } };
+  return {
+    spec: { id: "rebalance", title: `Rebalancing: ${step.label} (${run.strategy})`, mermaid: text, lineKinds: kinds },
+    timeline: { ...rec.build(), clock: "none" },
+  };
 }
 
 function charts(result: ShardingResult, options: Resolved): ChartSpec[] {

@@ -77,7 +77,8 @@ const REPLICA_PLACEMENTS = [
 const RANGE_MAX_KEYS = 200_000;
 
 /** The strategies a cell runs (its options, defaults applied): `compare`, else `strategy`. */
-const strategiesOf = (o: Readonly<Record<string, unknown>>): readonly unknown[] => ((o.compare as readonly unknown[]).length ? (o.compare as readonly unknown[]) : [o.strategy]);
+const strategiesOf = (o: Readonly<Record<string, unknown>>): readonly unknown[] =>
+  (o.compare as readonly unknown[]).length ? (o.compare as readonly unknown[]) : [o.strategy];
 const changesOf = (o: Readonly<Record<string, unknown>>) => o.changes as readonly { readonly action: string }[];
 
 export const schema = s.object(
@@ -90,41 +91,60 @@ export const schema = s.object(
       if ((o.compare as readonly unknown[]).length > 0 || changesOf(o).some((c) => c.action === "move")) return false;
       return (o.keys as number) > RANGE_MAX_KEYS ? STRATEGIES.map((x) => x.value).filter((x) => x !== "range") : true;
     }),
-    compare: s.field(s.array({
-      doc: "Strategies to run side by side on the same keys and changes (defaults to strategy alone).",
-      items: strategy, maxItems: 5, default: [],
-    })),
+    compare: s.field(
+      s.array({
+        doc: "Strategies to run side by side on the same keys and changes (defaults to strategy alone).",
+        items: strategy,
+        maxItems: 5,
+        default: [],
+      }),
+    ),
     keys: s.field(s.integer({ doc: "How many keys to place (named key-0, key-1, ...).", min: 1, max: 2_000_000, default: 10_000 })),
     nodes: s.knob(s.integer({ doc: "Nodes at the start, named n0, n1, ...", min: 1, max: 1000, default: 4 }), (o) => changesOf(o).length === 0),
     virtualNodes: s.knob(
       s.integer({ doc: "Ring and bounded loads: points on the ring per node (per unit of weight).", min: 1, max: 1000, default: 100 }),
       (o) => strategiesOf(o).some((x) => x === "ring" || x === "bounded"),
     ),
-    epsilon: s.knob(
-      s.number({ doc: "Bounded loads: a node takes at most ceil((1 + epsilon) x average) keys.", min: 0.01, max: 10, default: 0.25 }),
-      (o) => strategiesOf(o).includes("bounded"),
+    epsilon: s.knob(s.number({ doc: "Bounded loads: a node takes at most ceil((1 + epsilon) x average) keys.", min: 0.01, max: 10, default: 0.25 }), (o) =>
+      strategiesOf(o).includes("bounded"),
     ),
-    replicas: s.field(s.integer({
-      doc: "Copies of each key: the owner plus the next distinct nodes (clockwise on a ring).",
-      min: 1, max: 10, default: 1,
-    })),
+    replicas: s.field(
+      s.integer({
+        doc: "Copies of each key: the owner plus the next distinct nodes (clockwise on a ring).",
+        min: 1,
+        max: 10,
+        default: 1,
+      }),
+    ),
     keyPattern: s.field(s.enum({ doc: "How keys are named, which matters to range sharding.", values: KEY_PATTERNS, default: "hashed" })),
     splitKeys: s.field(s.integer({ doc: "Range sharding: a range holding more keys than this splits in two.", min: 2, max: 1_000_000, default: 1000 })),
     changes: s.field(s.array({ doc: "Changes applied one after another; keys moved are counted after each.", default: [], maxItems: 50, items: change })),
     popularity: s.field(s.enum({ doc: "How requests spread over keys.", values: POPULARITIES, default: "uniform" })),
     celebrityShare: s.field(s.number({ doc: "Share of all requests that go to the celebrity key.", min: 0, max: 1, default: 0.3 })),
-    saltBuckets: s.knob(s.integer({
-      doc:
-        "Salting: the celebrity key is split into this many sub-keys (key#0, key#1, …) placed like any key; " +
-        "writes spread over them and reads must ask them all.",
-      min: 1, max: 64, default: 1,
-    }), (o) => o.popularity === "celebrity" && (o.requests as number) > 0),
-    zipfAlpha: s.knob(s.number({ doc: "Skew of the Zipf popularity.", min: 0, max: 3, default: 1 }), (o) => o.popularity === "zipf" && (o.requests as number) > 0),
+    saltBuckets: s.knob(
+      s.integer({
+        doc:
+          "Salting: the celebrity key is split into this many sub-keys (key#0, key#1, …) placed like any key; " +
+          "writes spread over them and reads must ask them all.",
+        min: 1,
+        max: 64,
+        default: 1,
+      }),
+      (o) => o.popularity === "celebrity" && (o.requests as number) > 0,
+    ),
+    zipfAlpha: s.knob(
+      s.number({ doc: "Skew of the Zipf popularity.", min: 0, max: 3, default: 1 }),
+      (o) => o.popularity === "zipf" && (o.requests as number) > 0,
+    ),
     requests: s.field(s.integer({ doc: "Requests drawn from the popularity to count load per node.", min: 0, max: 2_000_000, default: 100_000 })),
-    loadBound: s.field(s.number({
-      doc: "The checker flags nodes holding more than this multiple of the average number of keys.",
-      min: 1, max: 100, default: 1.5,
-    })),
+    loadBound: s.field(
+      s.number({
+        doc: "The checker flags nodes holding more than this multiple of the average number of keys.",
+        min: 1,
+        max: 100,
+        default: 1.5,
+      }),
+    ),
     replicaPlacement: s.field(s.enum({ doc: "How the copies after the owner are chosen.", values: REPLICA_PLACEMENTS, default: "distinct-nodes" })),
   },
 );
@@ -165,7 +185,6 @@ export interface Resolved extends Options {
 
 /** Node names are drawn in diagrams and written in labels ("add n4"): plain words only. */
 const NODE_NAME = /^[A-Za-z0-9_.-]+$/;
-
 
 /** The live nodes after change `i`, or a problem on the change when it cannot apply to them. */
 function applyChange(nodes: readonly NodeSpec[], c: Change, i: number, ctx: ResolveContext): readonly NodeSpec[] {

@@ -268,8 +268,7 @@ class Coordinator implements Node<Body, Tag> {
     } else if (b.t === "ack") {
       this.acked.add(m.from);
       this.tx.world.touch();
-    }
-    else if (b.t === "query") {
+    } else if (b.t === "query") {
       // Answered once a decision is logged; before that the coordinator is still collecting votes
       // (after a restart with no decision in its log it decides ABORT first, see onRecover).
       if (d !== undefined) this.tx.world.send(COORDINATOR, m.from, "reply", upper(d), { t: "decision", d }, 1);

@@ -71,8 +71,19 @@ function diagram(run: TwoPcRun, highlight: ReadonlySet<number>, caption: string,
     final: stateTables(w.end),
     endMs: run.endMs,
   };
-  const d = worldDiagram(run.events, { participants, caption, highlight, hideLabels: new Set(["ack"]), ending, endingHighlighted, ...(timeline ? { timeline } : {}) });
-  return { spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) }, ...(d.timeline ? { timeline: d.timeline } : {}) };
+  const d = worldDiagram(run.events, {
+    participants,
+    caption,
+    highlight,
+    hideLabels: new Set(["ack"]),
+    ending,
+    endingHighlighted,
+    ...(timeline ? { timeline } : {}),
+  });
+  return {
+    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
+    ...(d.timeline ? { timeline: d.timeline } : {}),
+  };
 }
 
 function presentExplored(result: Extract<TwoPcResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {
@@ -109,7 +120,13 @@ export function present(result: TwoPcResult, verdict: Verdict, findingsOf: Findi
   const run = result.run;
   const highlight = new Set(verdict.findings.flatMap((f) => f.events ?? []));
   const d = diagram(run, highlight, `two-phase commit, recovery: ${run.recovery}`, "sequence", "The protocol, message by message");
-  const problems = verdict.valid === true ? "" : ` (${verdict.findings.filter((f) => f.severity === "error").map((f) => f.code).join(", ")})`;
+  const problems =
+    verdict.valid === true
+      ? ""
+      : ` (${verdict.findings
+          .filter((f) => f.severity === "error")
+          .map((f) => f.code)
+          .join(", ")})`;
   return {
     title: `Two-phase commit: ${run.decision ? `coordinator decided ${run.decision}` : "no decision"}${problems}`,
     diagrams: [d.spec],

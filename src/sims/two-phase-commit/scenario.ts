@@ -66,9 +66,7 @@ const random = s.object("Faults drawn from the seed.", {
   ),
   participantCrash: s.field(s.number({ doc: "Probability that each participant crashes after logging PREPARED.", min: 0, max: 1, default: 0 })),
   voteNo: s.field(s.number({ doc: "Probability that each participant votes no.", min: 0, max: 1, default: 0 })),
-  downMs: s.field(
-    s.integer({ doc: "How long a randomly crashed service stays down (0: never restarts).", min: 0, max: 600_000, default: 1000, unit: "ms" }),
-  ),
+  downMs: s.field(s.integer({ doc: "How long a randomly crashed service stays down (0: never restarts).", min: 0, max: 600_000, default: 1000, unit: "ms" })),
 });
 
 export const schema = s.object(

@@ -9,7 +9,15 @@ import { simulators } from "../../../src/engine/registry";
 async function capture(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await main(args, (s) => { out += s; }, (s) => { err += s; });
+  const code = await main(
+    args,
+    (s) => {
+      out += s;
+    },
+    (s) => {
+      err += s;
+    },
+  );
   return { code, out, err };
 }
 
@@ -47,7 +55,13 @@ test("a broken cell fails with exit 1 and names every problem at its file line a
   assert.match(lines[1]!, new RegExp(`^✖ .*bad\\.dsnb:5:1 cell 2 \\(${sim.id}\\): Unknown key "alsoNot"`));
   assert.doesNotMatch(r.err, /Line \d+, column/);
   const j = JSON.parse((await capture(["run", "--json", file])).out) as { line: number; problems: { line: number; column: number; message: string }[] }[];
-  assert.deepEqual(j[0]!.problems.map((p) => [p.line, p.column]), [[4, 1], [5, 1]]);
+  assert.deepEqual(
+    j[0]!.problems.map((p) => [p.line, p.column]),
+    [
+      [4, 1],
+      [5, 1],
+    ],
+  );
 });
 
 test("dsnb test reports a problem's column in the file, not in the cell", async () => {
@@ -65,7 +79,10 @@ test("run prints a short plain summary per cell: place, verdict, one line per fi
   const r = await capture(["run", sample]);
   assert.equal(r.code, 0, r.err);
   const cell = r.out.split("\n\n")[0]!.split("\n");
-  const fence = readFileSync(sample, "utf8").split("\n").findIndex((l) => l.startsWith("```cache-aside id=classic-race")) + 1;
+  const fence =
+    readFileSync(sample, "utf8")
+      .split("\n")
+      .findIndex((l) => l.startsWith("```cache-aside id=classic-race")) + 1;
   assert.equal(cell[0], `${sample}:${fence} classic-race (cache-aside), seed 1: update-then-delete: stale data after 6 steps`);
   assert.equal(cell[1], "  Violated: The cache was left stale: v1 cached, v2 in the database.");
   assert.match(cell[2]!, /^ {2}- error stale-entry: Stale cache entry: v1 cached, v2 in the database\. The reader loaded v1/);
@@ -76,7 +93,9 @@ test("run prints a short plain summary per cell: place, verdict, one line per fi
 });
 
 test("run's summary of every sample has no Mermaid or HTML escapes, and --markdown gives the full fallback", async () => {
-  const samples = readdirSync(join(root, "samples")).filter((x) => x.endsWith(".dsnb")).map((f) => join(root, "samples", f));
+  const samples = readdirSync(join(root, "samples"))
+    .filter((x) => x.endsWith(".dsnb"))
+    .map((f) => join(root, "samples", f));
   const r = await capture(["run", ...samples]);
   assert.equal(r.code, 0, r.err);
   assert.doesNotMatch(r.out, /#\d+;|&(?:lt|gt|amp|quot|#\d+);/);
@@ -100,15 +119,24 @@ test("--json prints outputs with their seeds", async () => {
 
 test("dsnb test checks stated expectations and fails on one that does not hold", async () => {
   const dir = mkdtempSync(join(tmpdir(), "dsnb-cli-"));
-  writeFileSync(join(dir, "a.dsnb"), "```cache-aside id=good\nstrategy: lease\nsteps: [reader, reader, writer, writer, reader]\nexpect:\n  verdict: valid\n```\n");
+  writeFileSync(
+    join(dir, "a.dsnb"),
+    "```cache-aside id=good\nstrategy: lease\nsteps: [reader, reader, writer, writer, reader]\nexpect:\n  verdict: valid\n```\n",
+  );
   const ok = await capture(["test", dir]);
   assert.equal(ok.code, 0, ok.out);
   assert.match(ok.out, /✔ .*a\.dsnb:1 good \(cache-aside\): 1 expectation held/);
   assert.match(ok.out, /^1 passed, 0 failed$/m);
-  writeFileSync(join(dir, "b.dsnb"), "```cache-aside id=wrong\nstrategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\nexpect:\n  verdict: valid\n  absent: [stale-entry]\n```\n");
+  writeFileSync(
+    join(dir, "b.dsnb"),
+    "```cache-aside id=wrong\nstrategy: update-then-delete\nsteps: [reader, reader, writer, writer, reader]\nexpect:\n  verdict: valid\n  absent: [stale-entry]\n```\n",
+  );
   const bad = await capture(["test", dir]);
   assert.equal(bad.code, 1);
-  assert.match(bad.out, /✖ .*b\.dsnb:1 wrong \(cache-aside\): expected verdict is valid, got verdict is violated; expected finding stale-entry does not appear, got stale-entry/);
+  assert.match(
+    bad.out,
+    /✖ .*b\.dsnb:1 wrong \(cache-aside\): expected verdict is valid, got verdict is violated; expected finding stale-entry does not appear, got stale-entry/,
+  );
   assert.match(bad.out, /^1 passed, 1 failed$/m);
   assert.equal((await capture(["test", join(dir, "missing")])).code, 2);
 });

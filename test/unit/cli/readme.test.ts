@@ -39,6 +39,9 @@ test("the README's example cell runs and every expectation it states holds", () 
     assert.ok(result.ok, result.ok ? "" : result.error.message);
     const expectations = result.output.expectations ?? [];
     assert.ok(expectations.length > 0);
-    assert.deepEqual(expectations.filter((e) => !e.ok), []);
+    assert.deepEqual(
+      expectations.filter((e) => !e.ok),
+      [],
+    );
   }
 });

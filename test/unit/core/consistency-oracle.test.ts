@@ -7,7 +7,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkLinearizable, parseEtcdLog, parseKvLog, registerModel, searchLinearization, shrinkWitness, type ParsedHistory } from "../../../src/core/consistency";
+import {
+  checkLinearizable,
+  parseEtcdLog,
+  parseKvLog,
+  registerModel,
+  searchLinearization,
+  shrinkWitness,
+  type ParsedHistory,
+} from "../../../src/core/consistency";
 
 const dir = join(import.meta.dirname, "../../oracles/porcupine");
 
@@ -26,7 +34,9 @@ function load(file: string): ParsedHistory {
 
 /** Porcupine's tests that this tier runs: every one but the unpartitioned ten-client ones. */
 const unitTier = Object.entries(verdicts).flatMap(([file, e]) =>
-  (e.tests ?? [{ test: e.test!, partitioned: true }]).filter((t) => !(t.partitioned === false && file.includes("c10"))).map((t) => ({ file, expected: e.linearizable, ...t })),
+  (e.tests ?? [{ test: e.test!, partitioned: true }])
+    .filter((t) => !(t.partitioned === false && file.includes("c10")))
+    .map((t) => ({ file, expected: e.linearizable, ...t })),
 );
 
 test("the stored verdicts are Porcupine's: 102 etcd histories (23 linearizable) and 6 key-value histories, 10 key-value tests", () => {

@@ -65,9 +65,10 @@ function atomicHistory(requests: readonly Request[], withVersions = false): Oper
     const before = state.get(t.q.key) ?? null;
     const op = answer(t.q, t.id, t.call, t.q.returns ? t.ret : undefined, before, t.point !== Number.POSITIVE_INFINITY);
     const after = t.point === Number.POSITIVE_INFINITY ? before : stepRegister(before, op)!;
-    if (after !== before || (op.kind !== "read" && !(op.kind === "cas" && op.ok === false) && t.point !== Number.POSITIVE_INFINITY)) versions.set(t.q.key, (versions.get(t.q.key) ?? 0) + 1);
+    if (after !== before || (op.kind !== "read" && !(op.kind === "cas" && op.ok === false) && t.point !== Number.POSITIVE_INFINITY))
+      versions.set(t.q.key, (versions.get(t.q.key) ?? 0) + 1);
     state.set(t.q.key, after);
-    const version = op.kind === "read" || (op.kind === "cas" && op.ok === false) ? versions.get(t.q.key) ?? 0 : versions.get(t.q.key);
+    const version = op.kind === "read" || (op.kind === "cas" && op.ok === false) ? (versions.get(t.q.key) ?? 0) : versions.get(t.q.key);
     const known = op.kind === "read" ? op.ret !== undefined : t.point !== Number.POSITIVE_INFINITY && !(op.kind === "cas" && op.ok === false);
     ops.set(t.id, withVersions && known && version !== undefined ? { ...op, version } : op);
   }
@@ -92,59 +93,85 @@ function answer(q: Request, id: number, call: number, ret: number | undefined, h
 const ALL: readonly Kind[] = ["read", "write", "cas", "append"];
 
 test("a history with no overlapping operations, answered in order, is linearizable", () => {
-  fc.assert(fc.property(fc.array(request(ALL, ["x", "y"], false), { maxLength: 40 }), (qs) => {
-    // one after another: every request starts after the previous one returned
-    let t = 0;
-    const state = new Map<string, Value>();
-    const h = qs.map((q, id) => {
-      const call = t + q.gap + 1;
-      t = call + q.length;
-      const op = answer(q, id, call, t, state.get(q.key) ?? null, true);
-      state.set(q.key, stepRegister(state.get(q.key) ?? null, op)!);
-      return op;
-    });
-    const res = checkLinearizable(h);
-    assert.equal(res.valid, true);
-    assert.equal(res.partitions.reduce((n, p) => n + p.linearization.length, 0), h.length);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.array(request(ALL, ["x", "y"], false), { maxLength: 40 }), (qs) => {
+      // one after another: every request starts after the previous one returned
+      let t = 0;
+      const state = new Map<string, Value>();
+      const h = qs.map((q, id) => {
+        const call = t + q.gap + 1;
+        t = call + q.length;
+        const op = answer(q, id, call, t, state.get(q.key) ?? null, true);
+        state.set(q.key, stepRegister(state.get(q.key) ?? null, op)!);
+        return op;
+      });
+      const res = checkLinearizable(h);
+      assert.equal(res.valid, true);
+      assert.equal(
+        res.partitions.reduce((n, p) => n + p.linearization.length, 0),
+        h.length,
+      );
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test("a history from an atomic register with random overlap and lost replies is linearizable", () => {
-  fc.assert(fc.property(fc.array(request(ALL, ["x", "y", "z"], true), { maxLength: 40 }), (qs) => {
-    const h = atomicHistory(qs);
-    assert.equal(checkLinearizable(h, { maxSteps: 5_000_000 }).valid, true);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.array(request(ALL, ["x", "y", "z"], true), { maxLength: 40 }), (qs) => {
+      const h = atomicHistory(qs);
+      assert.equal(checkLinearizable(h, { maxSteps: 5_000_000 }).valid, true);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test("a stale read after a completed write is not linearizable, and is explained as a stale read", () => {
-  fc.assert(fc.property(fc.array(request(ALL.filter((k) => k !== "append"), ["x", "y"], false), { minLength: 1, maxLength: 30 }), fc.nat(), (qs, pick) => {
-    const h = atomicHistory(qs);
-    const end = Math.max(...h.map((o) => o.ret!));
-    const key = h[pick % h.length]!.key;
-    const olds = [null, ...h.filter((o) => o.key === key && (o.kind === "write" || (o.kind === "cas" && o.ok))).map((o) => o.value as Value)];
-    const stale = olds[pick % olds.length]!;
-    const fresh: Operation = { id: 1000, client: "w", key, kind: "write", value: 99, call: end + 1, ret: end + 2 };
-    const read: Operation = { id: 1001, client: "r", key, kind: "read", value: stale, call: end + 3, ret: end + 4 };
-    const res = checkLinearizable([...h, fresh, read]);
-    assert.equal(res.valid, false);
-    const f = res.findings[0]!;
-    assert.equal(f.title, `Not linearizable: stale read of ${key}`);
-    assert.ok(f.events!.includes(read.id));
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(
+      fc.array(
+        request(
+          ALL.filter((k) => k !== "append"),
+          ["x", "y"],
+          false,
+        ),
+        { minLength: 1, maxLength: 30 },
+      ),
+      fc.nat(),
+      (qs, pick) => {
+        const h = atomicHistory(qs);
+        const end = Math.max(...h.map((o) => o.ret!));
+        const key = h[pick % h.length]!.key;
+        const olds = [null, ...h.filter((o) => o.key === key && (o.kind === "write" || (o.kind === "cas" && o.ok))).map((o) => o.value as Value)];
+        const stale = olds[pick % olds.length]!;
+        const fresh: Operation = { id: 1000, client: "w", key, kind: "write", value: 99, call: end + 1, ret: end + 2 };
+        const read: Operation = { id: 1001, client: "r", key, kind: "read", value: stale, call: end + 3, ret: end + 4 };
+        const res = checkLinearizable([...h, fresh, read]);
+        assert.equal(res.valid, false);
+        const f = res.findings[0]!;
+        assert.equal(f.title, `Not linearizable: stale read of ${key}`);
+        assert.ok(f.events!.includes(read.id));
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test("partitioning by key gives the same verdict as checking the whole store at once", () => {
   const mutate = fc.array(fc.tuple(fc.nat(), fc.nat(3)), { maxLength: 2 });
-  fc.assert(fc.property(fc.array(request(ALL, ["x", "y", "z"], true), { maxLength: 14 }), mutate, (qs, changes) => {
-    const h = atomicHistory(qs).map((o) => ({ ...o }));
-    for (const [i, v] of changes) {
-      const op = h[i % Math.max(h.length, 1)];
-      if (op && op.kind === "read" && op.value !== undefined) (op as { value: Value }).value = v; // a wrong answer, sometimes
-    }
-    const split = checkLinearizable(h, { explain: false });
-    const whole = checkLinearizable(h, { partition: false, explain: false, maxSteps: 20_000_000 });
-    assert.equal(split.valid, whole.valid);
-  }), { numRuns: 150 });
+  fc.assert(
+    fc.property(fc.array(request(ALL, ["x", "y", "z"], true), { maxLength: 14 }), mutate, (qs, changes) => {
+      const h = atomicHistory(qs).map((o) => ({ ...o }));
+      for (const [i, v] of changes) {
+        const op = h[i % Math.max(h.length, 1)];
+        if (op && op.kind === "read" && op.value !== undefined) (op as { value: Value }).value = v; // a wrong answer, sometimes
+      }
+      const split = checkLinearizable(h, { explain: false });
+      const whole = checkLinearizable(h, { partition: false, explain: false, maxSteps: 20_000_000 });
+      assert.equal(split.valid, whole.valid);
+    }),
+    { numRuns: 150 },
+  );
 });
 
 /** Tries every order: a sequence of all completed operations and any of the others, respecting real time, that the register accepts. */
@@ -154,29 +181,51 @@ function bruteForce(h: readonly Operation[]): boolean {
     return left.some((o) => {
       if (left.some((p) => p !== o && p.ret !== undefined && p.ret < o.call)) return false; // p must come first
       const after = stepRegister(state.get(o.key) ?? null, o);
-      return after !== undefined && go(left.filter((p) => p !== o), new Map(state).set(o.key, after));
+      return (
+        after !== undefined &&
+        go(
+          left.filter((p) => p !== o),
+          new Map(state).set(o.key, after),
+        )
+      );
     });
   };
   return go(h, new Map());
 }
 
 test("on small histories the search agrees with trying every order", () => {
-  const op = fc.record({ client: fc.nat(2), key: fc.constantFrom("x", "y"), kind: fc.constantFrom<Kind>("read", "write", "cas"), value: fc.option(fc.nat(2), { nil: null }), expect: fc.nat(2), call: fc.nat(12), length: fc.nat(6), ok: fc.option(fc.boolean(), { nil: undefined }), returns: fc.nat(5) });
-  fc.assert(fc.property(fc.array(op, { maxLength: 7 }), (raw) => {
-    const h: Operation[] = raw.map((o, id) => {
-      const base = { id, client: `c${o.client}`, key: o.key, call: o.call, ...(o.returns > 0 ? { ret: o.call + o.length } : {}) };
-      if (o.kind === "read") return { ...base, kind: "read", ...(o.returns > 0 ? { value: o.value } : {}) };
-      if (o.kind === "write") return { ...base, kind: "write", value: o.value };
-      return { ...base, kind: "cas", expect: o.expect, value: o.value ?? 0, ...(o.returns > 0 && o.ok !== undefined ? { ok: o.ok } : {}) };
-    });
-    assert.equal(checkLinearizable(h, { explain: false }).valid, bruteForce(h));
-  }), { numRuns: 1000 });
+  const op = fc.record({
+    client: fc.nat(2),
+    key: fc.constantFrom("x", "y"),
+    kind: fc.constantFrom<Kind>("read", "write", "cas"),
+    value: fc.option(fc.nat(2), { nil: null }),
+    expect: fc.nat(2),
+    call: fc.nat(12),
+    length: fc.nat(6),
+    ok: fc.option(fc.boolean(), { nil: undefined }),
+    returns: fc.nat(5),
+  });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 7 }), (raw) => {
+      const h: Operation[] = raw.map((o, id) => {
+        const base = { id, client: `c${o.client}`, key: o.key, call: o.call, ...(o.returns > 0 ? { ret: o.call + o.length } : {}) };
+        if (o.kind === "read") return { ...base, kind: "read", ...(o.returns > 0 ? { value: o.value } : {}) };
+        if (o.kind === "write") return { ...base, kind: "write", value: o.value };
+        return { ...base, kind: "cas", expect: o.expect, value: o.value ?? 0, ...(o.returns > 0 && o.ok !== undefined ? { ok: o.ok } : {}) };
+      });
+      assert.equal(checkLinearizable(h, { explain: false }).valid, bruteForce(h));
+    }),
+    { numRuns: 1000 },
+  );
 });
 
 test("a history from an atomic store keeps every session guarantee, and no read is stale", () => {
-  fc.assert(fc.property(fc.array(request(["read", "write"], ["x", "y"], true), { maxLength: 40 }), (qs) => {
-    const h = atomicHistory(qs, true);
-    const res = checkSessionGuarantees(h, { maxStalenessVersions: 0, maxStalenessMs: 0 });
-    assert.equal(res.valid, true, JSON.stringify(res.findings[0]));
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.array(request(["read", "write"], ["x", "y"], true), { maxLength: 40 }), (qs) => {
+      const h = atomicHistory(qs, true);
+      const res = checkSessionGuarantees(h, { maxStalenessVersions: 0, maxStalenessMs: 0 });
+      assert.equal(res.valid, true, JSON.stringify(res.findings[0]));
+    }),
+    { numRuns: 200 },
+  );
 });

@@ -19,11 +19,28 @@ function broken(h: readonly Operation[], options = {}): Guarantee[] {
 }
 
 test("a history where every client reads the latest acknowledged write keeps every guarantee", () => {
-  const h = [write("a", "x", 1, 0, 1), read("a", "x", 1, 2, 3), read("b", "x", 1, 4, 5), write("b", "y", 1, 6, 7), read("c", "y", 1, 8, 9, 1), read("c", "x", 1, 8, 9, 1)];
+  const h = [
+    write("a", "x", 1, 0, 1),
+    read("a", "x", 1, 2, 3),
+    read("b", "x", 1, 4, 5),
+    write("b", "y", 1, 6, 7),
+    read("c", "y", 1, 8, 9, 1),
+    read("c", "x", 1, 8, 9, 1),
+  ];
   const res = checkSessionGuarantees(h, { maxStalenessVersions: 0 });
   assert.equal(res.valid, true);
-  assert.deepEqual(res.held, { "read-your-writes": true, "monotonic-reads": true, "monotonic-writes": true, "writes-follow-reads": true, "consistent-prefix": true, "bounded-staleness": true });
-  assert.equal(res.summary, "Every guarantee checked held (read your writes, monotonic reads, monotonic writes, writes follow reads, consistent prefix, bounded staleness).");
+  assert.deepEqual(res.held, {
+    "read-your-writes": true,
+    "monotonic-reads": true,
+    "monotonic-writes": true,
+    "writes-follow-reads": true,
+    "consistent-prefix": true,
+    "bounded-staleness": true,
+  });
+  assert.equal(
+    res.summary,
+    "Every guarantee checked held (read your writes, monotonic reads, monotonic writes, writes follow reads, consistent prefix, bounded staleness).",
+  );
 });
 
 test("read your writes: a client reads from a replica that has not applied its own write", () => {
@@ -35,7 +52,10 @@ test("read your writes: a client reads from a replica that has not applied its o
   const f = res.findings[0]!;
   assert.equal(f.code, "read-your-writes");
   assert.equal(f.title, "Read your writes broken: alice did not read its own write of profile");
-  assert.equal(f.explanation, 'alice\'s read profile → "profile1" (version 1, t=6–7) did not see alice\'s own earlier write profile = "profile2" (version 2, t=0–5): it returned version 1, older than the version 2 the same session had written and been told was done.');
+  assert.equal(
+    f.explanation,
+    'alice\'s read profile → "profile1" (version 1, t=6–7) did not see alice\'s own earlier write profile = "profile2" (version 2, t=0–5): it returned version 1, older than the version 2 the same session had written and been told was done.',
+  );
   assert.deepEqual(f.events, [stale.id, mine.id]);
   assert.match(res.summary, /^Broken: read your writes\. Held: monotonic reads, monotonic writes, writes follow reads, consistent prefix\.$/);
 });
@@ -67,7 +87,10 @@ test("monotonic writes across keys: a state that shows the second write must sho
   // also a consistent-prefix violation: x was written before y began
   assert.deepEqual(broken(h), ["monotonic-writes", "consistent-prefix"]);
   const f = checkSessionGuarantees(h).findings.find((x) => x.code === "monotonic-writes")!;
-  assert.match(f.explanation, /^The reads of group 7 were answered from one state: r's read y → "y1" \(version 1, t=5–6\) saw a's write y = "y1" \(version 1, t=2–3\), but r's read x → nothing \(version 0, t=5–6\) missed version 1 of x, which a had written before it/);
+  assert.match(
+    f.explanation,
+    /^The reads of group 7 were answered from one state: r's read y → "y1" \(version 1, t=5–6\) saw a's write y = "y1" \(version 1, t=2–3\), but r's read x → nothing \(version 0, t=5–6\) missed version 1 of x, which a had written before it/,
+  );
 });
 
 test("writes follow reads: a reply written after reading a question must not be ordered before it", () => {
@@ -81,8 +104,14 @@ test("writes follow reads: a reply written after reading a question must not be 
   assert.deepEqual(broken(h), ["writes-follow-reads", "consistent-prefix"]);
   const cp = checkSessionGuarantees(h).findings.find((x) => x.code === "consistent-prefix")!;
   assert.equal(cp.title, "Consistent prefix broken: a state showed a write of answer without an earlier write of question");
-  assert.match(cp.explanation, /that state is not a prefix of the writes: .* missed poons's write question = "question1" \(version 1, t=0–1\), which happened before it \(cake's read question → "question1" \(version 1, t=2–3\) came before cake's write answer = "answer1" \(version 1, t=4–5\) in the same session\)\./);
-  assert.deepEqual([...cp.events!].sort((x, y) => x - y), [q.id, a.id, seeA.id, noQ.id].sort((x, y) => x - y));
+  assert.match(
+    cp.explanation,
+    /that state is not a prefix of the writes: .* missed poons's write question = "question1" \(version 1, t=0–1\), which happened before it \(cake's read question → "question1" \(version 1, t=2–3\) came before cake's write answer = "answer1" \(version 1, t=4–5\) in the same session\)\./,
+  );
+  assert.deepEqual(
+    [...cp.events!].sort((x, y) => x - y),
+    [q.id, a.id, seeA.id, noQ.id].sort((x, y) => x - y),
+  );
 });
 
 test("writes follow reads on one key: a write ordered before the write its session had read", () => {
@@ -106,7 +135,10 @@ test("bounded staleness: by versions and by time, against the writes acknowledge
   assert.deepEqual(res.staleness, [{ id: h[4]!.id, versions: 3, ms: 29 }]);
   assert.equal(res.held["bounded-staleness"], false);
   const f = res.findings.find((x) => x.code === "bounded-staleness")!;
-  assert.equal(f.explanation, 'r\'s read x → "x1" (version 1, t=40–41) was 3 versions behind: 3 writes of x had been acknowledged before it began, the first, w\'s write x = "x2" (version 2, t=10–11), 29 ms before. The bound is 2 versions or 50 ms.');
+  assert.equal(
+    f.explanation,
+    'r\'s read x → "x1" (version 1, t=40–41) was 3 versions behind: 3 writes of x had been acknowledged before it began, the first, w\'s write x = "x2" (version 2, t=10–11), 29 ms before. The bound is 2 versions or 50 ms.',
+  );
   assert.equal(checkSessionGuarantees(h, { maxStalenessVersions: 3 }).held["bounded-staleness"], true);
   assert.equal(checkSessionGuarantees(h, { maxStalenessMs: 20 }).held["bounded-staleness"], false);
   assert.equal(checkSessionGuarantees(h).held["bounded-staleness"], undefined); // no bound, not checked
@@ -120,7 +152,10 @@ test("only the guarantees asked for are checked, and many violations are counted
   const res = checkSessionGuarantees(h, { guarantees: ["monotonic-reads"], maxFindings: 2 });
   assert.deepEqual(Object.keys(res.held), ["monotonic-reads"]);
   assert.equal(res.violations["monotonic-reads"], 6);
-  assert.deepEqual(res.findings.map((f) => f.severity), ["error", "error", "info"]);
+  assert.deepEqual(
+    res.findings.map((f) => f.severity),
+    ["error", "error", "info"],
+  );
   assert.equal(res.findings[2]!.title, "4 more violations of monotonic reads");
 });
 

@@ -9,9 +9,35 @@ import { checkLinearizable, parseEtcdLog, parseKvLog, registerModel, searchLinea
 import { historyGantt } from "../../../src/present/history";
 
 let id = 0;
-const w = (client: string, key: string, value: number | string | null, call: number, ret?: number): Operation => ({ id: id++, client, key, kind: "write", value, call, ...(ret === undefined ? {} : { ret }) });
-const r = (client: string, key: string, value: number | string | null | undefined, call: number, ret?: number): Operation => ({ id: id++, client, key, kind: "read", ...(value === undefined ? {} : { value }), call, ...(ret === undefined ? {} : { ret }) });
-const cas = (client: string, key: string, expect: number, value: number, ok: boolean | undefined, call: number, ret?: number): Operation => ({ id: id++, client, key, kind: "cas", expect, value, ...(ok === undefined ? {} : { ok }), call, ...(ret === undefined ? {} : { ret }) });
+const w = (client: string, key: string, value: number | string | null, call: number, ret?: number): Operation => ({
+  id: id++,
+  client,
+  key,
+  kind: "write",
+  value,
+  call,
+  ...(ret === undefined ? {} : { ret }),
+});
+const r = (client: string, key: string, value: number | string | null | undefined, call: number, ret?: number): Operation => ({
+  id: id++,
+  client,
+  key,
+  kind: "read",
+  ...(value === undefined ? {} : { value }),
+  call,
+  ...(ret === undefined ? {} : { ret }),
+});
+const cas = (client: string, key: string, expect: number, value: number, ok: boolean | undefined, call: number, ret?: number): Operation => ({
+  id: id++,
+  client,
+  key,
+  kind: "cas",
+  expect,
+  value,
+  ...(ok === undefined ? {} : { ok }),
+  call,
+  ...(ret === undefined ? {} : { ret }),
+});
 
 test("Porcupine's register examples: the 6.824 quiz histories (TestRegisterModel)", () => {
   // C0 put(100) over [0,100]; C1 get -> 100 over [25,75]; C2 get -> 0 over [30,60]: linearizable.
@@ -59,15 +85,24 @@ test("keys are checked apart, and the verdict names the key that fails", () => {
   const h = [w("a", "x", 1, 0, 1), r("b", "x", 1, 2, 3), w("a", "y", 1, 0, 1), r("b", "y", null, 2, 3)];
   const res = checkLinearizable(h);
   assert.equal(res.valid, false);
-  assert.deepEqual(res.partitions.map((p) => [p.key, p.valid]), [["x", true], ["y", false]]);
+  assert.deepEqual(
+    res.partitions.map((p) => [p.key, p.valid]),
+    [
+      ["x", true],
+      ["y", false],
+    ],
+  );
   assert.match(res.summary, /operations on y cannot be put in any order/);
   assert.deepEqual(res.partitions[0]!.linearization, [h[0]!.id, h[1]!.id]);
   const whole = checkLinearizable(h, { partition: false });
   assert.equal(whole.valid, false);
-  assert.deepEqual(whole.partitions.map((p) => p.key), ["*"]);
+  assert.deepEqual(
+    whole.partitions.map((p) => p.key),
+    ["*"],
+  );
 });
 
-test("a step budget turns a search that runs too long into \"unknown\", with a warning", () => {
+test('a step budget turns a search that runs too long into "unknown", with a warning', () => {
   const h: Operation[] = [];
   for (let c = 0; c < 12; c++) h.push(w(`c${c}`, "x", c, 0)); // twelve writes that never returned
   h.push(r("z", "x", 99, 1, 2));
@@ -91,7 +126,10 @@ test("explanations: a stale read names the write it read and the write that repl
   const h = [w("c1", "x", 1, 0, 1), w("c2", "x", 2, 2, 3), r("c3", "x", 1, 5, 6)];
   const f = checkLinearizable(h).findings[0]!;
   assert.equal(f.title, "Not linearizable: stale read of x");
-  assert.equal(f.explanation, "c3's read x → 1 (t=5–6) returned 1, a value x no longer held: the only write of 1 that could have reached it, c1's write x = 1 (t=0–1), was overwritten by c2's write x = 2 (t=2–3), which completed before the read began. No write of 1 could have taken effect after that, so no order lets the read return 1.");
+  assert.equal(
+    f.explanation,
+    "c3's read x → 1 (t=5–6) returned 1, a value x no longer held: the only write of 1 that could have reached it, c1's write x = 1 (t=0–1), was overwritten by c2's write x = 2 (t=2–3), which completed before the read began. No write of 1 could have taken effect after that, so no order lets the read return 1.",
+  );
   assert.deepEqual(f.events, [h[2]!.id, h[0]!.id, h[1]!.id]);
   // the initial value is stale too once a write has completed
   const g = checkLinearizable([w("c1", "x", 5, 0, 1), r("c2", "x", null, 2, 3)]).findings[0]!;
@@ -106,7 +144,10 @@ test("explanations: the smallest witness is found among many reads, and it canno
   const stale = r("late", "x", 1, 100, 101);
   h.push(stale);
   const core = shrinkWitness(h, registerModel());
-  assert.deepEqual(core.filter((o) => o.kind === "read").map((o) => o.id), [stale.id]);
+  assert.deepEqual(
+    core.filter((o) => o.kind === "read").map((o) => o.id),
+    [stale.id],
+  );
   assert.equal(searchLinearization(core, registerModel()).valid, false);
   const f = checkLinearizable(h).findings[0]!;
   assert.match(f.title, /stale read of x/);
@@ -184,7 +225,16 @@ before(async () => {
   mermaid = (await import("mermaid")).default;
 });
 
-interface GanttTask { id: string; task: string; section: string; startTime: Date; endTime: Date; crit?: boolean; active?: boolean; milestone?: boolean }
+interface GanttTask {
+  id: string;
+  task: string;
+  section: string;
+  startTime: Date;
+  endTime: Date;
+  crit?: boolean;
+  active?: boolean;
+  milestone?: boolean;
+}
 
 async function tasks(text: string): Promise<GanttTask[]> {
   await mermaid.parse(text);
@@ -198,12 +248,15 @@ test("history diagram: one section per client, one bar per operation, the blamed
   const { text, omitted } = historyGantt(h, { title: "x", marked: res.findings[0]!.events!, order: res.partitions[0]!.linearization });
   assert.equal(omitted, 0);
   const got = await tasks(text);
-  assert.deepEqual(got.map((t) => [t.section, t.task.trim(), t.startTime.valueOf(), t.endTime.valueOf(), Boolean(t.crit), Boolean(t.active)]), [
-    ["c1", "write x = 1 [1]", 0, 10, true, false],
-    ["c2", "write x = 2 [2]", 20, 30, true, false],
-    ["c2", "write x = 3 (no reply) [3]", 40, 63, false, true],
-    ["c3", "read x → 1", 50, 60, true, false],
-  ]);
+  assert.deepEqual(
+    got.map((t) => [t.section, t.task.trim(), t.startTime.valueOf(), t.endTime.valueOf(), Boolean(t.crit), Boolean(t.active)]),
+    [
+      ["c1", "write x = 1 [1]", 0, 10, true, false],
+      ["c2", "write x = 2 [2]", 20, 30, true, false],
+      ["c2", "write x = 3 (no reply) [3]", 40, 63, false, true],
+      ["c3", "read x → 1", 50, 60, true, false],
+    ],
+  );
 });
 
 test("history diagram: hostile names stay text, zero-length operations are milestones, long histories keep the marked part", async () => {

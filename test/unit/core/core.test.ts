@@ -7,13 +7,19 @@ import { lineColAt } from "../../../src/core/errors";
 import { verdictFrom } from "../../../src/core/verdict";
 
 test("the same seed gives the same sequence; different seeds differ", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
-    const a = createRng(seed);
-    const b = createRng(seed);
-    const xs = Array.from({ length: 20 }, () => a.float());
-    assert.deepEqual(xs, Array.from({ length: 20 }, () => b.float()));
-    assert.ok(xs.every((x) => x >= 0 && x < 1));
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
+      const a = createRng(seed);
+      const b = createRng(seed);
+      const xs = Array.from({ length: 20 }, () => a.float());
+      assert.deepEqual(
+        xs,
+        Array.from({ length: 20 }, () => b.float()),
+      );
+      assert.ok(xs.every((x) => x >= 0 && x < 1));
+    }),
+    { numRuns: 200 },
+  );
   assert.notDeepEqual([createRng(1).float(), createRng(1).float()], [createRng(2).float(), createRng(2).float()]);
 });
 
@@ -49,21 +55,29 @@ test("the event queue orders by time, then by scheduling order, and advances the
     order.push([e.payload, q.nowMs]);
     if (e.payload === "a") q.schedule(5, "a+5"); // same instant as b and c, scheduled later
   }
-  assert.deepEqual(order, [["first", 0], ["a", 5], ["b", 10], ["c", 10], ["a+5", 10]]);
+  assert.deepEqual(order, [
+    ["first", 0],
+    ["a", 5],
+    ["b", 10],
+    ["c", 10],
+    ["a+5", 10],
+  ]);
   assert.throws(() => q.scheduleAt(1, "past"), /past/);
   assert.throws(() => q.schedule(-1, "neg"), /non-negative/);
 });
 
 test("property: the event queue pops every event in (time, seq) order", () => {
-  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }), (delays) => {
-    const q = new EventQueue<number>();
-    delays.forEach((d, i) => q.schedule(d, i));
-    const out: [number, number][] = [];
-    for (let e = q.pop(); e; e = q.pop()) out.push([e.atMs, e.seq]);
-    const sorted = [...out].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    assert.deepEqual(out, sorted);
-    assert.equal(out.length, delays.length);
-  }));
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }), (delays) => {
+      const q = new EventQueue<number>();
+      delays.forEach((d, i) => q.schedule(d, i));
+      const out: [number, number][] = [];
+      for (let e = q.pop(); e; e = q.pop()) out.push([e.atMs, e.seq]);
+      const sorted = [...out].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      assert.deepEqual(out, sorted);
+      assert.equal(out.length, delays.length);
+    }),
+  );
 });
 
 test("line and column of an offset, with CRLF", () => {

@@ -6,7 +6,18 @@ import { join, resolve } from "node:path";
 import { LAYERS } from "../../../scripts/layers.mjs";
 
 const root = resolve(import.meta.dirname, "../../..");
-const NAMES: Record<string, string> = { core: "src/core", notebook: "src/notebook", scenario: "src/scenario", protocol: "src/protocol", present: "src/present", sims: "src/sims", engine: "src/engine", host: "src/host", cli: "src/cli", extension: "src/extension" };
+const NAMES: Record<string, string> = {
+  core: "src/core",
+  notebook: "src/notebook",
+  scenario: "src/scenario",
+  protocol: "src/protocol",
+  present: "src/present",
+  sims: "src/sims",
+  engine: "src/engine",
+  host: "src/host",
+  cli: "src/cli",
+  extension: "src/extension",
+};
 
 test("docs/architecture.md's folder table says what scripts/layers.mjs enforces", () => {
   const whole = readFileSync(join(root, "docs", "architecture.md"), "utf8");
@@ -20,9 +31,17 @@ test("docs/architecture.md's folder table says what scripts/layers.mjs enforces"
     if (text === "nothing of ours") allowed = [];
     else if (text.startsWith("everything above but")) {
       const self = folder!.replace(/^src\//, "");
-      const but = text.replace("everything above but", "").split(/,| and /).map((w) => w.trim()).filter((w) => w in NAMES);
+      const but = text
+        .replace("everything above but", "")
+        .split(/,| and /)
+        .map((w) => w.trim())
+        .filter((w) => w in NAMES);
       allowed = all.filter((n) => n !== self && !but.includes(n) && NAMES[n] !== folder);
-    } else allowed = text.split(/,\s*/).map((w) => w.trim()).filter((w) => w in NAMES);
+    } else
+      allowed = text
+        .split(/,\s*/)
+        .map((w) => w.trim())
+        .filter((w) => w in NAMES);
     documented[folder!] = allowed.map((n) => NAMES[n]!).sort();
   }
   const enforced = Object.fromEntries(Object.entries(LAYERS).map(([k, v]) => [k, [...(v as string[])].sort()]));

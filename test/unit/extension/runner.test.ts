@@ -10,9 +10,17 @@ function cancellable(): CancelSignal & { cancel(): void } {
   const listeners: (() => void)[] = [];
   let cancelled = false;
   return {
-    get isCancellationRequested() { return cancelled; },
-    onCancellationRequested(l) { listeners.push(l); return { dispose() {} }; },
-    cancel() { cancelled = true; listeners.forEach((l) => l()); },
+    get isCancellationRequested() {
+      return cancelled;
+    },
+    onCancellationRequested(l) {
+      listeners.push(l);
+      return { dispose() {} };
+    },
+    cancel() {
+      cancelled = true;
+      listeners.forEach((l) => l());
+    },
   };
 }
 

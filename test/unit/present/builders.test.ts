@@ -16,7 +16,17 @@ before(async () => {
   mermaid = (await import("mermaid")).default;
 });
 
-const EVIL = ['<img src=x onerror=alert(1)>', '"); click n0 call alert()', "end", "A;B#C%%D|E", "x\nflowchart TB", "{{init: {'theme':'forest'}}}", "`code`", "a:b", "-->|x| y"];
+const EVIL = [
+  "<img src=x onerror=alert(1)>",
+  '"); click n0 call alert()',
+  "end",
+  "A;B#C%%D|E",
+  "x\nflowchart TB",
+  "{{init: {'theme':'forest'}}}",
+  "`code`",
+  "a:b",
+  "-->|x| y",
+];
 
 test("flowcharts: hostile labels are text, the chart parses, and it has exactly the lines we drew", async () => {
   const f = new Flowchart("LR").classDef("hot", "fill:#e6505038,stroke:#d04040");
@@ -37,15 +47,21 @@ test("flowcharts: hostile labels are text, the chart parses, and it has exactly 
 });
 
 test("flowcharts: any label parses (property)", async () => {
-  await fc.assert(fc.asyncProperty(fc.array(fc.string({ maxLength: 30 }), { minLength: 1, maxLength: 6 }), async (labels) => {
-    const f = new Flowchart("TB");
-    labels.forEach((l, i) => f.link({ id: `a${i}`, label: l }, { id: `b${i}`, label: [l, l] }, { label: l }));
-    await mermaid.parse(f.render());
-  }), { numRuns: 100 });
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.string({ maxLength: 30 }), { minLength: 1, maxLength: 6 }), async (labels) => {
+      const f = new Flowchart("TB");
+      labels.forEach((l, i) => f.link({ id: `a${i}`, label: l }, { id: `b${i}`, label: [l, l] }, { label: l }));
+      await mermaid.parse(f.render());
+    }),
+    { numRuns: 100 },
+  );
 });
 
 test("pies: labels escaped, values checked", async () => {
-  const text = pieChart(`Share ${EVIL[1]}`, EVIL.map((label, i) => ({ label, value: i + 0.5 })));
+  const text = pieChart(
+    `Share ${EVIL[1]}`,
+    EVIL.map((label, i) => ({ label, value: i + 0.5 })),
+  );
   await mermaid.parse(text);
   assert.equal(text.trim().split("\n").length, 1 + EVIL.length);
   assert.match(text, /^pie showData title Share #quot;\)#59; click n0 call alert\(\)$/m);

@@ -34,10 +34,11 @@ before(() => {
       if (r.result.ok) ran.push({ where: `${file} ${r.info.id ?? r.info.simulator}`, info: r.info, source: nb.cells[r.index]!.value, output: r.result.output });
     }
   }
-  for (const sim of simulators) for (const ex of sim.examples) {
-    const r = runCell({ simulator: sim.id, source: ex.body });
-    if (r.ok) ran.push({ where: `${sim.id} example "${ex.name}"`, info: parseInfo(sim.id), source: ex.body, output: r.output });
-  }
+  for (const sim of simulators)
+    for (const ex of sim.examples) {
+      const r = runCell({ simulator: sim.id, source: ex.body });
+      if (r.ok) ran.push({ where: `${sim.id} example "${ex.name}"`, info: parseInfo(sim.id), source: ex.body, output: r.output });
+    }
 });
 
 test("every finding code the samples and examples report has its entry in docs/findings.md", () => {
@@ -67,11 +68,25 @@ test("every finding with a replay shows again when its run is replayed in a cell
 });
 
 test("the Markdown fallback keeps a finding's code spans and emphasis, and escapes HTML", () => {
-  assert.equal(inlineMarkdown("drop `explore` and *look* <img src=x onerror=alert(1)> & more\nline"), "drop `explore` and *look* &lt;img src=x onerror=alert(1)&gt; &amp; more line");
+  assert.equal(
+    inlineMarkdown("drop `explore` and *look* <img src=x onerror=alert(1)> & more\nline"),
+    "drop `explore` and *look* &lt;img src=x onerror=alert(1)&gt; &amp; more line",
+  );
   const out: RunOutput = {
-    version: 2, simulator: "saga", simulatorTitle: "Sagas", seed: 1, title: "t",
-    verdict: { valid: false, summary: "One `saga` failed.", findings: [{ severity: "error", code: "double-charge", title: "Charged <b>twice</b>", explanation: "Set `idempotent: true` to stop it." }] },
-    diagrams: [], charts: [], tables: [], metrics: {},
+    version: 2,
+    simulator: "saga",
+    simulatorTitle: "Sagas",
+    seed: 1,
+    title: "t",
+    verdict: {
+      valid: false,
+      summary: "One `saga` failed.",
+      findings: [{ severity: "error", code: "double-charge", title: "Charged <b>twice</b>", explanation: "Set `idempotent: true` to stop it." }],
+    },
+    diagrams: [],
+    charts: [],
+    tables: [],
+    metrics: {},
   };
   const md = toMarkdown(out);
   assert.match(md, /One `saga` failed\./);

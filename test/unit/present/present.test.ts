@@ -6,7 +6,16 @@ import { escapeText, SequenceDiagram } from "../../../src/present/mermaid";
 import { chartAsTable, escapeMarkdown, toMarkdown, toPlainText } from "../../../src/present/markdown";
 import type { RunOutput } from "../../../src/protocol/output";
 
-const EVIL = ['<img src=x onerror=alert(1)>', '"); click p0 call alert()', "end", "A;B#C%%D", "x\nNote over p0: injected", "{{init: {'theme':'forest'}}}", "`code`", "a:b"];
+const EVIL = [
+  "<img src=x onerror=alert(1)>",
+  '"); click p0 call alert()',
+  "end",
+  "A;B#C%%D",
+  "x\nNote over p0: injected",
+  "{{init: {'theme':'forest'}}}",
+  "`code`",
+  "a:b",
+];
 
 test("escaped labels contain no characters Mermaid would interpret", () => {
   for (const s of EVIL) {
@@ -30,11 +39,20 @@ test("hostile names stay text: the diagram parses and has exactly the lines we d
 });
 
 test("property: any participant and message text gives a diagram Mermaid accepts", async () => {
-  await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.string(), fc.string(), fc.string(), fc.constantFrom("call", "reply", "async", "fault"), fc.boolean()), { minLength: 1, maxLength: 8 }), async (msgs) => {
-    const d = new SequenceDiagram();
-    for (const [from, to, text, style, hl] of msgs) d.message(from || "x", to || "y", text, style as "call", hl);
-    await mermaid.parse(d.render().text);
-  }), { numRuns: 150 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.string(), fc.string(), fc.string(), fc.constantFrom("call", "reply", "async", "fault"), fc.boolean()), {
+        minLength: 1,
+        maxLength: 8,
+      }),
+      async (msgs) => {
+        const d = new SequenceDiagram();
+        for (const [from, to, text, style, hl] of msgs) d.message(from || "x", to || "y", text, style as "call", hl);
+        await mermaid.parse(d.render().text);
+      },
+    ),
+    { numRuns: 150 },
+  );
 });
 
 test("long traces are cut with a visible note saying how many events are not shown", async () => {
@@ -48,11 +66,47 @@ test("long traces are cut with a visible note saying how many events are not sho
 });
 
 const run: RunOutput = {
-  version: 2, simulator: "demo", simulatorTitle: "Demo", seed: 42, title: "A <b>run</b>",
-  verdict: { valid: false, summary: "1 stale entry.", findings: [{ severity: "error", code: "stale", title: "Stale | entry", explanation: "The reader put v1 back." }] },
+  version: 2,
+  simulator: "demo",
+  simulatorTitle: "Demo",
+  seed: 42,
+  title: "A <b>run</b>",
+  verdict: {
+    valid: false,
+    summary: "1 stale entry.",
+    findings: [{ severity: "error", code: "stale", title: "Stale | entry", explanation: "The reader put v1 back." }],
+  },
   diagrams: [{ id: "d", title: "Trace", mermaid: "sequenceDiagram\n  p0->>p1: hi\n" }],
-  charts: [{ id: "c", title: "Rates", kind: "bar", x: { label: "strategy", scale: "band" }, y: { label: "stale", percent: true }, series: [{ name: "entries", points: [{ x: "lease", y: 0 }, { x: "delete", y: 0.25 }] }, { name: "reads", points: [{ x: "delete", y: 0.5 }] }] }],
-  tables: [{ id: "t", title: "Runs", columns: ["a", "b"], rows: [["x|y", 1.23456], [null, true]] }],
+  charts: [
+    {
+      id: "c",
+      title: "Rates",
+      kind: "bar",
+      x: { label: "strategy", scale: "band" },
+      y: { label: "stale", percent: true },
+      series: [
+        {
+          name: "entries",
+          points: [
+            { x: "lease", y: 0 },
+            { x: "delete", y: 0.25 },
+          ],
+        },
+        { name: "reads", points: [{ x: "delete", y: 0.5 }] },
+      ],
+    },
+  ],
+  tables: [
+    {
+      id: "t",
+      title: "Runs",
+      columns: ["a", "b"],
+      rows: [
+        ["x|y", 1.23456],
+        [null, true],
+      ],
+    },
+  ],
   metrics: { staleEntries: 1, rate: 0.125 },
 };
 
@@ -70,7 +124,10 @@ test("the markdown fallback has the seed, verdict, findings, a mermaid fence and
 test("charts become tables with one column per series", () => {
   const t = chartAsTable(run.charts[0]!);
   assert.deepEqual(t.columns, ["strategy", "entries", "reads"]);
-  assert.deepEqual(t.rows, [["lease", "0.0%", null], ["delete", "25.0%", "50.0%"]]);
+  assert.deepEqual(t.rows, [
+    ["lease", "0.0%", null],
+    ["delete", "25.0%", "50.0%"],
+  ]);
 });
 
 test("the plain summary names the verdict and metrics", () => {

@@ -8,9 +8,21 @@ import type { Knob } from "../../../src/protocol/output";
 const choice = (key: string, choices: string[], value: string): Knob => ({ key, doc: key, kind: "choice", choices, value });
 
 test("every combination of the choice knobs and switches, the cell's own first, each written into the cell", () => {
-  const knobs: Knob[] = [choice("strategy", ["a", "b"], "b"), { key: "fast", doc: "", kind: "switch", value: false }, { key: "reads", doc: "", kind: "number", min: 1, max: 9, value: 2 }];
+  const knobs: Knob[] = [
+    choice("strategy", ["a", "b"], "b"),
+    { key: "fast", doc: "", kind: "switch", value: false },
+    { key: "reads", doc: "", kind: "number", min: 1, max: 9, value: 2 },
+  ];
   const v = knobVariants("strategy: b # keep\nreads: 2\n", knobs);
-  assert.deepEqual(v.map((x) => x.values), [{ strategy: "b", fast: false }, { strategy: "a", fast: true }, { strategy: "a", fast: false }, { strategy: "b", fast: true }]);
+  assert.deepEqual(
+    v.map((x) => x.values),
+    [
+      { strategy: "b", fast: false },
+      { strategy: "a", fast: true },
+      { strategy: "a", fast: false },
+      { strategy: "b", fast: true },
+    ],
+  );
   assert.equal(v[0]!.source, "strategy: b # keep\nreads: 2\n", "the cell's own text, untouched");
   assert.equal(v[1]!.source, "strategy: a # keep\nreads: 2\nfast: true\n");
 });

@@ -59,7 +59,10 @@ test("a number's default is offered only on an empty value, when asked for, and 
   assert.deepEqual(labels("keys: |"), [], "not on the trigger character after the colon");
   assert.deepEqual(labels("keys:|"), []);
   const asked = at("keys: |", sharding, true).items;
-  assert.deepEqual(asked.map((i) => [i.label, i.detail]), [["10000", "default"]]);
+  assert.deepEqual(
+    asked.map((i) => [i.label, i.detail]),
+    [["10000", "default"]],
+  );
   assert.equal(asked[0]!.filterText, "default", "digits typed next do not match it");
   assert.deepEqual(labels("keys: | # how many", sharding, true), ["10000"]);
 });

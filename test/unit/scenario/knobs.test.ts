@@ -7,7 +7,16 @@ import { knobsOf } from "../../../src/engine/knobs";
 import { setOption } from "../../../src/scenario/edit";
 
 const schema = s.object("A cell.", {
-  strategy: s.knob(s.enum({ doc: "How.", values: [{ value: "a", doc: "A." }, { value: "b", doc: "B." }], default: "a" })),
+  strategy: s.knob(
+    s.enum({
+      doc: "How.",
+      values: [
+        { value: "a", doc: "A." },
+        { value: "b", doc: "B." },
+      ],
+      default: "a",
+    }),
+  ),
   size: s.knob(s.integer({ doc: "How big.", min: 1, max: 100, default: 10, unit: "objects" })),
   fast: s.knob(s.boolean({ doc: "Quickly.", default: false })),
   steps: s.field(s.array({ doc: "Not a knob.", items: s.string({ doc: "x" }), default: [] })),
@@ -21,7 +30,11 @@ test("knobs: every option marked as one, with its form and this run's value; the
     { key: "size", doc: "How big.", kind: "number", min: 1, max: 100, integer: true, unit: "objects", value: 10 },
     { key: "fast", doc: "Quickly.", kind: "switch", value: true, lessonValue: false },
   ]);
-  assert.deepEqual(knobsOf(schema, { strategy: "a", size: 5, fast: false }).map((k) => "lessonValue" in k), [false, false, false], "no lesson known: nothing differs");
+  assert.deepEqual(
+    knobsOf(schema, { strategy: "a", size: 5, fast: false }).map((k) => "lessonValue" in k),
+    [false, false, false],
+    "no lesson known: nothing differs",
+  );
 });
 
 test("a knob can be offered only in the cells it applies to", () => {
@@ -29,7 +42,10 @@ test("a knob can be offered only in the cells it applies to", () => {
     strategy: s.knob(s.enum({ doc: "How.", values: [{ value: "a", doc: "A." }], default: "a" }), (o) => (o.compare as unknown[]).length === 0),
     compare: s.field(s.array({ doc: "Several.", items: s.string({ doc: "x" }), default: [] })),
   });
-  assert.deepEqual(knobsOf(when, { strategy: "a", compare: [] }).map((k) => k.key), ["strategy"]);
+  assert.deepEqual(
+    knobsOf(when, { strategy: "a", compare: [] }).map((k) => k.key),
+    ["strategy"],
+  );
   assert.deepEqual(knobsOf(when, { strategy: "a", compare: ["a"] }), [], "compare wins over strategy: no knob");
   const some = s.object("A cell.", {
     mode: s.knob(s.enum({ doc: "Mode.", values: ["x", "y", "z"].map((value) => ({ value, doc: value })), default: "x" }), (o) => (o.file ? true : ["x", "y"])),

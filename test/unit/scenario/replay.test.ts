@@ -11,6 +11,9 @@ test("the replayed cell keeps comments and order, drops the exploration's keys a
   assert.equal(out, "# the dedup question\nrandom:\n  crash: 0.1\nidempotent: false\nsteps: [reader, writer]\n");
   assert.throws(() => replaySource("- a list\n", { seed: 1 }), /could not be read/);
   // A list the author wrote one item a line stays so (an isolation cell's steps, replayed in another order).
-  const steps = replaySource("explore: all\nsteps:\n  - T1 begin\n  - T2 begin\n", { remove: ["explore"], set: { steps: ["T2 begin", "T1 begin"], level: "serializable" } });
+  const steps = replaySource("explore: all\nsteps:\n  - T1 begin\n  - T2 begin\n", {
+    remove: ["explore"],
+    set: { steps: ["T2 begin", "T1 begin"], level: "serializable" },
+  });
   assert.equal(steps, "steps:\n  - T2 begin\n  - T1 begin\nlevel: serializable\n");
 });

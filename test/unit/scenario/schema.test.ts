@@ -7,10 +7,38 @@ import { completionsAt, containerPath, hoverAt } from "../../../src/scenario/ass
 import { closest } from "../../../src/scenario/diagnostics";
 
 const schema = s.object("A test scenario.", {
-  strategy: s.field(s.enum({ doc: "How writes reach the cache.", values: [{ value: "lease", doc: "Leases." }, { value: "versioned-cas", doc: "Versions." }], default: "lease" })),
+  strategy: s.field(
+    s.enum({
+      doc: "How writes reach the cache.",
+      values: [
+        { value: "lease", doc: "Leases." },
+        { value: "versioned-cas", doc: "Versions." },
+      ],
+      default: "lease",
+    }),
+  ),
   ttlMs: s.field(s.integer({ doc: "Time to live.", min: 1, max: 1_000_000, default: 1000, unit: "ms" })),
-  actors: s.required(s.array({ doc: "Who acts.", minItems: 1, items: s.object("An actor.", { name: s.required(s.string({ doc: "Its name.", minLength: 1 })), reads: s.field(s.integer({ doc: "Reads.", default: 1, min: 0 })) }) })),
-  steps: s.field(s.array({ doc: "Order of steps.", items: s.ref({ doc: "An actor name.", what: "actor", names: (root) => ((root as { actors?: { name?: string }[] })?.actors ?? []).map((a) => String(a?.name)) }), default: [] })),
+  actors: s.required(
+    s.array({
+      doc: "Who acts.",
+      minItems: 1,
+      items: s.object("An actor.", {
+        name: s.required(s.string({ doc: "Its name.", minLength: 1 })),
+        reads: s.field(s.integer({ doc: "Reads.", default: 1, min: 0 })),
+      }),
+    }),
+  ),
+  steps: s.field(
+    s.array({
+      doc: "Order of steps.",
+      items: s.ref({
+        doc: "An actor name.",
+        what: "actor",
+        names: (root) => ((root as { actors?: { name?: string }[] })?.actors ?? []).map((a) => String(a?.name)),
+      }),
+      default: [],
+    }),
+  ),
   verbose: s.field(s.boolean({ doc: "Say more.", default: false })),
 });
 type Options = Infer<typeof schema>;
@@ -18,7 +46,16 @@ type Options = Infer<typeof schema>;
 test("valid scenarios get their defaults and the inferred type", () => {
   const r = loadScenario<Options>("actors:\n  - name: r\n  - name: w\n    reads: 3\nsteps: [r, w, r]\n", schema);
   assert.deepEqual(r.diagnostics, []);
-  assert.deepEqual(r.value, { strategy: "lease", ttlMs: 1000, actors: [{ name: "r", reads: 1 }, { name: "w", reads: 3 }], steps: ["r", "w", "r"], verbose: false });
+  assert.deepEqual(r.value, {
+    strategy: "lease",
+    ttlMs: 1000,
+    actors: [
+      { name: "r", reads: 1 },
+      { name: "w", reads: 3 },
+    ],
+    steps: ["r", "w", "r"],
+    verbose: false,
+  });
 });
 
 test("errors point at the exact key or value, with did-you-mean", () => {
@@ -35,7 +72,10 @@ test("errors point at the exact key or value, with did-you-mean", () => {
 });
 
 test("range, type, missing and duplicate keys", () => {
-  const msgs = (t: string) => loadScenario<Options>(t, schema).diagnostics.map((d) => d.message).join("\n");
+  const msgs = (t: string) =>
+    loadScenario<Options>(t, schema)
+      .diagnostics.map((d) => d.message)
+      .join("\n");
   assert.match(msgs("ttlMs: 0\nactors: [{name: a}]"), /at least 1 ms, got 0/);
   assert.match(msgs("ttlMs: 1.5\nactors: [{name: a}]"), /whole number/);
   assert.match(msgs("ttlMs: fast\nactors: [{name: a}]"), /Expected a integer|Expected a.*got "fast"/);
@@ -58,19 +98,47 @@ test("alias bombs and custom tags are refused as data, never expanded or execute
 });
 
 test("property: no input makes the loader throw, and every diagnostic lies inside the text", () => {
-  fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => {
-    const r = loadScenario(text, schema);
-    for (const d of r.diagnostics) {
-      assert.ok(d.range.start >= 0 && d.range.start <= Math.max(text.length, 1), JSON.stringify(d));
-      assert.ok(d.message.length > 0);
-    }
-    assert.ok(r.value !== undefined || r.diagnostics.some((d) => d.severity === "error"));
-  }), { numRuns: 1500 });
-  const yamlish = fc.array(fc.constantFrom("actors:", "  - name: a", "  - name: ", "steps: [a, b]", "ttlMs: 10", "strategy: lease", "- x", "  reads: -1", ": :", "[", "{", "'", "&a", "*a", "!!str", "\t"), { maxLength: 12 }).map((ls) => ls.join("\n"));
-  fc.assert(fc.property(yamlish, (text) => {
-    const r = loadScenario(text, schema);
-    assert.ok(r.value !== undefined || r.diagnostics.length > 0);
-  }), { numRuns: 1500 });
+  fc.assert(
+    fc.property(fc.string({ maxLength: 200 }), (text) => {
+      const r = loadScenario(text, schema);
+      for (const d of r.diagnostics) {
+        assert.ok(d.range.start >= 0 && d.range.start <= Math.max(text.length, 1), JSON.stringify(d));
+        assert.ok(d.message.length > 0);
+      }
+      assert.ok(r.value !== undefined || r.diagnostics.some((d) => d.severity === "error"));
+    }),
+    { numRuns: 1500 },
+  );
+  const yamlish = fc
+    .array(
+      fc.constantFrom(
+        "actors:",
+        "  - name: a",
+        "  - name: ",
+        "steps: [a, b]",
+        "ttlMs: 10",
+        "strategy: lease",
+        "- x",
+        "  reads: -1",
+        ": :",
+        "[",
+        "{",
+        "'",
+        "&a",
+        "*a",
+        "!!str",
+        "\t",
+      ),
+      { maxLength: 12 },
+    )
+    .map((ls) => ls.join("\n"));
+  fc.assert(
+    fc.property(yamlish, (text) => {
+      const r = loadScenario(text, schema);
+      assert.ok(r.value !== undefined || r.diagnostics.length > 0);
+    }),
+    { numRuns: 1500 },
+  );
 });
 
 test("a ref's name list never crashes validation, whatever shape the cell has", () => {
@@ -105,11 +173,20 @@ test("completions offer missing keys, enum values and names defined in the cell"
   const partial = completionsAt("strategy: ver", 13, schema);
   assert.deepEqual(partial.replace, { start: 10, end: 13 });
   const text = "actors:\n  - name: reader\n  - name: writer\nsteps: [reader, ";
-  assert.deepEqual(completionsAt(text, text.length, schema).items.map((i) => i.label), ["reader", "writer"]);
+  assert.deepEqual(
+    completionsAt(text, text.length, schema).items.map((i) => i.label),
+    ["reader", "writer"],
+  );
   const nested = "actors:\n  - name: r\n    ";
-  assert.deepEqual(completionsAt(nested, nested.length, schema).items.map((i) => i.label), ["reads"]);
+  assert.deepEqual(
+    completionsAt(nested, nested.length, schema).items.map((i) => i.label),
+    ["reads"],
+  );
   const item = "actors:\n  - name: r\nsteps:\n  - ";
-  assert.deepEqual(completionsAt(item, item.length, schema).items.map((i) => i.label), ["r"]);
+  assert.deepEqual(
+    completionsAt(item, item.length, schema).items.map((i) => i.label),
+    ["r"],
+  );
 });
 
 test("hovers document keys with type, default and unit, and enum values", () => {

@@ -8,13 +8,18 @@ import { exploreListed } from "../../../src/scenario/explore";
 import { completionsAt } from "../../../src/scenario/assist";
 import type { DiagnosticEdit } from "../../../src/core/errors";
 
-const schema = s.object("A cell.", {
-  explore: s.field(exploreListed("Many runs.", 1000, "Every interleaving.")),
-  steps: s.field(s.array({ doc: "Steps.", items: s.string({ doc: "A step." }), default: [] })),
-}, { interleavings: { to: "explore" }, runs: { to: "explore" }, explore: { to: "explore", values: { true: "all" } } });
+const schema = s.object(
+  "A cell.",
+  {
+    explore: s.field(exploreListed("Many runs.", 1000, "Every interleaving.")),
+    steps: s.field(s.array({ doc: "Steps.", items: s.string({ doc: "A step." }), default: [] })),
+  },
+  { interleavings: { to: "explore" }, runs: { to: "explore" }, explore: { to: "explore", values: { true: "all" } } },
+);
 
 const load = (text: string) => loadScenario<{ explore?: unknown }>(text, schema);
-const apply = (text: string, edits: readonly DiagnosticEdit[]) => [...edits].sort((a, b) => b.range.start - a.range.start).reduce((t, e) => t.slice(0, e.range.start) + e.text + t.slice(e.range.end), text);
+const apply = (text: string, edits: readonly DiagnosticEdit[]) =>
+  [...edits].sort((a, b) => b.range.start - a.range.start).reduce((t, e) => t.slice(0, e.range.start) + e.text + t.slice(e.range.end), text);
 
 test("explore: a count, all, or a list of seeds; anything else names every form", () => {
   assert.equal(load("explore: 500\n").value!.explore, 500);
@@ -48,7 +53,10 @@ test("old spellings are errors whose fixes rewrite them", () => {
 
 test("completion offers `all` for explore, and its docs list the forms", () => {
   const c = completionsAt("explore: ", 9, schema);
-  assert.deepEqual(c.items.map((i) => i.label), ["all"]);
+  assert.deepEqual(
+    c.items.map((i) => i.label),
+    ["all"],
+  );
   const key = completionsAt("", 0, schema).items.find((i) => i.label === "explore")!;
   assert.match(key.documentation, /integer or all or list of integer/);
   assert.match(key.documentation, /`all`: Every interleaving/);

@@ -49,7 +49,10 @@ test("each fix on the same interleaving: leases and versioned CAS refuse the old
   assert.equal(cas.verdict.valid, true);
   assert.match(cas.diagrams[0]!.mermaid, /refused#58; cache already holds v2/);
   // The writer's versioned set is its second step; the reader's set is refused after it.
-  assert.deepEqual(cas.tables[0]!.rows, [["database", 2, "the truth"], ["cache", 2, "expires at t=60004 ms"]]);
+  assert.deepEqual(cas.tables[0]!.rows, [
+    ["database", 2, "the truth"],
+    ["cache", 2, "expires at t=60004 ms"],
+  ]);
 });
 
 test("delete-then-update still races: a reader that misses between the delete and the update caches the old value", () => {
@@ -134,11 +137,14 @@ test("over many runs, a stale entry replays its first run as explicit steps, whi
 });
 
 test("property: the same scenario and seed give byte-identical output", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...STRATEGIES.map((s) => s.value)), fc.boolean(), (seed, strategy, random) => {
-    const src = random ? `strategy: ${strategy}\nexplore: 20\nreads: 2` : `strategy: ${strategy}\n${classic}`;
-    assert.equal(JSON.stringify(run(src, seed)), JSON.stringify(run(src, seed)));
-    assert.equal(run(src, seed).seed, seed);
-  }), { numRuns: 60 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...STRATEGIES.map((s) => s.value)), fc.boolean(), (seed, strategy, random) => {
+      const src = random ? `strategy: ${strategy}\nexplore: 20\nreads: 2` : `strategy: ${strategy}\n${classic}`;
+      assert.equal(JSON.stringify(run(src, seed)), JSON.stringify(run(src, seed)));
+      assert.equal(run(src, seed).seed, seed);
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test("golden diagrams, and every diagram parses with Mermaid", async () => {

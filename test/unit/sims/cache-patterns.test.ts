@@ -40,11 +40,31 @@ const m = (o: RunOutput, name: string) => {
 /** Resolved options as the simulator sees them, for calling the model directly. */
 function resolved(overrides: Partial<Options> & Pick<Options, "scenario">) {
   const defaults = {
-    strategy: "none", compare: [], absentKeys: 50, absentShare: 0.5, servers: 1, cacheLatencyMs: 1, bucketMs: 100, herdLimit: 5,
-    penetrationLimit: 0.1, flushIntervalMs: 1000, invalidateOnWrite: true, refreshAheadFactor: 0.8, lockTtlMs: 1000, retryMs: 20, beta: 1,
-    ttlJitter: 0.5, negativeTtlMs: 2000, maxDiagramEvents: 40,
+    strategy: "none",
+    compare: [],
+    absentKeys: 50,
+    absentShare: 0.5,
+    servers: 1,
+    cacheLatencyMs: 1,
+    bucketMs: 100,
+    herdLimit: 5,
+    penetrationLimit: 0.1,
+    flushIntervalMs: 1000,
+    invalidateOnWrite: true,
+    refreshAheadFactor: 0.8,
+    lockTtlMs: 1000,
+    retryMs: 20,
+    beta: 1,
+    ttlJitter: 0.5,
+    negativeTtlMs: 2000,
+    maxDiagramEvents: 40,
   } as const;
-  const ctx: ResolveContext = { at: () => undefined, fail: (_path, message) => { throw new Error(message); } };
+  const ctx: ResolveContext = {
+    at: () => undefined,
+    fail: (_path, message) => {
+      throw new Error(message);
+    },
+  };
   return resolve({ ...defaults, ...overrides } as Options, ctx);
 }
 
@@ -64,7 +84,11 @@ test("write-back: a crash before the flush loses exactly the writes acknowledged
   assert.match(o.verdict.findings[2]!.title, /^Read of c at step 9 returned nothing \(not found\), not 4$/);
   assert.equal(m(o, "lostWrites"), 2);
   assert.equal(m(o, "meanWriteLatencyMs"), 1, "write-back acknowledges at cache speed");
-  assert.deepEqual(o.tables[0]!.rows, [["a", "1", "1", "expires at t=2015 ms"], ["b", "2", null, "not cached"], ["c", null, null, "not cached"]]);
+  assert.deepEqual(o.tables[0]!.rows, [
+    ["a", "1", "1", "expires at t=2015 ms"],
+    ["b", "2", null, "not cached"],
+    ["c", null, null, "not cached"],
+  ]);
   const mm = o.diagrams[0]!.mermaid;
   assert.match(mm, /periodic flush at t=1000#58; a=1, b=2/);
   assert.match(mm, /the cache node crashes at t=1004 and restarts empty#58; dirty a=3, c=4 lost/);
@@ -77,26 +101,29 @@ test("property: write-back loses exactly the writes after the last flush, whatev
     fc.constant("flush"),
     fc.constantFrom("read a", "read b"),
   );
-  fc.assert(fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
-    const script = [...ops, "crash", "read a", "read b", "read c"];
-    const o = run(`scenario: write-back\nflushIntervalMs: 0\nops: [${script.join(", ")}]`);
-    const lastFlush = ops.lastIndexOf("flush");
-    const since = ops.slice(lastFlush + 1).filter((x) => x.startsWith("write"));
-    assert.equal(m(o, "lostWrites"), since.length);
-    assert.equal(codes(o).includes("lost-writes"), since.length > 0);
-    // What the database holds is the last value of each key written before the last flush.
-    const durable = new Map<string, string>();
-    for (const x of ops.slice(0, Math.max(0, lastFlush))) if (x.startsWith("write")) durable.set(x.split(" ")[1]!, x.split(" ")[2]!);
-    for (const row of o.tables[0]!.rows) assert.equal(row[1], durable.get(row[0] as string) ?? null, `key ${row[0]}`);
-    // A key is read stale after the crash exactly when its last write was lost.
-    const lastWrite = new Map<string, string>();
-    for (const x of ops) if (x.startsWith("write")) lastWrite.set(x.split(" ")[1]!, x.split(" ")[2]!);
-    const staleAfterCrash = ["a", "b", "c"].filter((k) => lastWrite.has(k) && durable.get(k) !== lastWrite.get(k)).length;
-    // Before the crash every read hits the cache's own latest value, so these are all the stale reads.
-    const staleFindings = o.verdict.findings.filter((f) => f.code === "stale-read");
-    assert.equal(staleFindings.length, staleAfterCrash);
-    assert.equal(m(o, "staleReads"), staleAfterCrash);
-  }), { numRuns: 150 });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
+      const script = [...ops, "crash", "read a", "read b", "read c"];
+      const o = run(`scenario: write-back\nflushIntervalMs: 0\nops: [${script.join(", ")}]`);
+      const lastFlush = ops.lastIndexOf("flush");
+      const since = ops.slice(lastFlush + 1).filter((x) => x.startsWith("write"));
+      assert.equal(m(o, "lostWrites"), since.length);
+      assert.equal(codes(o).includes("lost-writes"), since.length > 0);
+      // What the database holds is the last value of each key written before the last flush.
+      const durable = new Map<string, string>();
+      for (const x of ops.slice(0, Math.max(0, lastFlush))) if (x.startsWith("write")) durable.set(x.split(" ")[1]!, x.split(" ")[2]!);
+      for (const row of o.tables[0]!.rows) assert.equal(row[1], durable.get(row[0] as string) ?? null, `key ${row[0]}`);
+      // A key is read stale after the crash exactly when its last write was lost.
+      const lastWrite = new Map<string, string>();
+      for (const x of ops) if (x.startsWith("write")) lastWrite.set(x.split(" ")[1]!, x.split(" ")[2]!);
+      const staleAfterCrash = ["a", "b", "c"].filter((k) => lastWrite.has(k) && durable.get(k) !== lastWrite.get(k)).length;
+      // Before the crash every read hits the cache's own latest value, so these are all the stale reads.
+      const staleFindings = o.verdict.findings.filter((f) => f.code === "stale-read");
+      assert.equal(staleFindings.length, staleAfterCrash);
+      assert.equal(m(o, "staleReads"), staleAfterCrash);
+    }),
+    { numRuns: 150 },
+  );
 });
 
 test("write-through: the same crash loses nothing, at the price of a database round trip per write", () => {
@@ -163,9 +190,12 @@ test("bad input is an error that says what to write", () => {
   assert.match(fail("scenario: write-back\ncompare: [lock, xfetch]"), /^Line 2, column 10: strategy and compare apply/);
   assert.match(fail("scenario: stampede\nops: [read a]"), /^Line 2, column 6: ops apply to the write patterns/);
   const shown = loadCell(findSimulator("cache-patterns")!, "scenario: read-through\nstrategy: lock\n").diagnostics;
-  assert.deepEqual(shown.map((d) => [d.code, d.range]), [["invalid", { start: 33, end: 37 }]]);
+  assert.deepEqual(
+    shown.map((d) => [d.code, d.range]),
+    [["invalid", { start: 33, end: 37 }]],
+  );
   assert.match(fail("scenario: stampeed"), /Did you mean "stampede"\?/);
-  assert.match(fail("scenario: write-back\nops: [\"read <img>\"]"), /is not an operation/);
+  assert.match(fail('scenario: write-back\nops: ["read <img>"]'), /is not an operation/);
   assert.deepEqual(parseOp("  write   a   7 "), { op: "write", key: "a", value: "7" });
   assert.equal(typeof parseOp("read a; DROP"), "string");
 });
@@ -182,7 +212,10 @@ test("stampede without protection: the hot key's expiry sends a herd to the data
   assert.ok(herd.events!.length > 5, "the herd's queries are highlighted in the diagram");
   assert.match(o.diagrams[0]!.mermaid, /query hot at t=/);
   assert.equal(o.charts[0]!.kind, "line");
-  assert.deepEqual(o.charts[0]!.series.map((s) => s.name), ["none", "capacity"]);
+  assert.deepEqual(
+    o.charts[0]!.series.map((s) => s.name),
+    ["none", "capacity"],
+  );
 });
 
 test("single-flight with one server: exactly one database query per expiry, however many clients miss", () => {
@@ -222,7 +255,13 @@ test("locks: one client reloads; the others retry or are served the stale copy",
 
 test("XFetch: the early-recompute test fires with probability exp(-gap / (delta x beta))", () => {
   const rng = createRng(11);
-  for (const [gap, delta, beta] of [[0, 50, 1], [50, 50, 1], [100, 50, 1], [100, 50, 2], [30, 10, 1]] as const) {
+  for (const [gap, delta, beta] of [
+    [0, 50, 1],
+    [50, 50, 1],
+    [100, 50, 1],
+    [100, 50, 2],
+    [30, 10, 1],
+  ] as const) {
     const n = 40_000;
     let fired = 0;
     for (let i = 0; i < n; i++) if (xfetchRecompute(1000 - gap, delta, beta, 1000, 1 - rng.float())) fired++;
@@ -262,7 +301,10 @@ test("jitter cannot help a single hot key: the herd just moves", () => {
 
 test("a comparison draws one line per strategy plus the capacity, on the same requests", () => {
   const o = run("scenario: stampede\ncompare: [none, single-flight, lock, lock-stale, xfetch, jitter]", 1);
-  assert.deepEqual(o.charts[0]!.series.map((s) => s.name), ["none", "single-flight", "lock", "lock-stale", "xfetch", "jitter", "capacity"]);
+  assert.deepEqual(
+    o.charts[0]!.series.map((s) => s.name),
+    ["none", "single-flight", "lock", "lock-stale", "xfetch", "jitter", "capacity"],
+  );
   const requests = new Set(o.tables[0]!.rows.map((r) => r[1]));
   assert.equal(requests.size, 1, "same arrivals for every strategy");
   const noneLine = o.charts[0]!.series[0]!.points;
@@ -275,16 +317,26 @@ test("a comparison draws one line per strategy plus the capacity, on the same re
 
 test("Bloom filter: never a false negative", () => {
   const keySets = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 300 });
-  fc.assert(fc.property(keySets, fc.integer({ min: 8, max: 4000 }), fc.integer({ min: 1, max: 12 }), (keys, m, k) => {
-    const f = new BloomFilter(m, k);
-    for (const key of keys) f.add(key);
-    for (const key of keys) assert.equal(f.mightContain(key), true, key);
-    assert.equal(f.size, keys.length);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(keySets, fc.integer({ min: 8, max: 4000 }), fc.integer({ min: 1, max: 12 }), (keys, m, k) => {
+      const f = new BloomFilter(m, k);
+      for (const key of keys) f.add(key);
+      for (const key of keys) assert.equal(f.mightContain(key), true, key);
+      assert.equal(f.size, keys.length);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test("Bloom filter: the measured false positive rate is near (1 - e^(-kn/m))^k", () => {
-  for (const [bitsPerKey, k] of [[5, 3], [8, 6], [10, 7], [10, 3], [16, 11], [20, 14]] as const) {
+  for (const [bitsPerKey, k] of [
+    [5, 3],
+    [8, 6],
+    [10, 7],
+    [10, 3],
+    [16, 11],
+    [20, 14],
+  ] as const) {
     const n = 5000;
     const f = new BloomFilter(bitsPerKey * n, k);
     for (let i = 0; i < n; i++) f.add(`id-${i}`);
@@ -311,7 +363,11 @@ test("penetration: missing ids go through to the database every time without pro
 
 test("negative caching: each missing id reaches the database at most once per negative TTL (plus lookups already in flight)", () => {
   for (let seed = 1; seed <= 8; seed++) {
-    for (const [negativeTtlMs, absentKeys] of [[2000, 50], [500, 20], [3000, 200]] as const) {
+    for (const [negativeTtlMs, absentKeys] of [
+      [2000, 50],
+      [500, 20],
+      [3000, 200],
+    ] as const) {
       const o = run(`scenario: penetration\nstrategy: negative-cache\nnegativeTtlMs: ${negativeTtlMs}\nabsentKeys: ${absentKeys}`, seed);
       const rounds = Math.ceil(10_000 / negativeTtlMs);
       assert.ok(m(o, "maxAbsentRounds") <= rounds, `seed ${seed}: ${m(o, "maxAbsentRounds")} rounds > ${rounds}`);
@@ -400,23 +456,29 @@ test("property: invariants of every load run, over random seeds and strategies",
   const strategies = STRATEGIES.map((s) => s.value);
   const scenarios = fc.constantFrom("stampede", "penetration", "avalanche") as fc.Arbitrary<"stampede" | "penetration" | "avalanche">;
   const seeds = fc.integer({ min: 0, max: 0xffffffff });
-  fc.assert(fc.property(seeds, scenarios, fc.constantFrom(...strategies), fc.integer({ min: 1, max: 4 }), (seed, scenario, strategy: Strategy, servers) => {
-    const r = resolved({ scenario, durationMs: 3000, rps: 500, keys: scenario === "stampede" ? 2 : 200, ttlMs: 800, servers });
-    const arrivals = drawArrivals(r, createRng(seed));
-    const x = runLoad(r, strategy, arrivals, createRng(seed ^ 0x5bd1e995), 0);
-    assert.equal(x.loadPerBucket.reduce((s, n) => s + n, 0), x.dbQueries);
-    assert.ok(x.p50LatencyMs <= x.p99LatencyMs && x.p99LatencyMs <= x.maxLatencyMs);
-    assert.ok(x.peakDbLoad === (Math.max(0, ...x.loadPerBucket) * 1000) / r.bucketMs);
-    if (strategy === "single-flight") assert.ok((x.largestHerd?.size ?? 0) <= servers);
-    if (strategy === "lock" || strategy === "lock-stale") assert.ok((x.largestHerd?.size ?? 0) <= 1);
-    if (strategy !== "bloom-filter") assert.equal(x.filtered, 0);
-    if (scenario !== "penetration") assert.equal(x.absentRequests, 0);
-    assert.ok(x.absentDbQueries <= x.absentRequests || strategy === "lock" || strategy === "lock-stale");
-    // The trace is numbered in order and never longer than its cap.
-    x.trace.forEach((e, i) => assert.equal(e.seq, i));
-    assert.ok(x.trace.length <= 400);
-    assert.equal(x.trace.length + x.traceDropped <= x.totalEvents, true);
-  }), { numRuns: 60 });
+  fc.assert(
+    fc.property(seeds, scenarios, fc.constantFrom(...strategies), fc.integer({ min: 1, max: 4 }), (seed, scenario, strategy: Strategy, servers) => {
+      const r = resolved({ scenario, durationMs: 3000, rps: 500, keys: scenario === "stampede" ? 2 : 200, ttlMs: 800, servers });
+      const arrivals = drawArrivals(r, createRng(seed));
+      const x = runLoad(r, strategy, arrivals, createRng(seed ^ 0x5bd1e995), 0);
+      assert.equal(
+        x.loadPerBucket.reduce((s, n) => s + n, 0),
+        x.dbQueries,
+      );
+      assert.ok(x.p50LatencyMs <= x.p99LatencyMs && x.p99LatencyMs <= x.maxLatencyMs);
+      assert.ok(x.peakDbLoad === (Math.max(0, ...x.loadPerBucket) * 1000) / r.bucketMs);
+      if (strategy === "single-flight") assert.ok((x.largestHerd?.size ?? 0) <= servers);
+      if (strategy === "lock" || strategy === "lock-stale") assert.ok((x.largestHerd?.size ?? 0) <= 1);
+      if (strategy !== "bloom-filter") assert.equal(x.filtered, 0);
+      if (scenario !== "penetration") assert.equal(x.absentRequests, 0);
+      assert.ok(x.absentDbQueries <= x.absentRequests || strategy === "lock" || strategy === "lock-stale");
+      // The trace is numbered in order and never longer than its cap.
+      x.trace.forEach((e, i) => assert.equal(e.seq, i));
+      assert.ok(x.trace.length <= 400);
+      assert.equal(x.trace.length + x.traceDropped <= x.totalEvents, true);
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test("property: the same scenario and seed give byte-identical output", () => {
@@ -427,11 +489,14 @@ test("property: the same scenario and seed give byte-identical output", () => {
     "scenario: penetration\ncompare: [negative-cache, bloom-filter]\ndurationMs: 2000",
     "scenario: avalanche\nstrategy: jitter\nkeys: 200\ndurationMs: 4000\nttlMs: 1000",
   ];
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...sources), (seed, src) => {
-    const a = run(src, seed);
-    assert.equal(JSON.stringify(a), JSON.stringify(run(src, seed)));
-    assert.equal(a.seed, seed);
-  }), { numRuns: 30 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(...sources), (seed, src) => {
+      const a = run(src, seed);
+      assert.equal(JSON.stringify(a), JSON.stringify(run(src, seed)));
+      assert.equal(a.seed, seed);
+    }),
+    { numRuns: 30 },
+  );
   assert.notEqual(JSON.stringify(run(sources[2]!, 1).metrics), JSON.stringify(run(sources[2]!, 2).metrics), "another seed, other arrivals");
 });
 
@@ -479,17 +544,51 @@ test("a pattern's timeline: a step per event with its lines, the cache, database
   const { tl, kinds, drawn, states } = stepped(o);
   assert.equal(tl.steps.length, 9, "one step per event");
   assert.equal("n" + drawn.join(""), kinds, "after the caption, every drawn line is a step's, in order");
-  assert.deepEqual(tl.steps.map((st) => st.seq), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.deepEqual(tl.steps.map((st) => st.atMs), [0, 1, 2, 1000, 1002, 1003, 1004, 1004, 1015]);
-  assert.deepEqual(rowsOf(states[1]!, "cache"), [["a", "1", "never while dirty", "yes: not in the database"], ["b", "2", "never while dirty", "yes: not in the database"]]);
+  assert.deepEqual(
+    tl.steps.map((st) => st.seq),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  );
+  assert.deepEqual(
+    tl.steps.map((st) => st.atMs),
+    [0, 1, 2, 1000, 1002, 1003, 1004, 1004, 1015],
+  );
+  assert.deepEqual(rowsOf(states[1]!, "cache"), [
+    ["a", "1", "never while dirty", "yes: not in the database"],
+    ["b", "2", "never while dirty", "yes: not in the database"],
+  ]);
   assert.deepEqual(rowsOf(states[1]!, "database"), [], "write-back: nothing in the database yet");
   assert.deepEqual(rowsOf(states[2]!, "write-back: the next periodic flush"), [[1000]]);
-  assert.deepEqual(rowsOf(states[3]!, "database"), [["a", "1"], ["b", "2"]], "the periodic flush writes them");
+  assert.deepEqual(
+    rowsOf(states[3]!, "database"),
+    [
+      ["a", "1"],
+      ["b", "2"],
+    ],
+    "the periodic flush writes them",
+  );
   assert.deepEqual(rowsOf(states[3]!, "write-back: dirty"), []);
-  assert.deepEqual(rowsOf(states[5]!, "write-back: dirty"), [[5, "a", "3"], [6, "c", "4"]]);
+  assert.deepEqual(rowsOf(states[5]!, "write-back: dirty"), [
+    [5, "a", "3"],
+    [6, "c", "4"],
+  ]);
   assert.deepEqual(rowsOf(states[6]!, "cache"), [], "the crash empties the cache");
-  assert.deepEqual(rowsOf(states[6]!, "acknowledged to the client"), [["a", "3"], ["b", "2"], ["c", "4"]], "what the client was promised");
-  assert.deepEqual(rowsOf(states[6]!, "database"), [["a", "1"], ["b", "2"]], "and what survives");
+  assert.deepEqual(
+    rowsOf(states[6]!, "acknowledged to the client"),
+    [
+      ["a", "3"],
+      ["b", "2"],
+      ["c", "4"],
+    ],
+    "what the client was promised",
+  );
+  assert.deepEqual(
+    rowsOf(states[6]!, "database"),
+    [
+      ["a", "1"],
+      ["b", "2"],
+    ],
+    "and what survives",
+  );
   assert.deepEqual(rowsOf(states[7]!, "cache"), [["a", "1", 2015, "no"]], "the read loads the old value");
   const blamed = (code: string) => tl.steps.filter((st) => st.blame?.includes(code)).map((st) => st.seq);
   const events = (code: string) => [...new Set(o.verdict.findings.filter((f) => f.code === code).flatMap((f) => f.events ?? []))].sort((a, b) => a - b);
@@ -500,7 +599,10 @@ test("a pattern's timeline: a step per event with its lines, the cache, database
 
 test("pattern timelines: write-around deletes the copy, refresh-ahead shows its reload in flight, expiries leave the cache", () => {
   const around = stepped(run("scenario: write-around\nops: [write a 1, read a, read a, write a 2, read a]\n"));
-  assert.deepEqual(rowsOf(around.states[2]!, "cache").map((r) => r.slice(0, 2)), [["a", "1"]]);
+  assert.deepEqual(
+    rowsOf(around.states[2]!, "cache").map((r) => r.slice(0, 2)),
+    [["a", "1"]],
+  );
   assert.match(around.tl.steps[3]!.text, /write a=2: to the database only, cached 1 deleted/);
   assert.deepEqual(rowsOf(around.states[3]!, "cache"), [], "the write deletes the cached copy");
   const ahead = stepped(run("scenario: refresh-ahead\nops: [write a 1, read a, wait 850, read a, wait 300, read a]\n"));
@@ -523,7 +625,10 @@ test("a load scenario's timeline covers the drawn window only: locks held, clien
   assert.equal(drawn.join(""), kinds.slice(1, 1 + drawn.join("").length), "after the caption, the steps' lines in order");
   const acquired = tl.steps.findIndex((st) => /SET lock:hot NX → OK/.test(st.text));
   const holder = /^(c[0-9]+)/.exec(tl.steps[acquired]!.text)![1];
-  assert.deepEqual(rowsOf(states[acquired]!, "locks held").map((r) => r.slice(0, 2)), [["hot", holder]]);
+  assert.deepEqual(
+    rowsOf(states[acquired]!, "locks held").map((r) => r.slice(0, 2)),
+    [["hot", holder]],
+  );
   const refused = tl.steps.findIndex((st) => /taken: sleep and retry/.test(st.text));
   const waiter = /^(c[0-9]+)/.exec(tl.steps[refused]!.text)![1];
   assert.ok(rowsOf(states[refused]!, "clients waiting").some((r) => r[0] === waiter));
@@ -543,7 +648,11 @@ test("a herd's queries are blamed steps, and the actor filter has three actors, 
   assert.ok(blamed.length > 5 && blamed.every((st) => st.actor === "database"));
   const drawnSeqs = new Set(tl.steps.map((st) => st.seq));
   const named = o.verdict.findings.find((f) => f.code === "stampede")!.events!.filter((e) => drawnSeqs.has(e));
-  assert.deepEqual(blamed.map((st) => st.seq), named, "every drawn event the finding names is blamed");
+  assert.deepEqual(
+    blamed.map((st) => st.seq),
+    named,
+    "every drawn event the finding names is blamed",
+  );
   const last = states.at(-1)!;
   assert.ok((rowsOf(last, "database")[0]![0] as number) > 5, "the herd's queries are in flight together");
   assert.ok(rowsOf(last, "database queue").length <= 8);
@@ -551,7 +660,10 @@ test("a herd's queries are blamed steps, and the actor filter has three actors, 
 
 test("knobs: the scenario among those the cell fits, the strategy, the TTL, and each option where its pattern or strategy runs", () => {
   const knobs = (src: string) => Object.fromEntries((run(src).knobs ?? []).map((k) => [k.key, k.choices ?? k.value]));
-  assert.deepEqual(knobs("scenario: write-back\nops: [write a 1, crash]\n"), { scenario: ["write-back", "write-through", "write-around", "read-through", "refresh-ahead"], flushIntervalMs: 1000 });
+  assert.deepEqual(knobs("scenario: write-back\nops: [write a 1, crash]\n"), {
+    scenario: ["write-back", "write-through", "write-around", "read-through", "refresh-ahead"],
+    flushIntervalMs: 1000,
+  });
   assert.deepEqual(Object.keys(knobs("scenario: write-around\nttlMs: 500\n")), ["scenario", "ttlMs", "invalidateOnWrite"]);
   assert.deepEqual(knobs("scenario: stampede\ncompare: [none, xfetch]\n"), { scenario: ["stampede", "penetration", "avalanche"], beta: 1 });
   assert.deepEqual(Object.keys(knobs("scenario: stampede\nstrategy: single-flight\n")), ["scenario", "strategy", "servers"]);

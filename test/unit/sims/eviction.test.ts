@@ -56,7 +56,9 @@ function replay(policy: PolicyId, capacity: number, ids: readonly number[], size
 }
 
 test("every miss ratio libCacheSim's cachesim printed for the frozen traces is reproduced exactly", () => {
-  const doc = JSON.parse(readFileSync(join(root, "test", "oracles", "libcachesim", "results.json"), "utf8")) as { results: { name: string; mode: string; policy: PolicyId; size: number; missRatio: string; byteMissRatio: string }[] };
+  const doc = JSON.parse(readFileSync(join(root, "test", "oracles", "libcachesim", "results.json"), "utf8")) as {
+    results: { name: string; mode: string; policy: PolicyId; size: number; missRatio: string; byteMissRatio: string }[];
+  };
   const traces = new Map(oracleTraces().map((t) => [t.name, { ...t, ...densify(t.ids) }]));
   assert.equal(doc.results.length, 432);
   const policies = new Set(doc.results.map((r) => r.policy));
@@ -79,7 +81,8 @@ test("every miss ratio libCacheSim's cachesim printed for the frozen traces is r
     });
     const mr = (miss / hits.length).toFixed(4);
     const bmr = (missBytes / total).toFixed(4);
-    if (mr !== r.missRatio || bmr !== r.byteMissRatio) wrong.push(`${r.name} ${r.mode} ${r.policy} ${r.size}: ours ${mr}/${bmr}, libCacheSim ${r.missRatio}/${r.byteMissRatio}`);
+    if (mr !== r.missRatio || bmr !== r.byteMissRatio)
+      wrong.push(`${r.name} ${r.mode} ${r.policy} ${r.size}: ours ${mr}/${bmr}, libCacheSim ${r.missRatio}/${r.byteMissRatio}`);
   }
   assert.deepEqual(wrong, []);
 });
@@ -247,32 +250,43 @@ test("LRU's hits at every size equal Mattson's stack distances computed in one p
 
 test("every policy keeps within capacity, counts every request, and never misses less than the first requests force", () => {
   fc.assert(
-    fc.property(fc.constantFrom(...POLICY_IDS), fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 500 }), fc.integer({ min: 1, max: 3000 }), fc.boolean(), (policy, raw, cap, bytes) => {
-      const { dense } = densify(raw);
-      const sizes = bytes ? dense.map((d) => objectSize(d, { min: 1, max: 300 })) : undefined;
-      const hits = replay(policy, cap, dense, sizes); // asserts the capacity after every request
-      const distinct = new Set(dense).size;
-      assert.ok(hits.filter((h) => !h).length >= distinct);
-      // the first request for each object is a miss
-      const seen = new Set<number>();
-      dense.forEach((id, i) => {
-        if (!seen.has(id)) assert.equal(hits[i], false);
-        seen.add(id);
-      });
-    }),
+    fc.property(
+      fc.constantFrom(...POLICY_IDS),
+      fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 500 }),
+      fc.integer({ min: 1, max: 3000 }),
+      fc.boolean(),
+      (policy, raw, cap, bytes) => {
+        const { dense } = densify(raw);
+        const sizes = bytes ? dense.map((d) => objectSize(d, { min: 1, max: 300 })) : undefined;
+        const hits = replay(policy, cap, dense, sizes); // asserts the capacity after every request
+        const distinct = new Set(dense).size;
+        assert.ok(hits.filter((h) => !h).length >= distinct);
+        // the first request for each object is a miss
+        const seen = new Set<number>();
+        dense.forEach((id, i) => {
+          if (!seen.has(id)) assert.equal(hits[i], false);
+          seen.add(id);
+        });
+      },
+    ),
     { numRuns: 300 },
   );
 });
 
 test("policies that admit every miss evict exactly the misses that no longer fit", () => {
   fc.assert(
-    fc.property(fc.constantFrom<PolicyId>("lru", "fifo", "clock", "sieve", "lfu", "arc", "redis-lru", "redis-lfu"), fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 40 }), (policy, raw, cap) => {
-      const { dense } = densify(raw);
-      const c = createCache(policy, cap, { seed: 2 });
-      let misses = 0;
-      for (const id of dense) if (!c.get(id, 1)) misses++;
-      assert.equal(c.evictions, misses - c.occupied());
-    }),
+    fc.property(
+      fc.constantFrom<PolicyId>("lru", "fifo", "clock", "sieve", "lfu", "arc", "redis-lru", "redis-lfu"),
+      fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 400 }),
+      fc.integer({ min: 1, max: 40 }),
+      (policy, raw, cap) => {
+        const { dense } = densify(raw);
+        const c = createCache(policy, cap, { seed: 2 });
+        let misses = 0;
+        for (const id of dense) if (!c.get(id, 1)) misses++;
+        assert.equal(c.evictions, misses - c.occupied());
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -338,18 +352,35 @@ function readAll(text: string, chunk: number, format: Partial<Parameters<typeof 
 
 test("a CSV trace reads the same whatever the chunks it arrives in", () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.oneof(fc.nat(100000).map(String), fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/)), fc.integer({ min: 1, max: 9999 })), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 64 }), fc.boolean(), (rows, chunk, crlf) => {
-      const text = rows.map(([id, size]) => `${id},${size}`).join(crlf ? "\r\n" : "\n");
-      const got = readAll(text, chunk, { sizeColumn: 2 });
-      assert.deepEqual(got.labels, rows.map(([id]) => String(/^\d+$/.test(id) ? Number(id) : id)));
-      assert.deepEqual(got.sizes, rows.map(([, s]) => s));
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.oneof(fc.nat(100000).map(String), fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/)), fc.integer({ min: 1, max: 9999 })), {
+        minLength: 1,
+        maxLength: 60,
+      }),
+      fc.integer({ min: 1, max: 64 }),
+      fc.boolean(),
+      (rows, chunk, crlf) => {
+        const text = rows.map(([id, size]) => `${id},${size}`).join(crlf ? "\r\n" : "\n");
+        const got = readAll(text, chunk, { sizeColumn: 2 });
+        assert.deepEqual(
+          got.labels,
+          rows.map(([id]) => String(/^\d+$/.test(id) ? Number(id) : id)),
+        );
+        assert.deepEqual(
+          got.sizes,
+          rows.map(([, s]) => s),
+        );
+      },
+    ),
     { numRuns: 200 },
   );
 });
 
 test("CSV traces: headers, other delimiters and columns, zero sizes skipped, errors name the line", () => {
-  assert.deepEqual(readAll("time;key;bytes\n1;a;10\n2;b;0\n3;a;10\n", 4, { idColumn: 2, sizeColumn: 3, header: true, delimiter: ";" }), { labels: ["a", "a"], sizes: [10, 10] });
+  assert.deepEqual(readAll("time;key;bytes\n1;a;10\n2;b;0\n3;a;10\n", 4, { idColumn: 2, sizeColumn: 3, header: true, delimiter: ";" }), {
+    labels: ["a", "a"],
+    sizes: [10, 10],
+  });
   assert.deepEqual(readAll("7\n\n8\n7", 3).labels, ["7", "8", "7"]);
   assert.deepEqual(readAll("1\n2\n3\n4\n", 3, { limit: 2 }).labels, ["1", "2"]);
   assert.throws(() => readAll("1,10\n2,ten\n", 100, { sizeColumn: 2 }), /t\.csv, line 2: the size \(column 2\) must be a whole number of bytes, got "ten"/);
@@ -398,9 +429,15 @@ test("a miss-ratio curve: one series per policy on a log axis, falling with size
   const out = run("workload: zipf\nobjects: 5000\nrequests: 50000\ncacheSizes: [1000, 10, 100]\ncompare: [lru, s3-fifo, sieve]\n");
   const mrc = out.charts.find((c) => c.id === "mrc")!;
   assert.equal(mrc.x.scale, "log");
-  assert.deepEqual(mrc.series.map((s) => s.name), ["lru", "s3-fifo", "sieve"]);
+  assert.deepEqual(
+    mrc.series.map((s) => s.name),
+    ["lru", "s3-fifo", "sieve"],
+  );
   for (const s of mrc.series) {
-    assert.deepEqual(s.points.map((p) => p.x), [10, 100, 1000]);
+    assert.deepEqual(
+      s.points.map((p) => p.x),
+      [10, 100, 1000],
+    );
     assert.ok(s.points[0]!.y > s.points[1]!.y && s.points[1]!.y > s.points[2]!.y, `${s.name} falls with size`);
     for (const p of s.points) assert.equal(p.y, out.metrics[`miss ratio @ ${s.name} @ ${p.x}`]);
   }
@@ -412,14 +449,17 @@ test("a miss-ratio curve: one series per policy on a log axis, falling with size
 
 test("scans flush LRU but not the scan-resistant policies", () => {
   // A hot set of 200 that fits in 300 slots, and a scan of 1,000 new objects every 5,000 requests.
-  const out = run("workload: scan\nobjects: 200\nrequests: 100000\nscanLength: 1000\nscanEvery: 5000\ncacheSize: 300\ncompare: [lru, fifo, clock, s3-fifo, arc, sieve, w-tinylfu, lfu, redis-lfu]\n");
+  const out = run(
+    "workload: scan\nobjects: 200\nrequests: 100000\nscanLength: 1000\nscanEvery: 5000\ncacheSize: 300\ncompare: [lru, fifo, clock, s3-fifo, arc, sieve, w-tinylfu, lfu, redis-lfu]\n",
+  );
   const floor = out.metrics["compulsory miss ratio"]!;
   // 19 scans, each costing nearly all 200 hot objects again (at most 3,800 extra misses)
   for (const p of ["lru", "fifo", "clock"]) {
     const extra = (out.metrics[`miss ratio @ ${p}`]! - floor) * 100000;
     assert.ok(extra > 3600 && extra <= 3800, `${p}: ${extra} misses beyond the first requests`);
   }
-  for (const p of ["s3-fifo", "arc", "sieve", "w-tinylfu", "lfu", "redis-lfu"]) assert.ok(out.metrics[`miss ratio @ ${p}`]! <= floor + 0.001, `${p} ${out.metrics[`miss ratio @ ${p}`]} vs floor ${floor}`);
+  for (const p of ["s3-fifo", "arc", "sieve", "w-tinylfu", "lfu", "redis-lfu"])
+    assert.ok(out.metrics[`miss ratio @ ${p}`]! <= floor + 0.001, `${p} ${out.metrics[`miss ratio @ ${p}`]} vs floor ${floor}`);
 });
 
 test("the checker explains thrashing on a loop, the compulsory floor and policies too small to admit anything", () => {
@@ -454,7 +494,9 @@ test("the first requests as a sequence diagram: hits, loads and evictions, names
 });
 
 test("byte capacity reports byte miss ratios, and bad size ranges are refused", () => {
-  const out = run("workload: zipf\nobjects: 1000\nrequests: 20000\ncapacity: bytes\ncacheSize: 50000\nobjectSize: { min: 10, max: 1000 }\ncompare: [lru, sieve]\n");
+  const out = run(
+    "workload: zipf\nobjects: 1000\nrequests: 20000\ncapacity: bytes\ncacheSize: 50000\nobjectSize: { min: 10, max: 1000 }\ncompare: [lru, sieve]\n",
+  );
   assert.ok(out.metrics["byte miss ratio @ lru"]! > 0 && out.metrics["byte miss ratio @ lru"]! < 1);
   assert.match(out.tables[1]!.columns.join(","), /byte miss ratio/);
   assert.match(runError("objectSize: { min: 10, max: 5 }\n"), /min \(10\) is larger than max \(5\)/);
@@ -485,16 +527,35 @@ test("the first requests' timeline: one step per request, drawn on the diagram's
     const tl = out.timeline!;
     const kinds = out.diagrams.find((d) => d.id === tl.diagramId)!.lineKinds!;
     assert.equal(tl.clock, "request");
-    assert.deepEqual(tl.steps.map((s) => s.atMs), [1, 2, 3, 4, 5], "a step per request, numbered");
-    assert.deepEqual(tl.steps.map((s) => kinds.slice(s.lines![0], s.lines![0] + s.lines![1])), ["mmmm", "mmmm", "mm", "mmmnm", "mmmnm"], "get, load, reply; a hit is get and hit; an eviction adds its note");
-    assert.equal(tl.steps.reduce((n, s) => n + s.lines![1], 0), kinds.length, "every drawn line belongs to a step");
+    assert.deepEqual(
+      tl.steps.map((s) => s.atMs),
+      [1, 2, 3, 4, 5],
+      "a step per request, numbered",
+    );
+    assert.deepEqual(
+      tl.steps.map((s) => kinds.slice(s.lines![0], s.lines![0] + s.lines![1])),
+      ["mmmm", "mmmm", "mm", "mmmnm", "mmmnm"],
+      "get, load, reply; a hit is get and hit; an eviction adds its note",
+    );
+    assert.equal(
+      tl.steps.reduce((n, s) => n + s.lines![1], 0),
+      kinds.length,
+      "every drawn line belongs to a step",
+    );
     assert.match(tl.steps[3]!.text, /get c: miss, loaded from the database; evicts b/);
     const states = statesOf(out);
     const lru = (i: number) => held(table(states[i]!, "cache (lru)"));
     assert.deepEqual([lru(0), lru(1), lru(2), lru(3), lru(4)], [["a"], ["b", "a"], ["a", "b"], ["c", "a"], ["b", "c"]], "most recently used first");
     assert.deepEqual(table(states[4]!, "cache (lru)").rows.at(-1), ["c", "leaves next"]);
     assert.deepEqual(table(states[4]!, "requests so far").rows, [[5, 1, 4, 2]]);
-    assert.deepEqual(table(states[4]!, "evicted").rows, [[5, "a"], [4, "b"]], "latest first");
+    assert.deepEqual(
+      table(states[4]!, "evicted").rows,
+      [
+        [5, "a"],
+        [4, "b"],
+      ],
+      "latest first",
+    );
     assert.ok(!tl.steps[2]!.changed?.some((t) => t.name.startsWith("evicted")), "only the tables a step changed are stored");
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -503,7 +564,10 @@ test("the first requests' timeline: one step per request, drawn on the diagram's
 
 test("every policy's timeline shows what each request did: evicted ids leave the cache table, admitted ones enter it", () => {
   for (const policy of POLICY_IDS) {
-    const out = run(`policy: ${policy}\nworkload: zipf\nobjects: 30\nzipfAlpha: 0.6\nrequests: 400\ncacheSize: ${policy === "w-tinylfu" ? 100 : 10}\ndiagramRequests: 60\n`, 2);
+    const out = run(
+      `policy: ${policy}\nworkload: zipf\nobjects: 30\nzipfAlpha: 0.6\nrequests: 400\ncacheSize: ${policy === "w-tinylfu" ? 100 : 10}\ndiagramRequests: 60\n`,
+      2,
+    );
     const tl = out.timeline!;
     const kinds = out.diagrams.find((d) => d.id === tl.diagramId)!.lineKinds!;
     assert.equal(tl.steps.length, 60, policy);
@@ -523,7 +587,11 @@ test("every policy's timeline shows what each request did: evicted ids leave the
         if (result === "hit") assert.ok(before.includes(label!) && now.includes(label!), `${policy}: a hit on ${label} finds it cached (step ${i + 1})`);
         if (result === "miss" && !s.text.includes("not admitted")) assert.ok(now.includes(label!), `${policy}: ${label} admitted at step ${i + 1}`);
         const kept = before.filter((x) => !evicted.includes(x));
-        assert.deepEqual([...now].sort(), [...new Set([...kept, ...(now.includes(label!) ? [label!] : [])])].sort(), `${policy}: nothing else changes at step ${i + 1}`);
+        assert.deepEqual(
+          [...now].sort(),
+          [...new Set([...kept, ...(now.includes(label!) ? [label!] : [])])].sort(),
+          `${policy}: nothing else changes at step ${i + 1}`,
+        );
       }
       assert.equal(table(states[i]!, "requests so far").rows[0]![1], hits);
     });
@@ -535,7 +603,10 @@ test("a long queue is shown by its newest and oldest ends, with the gap counted,
   const last = snapshots(out.timeline!).at(-1)!;
   const cache = table(last, "cache (fifo)");
   assert.match(cache.name, /10 per queue at most/);
-  assert.deepEqual(cache.rows.map((r) => r[0]), ["obj 24", "obj 23", "obj 22", "obj 21", "obj 20", "… 15 more", "obj 4", "obj 3", "obj 2", "obj 1", "obj 0"]);
+  assert.deepEqual(
+    cache.rows.map((r) => r[0]),
+    ["obj 24", "obj 23", "obj 22", "obj 21", "obj 20", "… 15 more", "obj 4", "obj 3", "obj 2", "obj 1", "obj 0"],
+  );
   assert.equal(out.timeline!.steps.length, 25);
   assert.ok(JSON.stringify(out).length < 60_000);
 });
@@ -543,7 +614,11 @@ test("a long queue is shown by its newest and oldest ends, with the gap counted,
 test("knobs: policy, size, workload and skew, each only where it applies", () => {
   const keys = (src: string) => (run(src).knobs ?? []).map((k) => k.key);
   assert.deepEqual(keys("policy: lru\nobjects: 100\nrequests: 1000\ncacheSize: 10\n"), ["policy", "cacheSize", "workload", "zipfAlpha"]);
-  assert.deepEqual(keys("compare: [lru, fifo]\ncacheSizes: [10, 20]\nworkload: loop\nobjects: 100\nrequests: 1000\n"), ["workload"], "compare and cacheSizes win; a loop has no skew");
+  assert.deepEqual(
+    keys("compare: [lru, fifo]\ncacheSizes: [10, 20]\nworkload: loop\nobjects: 100\nrequests: 1000\n"),
+    ["workload"],
+    "compare and cacheSizes win; a loop has no skew",
+  );
   const workload = run("objects: 100\nrequests: 1000\ncacheSize: 10\n").knobs!.find((k) => k.key === "workload")!;
   assert.ok(!workload.choices!.includes("trace"), "a cell without a trace file is not offered one");
 });

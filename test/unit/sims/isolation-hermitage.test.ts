@@ -31,12 +31,26 @@ interface Schedule {
   steps: HStep[];
 }
 
-const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../../oracles/hermitage/schedules.json"), "utf8")) as { tests: Record<string, { anomaly_column: string }>; databases: Record<string, { schedules: Schedule[] }> };
-const ENGINES: [string, Engine][] = [["postgresql", "postgresql"], ["mysql", "mysql"]];
+const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../../oracles/hermitage/schedules.json"), "utf8")) as {
+  tests: Record<string, { anomaly_column: string }>;
+  databases: Record<string, { schedules: Schedule[] }>;
+};
+const ENGINES: [string, Engine][] = [
+  ["postgresql", "postgresql"],
+  ["mysql", "mysql"],
+];
 
 export function playHermitage(engine: Engine, schedule: Schedule): RunResult {
   const steps = schedule.steps.map((s) => ({ session: s.txn, sql: s.sql, statements: parseStatements(s.sql) }));
-  return play(engine, DEFAULT_LEVEL[engine], [[1, 10], [2, 20]], steps);
+  return play(
+    engine,
+    DEFAULT_LEVEL[engine],
+    [
+      [1, 10],
+      [2, 20],
+    ],
+    steps,
+  );
 }
 
 /** Our error text inside Hermitage's ("ERROR: …", "ERROR 1213 (40001): …", or a paraphrase of a deadlock). */
@@ -71,17 +85,26 @@ for (const [db, engine] of ENGINES) {
         }
         for (const [session, message] of Object.entries(h.errors_in_other_txns ?? {})) {
           const e = run.events.find((x) => x.session === session && x.kind === "error" && x.during === i);
-          assert.ok(sameError(e?.message, message), `${where}: ${session} should get "${message}"; events: ${JSON.stringify(run.events.filter((x) => x.during === i))}`);
+          assert.ok(
+            sameError(e?.message, message),
+            `${where}: ${session} should get "${message}"; events: ${JSON.stringify(run.events.filter((x) => x.during === i))}`,
+          );
           expectedErrors.add(`${session}@${e!.step}`);
         }
         if (h.rows_mentioned) {
           const result = mine.find((e) => e.rows !== undefined) ?? run.events.find((e) => e.step === i && e.rows !== undefined);
           assert.ok(result, `${where}: returns rows`);
           if (h.rows_mentioned.length === 0) assert.deepEqual(result!.rows, [], `${where}: returns nothing`);
-          for (const row of h.rows_mentioned) assert.ok(result!.rows!.some(([id, v]) => id === row[0] && v === row[1]), `${where}: expected row ${row[0]} => ${row[1]}, got ${JSON.stringify(result!.rows)}`);
+          for (const row of h.rows_mentioned)
+            assert.ok(
+              result!.rows!.some(([id, v]) => id === row[0] && v === row[1]),
+              `${where}: expected row ${row[0]} => ${row[1]}, got ${JSON.stringify(result!.rows)}`,
+            );
         }
       });
-      const unexpected = run.events.filter((e) => e.kind === "error" && !expectedErrors.has(`${e.session}@${e.step}`) && !/current transaction is aborted/.test(e.message ?? ""));
+      const unexpected = run.events.filter(
+        (e) => e.kind === "error" && !expectedErrors.has(`${e.session}@${e.step}`) && !/current transaction is aborted/.test(e.message ?? ""),
+      );
       assert.deepEqual(unexpected, [], "no other statement fails");
       // The checker names the schedule's anomaly exactly when Hermitage says the level lets it through.
       const column = oracle.tests[schedule.test]!.anomaly_column;

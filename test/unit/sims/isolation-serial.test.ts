@@ -20,11 +20,20 @@ interface Observed {
 
 /** Each committed transaction's statements with what they returned, in the order they ran. */
 function committedWork(run: RunResult): Observed[][] {
-  return run.txns.filter((t) => t.status === "committed").map((t) => run.events
-    .filter((e) => e.txn === t.id && (e.kind === "ok" || e.kind === "resumed" || e.kind === "error"))
-    .map((e) => ({ e, stmt: parseStatements(e.sql)[0]! }))
-    .filter(({ stmt }) => ["select", "update", "delete", "insert"].includes(stmt.kind))
-    .map(({ e, stmt }) => ({ stmt, ...(e.rows ? { rows: e.rows } : {}), ...(e.affected !== undefined ? { affected: e.affected } : {}), ...(e.kind === "error" ? { failed: true } : {}) })));
+  return run.txns
+    .filter((t) => t.status === "committed")
+    .map((t) =>
+      run.events
+        .filter((e) => e.txn === t.id && (e.kind === "ok" || e.kind === "resumed" || e.kind === "error"))
+        .map((e) => ({ e, stmt: parseStatements(e.sql)[0]! }))
+        .filter(({ stmt }) => ["select", "update", "delete", "insert"].includes(stmt.kind))
+        .map(({ e, stmt }) => ({
+          stmt,
+          ...(e.rows ? { rows: e.rows } : {}),
+          ...(e.affected !== undefined ? { affected: e.affected } : {}),
+          ...(e.kind === "error" ? { failed: true } : {}),
+        })),
+    );
 }
 
 /** Run statements on a plain table; false as soon as one result differs from what was observed. */
@@ -84,8 +93,15 @@ function history(seed: number, engine: Engine, level: Level): { session: string;
     () => `delete from test where id = ${k()}`,
     () => `insert into test (id, value) values (${rng.int(3, 4)}, ${1000 * ++bit})`,
   ];
-  const begin = engine === "mysql" ? `set session transaction isolation level ${level}; begin` : engine === "2pl" ? "begin" : `begin; set transaction isolation level ${level}`;
-  const sessions = Array.from({ length: rng.int(2, 3) }, (_, i) => [begin, ...Array.from({ length: rng.int(1, 3) }, () => rng.pick(pool)()), "commit"].map((sql) => ({ session: `T${i + 1}`, sql })));
+  const begin =
+    engine === "mysql"
+      ? `set session transaction isolation level ${level}; begin`
+      : engine === "2pl"
+        ? "begin"
+        : `begin; set transaction isolation level ${level}`;
+  const sessions = Array.from({ length: rng.int(2, 3) }, (_, i) =>
+    [begin, ...Array.from({ length: rng.int(1, 3) }, () => rng.pick(pool)()), "commit"].map((sql) => ({ session: `T${i + 1}`, sql })),
+  );
   const out: { session: string; sql: string }[] = [];
   const next = sessions.map(() => 0);
   while (out.length < sessions.reduce((n, s) => n + s.length, 0)) {
@@ -95,29 +111,50 @@ function history(seed: number, engine: Engine, level: Level): { session: string;
   return out;
 }
 
-const TARGETS: [Engine, Level][] = [["postgresql", "read committed"], ["postgresql", "repeatable read"], ["postgresql", "serializable"], ["mysql", "read uncommitted"], ["mysql", "read committed"], ["mysql", "repeatable read"], ["mysql", "serializable"], ["2pl", "serializable"]];
+const TARGETS: [Engine, Level][] = [
+  ["postgresql", "read committed"],
+  ["postgresql", "repeatable read"],
+  ["postgresql", "serializable"],
+  ["mysql", "read uncommitted"],
+  ["mysql", "read committed"],
+  ["mysql", "repeatable read"],
+  ["mysql", "serializable"],
+  ["2pl", "serializable"],
+];
 
 test("property: the checker says serializable only when a serial order reproduces every result, and agrees with brute force almost always", () => {
-  const initial: [number, number][] = [[1, 10], [2, 20]];
+  const initial: [number, number][] = [
+    [1, 10],
+    [2, 20],
+  ];
   let serializable = 0;
   let anomalous = 0;
   const stricter: string[] = [];
-  fc.assert(fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.constantFrom(...TARGETS), (seed, [engine, level]) => {
-    const steps = history(seed, engine, level).map((s) => ({ ...s, statements: parseStatements(s.sql) }));
-    const run = play(engine, level, initial, steps);
-    const found = analyze(run).anomalies;
-    const brute = serialOrderExists(run, initial);
-    if (brute) serializable++;
-    else anomalous++;
-    // Never a false "serializable": then some order must give every statement its result.
-    if (found.length === 0) assert.ok(brute, `${engine} ${level}, seed ${seed}: the checker found nothing, but no serial order reproduces the results\n${steps.map((s) => `${s.session} ${s.sql}`).join("\n")}`);
-    // The other way the checker may be stricter: Adya reasons about versions, not results (a
-    // deleted row is not a row never inserted; a predicate read depends on every write that
-    // changed its matches, even one overwritten since).
-    else if (brute) stricter.push(`${engine} ${level} seed ${seed}: ${found.join(", ")}`);
-  }), { numRuns: 1000, seed: 7 });
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.constantFrom(...TARGETS), (seed, [engine, level]) => {
+      const steps = history(seed, engine, level).map((s) => ({ ...s, statements: parseStatements(s.sql) }));
+      const run = play(engine, level, initial, steps);
+      const found = analyze(run).anomalies;
+      const brute = serialOrderExists(run, initial);
+      if (brute) serializable++;
+      else anomalous++;
+      // Never a false "serializable": then some order must give every statement its result.
+      if (found.length === 0)
+        assert.ok(
+          brute,
+          `${engine} ${level}, seed ${seed}: the checker found nothing, but no serial order reproduces the results\n${steps.map((s) => `${s.session} ${s.sql}`).join("\n")}`,
+        );
+      // The other way the checker may be stricter: Adya reasons about versions, not results (a
+      // deleted row is not a row never inserted; a predicate read depends on every write that
+      // changed its matches, even one overwritten since).
+      else if (brute) stricter.push(`${engine} ${level} seed ${seed}: ${found.join(", ")}`);
+    }),
+    { numRuns: 1000, seed: 7 },
+  );
   const total = serializable + anomalous;
-  console.log(`${total} histories: ${serializable} serializable by brute force, ${anomalous} not; the checker agrees on ${total - stricter.length} and is stricter on ${stricter.length}${stricter.length ? `: ${stricter.slice(0, 5).join("; ")}` : ""}`);
+  console.log(
+    `${total} histories: ${serializable} serializable by brute force, ${anomalous} not; the checker agrees on ${total - stricter.length} and is stricter on ${stricter.length}${stricter.length ? `: ${stricter.slice(0, 5).join("; ")}` : ""}`,
+  );
   // Both answers come up often, or the agreement says little; and disagreement is rare.
   assert.ok(serializable > 150 && anomalous > 50, `${serializable} serializable, ${anomalous} not`);
   assert.ok(stricter.length <= total * 0.05, `the checker is stricter than brute force on ${stricter.length} of ${total}`);

@@ -31,14 +31,24 @@ function cell(source: string, seed = 1): RunOutput {
 }
 
 function playSteps(engine: Engine, level: Level, lines: readonly string[]): RunResult {
-  return play(engine, level, [[1, 10], [2, 20]], lines.map((l) => {
-    const [session, ...rest] = l.split(" ");
-    return { session: session!, sql: rest.join(" "), statements: parseStatements(rest.join(" ")) };
-  }));
+  return play(
+    engine,
+    level,
+    [
+      [1, 10],
+      [2, 20],
+    ],
+    lines.map((l) => {
+      const [session, ...rest] = l.split(" ");
+      return { session: session!, sql: rest.join(" "), statements: parseStatements(rest.join(" ")) };
+    }),
+  );
 }
 
 test("the parser reads every statement Hermitage uses, and what it means is what SQL means", () => {
-  const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../../oracles/hermitage/schedules.json"), "utf8")) as { databases: Record<string, { schedules: { steps: { sql: string }[] }[] }> };
+  const oracle = JSON.parse(readFileSync(join(import.meta.dirname, "../../oracles/hermitage/schedules.json"), "utf8")) as {
+    databases: Record<string, { schedules: { steps: { sql: string }[] }[] }>;
+  };
   let n = 0;
   for (const db of ["postgresql", "mysql"]) for (const s of oracle.databases[db]!.schedules) for (const step of s.steps) n += parseStatements(step.sql).length;
   assert.ok(n > 400);
@@ -51,8 +61,17 @@ test("the parser reads every statement Hermitage uses, and what it means is what
   // Integer division truncates toward zero and % keeps the dividend's sign, as SQL int does.
   const [upd] = parseStatements("update test set value = (value - 25) / 2 % 4 where id = 1");
   assert.deepEqual(pinnedIds((upd as { where: Parameters<typeof pinnedIds>[0] }).where), [1]);
-  assert.deepEqual(parseStatements("insert into test (id, value) values (3, -30), (4, 40);")[0], { kind: "insert", rows: [[3, -30], [4, 40]] });
-  assert.deepEqual(parseStatements("BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;").map((s) => s.kind), ["begin", "set-level"]);
+  assert.deepEqual(parseStatements("insert into test (id, value) values (3, -30), (4, 40);")[0], {
+    kind: "insert",
+    rows: [
+      [3, -30],
+      [4, 40],
+    ],
+  });
+  assert.deepEqual(
+    parseStatements("BEGIN; SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;").map((s) => s.kind),
+    ["begin", "set-level"],
+  );
 });
 
 test("parse errors name the words they are about", () => {
@@ -65,7 +84,10 @@ test("parse errors name the words they are about", () => {
     }
     assert.fail(`${sql} parsed`);
   };
-  assert.deepEqual(at("updat test set value = 1"), { message: 'Expected a statement (begin, set transaction, select, update, delete, insert, commit or rollback), found "updat".', text: "updat" });
+  assert.deepEqual(at("updat test set value = 1"), {
+    message: 'Expected a statement (begin, set transaction, select, update, delete, insert, commit or rollback), found "updat".',
+    text: "updat",
+  });
   assert.equal(at("select * from users").text, "users");
   assert.equal(at("update test set value = 1 where valu = 2").text, "valu");
   assert.equal(at("set transaction isolation level snapshot").text, "snapshot");
@@ -73,15 +95,56 @@ test("parse errors name the words they are about", () => {
 });
 
 test("property: the parser never fails with anything but a SqlError inside the text", () => {
-  const words = fc.constantFrom("select", "*", "from", "test", "where", "id", "value", "=", "<", ">", "%", "(", ")", ",", "in", "not", "and", "or", "update", "set", "delete", "insert", "into", "values", "begin", "commit", ";", "1", "20", "-", "+");
-  fc.assert(fc.property(fc.oneof(fc.string(), fc.array(words, { maxLength: 14 }).map((w) => w.join(" "))), (sql) => {
-    try {
-      parseStatements(sql);
-    } catch (err) {
-      assert.ok(err instanceof SqlError, String(err));
-      assert.ok(err.start >= 0 && err.end <= Math.max(sql.length, err.start + 1) && err.end > err.start);
-    }
-  }), { numRuns: 2000 });
+  const words = fc.constantFrom(
+    "select",
+    "*",
+    "from",
+    "test",
+    "where",
+    "id",
+    "value",
+    "=",
+    "<",
+    ">",
+    "%",
+    "(",
+    ")",
+    ",",
+    "in",
+    "not",
+    "and",
+    "or",
+    "update",
+    "set",
+    "delete",
+    "insert",
+    "into",
+    "values",
+    "begin",
+    "commit",
+    ";",
+    "1",
+    "20",
+    "-",
+    "+",
+  );
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.array(words, { maxLength: 14 }).map((w) => w.join(" ")),
+      ),
+      (sql) => {
+        try {
+          parseStatements(sql);
+        } catch (err) {
+          assert.ok(err instanceof SqlError, String(err));
+          assert.ok(err.start >= 0 && err.end <= Math.max(sql.length, err.start + 1) && err.end > err.start);
+        }
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
 
 test("a misspelled statement in a step is a diagnostic on the exact words, while typing and when run", () => {
@@ -153,28 +216,50 @@ for (const { engine, level, never } of NEVER) {
   test(`property: ${engine} ${level} never commits ${never.length === 10 ? "any anomaly" : never.join(", ")}`, (t) => {
     const seen = new Map<string, number>();
     let excusedRuns = 0;
-    fc.assert(fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
-      const steps = generateSchedule(seed, level, engine);
-      const run = play(engine, level, [[1, 10], [2, 20]], steps.map((s) => ({ ...s, statements: parseStatements(s.sql) })));
-      const analysis = analyze(run);
-      const found = analysis.anomalies;
-      for (const a of found) seen.set(a, (seen.get(a) ?? 0) + 1);
-      const excused = (a: Anomaly) => (EXCEPTIONS[`${engine}/${level}`] ?? []).includes(a) && onlyDeleteThenInsert(run, analysis, a);
-      const bad = found.filter((a) => never.includes(a) && !excused(a));
-      if (found.some((a) => never.includes(a))) excusedRuns++;
-      assert.deepEqual(bad, [], `seed ${seed}: ${bad.join(", ")}\n${steps.map((s) => `${s.session} ${s.sql}`).join("\n")}`);
-      // Every transaction ended: nothing is left waiting when the steps run out.
-      assert.ok(run.txns.every((t) => t.status !== "active"));
-    }), { numRuns: 300, seed: 42 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
+        const steps = generateSchedule(seed, level, engine);
+        const run = play(
+          engine,
+          level,
+          [
+            [1, 10],
+            [2, 20],
+          ],
+          steps.map((s) => ({ ...s, statements: parseStatements(s.sql) })),
+        );
+        const analysis = analyze(run);
+        const found = analysis.anomalies;
+        for (const a of found) seen.set(a, (seen.get(a) ?? 0) + 1);
+        const excused = (a: Anomaly) => (EXCEPTIONS[`${engine}/${level}`] ?? []).includes(a) && onlyDeleteThenInsert(run, analysis, a);
+        const bad = found.filter((a) => never.includes(a) && !excused(a));
+        if (found.some((a) => never.includes(a))) excusedRuns++;
+        assert.deepEqual(bad, [], `seed ${seed}: ${bad.join(", ")}\n${steps.map((s) => `${s.session} ${s.sql}`).join("\n")}`);
+        // Every transaction ended: nothing is left waiting when the steps run out.
+        assert.ok(run.txns.every((t) => t.status !== "active"));
+      }),
+      { numRuns: 300, seed: 42 },
+    );
     // The exceptions are rare corners, not a way around the table: counted, reported and bounded.
-    if (excusedRuns) t.diagnostic(`${excusedRuns} of 300 schedules show ${EXCEPTIONS[`${engine}/${level}`]!.join(" or ")} only through a delete followed by an insert of the same key`);
+    if (excusedRuns)
+      t.diagnostic(
+        `${excusedRuns} of 300 schedules show ${EXCEPTIONS[`${engine}/${level}`]!.join(" or ")} only through a delete followed by an insert of the same key`,
+      );
     assert.ok(excusedRuns <= 15, `${excusedRuns} excused schedules`);
   });
 }
 
 test("an UPDATE that waited at PostgreSQL read committed sees part of the other transaction: OTV", () => {
   const run = playSteps("postgresql", "read committed", PARTIAL_VIEW);
-  assert.deepEqual(run.finalRows, [[1, 12], [2, 21], [3, 30]], "row 1 got T2's value plus one, row 3 was not seen");
+  assert.deepEqual(
+    run.finalRows,
+    [
+      [1, 12],
+      [2, 21],
+      [3, 30],
+    ],
+    "row 1 got T2's value plus one, row 3 was not seen",
+  );
   assert.ok(analyze(run).anomalies.includes("OTV"));
   assert.deepEqual(analyze(playSteps("postgresql", "repeatable read", PARTIAL_VIEW)).anomalies, [], "repeatable read aborts T1 instead");
 });
@@ -184,7 +269,18 @@ test("property: the weaker levels do let their anomalies through on generated sc
     const all = new Set<string>();
     for (let seed = 1; seed <= 400; seed++) {
       const steps = generateSchedule(seed, level, engine);
-      for (const a of analyze(play(engine, level, [[1, 10], [2, 20]], steps.map((s) => ({ ...s, statements: parseStatements(s.sql) })))).anomalies) all.add(a);
+      for (const a of analyze(
+        play(
+          engine,
+          level,
+          [
+            [1, 10],
+            [2, 20],
+          ],
+          steps.map((s) => ({ ...s, statements: parseStatements(s.sql) })),
+        ),
+      ).anomalies)
+        all.add(a);
     }
     return all;
   };
@@ -199,7 +295,9 @@ test("property: the weaker levels do let their anomalies through on generated sc
 
 test("exploring two read-modify-write transactions: counts match a hand count of the interleavings", () => {
   const t = (n: number) => [`T${n} begin`, `T${n} select * from test where id = 1`, `T${n} update test set value = ${10 + n} where id = 1`, `T${n} commit`];
-  const o = cell(`explore: all\ncompare: [postgresql/read committed, postgresql/repeatable read, mysql/repeatable read]\nsteps:\n${[...t(1), ...t(2)].map((l) => `  - ${l}`).join("\n")}\n`);
+  const o = cell(
+    `explore: all\ncompare: [postgresql/read committed, postgresql/repeatable read, mysql/repeatable read]\nsteps:\n${[...t(1), ...t(2)].map((l) => `  - ${l}`).join("\n")}\n`,
+  );
   // By hand: a lost update needs each read to come before the other's commit. Of the C(8,4) = 70
   // orders, count those where T1's read (its 2nd step) precedes T2's commit (4th) and vice versa.
   let expected = 0;
@@ -219,7 +317,11 @@ test("exploring two read-modify-write transactions: counts match a hand count of
   assert.equal(o.metrics["P4 @ mysql/repeatable read"], expected);
   assert.equal(o.metrics["P4 @ postgresql/repeatable read"], 0);
   assert.equal(o.metrics["serializable @ postgresql/repeatable read"], 70);
-  assert.equal(o.tables[0]!.rows.find((r) => r[0] === "postgresql/repeatable read")![o.tables[0]!.columns.indexOf("with an abort")], expected, "every would-be lost update aborts instead");
+  assert.equal(
+    o.tables[0]!.rows.find((r) => r[0] === "postgresql/repeatable read")![o.tables[0]!.columns.indexOf("with an abort")],
+    expected,
+    "every would-be lost update aborts instead",
+  );
 });
 
 function popcount(x: number): number {
@@ -229,17 +331,23 @@ function popcount(x: number): number {
 }
 
 test("property: the same cell and seed give the same output, byte for byte (sampled exploration included)", () => {
-  const src = "explore: 30\ncompare: [postgresql/serializable, mysql/serializable]\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T1 update test set value = 0 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test\n  - T2 update test set value = 0 where id = 2\n  - T2 commit\n  - T3 select * from test where value > 5\n";
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
-    assert.equal(JSON.stringify(cell(src, seed)), JSON.stringify(cell(src, seed)));
-  }), { numRuns: 10 });
+  const src =
+    "explore: 30\ncompare: [postgresql/serializable, mysql/serializable]\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T1 update test set value = 0 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test\n  - T2 update test set value = 0 where id = 2\n  - T2 commit\n  - T3 select * from test where value > 5\n";
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
+      assert.equal(JSON.stringify(cell(src, seed)), JSON.stringify(cell(src, seed)));
+    }),
+    { numRuns: 10 },
+  );
 });
 
 test("a run shows waits, resumptions, errors and the anomaly's steps; the cycle is drawn; every diagram parses", async () => {
   const dom = new JSDOM("");
   Object.assign(globalThis, { window: dom.window, document: dom.window.document });
   const { default: mermaid } = await import("mermaid");
-  const lost = cell("engine: postgresql\nlevel: read committed\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n");
+  const lost = cell(
+    "engine: postgresql\nlevel: read committed\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n",
+  );
   assert.equal(lost.verdict.valid, false);
   assert.ok(lost.verdict.findings.some((f) => f.code === "P4" && /T2 → T1 \(rw on row 1\)|T1 → T2 \(ww on row 1\)/.test(f.title)));
   const seq = lost.diagrams[0]!.mermaid;
@@ -247,14 +355,28 @@ test("a run shows waits, resumptions, errors and the anomaly's steps; the cycle 
   assert.match(seq, /resumes#58; UPDATE 1/);
   assert.match(seq, /rect rgba/);
   assert.match(lost.diagrams[1]!.mermaid, /linkStyle/);
-  assert.deepEqual(lost.tables.find((t) => t.id.startsWith("final"))!.rows, [[1, 11], [2, 20]]);
-  const rr = cell("engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 rollback\n");
+  assert.deepEqual(lost.tables.find((t) => t.id.startsWith("final"))!.rows, [
+    [1, 11],
+    [2, 20],
+  ]);
+  const rr = cell(
+    "engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 rollback\n",
+  );
   assert.equal(rr.verdict.valid, true);
   assert.match(rr.diagrams[0]!.mermaid, /-xp1: ERROR#58; could not serialize access due to concurrent update/);
   assert.match(rr.verdict.summary, /Serializable/);
-  const compare = cell("compare: [postgresql/read committed, mysql/serializable, 2pl/serializable]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n");
+  const compare = cell(
+    "compare: [postgresql/read committed, mysql/serializable, 2pl/serializable]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n",
+  );
   const matrix = compare.tables[0]!;
-  assert.deepEqual(matrix.rows.map((r) => [r[0], r[1]]), [["postgresql/read committed", "G2-item"], ["mysql/serializable", "none"], ["2pl/serializable", "none"]]);
+  assert.deepEqual(
+    matrix.rows.map((r) => [r[0], r[1]]),
+    [
+      ["postgresql/read committed", "G2-item"],
+      ["mysql/serializable", "none"],
+      ["2pl/serializable", "none"],
+    ],
+  );
   assert.equal(compare.metrics["anomalies @ mysql/serializable"], 0);
   for (const d of [...lost.diagrams, ...rr.diagrams, ...compare.diagrams]) await mermaid.parse(d.mermaid);
 });
@@ -315,26 +437,45 @@ test("the plan rule gives the plans EXPLAIN shows for a fresh test table on Post
 });
 
 test("the comparison matrix is a summary in words, with a column only for anomalies some level let through", () => {
-  const o = cell("compare: [postgresql/repeatable read, postgresql/serializable]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n");
+  const o = cell(
+    "compare: [postgresql/repeatable read, postgresql/serializable]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n",
+  );
   const matrix = o.tables.find((t) => t.id === "matrix")!;
   assert.equal(matrix.summary, true);
   assert.deepEqual(matrix.columns, ["engine/level", "anomalies", "G2-item", "what happened", "final table"]);
-  assert.deepEqual(matrix.rows.map((r) => [r[0], r[2]]), [["postgresql/repeatable read", "allowed"], ["postgresql/serializable", "prevented"]]);
-  const explore = cell("explore: all\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n");
+  assert.deepEqual(
+    matrix.rows.map((r) => [r[0], r[2]]),
+    [
+      ["postgresql/repeatable read", "allowed"],
+      ["postgresql/serializable", "prevented"],
+    ],
+  );
+  const explore = cell(
+    "explore: all\ncompare: [postgresql/read committed]\nsteps:\n  - T1 update test set value = 11 where id = 1\n  - T2 select * from test\n",
+  );
   assert.equal(explore.tables.find((t) => t.id === "explore")!.summary, true);
 });
 
 test("the sequence diagram marks each statement of the cycle on its own, not the steps between them", () => {
-  const o = cell("engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n");
+  const o = cell(
+    "engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id in (1, 2)\n  - T2 select * from test where id in (1, 2)\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 21 where id = 2\n  - T1 commit\n  - T2 commit\n",
+  );
   const lines = o.diagrams[0]!.mermaid.split("\n");
   const marked = lines.filter((_, i) => lines[i - 1]?.trim().startsWith("rect ")).map((l) => l.trim());
   // The four statements of the two read-write dependencies, each in its own box; results and commits stay plain.
-  assert.deepEqual(marked, ["p0->>p2: select * from test where id in (1, 2)", "p1->>p2: select * from test where id in (1, 2)", "p0->>p2: update test set value = 11 where id = 1", "p1->>p2: update test set value = 21 where id = 2"]);
+  assert.deepEqual(marked, [
+    "p0->>p2: select * from test where id in (1, 2)",
+    "p1->>p2: select * from test where id in (1, 2)",
+    "p0->>p2: update test set value = 11 where id = 1",
+    "p1->>p2: update test set value = 21 where id = 2",
+  ]);
   assert.equal(lines.filter((l) => l.trim() === "end").length, 4);
 });
 
 test("a failed transaction is reported with the error that ended it, not the refusals after it", () => {
-  const o = cell("engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T2 update test set value = 11 where id = 1\n  - T1 update test set value = 12 where id = 1\n  - T1 select * from test\n  - T1 commit\n");
+  const o = cell(
+    "engine: postgresql\nlevel: repeatable read\nsteps:\n  - T1 begin\n  - T1 select * from test\n  - T2 update test set value = 11 where id = 1\n  - T1 update test set value = 12 where id = 1\n  - T1 select * from test\n  - T1 commit\n",
+  );
   const txns = o.tables.find((t) => t.id.startsWith("txns"))!;
   const t1 = txns.rows.find((r) => r[0] === "T1")!;
   assert.equal(t1[4], "could not serialize access due to concurrent update");
@@ -342,12 +483,16 @@ test("a failed transaction is reported with the error that ended it, not the ref
   assert.match(finding.explanation, /got "could not serialize access due to concurrent update"/);
   // A MySQL error that undoes one statement leaves the transaction going: not "rolled back".
   const my = cell("engine: mysql\nsteps:\n  - T1 begin\n  - T1 insert into test (id, value) values (1, 5)\n  - T1 commit\n");
-  assert.equal(my.verdict.findings.find((f) => f.code === "aborted"), undefined);
+  assert.equal(
+    my.verdict.findings.find((f) => f.code === "aborted"),
+    undefined,
+  );
   assert.match(my.verdict.findings.find((f) => f.code === "statement-error")!.explanation, /Duplicate entry '1'/);
   assert.equal(my.metrics["aborted"], 0);
 });
 
-const TWO_INCREMENTS = "steps:\n  - T1 begin\n  - T1 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T1 commit\n" +
+const TWO_INCREMENTS =
+  "steps:\n  - T1 begin\n  - T1 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T1 commit\n" +
   "  - T2 begin\n  - T2 select * from test where id = 1\n  - T2 update test set value = 12 where id = 1\n  - T2 commit\n";
 const TWO_LEVELS = "compare: [postgresql/read committed, mysql/repeatable read]\n";
 
@@ -361,7 +506,11 @@ test("explore: a count at least as large as the interleavings runs them all, as 
   assert.equal(drawn.metrics["serializable @ postgresql/read committed"]! + drawn.metrics["anomalous @ postgresql/read committed"]!, 20);
   const seeded = cell(`explore: [3, 14, 15]\n${TWO_LEVELS}${TWO_INCREMENTS}`, 1);
   assert.match(seeded.verdict.summary, /^3 random interleavings of 70/);
-  assert.deepEqual(cell(`explore: [3, 14, 15]\n${TWO_LEVELS}${TWO_INCREMENTS}`, 99).tables, seeded.tables, "a seed gives its interleaving, whatever the cell's seed");
+  assert.deepEqual(
+    cell(`explore: [3, 14, 15]\n${TWO_LEVELS}${TWO_INCREMENTS}`, 99).tables,
+    seeded.tables,
+    "a seed gives its interleaving, whatever the cell's seed",
+  );
 });
 
 test("explore: all refuses more interleavings than it can run, on the value, and says what to write instead", () => {
@@ -415,12 +564,17 @@ test("each anomaly an exploration finds replays its first interleaving at its en
 
 /** Who ran in turn, from a run's table of statements. */
 function turnsOf(o: RunOutput): string {
-  const sessions = o.tables.find((t) => t.id.startsWith("steps"))!.rows.filter((r) => r[4] !== "queued").map((r) => r[2] as string);
+  const sessions = o.tables
+    .find((t) => t.id.startsWith("steps"))!
+    .rows.filter((r) => r[4] !== "queued")
+    .map((r) => r[2] as string);
   return sessions.filter((s, i) => i === 0 || sessions[i - 1] !== s).join(" → ");
 }
 
 test("a run's timeline: one step per event with its lines, the database's state after it, and the cycle's statements blamed", () => {
-  const out = cell("engine: postgresql\nlevel: read committed\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n");
+  const out = cell(
+    "engine: postgresql\nlevel: read committed\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n",
+  );
   const t = out.timeline!;
   const kinds = out.diagrams.find((d) => d.id === t.diagramId)!.lineKinds!;
   assert.equal(t.clock, "schedule");
@@ -434,13 +588,21 @@ test("a run's timeline: one step per event with its lines, the database's state 
   assert.deepEqual(after[4]!.get("locks")!.rows, [[1, "T1", "exclusive", "held"]], "T1's update holds row 1");
   assert.match(String(after[5]!.get("transactions")!.rows.find((r) => r[0] === "T2")![4]), /row 1 \(held by T1\)/, "T2 waits for it");
   assert.equal(after[7]!.get("rows")!.rows[0]![1], "10 by setup → 11 by T1 → 11 by T2 (active)", "T2's write goes over T1's");
-  assert.deepEqual(t.steps.flatMap((s, i) => (s.blame?.includes("P4") ? [i + 1] : [])), [4, 5, 8], "the cycle's statements: T2's read, T1's write, T2's write");
+  assert.deepEqual(
+    t.steps.flatMap((s, i) => (s.blame?.includes("P4") ? [i + 1] : [])),
+    [4, 5, 8],
+    "the cycle's statements: T2's read, T1's write, T2's write",
+  );
 });
 
 test("comparisons walk the first run with an anomaly; explorations the interleaving they show", () => {
-  const cmp = cell("compare: [postgresql/repeatable read, postgresql/read committed]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n");
+  const cmp = cell(
+    "compare: [postgresql/repeatable read, postgresql/read committed]\nsteps:\n  - T1 begin\n  - T2 begin\n  - T1 select * from test where id = 1\n  - T2 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T2 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 commit\n",
+  );
   assert.equal(cmp.timeline!.diagramId, "sequence-postgresql/read committed");
-  const ex = cell("explore: all\ncompare: [postgresql/read committed]\nsteps:\n  - T1 begin\n  - T1 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test where id = 1\n  - T2 update test set value = 12 where id = 1\n  - T2 commit\n");
+  const ex = cell(
+    "explore: all\ncompare: [postgresql/read committed]\nsteps:\n  - T1 begin\n  - T1 select * from test where id = 1\n  - T1 update test set value = 11 where id = 1\n  - T1 commit\n  - T2 begin\n  - T2 select * from test where id = 1\n  - T2 update test set value = 12 where id = 1\n  - T2 commit\n",
+  );
   assert.equal(ex.timeline!.diagramId, ex.diagrams[0]!.id);
   assert.ok(ex.timeline!.steps.length >= 8);
 });

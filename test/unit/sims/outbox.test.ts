@@ -66,18 +66,30 @@ test("a consumer that stays down: the event waits at the broker, which is not a 
 });
 
 test("property: with the outbox and a deduplicating consumer every stored order ships exactly once, for any seed and crash rate", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom(0, 0.1, 0.3, 0.5), fc.constantFrom(0, 0.1, 0.3), fc.integer({ min: 1, max: 5 }), (seed, crash, loss, orders) => {
-    const o = run("outbox", `design: outbox-dedup\norders: ${orders}\nnetwork:\n  loss: ${loss}\n  duplicate: ${loss}\nrandom:\n  crash: ${crash}\n`, seed);
-    assert.deepEqual(codes(o), []);
-    assert.equal(o.metrics.shipments, o.metrics.stored);
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.constantFrom(0, 0.1, 0.3, 0.5),
+      fc.constantFrom(0, 0.1, 0.3),
+      fc.integer({ min: 1, max: 5 }),
+      (seed, crash, loss, orders) => {
+        const o = run("outbox", `design: outbox-dedup\norders: ${orders}\nnetwork:\n  loss: ${loss}\n  duplicate: ${loss}\nrandom:\n  crash: ${crash}\n`, seed);
+        assert.deepEqual(codes(o), []);
+        assert.equal(o.metrics.shipments, o.metrics.stored);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test("property: same seed, same output, for every design", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("dual-write", "publish-first", "outbox", "outbox-dedup"), (seed, design) => {
-    const src = `design: ${design}\norders: 3\nnetwork:\n  loss: 0.1\nrandom:\n  crash: 0.2\n`;
-    assert.deepEqual(run("outbox", src, seed), run("outbox", src, seed));
-  }), { numRuns: 50 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("dual-write", "publish-first", "outbox", "outbox-dedup"), (seed, design) => {
+      const src = `design: ${design}\norders: 3\nnetwork:\n  loss: 0.1\nrandom:\n  crash: 0.2\n`;
+      assert.deepEqual(run("outbox", src, seed), run("outbox", src, seed));
+    }),
+    { numRuns: 50 },
+  );
 });
 
 test("outbox exploration: the dual write loses events, the plain outbox duplicates them, the deduplicated outbox is clean", () => {
@@ -86,7 +98,10 @@ test("outbox exploration: the dual write loses events, the plain outbox duplicat
   assert.equal(o.metrics["lost @ outbox"], 0);
   assert.ok(o.metrics["duplicated @ outbox"]! > 0);
   assert.equal(o.metrics["exactly once @ outbox-dedup"], 1000);
-  assert.deepEqual(o.charts[0]!.series.map((s) => s.name), ["dual-write", "outbox", "outbox-dedup"]);
+  assert.deepEqual(
+    o.charts[0]!.series.map((s) => s.name),
+    ["dual-write", "outbox", "outbox-dedup"],
+  );
 });
 
 test("every example offered in the pickers runs and shows what its description promises", () => {
@@ -103,7 +118,10 @@ test("every example offered in the pickers runs and shows what its description p
 
 test("resolve: a crash that cannot happen is refused on the value in the cell", () => {
   const message = (source: string) => (runCell({ simulator: "outbox", source }) as { error: { message: string } }).error.message;
-  assert.equal(message("orders: 2\nfaults:\n  - service: order\n    after: commit\n    order: 3\n"), "Line 5, column 12: The crash names order 3, but only 2 orders are placed.");
+  assert.equal(
+    message("orders: 2\nfaults:\n  - service: order\n    after: commit\n    order: 3\n"),
+    "Line 5, column 12: The crash names order 3, but only 2 orders are placed.",
+  );
   assert.match(message("faults:\n  - service: shipping\n    after: commit\n"), /^Line 3, column 12: shipping has no crash point "commit"/);
 });
 

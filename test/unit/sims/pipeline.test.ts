@@ -44,13 +44,23 @@ test("a run with a one-off seed is the run a cell pinned to that seed gives, byt
 test("an error lists every problem, each with its line and column in the cell", () => {
   const r = runCell(cellRequest(parseInfo("sharding"), "strategy: rign\nkeys: 0\nnodez: 3\n"));
   assert.ok(!r.ok);
-  assert.equal(r.error.message, [
-    "3 problems:",
-    'Line 1, column 11: Unknown value "rign". Did you mean "ring"? Expected one of: mod, ring, rendezvous, jump, bounded, range, directory.',
-    "Line 2, column 7: Must be at least 1, got 0.",
-    'Line 3, column 1: Unknown key "nodez". Did you mean "nodes"?',
-  ].join("\n"));
-  assert.deepEqual(r.error.problems!.map((p) => [p.line, p.column]), [[1, 11], [2, 7], [3, 1]]);
+  assert.equal(
+    r.error.message,
+    [
+      "3 problems:",
+      'Line 1, column 11: Unknown value "rign". Did you mean "ring"? Expected one of: mod, ring, rendezvous, jump, bounded, range, directory.',
+      "Line 2, column 7: Must be at least 1, got 0.",
+      'Line 3, column 1: Unknown key "nodez". Did you mean "nodes"?',
+    ].join("\n"),
+  );
+  assert.deepEqual(
+    r.error.problems!.map((p) => [p.line, p.column]),
+    [
+      [1, 11],
+      [2, 7],
+      [3, 1],
+    ],
+  );
   assert.deepEqual([r.error.line, r.error.column], [1, 11]);
   assert.doesNotMatch(r.error.message, /more problem/);
 });
@@ -58,14 +68,20 @@ test("an error lists every problem, each with its line and column in the cell", 
 test("a single problem reads as one line", () => {
   const r = runCell(cellRequest(parseInfo("sharding"), "keys: 5\nstrategy: rign\n"));
   assert.ok(!r.ok);
-  assert.equal(r.error.message, 'Line 2, column 11: Unknown value "rign". Did you mean "ring"? Expected one of: mod, ring, rendezvous, jump, bounded, range, directory.');
+  assert.equal(
+    r.error.message,
+    'Line 2, column 11: Unknown value "rign". Did you mean "ring"? Expected one of: mod, ring, rendezvous, jump, bounded, range, directory.',
+  );
 });
 
 test("keys and values of another simulator: the problem names it, lists them, and each points to it", () => {
   const text = "strategy: lease\nsteps: [reader, writer, reader]\nreads: 2\n";
   const ds = loadCell(findSimulator("cache-patterns")!, text).diagnostics;
   const hint = ds.find((d) => d.code === "other-simulator")!;
-  assert.equal(hint.message, "These keys and values belong to the `cache-aside` simulator: lease, steps, reads. Switch the cell to cache-aside (quick fix, or the cell's language picker).");
+  assert.equal(
+    hint.message,
+    "These keys and values belong to the `cache-aside` simulator: lease, steps, reads. Switch the cell to cache-aside (quick fix, or the cell's language picker).",
+  );
   assert.equal(hint.simulator, "cache-aside");
   assert.equal(text.slice(hint.range.start, hint.range.end), "lease");
   const pointed = ds.filter((d) => d.code === "unknown-key" || d.code === "unknown-value");
@@ -74,7 +90,10 @@ test("keys and values of another simulator: the problem names it, lists them, an
     assert.equal(d.simulator, "cache-aside");
     assert.equal(d.fix, undefined, "no misleading did-you-mean");
   }
-  assert.match(pointed.find((d) => d.code === "unknown-key")!.message, /^Unknown key "steps" for the `cache-patterns` simulator; it belongs to `cache-aside`\.$/);
+  assert.match(
+    pointed.find((d) => d.code === "unknown-key")!.message,
+    /^Unknown key "steps" for the `cache-patterns` simulator; it belongs to `cache-aside`\.$/,
+  );
   const r = runCell(cellRequest(parseInfo("cache-patterns"), text));
   assert.ok(!r.ok);
   assert.match(r.error.message, /^5 problems:\nLine 1, column 11: These keys and values belong to the `cache-aside` simulator/);
@@ -83,7 +102,10 @@ test("keys and values of another simulator: the problem names it, lists them, an
 
 test("keys that no other simulator knows better get no simulator hint", () => {
   const ds = loadCell(findSimulator("sharding")!, "strategy: ring\nnodez: 3\n").diagnostics;
-  assert.equal(ds.find((d) => d.code === "other-simulator"), undefined);
+  assert.equal(
+    ds.find((d) => d.code === "other-simulator"),
+    undefined,
+  );
   assert.equal(ds.find((d) => d.code === "unknown-key")!.fix, "nodes");
   assert.deepEqual(loadCell(findSimulator("cache-aside")!, RACE).diagnostics, []);
 });

@@ -24,7 +24,9 @@ function options(source: string): Setup {
 
 /** The local transactions, compensations, failures, crashes and dedups of a run, in order. */
 function story(source: string, seed = 1): string[] {
-  return runSaga(options(source), createRng(seed)).events.filter((e) => ["commit", "compensate", "fail", "crash", "recover", "dedup"].includes(e.kind)).map((e) => `${e.actor}: ${e.text}`);
+  return runSaga(options(source), createRng(seed))
+    .events.filter((e) => ["commit", "compensate", "fail", "crash", "recover", "dedup"].includes(e.kind))
+    .map((e) => `${e.actor}: ${e.text}`);
 }
 
 const codes = (o: RunOutput) => o.verdict.findings.map((f) => f.code);
@@ -34,7 +36,12 @@ test("the standard flow completes: each step once, the customer charged once, on
   const o = run("style: orchestration");
   assert.equal(o.verdict.valid, true);
   assert.equal(o.verdict.summary, "Saga 1 completed; balance 70, stock 9, all consistent.");
-  assert.deepEqual(story("style: orchestration"), ["order: create order", "payment: charge 30 (balance 70)", "inventory: reserve 1 (stock 9)", "shipping: schedule shipment"]);
+  assert.deepEqual(story("style: orchestration"), [
+    "order: create order",
+    "payment: charge 30 (balance 70)",
+    "inventory: reserve 1 (stock 9)",
+    "shipping: schedule shipment",
+  ]);
   assert.deepEqual(o.tables[0]!.rows, [[1, "completed", "done", "done", "done", "done"]]);
   assert.equal(o.metrics.messages, 8);
   assert.match(o.diagrams[0]!.mermaid, /p0->>p2: charge 30\n/);
@@ -52,7 +59,13 @@ test("payment fails: nothing was charged, only the order is rejected", () => {
 
 test("inventory (the pivot) fails: compensations run in reverse, refund then reject", () => {
   const src = "faults:\n  - type: step-fails\n    step: inventory";
-  assert.deepEqual(story(src), ["order: create order", "payment: charge 30 (balance 70)", "inventory: inventory fails: item unavailable; rolled back", "payment: refund 30 by restoring 100 → balance 100", "order: reject order"]);
+  assert.deepEqual(story(src), [
+    "order: create order",
+    "payment: charge 30 (balance 70)",
+    "inventory: inventory fails: item unavailable; rolled back",
+    "payment: refund 30 by restoring 100 → balance 100",
+    "order: reject order",
+  ]);
   const o = run(src);
   assert.deepEqual(o.tables[0]!.rows, [[1, "compensated", "done, compensated", "done, compensated", "not run", "not run"]]);
   assert.match(o.diagrams[0]!.mermaid, /Note over p2: COMPENSATE refund 30/);
@@ -65,7 +78,11 @@ test("a step after the pivot is retried until it succeeds, never compensated", (
   assert.equal(o.verdict.valid, true);
   assert.equal(o.metrics.completed, 1);
   assert.equal(o.metrics.retries, 2);
-  assert.deepEqual(story(src).slice(-3), ["shipping: shipping fails (transient); rolled back", "shipping: shipping fails (transient); rolled back", "shipping: schedule shipment"]);
+  assert.deepEqual(story(src).slice(-3), [
+    "shipping: shipping fails (transient); rolled back",
+    "shipping: shipping fails (transient); rolled back",
+    "shipping: schedule shipment",
+  ]);
   assert.match(o.diagrams[0]!.mermaid, /RETRY shipping is past the pivot#58; retry in 100 ms/);
 });
 
@@ -75,11 +92,26 @@ test("the orchestrator crashes after the payment, resumes from its saga log, and
   assert.equal(o.verdict.valid, true);
   assert.equal(o.metrics.balance, 70);
   assert.equal(o.metrics.dedups, 1);
-  assert.deepEqual(story(src).slice(1, 6), ["payment: charge 30 (balance 70)", "orchestrator: CRASH: after payment of saga 1, down 300 ms", "orchestrator: restarted", "payment: payment already done: same answer again", "inventory: reserve 1 (stock 9)"]);
+  assert.deepEqual(story(src).slice(1, 6), [
+    "payment: charge 30 (balance 70)",
+    "orchestrator: CRASH: after payment of saga 1, down 300 ms",
+    "orchestrator: restarted",
+    "payment: payment already done: same answer again",
+    "inventory: reserve 1 (stock 9)",
+  ]);
   assert.match(o.diagrams[0]!.mermaid, /saga log#58; resume at payment \(going forward\)/);
   // The reply arrived but was never logged: the log says "payment done" only after the repeat.
-  const orchestratorLog = runSaga(options(src), createRng(1)).events.filter((e) => e.actor === "orchestrator" && ["log", "crash", "recover"].includes(e.kind)).map((e) => e.text);
-  assert.deepEqual(orchestratorLog.slice(0, 6), ["saga log: started", "saga log: order done", "CRASH: after payment of saga 1, down 300 ms", "restarted", "saga log: resume at payment (going forward)", "saga log: payment done"]);
+  const orchestratorLog = runSaga(options(src), createRng(1))
+    .events.filter((e) => e.actor === "orchestrator" && ["log", "crash", "recover"].includes(e.kind))
+    .map((e) => e.text);
+  assert.deepEqual(orchestratorLog.slice(0, 6), [
+    "saga log: started",
+    "saga log: order done",
+    "CRASH: after payment of saga 1, down 300 ms",
+    "restarted",
+    "saga log: resume at payment (going forward)",
+    "saga log: payment done",
+  ]);
   // Without deduplication the resumed saga charges the customer a second time.
   const naive = run(`idempotent: false\n${src}`);
   assert.deepEqual(codes(naive), ["double-charge"]);
@@ -96,7 +128,9 @@ test("inventory receives the reserve request twice: deduplicated, or reserved tw
   assert.deepEqual(codes(naive), ["duplicate-effect"]);
   assert.equal(naive.metrics.stock, 8);
   const f = naive.verdict.findings[0]!;
-  const commits = runSaga(options(`idempotent: false\n${src}`), createRng(1)).events.filter((e) => e.kind === "commit" && e.actor === "inventory").map((e) => e.seq);
+  const commits = runSaga(options(`idempotent: false\n${src}`), createRng(1))
+    .events.filter((e) => e.kind === "commit" && e.actor === "inventory")
+    .map((e) => e.seq);
   assert.deepEqual(f.events, commits);
   assert.equal(commits.length, 2);
   assert.match(f.explanation, /inventory took effect twice/);
@@ -142,7 +176,13 @@ test("choreography: services react to events; a failure travels back and compens
   const src = "style: choreography\nfaults:\n  - type: step-fails\n    step: inventory";
   const o = run(src);
   assert.equal(o.verdict.valid, true);
-  assert.deepEqual(story(src), ["order: create order", "payment: charge 30 (balance 70)", "inventory: inventory fails: item unavailable; rolled back", "payment: refund 30 by restoring 100 → balance 100", "order: reject order"]);
+  assert.deepEqual(story(src), [
+    "order: create order",
+    "payment: charge 30 (balance 70)",
+    "inventory: inventory fails: item unavailable; rolled back",
+    "payment: refund 30 by restoring 100 → balance 100",
+    "order: reject order",
+  ]);
   assert.match(o.diagrams[0]!.mermaid, /p1-\)p2: payment done/);
   assert.doesNotMatch(o.diagrams[0]!.mermaid, /orchestrator/);
 });
@@ -167,11 +207,17 @@ test("two sagas on one account: saga 2 is refused on saga 1's charge, which is t
   const f = o.verdict.findings[0]!;
   assert.match(f.explanation, /saga 2's payment read a balance of 40, less than the 60 it needed/);
   assert.match(f.explanation, /60 of that had been taken by saga 1/);
-  assert.deepEqual(o.tables[0]!.rows.map((r) => r[1]), ["compensated", "compensated"]);
+  assert.deepEqual(
+    o.tables[0]!.rows.map((r) => r[1]),
+    ["compensated", "compensated"],
+  );
   // A semantic lock makes saga 2 wait until saga 1 has compensated; then it succeeds.
   const locked = run(`countermeasure: semantic-lock\n${twoSagas}`);
   assert.equal(locked.verdict.valid, true);
-  assert.deepEqual(locked.tables[0]!.rows.map((r) => r[1]), ["compensated", "completed"]);
+  assert.deepEqual(
+    locked.tables[0]!.rows.map((r) => r[1]),
+    ["compensated", "completed"],
+  );
   assert.equal(locked.metrics.balance, 40);
   assert.ok(locked.metrics.blockedMs! > 0);
   assert.match(locked.diagrams[0]!.mermaid, /WAIT S2 account pending for saga 1/);
@@ -213,17 +259,27 @@ test("bad names and incomplete faults are reported clearly", () => {
     return (r as { error: { message: string } }).error.message;
   };
   assert.match(message("faults:\n  - type: step-fails\n    step: payment\n    saga: 2\n"), /names saga 2, but only 1 saga runs/);
-  assert.match(message("faults:\n  - type: compensation-fails\n    step: shipping\n"), /shipping comes after the pivot \(inventory\), so it is never compensated/);
+  assert.match(
+    message("faults:\n  - type: compensation-fails\n    step: shipping\n"),
+    /shipping comes after the pivot \(inventory\), so it is never compensated/,
+  );
   assert.match(message("style: choreography\nfaults:\n  - type: duplicate\n    step: order\n"), /nothing asks order to run/);
   assert.match(message("style: choreography\nfaults:\n  - type: lose-reply\n    step: shipping\n"), /publishes no event/);
   assert.ok(runCell({ simulator: "saga", source: "style: choreography\nfaults:\n  - type: lose-reply\n    step: payment\n" }).ok);
 });
 
 test("a custom flow: its own steps, services and pivot", () => {
-  const src = "steps:\n  - name: book-flight\n    service: airline\n  - name: book-hotel\n    service: hotel\n  - name: pay\n    service: bank\n    effect: money\n  - name: notify\n    service: mail\npivot: pay\nfaults:\n  - type: step-fails\n    step: pay\n";
+  const src =
+    "steps:\n  - name: book-flight\n    service: airline\n  - name: book-hotel\n    service: hotel\n  - name: pay\n    service: bank\n    effect: money\n  - name: notify\n    service: mail\npivot: pay\nfaults:\n  - type: step-fails\n    step: pay\n";
   const o = run(src);
   assert.equal(o.verdict.valid, true);
-  assert.deepEqual(story(src), ["airline: book-flight", "hotel: book-hotel", "bank: pay fails: card declined; rolled back", "hotel: undo book-hotel", "airline: undo book-flight"]);
+  assert.deepEqual(story(src), [
+    "airline: book-flight",
+    "hotel: book-hotel",
+    "bank: pay fails: card declined; rolled back",
+    "hotel: undo book-hotel",
+    "airline: undo book-flight",
+  ]);
   assert.deepEqual(o.tables[0]!.columns, ["saga", "outcome", "book-flight", "book-hotel", "pay (pivot)", "notify"]);
 });
 
@@ -237,27 +293,40 @@ const randomFaults = fc.record({
   reorder: fc.boolean(),
   seed: fc.integer({ min: 0, max: 0xffffffff }),
 });
-const cell = (r: { style: string; loss: number; duplicate: number; stepFails: number; crash: number; compensationFails: number; reorder: boolean }, extra = "") =>
+const cell = (
+  r: { style: string; loss: number; duplicate: number; stepFails: number; crash: number; compensationFails: number; reorder: boolean },
+  extra = "",
+) =>
   `style: ${r.style}\n${extra}network:\n  loss: ${r.loss}\n  duplicate: ${r.duplicate}\n  reorder: ${r.reorder}\nrandom:\n  stepFails: ${r.stepFails}\n  crash: ${r.crash}\n  compensationFails: ${r.compensationFails}\n`;
 
 test("property: the same seed gives the same run, byte for byte", () => {
-  fc.assert(fc.property(randomFaults, (r) => {
-    const a = runCell({ simulator: "saga", source: cell(r, "idempotent: false\n"), seed: r.seed });
-    const b = runCell({ simulator: "saga", source: cell(r, "idempotent: false\n"), seed: r.seed });
-    assert.deepEqual(a, b);
-  }), { numRuns: 60 });
+  fc.assert(
+    fc.property(randomFaults, (r) => {
+      const a = runCell({ simulator: "saga", source: cell(r, "idempotent: false\n"), seed: r.seed });
+      const b = runCell({ simulator: "saga", source: cell(r, "idempotent: false\n"), seed: r.seed });
+      assert.deepEqual(a, b);
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test("property: with idempotent receivers (and an outbox in choreography) every saga completes or compensates and every invariant holds, whatever the faults", () => {
-  fc.assert(fc.property(randomFaults, fc.integer({ min: 1, max: 3 }), (r, sagas) => {
-    const o = runSaga(options(cell(r, `sagas: ${sagas}\namount: 20\ncountermeasure: commutative\n`)), createRng(r.seed));
-    const findings = sagaFindings(o);
-    assert.deepEqual(findings.map((f) => f.code), [], JSON.stringify(r));
-    assert.ok(o.outcomes.every((x) => x !== undefined));
-    // Money: the customer pays exactly for the completed orders.
-    assert.equal(o.final.account, 100 - 20 * o.outcomes.filter((x) => x === "completed").length);
-    assert.equal(o.final.stock, 10 - o.outcomes.filter((x) => x === "completed").length);
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(randomFaults, fc.integer({ min: 1, max: 3 }), (r, sagas) => {
+      const o = runSaga(options(cell(r, `sagas: ${sagas}\namount: 20\ncountermeasure: commutative\n`)), createRng(r.seed));
+      const findings = sagaFindings(o);
+      assert.deepEqual(
+        findings.map((f) => f.code),
+        [],
+        JSON.stringify(r),
+      );
+      assert.ok(o.outcomes.every((x) => x !== undefined));
+      // Money: the customer pays exactly for the completed orders.
+      assert.equal(o.final.account, 100 - 20 * o.outcomes.filter((x) => x === "completed").length);
+      assert.equal(o.final.stock, 10 - o.outcomes.filter((x) => x === "completed").length);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test("property: without deduplication, duplicated messages lead to violations for some seeds, and each finding names events", () => {
@@ -273,11 +342,17 @@ test("property: without deduplication, duplicated messages lead to violations fo
 
 test("property: without deduplication no receiver deduplicates; the orchestrator ignoring a late answer is not called deduplication", () => {
   let lateAnswers = 0;
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), (seed) => {
-    const r = runSaga(options(`idempotent: false\nnetwork:\n  duplicate: 0.2\n  loss: 0.1\nrandom:\n  crash: 0.1\n  stepFails: 0.1\n`), createRng(seed));
-    assert.deepEqual(r.events.filter((e) => e.kind === "dedup").map((e) => `${e.actor}: ${e.text}`), []);
-    lateAnswers += r.events.filter((e) => e.kind === "note" && e.text.includes("late answer ignored")).length;
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), (seed) => {
+      const r = runSaga(options(`idempotent: false\nnetwork:\n  duplicate: 0.2\n  loss: 0.1\nrandom:\n  crash: 0.1\n  stepFails: 0.1\n`), createRng(seed));
+      assert.deepEqual(
+        r.events.filter((e) => e.kind === "dedup").map((e) => `${e.actor}: ${e.text}`),
+        [],
+      );
+      lateAnswers += r.events.filter((e) => e.kind === "note" && e.text.includes("late answer ignored")).length;
+    }),
+    { numRuns: 200 },
+  );
   assert.ok(lateAnswers > 0, "the runs include late answers the orchestrator ignored");
   const o = run("idempotent: false\nfaults:\n  - type: lose-reply\n    step: payment\n" + fixed);
   assert.doesNotMatch(o.diagrams[0]!.mermaid, /DEDUP/);
@@ -286,7 +361,14 @@ test("property: without deduplication no receiver deduplicates; the orchestrator
 test("exploration: 1,000 seeds with and without deduplication, within a second or two, reporting progress", () => {
   const fractions: number[] = [];
   const t0 = performance.now();
-  const r = runCell({ simulator: "saga", source: "explore: 1000\ncompare: [dedup, no-dedup]\nnetwork:\n  loss: 0.05\n  duplicate: 0.05\nrandom:\n  stepFails: 0.1\n  crash: 0.02\n", seed: 3 }, (f) => fractions.push(f));
+  const r = runCell(
+    {
+      simulator: "saga",
+      source: "explore: 1000\ncompare: [dedup, no-dedup]\nnetwork:\n  loss: 0.05\n  duplicate: 0.05\nrandom:\n  stepFails: 0.1\n  crash: 0.02\n",
+      seed: 3,
+    },
+    (f) => fractions.push(f),
+  );
   const ms = performance.now() - t0;
   assert.ok(r.ok);
   const o = r.output;
@@ -296,8 +378,14 @@ test("exploration: 1,000 seeds with and without deduplication, within a second o
   assert.ok(o.metrics["violated @ no-dedup"]! > 100);
   assert.equal(o.metrics["completed @ dedup"]! + o.metrics["compensated @ dedup"]!, 1000);
   assert.ok(fractions.length >= 10 && fractions.every((f, i) => f > 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!)));
-  assert.deepEqual(o.charts[0]!.series.map((s) => s.name), ["dedup", "no-dedup"]);
-  assert.deepEqual(o.charts[0]!.series[0]!.points.map((p) => p.x), ["completed", "compensated", "stuck", "violated"]);
+  assert.deepEqual(
+    o.charts[0]!.series.map((s) => s.name),
+    ["dedup", "no-dedup"],
+  );
+  assert.deepEqual(
+    o.charts[0]!.series[0]!.points.map((p) => p.x),
+    ["completed", "compensated", "stuck", "violated"],
+  );
   assert.equal(o.diagrams.length, 1);
   assert.match(o.diagrams[0]!.title, /^no-dedup: run \d+ \(seed \d+\), the first that went wrong$/);
   assert.equal(o.verdict.valid, false);
@@ -305,13 +393,20 @@ test("exploration: 1,000 seeds with and without deduplication, within a second o
   // Runs showing each finding code, per design; 0 where a design never showed it.
   assert.equal(o.metrics["double-charge @ dedup"], 0);
   assert.ok(o.metrics["double-charge @ no-dedup"]! > 0);
-  assert.equal(o.metrics["double-charge @ no-dedup"], o.verdict.findings.find((f) => f.code === "double-charge")!.title.match(/in (\d+) of 1000 runs/)!.slice(1).map(Number)[0]);
+  assert.equal(
+    o.metrics["double-charge @ no-dedup"],
+    o.verdict.findings
+      .find((f) => f.code === "double-charge")!
+      .title.match(/in (\d+) of 1000 runs/)!
+      .slice(1)
+      .map(Number)[0],
+  );
 });
 
 test("service names from the notebook are checked before they reach a diagram", () => {
   // (Every lesson diagram is parsed with Mermaid by the command-line export test.)
   // Names are checked against a safe pattern; the only free text is escaped.
-  const r = runCell({ simulator: "saga", source: "steps:\n  - name: a\n    service: \"x-->>y: hi\"\n" });
+  const r = runCell({ simulator: "saga", source: 'steps:\n  - name: a\n    service: "x-->>y: hi"\n' });
   assert.equal(r.ok, false);
   assert.match((r as { error: { message: string } }).error.message, /service names may use letters, digits/);
 });
@@ -341,7 +436,10 @@ test("resolve: a problem with what the options mean points at the value in the c
   assert.match(at("faults:\n  - type: crash\n    service: payment\n    after: inventory\n"), /^4:12 .*payment does not run step inventory/);
   // The editor shows the same problem, on the same value.
   const loaded = loadCell(findSimulator("saga")!, "steps:\n  - name: a\n    service: orchestrator\n");
-  assert.deepEqual(loaded.diagnostics.map((d) => [d.code, d.range]), [["invalid", { start: 32, end: 44 }]]);
+  assert.deepEqual(
+    loaded.diagnostics.map((d) => [d.code, d.range]),
+    [["invalid", { start: 32, end: 44 }]],
+  );
 });
 
 test("resolve: an exploration refuses a fault that could never fire in a design it compares, and only then", () => {

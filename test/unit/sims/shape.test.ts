@@ -32,8 +32,14 @@ for (const folder of folders) {
     assert.equal(typeof scenario.resolve, "function", "scenario.ts exports resolve");
     assert.ok(Array.isArray(scenario.examples) && scenario.examples.length > 0, "scenario.ts exports examples");
     assert.equal(typeof check.check, "function", "check.ts exports check");
-    assert.ok(Object.values(present).some((v) => typeof v === "function"), "present.ts exports its presenter");
-    assert.ok(Object.values(explain).some((v) => typeof v === "function"), "explain.ts exports the words of findings");
+    assert.ok(
+      Object.values(present).some((v) => typeof v === "function"),
+      "present.ts exports its presenter",
+    );
+    assert.ok(
+      Object.values(explain).some((v) => typeof v === "function"),
+      "explain.ts exports the words of findings",
+    );
     const defined = Object.values(index).filter((v) => typeof v === "object" && v !== null && "id" in v);
     assert.equal(defined.length, 1, "index.ts exports one simulator definition");
     const sim = defined[0] as (typeof simulators)[number];

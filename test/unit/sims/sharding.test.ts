@@ -25,7 +25,14 @@ function run(source: string, seed = 1): RunOutput {
 
 type Row = { strategy: string; step: string; moved: number; needless: number; maxOverFair: number; spread: number };
 function rows(o: RunOutput): Row[] {
-  return o.tables[0]!.rows.map((r) => ({ strategy: r[0] as string, step: r[1] as string, moved: r[3] as number, needless: r[6] as number, maxOverFair: r[7] as number, spread: r[8] as number }));
+  return o.tables[0]!.rows.map((r) => ({
+    strategy: r[0] as string,
+    step: r[1] as string,
+    moved: r[3] as number,
+    needless: r[6] as number,
+    maxOverFair: r[7] as number,
+    spread: r[8] as number,
+  }));
 }
 
 const J = (k: bigint, n: number) => jumpHash(Number(k >> 32n), Number(k & 0xffffffffn), n);
@@ -44,16 +51,35 @@ function jumpReference(key: bigint, buckets: number): number {
 }
 
 test("jump hash matches the published vectors and a BigInt reference", () => {
-  const vectors: [bigint, number, number][] = [[1n, 1, 0], [42n, 57, 43], [0xdead10ccn, 1, 0], [0xdead10ccn, 666, 361], [256n, 1024, 520], [1n, 128, 55], [129n, 128, 120], [128n, 100000000, 38172097], [0xffffffffffffffffn, 128, 92], [4n, 2, 1], [7n, 2, 0]];
+  const vectors: [bigint, number, number][] = [
+    [1n, 1, 0],
+    [42n, 57, 43],
+    [0xdead10ccn, 1, 0],
+    [0xdead10ccn, 666, 361],
+    [256n, 1024, 520],
+    [1n, 128, 55],
+    [129n, 128, 120],
+    [128n, 100000000, 38172097],
+    [0xffffffffffffffffn, 128, 92],
+    [4n, 2, 1],
+    [7n, 2, 0],
+  ];
   for (const [k, n, want] of vectors) assert.equal(J(k, n), want, `jump(${k}, ${n})`);
-  fc.assert(fc.property(fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }), fc.integer({ min: 1, max: 5000 }), (k, n) => J(k, n) === jumpReference(k, n)), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }), fc.integer({ min: 1, max: 5000 }), (k, n) => J(k, n) === jumpReference(k, n)),
+    { numRuns: 500 },
+  );
 });
 
 test("growing N → N+1: mod N moves about N/(N+1) of the keys, the others about 1/(N+1), and only towards the new node", () => {
   // 20,000 keys: a fair hash's moved fraction has a standard deviation of at most 0.0035, so ±0.015
   // (over 4 deviations) is loose for a correct strategy and tight enough to catch a wrong one.
   const o = run("keys: 20000\nnodes: 10\nrequests: 0\ncompare: [mod, ring, rendezvous, jump]\nvirtualNodes: 200\nchanges:\n  - action: add\n    node: n10\n");
-  const moved = Object.fromEntries(rows(o).filter((r) => r.step === "add n10").map((r) => [r.strategy, r]));
+  const moved = Object.fromEntries(
+    rows(o)
+      .filter((r) => r.step === "add n10")
+      .map((r) => [r.strategy, r]),
+  );
   assert.ok(Math.abs(moved.mod!.moved / 20000 - 10 / 11) < 0.015, `mod ${moved.mod!.moved}`);
   // Jump and rendezvous hand over an exactly fair share in expectation: binomial noise only.
   assert.ok(Math.abs(moved.jump!.moved / 20000 - 1 / 11) < 0.015, `jump ${moved.jump!.moved}`);
@@ -125,7 +151,10 @@ test("a celebrity-heavy Zipf workload makes a hot node even when keys are balanc
   const hottest = o.diagrams.find((d) => d.id === "hottest")!.mermaid;
   const keys = [...hottest.matchAll(/: (key-\d+)#58; (\d+) requests/g)].map((m) => [m[1], Number(m[2])] as const);
   assert.equal(keys[0]![0], "key-0");
-  assert.deepEqual(keys.map(([, n]) => n), keys.map(([, n]) => n).sort((a, b) => b - a));
+  assert.deepEqual(
+    keys.map(([, n]) => n),
+    keys.map(([, n]) => n).sort((a, b) => b - a),
+  );
   assert.match(hottest, /busiest node#58; n\d/);
 });
 
@@ -147,7 +176,9 @@ test("range sharding: sequential keys pile every recent write onto one node; has
 
 test("range sharding and the directory hand over whole ranges or keys: about 1/(N+1) moves, none needlessly", () => {
   for (const strategy of ["range", "directory"]) {
-    const o = run(`strategy: ${strategy}\nkeys: 20000\nnodes: 4\nsplitKeys: 500\nrequests: 0\nchanges:\n  - action: add\n    node: n4\n  - action: remove\n    node: n1\n`);
+    const o = run(
+      `strategy: ${strategy}\nkeys: 20000\nnodes: 4\nsplitKeys: 500\nrequests: 0\nchanges:\n  - action: add\n    node: n4\n  - action: remove\n    node: n1\n`,
+    );
     const [, add, remove] = rows(o);
     // Whole ranges of at most 500 keys: the balancer gets within one range of the fair 20%.
     assert.ok(Math.abs(add!.moved / 20000 - 0.2) <= 500 / 20000 + 0.001, `${strategy} add ${add!.moved}`);
@@ -172,7 +203,9 @@ test("salting a celebrity key spreads its load over several nodes, and reads mus
 });
 
 test("weights: a node of weight 2 gets about twice the keys on the ring and with rendezvous", () => {
-  const o = run("compare: [ring, rendezvous]\nkeys: 30000\nnodes: 4\nvirtualNodes: 200\nrequests: 0\nchanges:\n  - action: weight\n    node: n0\n    weight: 2\n");
+  const o = run(
+    "compare: [ring, rendezvous]\nkeys: 30000\nnodes: 4\nvirtualNodes: 200\nrequests: 0\nchanges:\n  - action: weight\n    node: n0\n    weight: 2\n",
+  );
   const perNode = (strategy: string) => rows(o).filter((r) => r.strategy === strategy);
   for (const s of ["ring", "rendezvous"]) {
     const [start, weighted] = perNode(s);
@@ -182,7 +215,11 @@ test("weights: a node of weight 2 gets about twice the keys on the ring and with
     assert.equal(weighted!.needless, 0, `${s}: only keys moving to n0`);
     assert.ok(start!.maxOverFair < 1.15);
   }
-  assert.deepEqual(o.tables[0]!.rows.map((r) => r[9]), [0, perNode("ring")[1]!.moved, 0, perNode("rendezvous")[1]!.moved], "moved so far accumulates per strategy");
+  assert.deepEqual(
+    o.tables[0]!.rows.map((r) => r[9]),
+    [0, perNode("ring")[1]!.moved, 0, perNode("rendezvous")[1]!.moved],
+    "moved so far accumulates per strategy",
+  );
 });
 
 test("bad changes are scenario errors that say what is wrong", () => {
@@ -206,10 +243,17 @@ test("bad changes are scenario errors that say what is wrong", () => {
 });
 
 test("property: the same scenario and seed give the same output", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.constantFrom("mod", "ring", "rendezvous", "jump", "bounded", "range", "directory"), (seed, strategy) => {
-    const src = `strategy: ${strategy}\nkeys: 300\nnodes: 3\npopularity: zipf\nrequests: 500\nchanges:\n  - action: add\n    node: n3\n`;
-    assert.equal(JSON.stringify(run(src, seed)), JSON.stringify(run(src, seed)));
-  }), { numRuns: 40 });
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.constantFrom("mod", "ring", "rendezvous", "jump", "bounded", "range", "directory"),
+      (seed, strategy) => {
+        const src = `strategy: ${strategy}\nkeys: 300\nnodes: 3\npopularity: zipf\nrequests: 500\nchanges:\n  - action: add\n    node: n3\n`;
+        assert.equal(JSON.stringify(run(src, seed)), JSON.stringify(run(src, seed)));
+      },
+    ),
+    { numRuns: 40 },
+  );
 });
 
 test("golden diagrams, and every diagram parses with Mermaid", async () => {
@@ -224,13 +268,19 @@ test("golden diagrams, and every diagram parses with Mermaid", async () => {
     const file = join(golden, `${d.id}.mmd`);
     assertGolden(file, d.mermaid);
   }
-  assert.deepEqual(o.diagrams.map((d) => d.id), ["ring", "rebalance"]);
+  assert.deepEqual(
+    o.diagrams.map((d) => d.id),
+    ["ring", "rebalance"],
+  );
   // The other diagrams a run can draw parse too (node names are validated, so they cannot inject).
   const more = [
     run("strategy: range\nkeys: 3000\nnodes: 3\nkeyPattern: sequential\nsplitKeys: 100\nrequests: 0\nchanges:\n  - action: add\n    node: new.node-1\n"),
     run("strategy: jump\nkeys: 200\nnodes: 4\npopularity: celebrity\nsaltBuckets: 4\nrequests: 1000\n"),
   ].flatMap((x) => x.diagrams);
-  assert.deepEqual(more.map((d) => d.id), ["ranges", "rebalance", "hottest"]);
+  assert.deepEqual(
+    more.map((d) => d.id),
+    ["ranges", "rebalance", "hottest"],
+  );
   for (const d of more) await mermaid.parse(d.mermaid);
   // The range map (both ends of a long list with a gap between, the end taking new keys marked), the
   // hottest keys and a ring pie of one virtual node each, against files drawn before the escaped
@@ -272,7 +322,11 @@ test("the rebalancing timeline: the change, each key it moves with the shard map
   const final = o.tables[0]!.rows[1]!;
   assert.equal(final[3], 7935);
   const last = named(states.at(-1)!, "shard map").rows;
-  assert.equal(last.reduce((n, r) => n + (r[2] as number), 0), 10000, "after the rest move, the counts are the final ones");
+  assert.equal(
+    last.reduce((n, r) => n + (r[2] as number), 0),
+    10000,
+    "after the rest move, the counts are the final ones",
+  );
   assert.deepEqual(named(states.at(-2)!, "the client's route").rows, [["key-0", "n3"]]);
   assert.deepEqual(named(states.at(-1)!, "the client's route").rows, [["key-0", "n1"]]);
 });
@@ -281,9 +335,20 @@ test("rebalancing on a ring says which ring point now owns each moved key; a fai
   const o = run("strategy: ring\nkeys: 2000\nnodes: 5\nvirtualNodes: 20\nrequests: 0\nchanges:\n  - action: fail\n    node: n2\n");
   const { states, tl } = stepped(o);
   const moved = named(states.at(-1)!, "moved keys").rows;
-  assert.ok(moved.length > 0 && moved.every((r) => r[1] === "n2" && new RegExp(`next point 0x[0-9a-f]{8} is ${r[2]}'s$`).test(String(r[3]))), "a failed node's keys go to the next point's owner");
-  assert.deepEqual(named(states.at(-1)!, "shard map").rows.find((r) => r[0] === "n2")!.slice(2), [0, "failed"]);
-  assert.ok(tl.steps.every((st) => !/needless/.test(st.text)), "the ring moves only n2's keys");
+  assert.ok(
+    moved.length > 0 && moved.every((r) => r[1] === "n2" && new RegExp(`next point 0x[0-9a-f]{8} is ${r[2]}'s$`).test(String(r[3]))),
+    "a failed node's keys go to the next point's owner",
+  );
+  assert.deepEqual(
+    named(states.at(-1)!, "shard map")
+      .rows.find((r) => r[0] === "n2")!
+      .slice(2),
+    [0, "failed"],
+  );
+  assert.ok(
+    tl.steps.every((st) => !/needless/.test(st.text)),
+    "the ring moves only n2's keys",
+  );
 });
 
 test("the hottest keys' timeline: each key's requests land on its owner, then the load on every node", () => {
@@ -298,19 +363,33 @@ test("the hottest keys' timeline: each key's requests land on its owner, then th
   assert.deepEqual(named(states[5]!, "requests per node").rows, [], "the whole load shows at the last step");
   const all = named(states[6]!, "requests per node").rows;
   assert.equal(all.length, 8);
-  assert.equal(all.reduce((n, r) => n + (r[2] as number), 0), 50000);
+  assert.equal(
+    all.reduce((n, r) => n + (r[2] as number), 0),
+    50000,
+  );
   assert.match(tl.steps[6]!.text, new RegExp(`^busiest node: ${all[0]![0]} with`));
   const salted = stepped(run("compare: [ring]\nkeys: 10000\nnodes: 8\npopularity: celebrity\ncelebrityShare: 0.4\nsaltBuckets: 8\nrequests: 100000\n", 7));
   assert.match(salted.tl.steps[0]!.text, /^key-0: [0-9]+ requests \(40\.0%\), salted over 8 sub-keys, spread over [2-8] nodes$/);
-  assert.ok(named(salted.states[0]!, "shard map").rows.every((r) => !String(r[1]).includes("key-0")), "a salted key is not one node's load");
+  assert.ok(
+    named(salted.states[0]!, "shard map").rows.every((r) => !String(r[1]).includes("key-0")),
+    "a salted key is not one node's load",
+  );
 });
 
 test("knobs: strategy, nodes, virtual nodes, epsilon, skew and salt, each where it applies", () => {
   const keys = (src: string) => (run(src).knobs ?? []).map((k) => k.key);
   assert.deepEqual(keys("strategy: ring\nkeys: 100\nrequests: 0\n"), ["strategy", "nodes", "virtualNodes"]);
-  assert.deepEqual(keys("compare: [mod, bounded]\nkeys: 100\nrequests: 0\nchanges:\n  - action: add\n    node: n4\n"), ["virtualNodes", "epsilon"], "changes name nodes; compare wins");
+  assert.deepEqual(
+    keys("compare: [mod, bounded]\nkeys: 100\nrequests: 0\nchanges:\n  - action: add\n    node: n4\n"),
+    ["virtualNodes", "epsilon"],
+    "changes name nodes; compare wins",
+  );
   assert.deepEqual(keys("strategy: jump\nkeys: 100\npopularity: zipf\nrequests: 100\n"), ["strategy", "nodes", "zipfAlpha"]);
   assert.deepEqual(keys("strategy: jump\nkeys: 100\npopularity: celebrity\nrequests: 100\n"), ["strategy", "nodes", "saltBuckets"]);
-  assert.deepEqual(keys("strategy: directory\nkeys: 100\nrequests: 0\nchanges:\n  - action: move\n    key: key-1\n    node: n0\n"), [], "moves need the directory");
+  assert.deepEqual(
+    keys("strategy: directory\nkeys: 100\nrequests: 0\nchanges:\n  - action: move\n    key: key-1\n    node: n0\n"),
+    [],
+    "moves need the directory",
+  );
   assert.ok(!run("strategy: mod\nkeys: 300000\nrequests: 0\n").knobs![0]!.choices!.includes("range"), "range sharding holds at most 200,000 keys");
 });

@@ -30,7 +30,13 @@ test("2PC: the coordinator crashes after PREPARE and never returns; both partici
   assert.equal(o.metrics.locksHeld, 2);
   assert.equal(o.metrics.requestsWaiting, 6);
   assert.ok(o.metrics.blockedMs! > 9000, String(o.metrics.blockedMs));
-  assert.deepEqual(o.tables[0]!.rows.map((r) => [r[0], r[1], r[4], r[5]]), [["payment", "in doubt", true, 3], ["inventory", "in doubt", true, 3]]);
+  assert.deepEqual(
+    o.tables[0]!.rows.map((r) => [r[0], r[1], r[4], r[5]]),
+    [
+      ["payment", "in doubt", true, 3],
+      ["inventory", "in doubt", true, 3],
+    ],
+  );
   const f = o.verdict.findings[0]!;
   assert.match(f.explanation, /may neither commit nor abort on their own: only the coordinator knows the decision, and it crashed/);
   assert.match(o.diagrams[0]!.mermaid, /rect rgba\(230, 80, 80, 0\.22\)\n {4}Note over p0: CRASH#58; after prepare, stays down/);
@@ -80,7 +86,10 @@ test("2PC: a participant votes no, everyone aborts; a heuristic abort after a ye
   assert.equal(no.verdict.valid, true);
   assert.equal(no.metrics.aborted, 2);
   assert.ok(notes(no).some((n) => /log decision ABORT \(inventory voted no\)/.test(n)));
-  const heur = run("two-phase-commit", "requests: 0\nrecovery: heuristic-abort\nheuristicMs: 300\nfaults:\n  - type: crash\n    service: coordinator\n    after: first-commit\n    downMs: 0");
+  const heur = run(
+    "two-phase-commit",
+    "requests: 0\nrecovery: heuristic-abort\nheuristicMs: 300\nfaults:\n  - type: crash\n    service: coordinator\n    after: first-commit\n    downMs: 0",
+  );
   assert.deepEqual(codes(heur), ["atomicity", "in-doubt"]);
   assert.equal(heur.metrics.committed, 1);
   assert.equal(heur.metrics.aborted, 1);
@@ -98,10 +107,13 @@ test("2PC exploration: waiting blocks, deciding alone violates atomicity, and ba
 });
 
 test("property: same seed, same output", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
-    const tpc = "recovery: cooperative\nnetwork:\n  loss: 0.1\nrandom:\n  coordinatorCrash: 0.5\n  participantCrash: 0.2\n";
-    assert.deepEqual(run("two-phase-commit", tpc, seed), run("two-phase-commit", tpc, seed));
-  }), { numRuns: 50 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), (seed) => {
+      const tpc = "recovery: cooperative\nnetwork:\n  loss: 0.1\nrandom:\n  coordinatorCrash: 0.5\n  participantCrash: 0.2\n";
+      assert.deepEqual(run("two-phase-commit", tpc, seed), run("two-phase-commit", tpc, seed));
+    }),
+    { numRuns: 50 },
+  );
 });
 
 test("every example offered in the pickers runs and shows what its description promises", () => {
@@ -122,9 +134,15 @@ test("resolve: names and faults are checked once, before any run, on the value i
     assert.equal(r.ok, false, source);
     return (r as { error: { message: string } }).error.message;
   };
-  assert.equal(message("faults:\n  - type: vote-no\n    service: coordinator\n"), "Line 3, column 14: vote-no: the coordinator does not vote; name a participant.");
+  assert.equal(
+    message("faults:\n  - type: vote-no\n    service: coordinator\n"),
+    "Line 3, column 14: vote-no: the coordinator does not vote; name a participant.",
+  );
   assert.match(message("participants: [a, coordinator]\n"), /^Line 1, column 19: The participant name "coordinator" is taken/);
-  assert.match(message("faults:\n  - type: crash\n    service: payment\n    after: decision\n"), /^Line 4, column 12: A participant can crash only after prepare/);
+  assert.match(
+    message("faults:\n  - type: crash\n    service: payment\n    after: decision\n"),
+    /^Line 4, column 12: A participant can crash only after prepare/,
+  );
   assert.match(message("explore: 500\nfaults:\n  - type: vote-no\n    service: coordinator\n"), /the coordinator does not vote/);
 });
 

@@ -38,9 +38,7 @@ interface Entry {
 
 type Purpose = "miss" | "early" | "refresh" | "lock" | "flight";
 
-type Ev =
-  | { t: "arrive"; req: number; retry: number }
-  | { t: "db-done"; key: number; req: number | null; startMs: number; submitMs: number; purpose: Purpose };
+type Ev = { t: "arrive"; req: number; retry: number } | { t: "db-done"; key: number; req: number | null; startMs: number; submitMs: number; purpose: Purpose };
 
 type Arrive = Extract<Ev, { t: "arrive" }>;
 type DbDone = Extract<Ev, { t: "db-done" }>;
@@ -76,8 +74,17 @@ class LoadSim {
   private readonly reloadsStarted = new Map<number, number>();
   private readonly bloom?: BloomFilter;
   private readonly c: LoadCounts = {
-    hits: 0, misses: 0, staleServed: 0, filtered: 0, cacheOps: 0, dbQueries: 0, maxQueueMs: 0,
-    absentRequests: 0, absentDbQueries: 0, earlyRecomputes: 0, refreshes: 0,
+    hits: 0,
+    misses: 0,
+    staleServed: 0,
+    filtered: 0,
+    cacheOps: 0,
+    dbQueries: 0,
+    maxQueueMs: 0,
+    absentRequests: 0,
+    absentDbQueries: 0,
+    earlyRecomputes: 0,
+    refreshes: 0,
   };
 
   constructor(

@@ -32,7 +32,7 @@ export function focusOf(o: Resolved, run: LoadRun): number {
   const herd = run.largestHerd && run.largestHerd.size > o.herdLimit ? run.largestHerd.startMs : undefined;
   const avalanche = isAvalanche(o, run) ? run.avalanche!.bucketStartMs : undefined;
   const peak = run.peakDbLoad > o.dbCapacity ? run.peakBucket * o.bucketMs : undefined;
-  return (o.scenario === "avalanche" ? avalanche ?? peak ?? herd : herd ?? avalanche ?? peak) ?? 0;
+  return (o.scenario === "avalanche" ? (avalanche ?? peak ?? herd) : (herd ?? avalanche ?? peak)) ?? 0;
 }
 
 export function simulateLoad(o: Resolved, rng: Rng, progress: (fraction: number) => void): LoadResult {

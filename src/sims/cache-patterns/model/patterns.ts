@@ -237,11 +237,21 @@ class PatternRun {
     const last = this.acked.get(key);
     const { hit, value, replyAtMs: reply, refresh, expiresAtMs } = this.fetch(key, start);
     const stale = last !== undefined && value !== last.value;
-    const missCause = hit ? undefined : this.removed.get(key) ?? "cold";
+    const missCause = hit ? undefined : (this.removed.get(key) ?? "cold");
     if (!hit && value !== null) this.removed.delete(key);
     this.trace.record({
-      atMs: r2(start), actor: "client", kind: "read", key, hit, value, ...(last ? { acked: last } : {}), stale, ...(refresh ? { refresh } : {}),
-      replyAtMs: r2(reply), ...(missCause ? { missCause } : {}), ...(expiresAtMs !== undefined ? { expiresAtMs: r2(expiresAtMs) } : {}),
+      atMs: r2(start),
+      actor: "client",
+      kind: "read",
+      key,
+      hit,
+      value,
+      ...(last ? { acked: last } : {}),
+      stale,
+      ...(refresh ? { refresh } : {}),
+      replyAtMs: r2(reply),
+      ...(missCause ? { missCause } : {}),
+      ...(expiresAtMs !== undefined ? { expiresAtMs: r2(expiresAtMs) } : {}),
     });
     this.readLatencies.push(reply - start);
     this.now = reply;

@@ -46,7 +46,10 @@ class Lines {
   private eof = false;
   private readBytes = 0;
 
-  constructor(private readonly bytes: ByteSource, private readonly name: string) {}
+  constructor(
+    private readonly bytes: ByteSource,
+    private readonly name: string,
+  ) {}
 
   /** Moves to the next line; false at the end of the stream. */
   next(): boolean {
@@ -111,7 +114,10 @@ class CsvTrace implements RequestSource {
   private readonly names: string[] = [];
   private readonly decoder = new TextDecoder();
 
-  constructor(bytes: ByteSource, private readonly format: TraceFormat) {
+  constructor(
+    bytes: ByteSource,
+    private readonly format: TraceFormat,
+  ) {
     this.lines = new Lines(bytes, format.name);
     this.delimiter = format.delimiter.charCodeAt(0);
   }

@@ -85,7 +85,10 @@ class Timeline {
   size: number;
   requests: Float64Array;
 
-  constructor(private readonly points: number, total: number | undefined) {
+  constructor(
+    private readonly points: number,
+    total: number | undefined,
+  ) {
     this.size = total !== undefined ? Math.max(1, Math.ceil(total / points)) : 1000;
     this.requests = new Float64Array(points + 1);
   }
@@ -97,7 +100,7 @@ class Timeline {
       for (const r of runs) r.windowHits = this.merged(r.windowHits);
       this.size *= 2;
     }
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const w = Math.floor((done + i) / this.size);
       const end = Math.min(n, (w + 1) * this.size - done);
       this.requests[w] += end - i;
@@ -141,7 +144,7 @@ function serve(cache: Cache, run: CacheRun, chunk: Chunk, start: number, done: n
   const { ids, sizes, n } = chunk;
   let hits = 0;
   let hitBytes = 0;
-  for (let i = start; i < n; ) {
+  for (let i = start; i < n;) {
     const w = Math.floor((done + i) / windowSize);
     const end = Math.min(n, (w + 1) * windowSize - done);
     let h = 0;

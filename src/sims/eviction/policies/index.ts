@@ -25,16 +25,27 @@ export { POLICY_IDS, type Cache, type CacheView, type PolicyId, type PolicyParam
 /** A cache of `capacity` objects (or bytes) under `policy`, empty. */
 export function createCache(policy: PolicyId, capacity: number, params: PolicyParams = {}): Cache {
   switch (policy) {
-    case "lru": return new LRU(capacity);
-    case "fifo": return new FIFO(capacity);
-    case "lfu": return new LFU(capacity);
-    case "clock": return new Clock(capacity);
-    case "arc": return new ARC(capacity);
-    case "2q": return new TwoQ(capacity);
-    case "s3-fifo": return new S3FIFO(capacity);
-    case "sieve": return new Sieve(capacity);
-    case "w-tinylfu": return new WTinyLFU(capacity, params.keyOf);
-    case "redis-lru": return new RedisApprox("redis-lru", capacity, params);
-    case "redis-lfu": return new RedisApprox("redis-lfu", capacity, params);
+    case "lru":
+      return new LRU(capacity);
+    case "fifo":
+      return new FIFO(capacity);
+    case "lfu":
+      return new LFU(capacity);
+    case "clock":
+      return new Clock(capacity);
+    case "arc":
+      return new ARC(capacity);
+    case "2q":
+      return new TwoQ(capacity);
+    case "s3-fifo":
+      return new S3FIFO(capacity);
+    case "sieve":
+      return new Sieve(capacity);
+    case "w-tinylfu":
+      return new WTinyLFU(capacity, params.keyOf);
+    case "redis-lru":
+      return new RedisApprox("redis-lru", capacity, params);
+    case "redis-lfu":
+      return new RedisApprox("redis-lfu", capacity, params);
   }
 }

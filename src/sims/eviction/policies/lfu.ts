@@ -95,8 +95,15 @@ export class LFU implements Cache {
   view(limit: number, name: (id: number) => string): CacheView {
     const entries: ViewEntry[] = [];
     for (let f = 1; f < this.bucketHead.length; f++) {
-      for (let id = this.bucketHead[f]!; id !== NONE; id = this.next[id]!) entries.push(entries.length === 0 ? { label: name(id), mark: f, note: "leaves next" } : { label: name(id), mark: f });
+      for (let id = this.bucketHead[f]!; id !== NONE; id = this.next[id]!)
+        entries.push(entries.length === 0 ? { label: name(id), mark: f, note: "leaves next" } : { label: name(id), mark: f });
     }
-    return { order: "fewest hits first, then the first to reach that count", mark: "count", queues: false, entries: capped(entries, limit), held: entries.length };
+    return {
+      order: "fewest hits first, then the first to reach that count",
+      mark: "count",
+      queues: false,
+      entries: capped(entries, limit),
+      held: entries.length,
+    };
   }
 }

@@ -14,7 +14,11 @@ export abstract class Queues implements Cache {
   protected n = 0;
 
   /** dataLists: the lists that hold cached objects (the others hold ghost ids). */
-  constructor(readonly capacity: number, lists: number, private readonly dataLists: readonly number[]) {
+  constructor(
+    readonly capacity: number,
+    lists: number,
+    private readonly dataLists: readonly number[],
+  ) {
     this.q = new Lists(lists, 0);
   }
 

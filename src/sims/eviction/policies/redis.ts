@@ -42,7 +42,11 @@ export class RedisApprox implements Cache {
   private state: number;
   private readonly picked: Int32Array;
 
-  constructor(readonly policy: "redis-lru" | "redis-lfu", readonly capacity: number, params: PolicyParams) {
+  constructor(
+    readonly policy: "redis-lru" | "redis-lfu",
+    readonly capacity: number,
+    params: PolicyParams,
+  ) {
     this.samples = params.samples ?? 5;
     this.logFactor = params.lfuLogFactor ?? 10;
     this.decayTime = params.lfuDecayTime ?? 1;

@@ -21,7 +21,10 @@ export class S3FIFO extends Queues {
   readonly smallSize: number;
   readonly mainSize: number;
   readonly ghostSize: number;
-  constructor(capacity: number, private readonly moveToMainThreshold = 2) {
+  constructor(
+    capacity: number,
+    private readonly moveToMainThreshold = 2,
+  ) {
     super(capacity, 3, [S_SMALL, S_MAIN]);
     this.smallSize = Math.trunc(capacity * 0.1);
     this.mainSize = capacity - this.smallSize;

@@ -70,14 +70,20 @@ export class FIFO extends OneQueue {
 export class Clock extends OneQueue {
   readonly policy = "clock";
   private freq = new Uint8Array(0);
-  constructor(capacity: number, private readonly maxFreq = 1) {
+  constructor(
+    capacity: number,
+    private readonly maxFreq = 1,
+  ) {
     super(capacity);
   }
   protected override growMore(n: number): void {
     this.freq = grownU8(this.freq, n);
   }
   view(limit: number, name: (id: number) => string): CacheView {
-    const entries = noteLast(this.entries(0, name, undefined, (id) => this.freq[id]!), "hand");
+    const entries = noteLast(
+      this.entries(0, name, undefined, (id) => this.freq[id]!),
+      "hand",
+    );
     return { order: "newest first; the hand starts at the oldest", mark: "bit", queues: false, entries: capped(entries, limit), held: this.held(0) };
   }
   get(id: number, size: number): boolean {

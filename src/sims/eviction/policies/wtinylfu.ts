@@ -53,7 +53,10 @@ export class WTinyLFU extends Queues {
   private mainHits = 0;
 
   /** keyOf gives the numeric object id the sketch hashes (the id in the trace), from a dense id. */
-  constructor(capacity: number, private readonly keyOf: (id: number) => number = (id) => id) {
+  constructor(
+    capacity: number,
+    private readonly keyOf: (id: number) => number = (id) => id,
+  ) {
     super(capacity, 3, [WINDOW, PROBATION, PROTECTED]);
     this.windowSize = Math.trunc(capacity * 0.01);
     this.mainSize = capacity - this.windowSize;
@@ -72,7 +75,11 @@ export class WTinyLFU extends Queues {
       order: "window, probation, protected, most recently used first in each",
       mark: "sketch count",
       queues: true,
-      entries: [...capped(this.entries(WINDOW, name, "window", est), limit), ...capped(this.entries(PROBATION, name, "probation", est), limit), ...capped(this.entries(PROTECTED, name, "protected", est), limit)],
+      entries: [
+        ...capped(this.entries(WINDOW, name, "window", est), limit),
+        ...capped(this.entries(PROBATION, name, "probation", est), limit),
+        ...capped(this.entries(PROTECTED, name, "protected", est), limit),
+      ],
       held: this.held(WINDOW) + this.held(PROBATION) + this.held(PROTECTED),
     };
   }

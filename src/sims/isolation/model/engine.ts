@@ -66,7 +66,11 @@ export interface Wait {
 }
 
 export class SqlFailure extends Error {
-  constructor(message: string, readonly code: string, readonly abortsTxn: boolean) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly abortsTxn: boolean,
+  ) {
     super(message);
   }
 }
@@ -108,7 +112,10 @@ export const ERRORS = {
 /** What the database holds at a moment, for the explorer's state tables (see describe()). */
 export interface DatabaseState {
   /** Each row's versions, oldest first: value (null: deleted), writer, the writer's state. */
-  readonly rows: readonly { readonly id: number; readonly versions: readonly { readonly value: number | null; readonly writer: string; readonly status: Txn["status"] }[] }[];
+  readonly rows: readonly {
+    readonly id: number;
+    readonly versions: readonly { readonly value: number | null; readonly writer: string; readonly status: Txn["status"] }[];
+  }[];
   /** Row locks held and asked for (row Infinity: the gap past the last row). */
   readonly locks: readonly { readonly row: number; readonly session: string; readonly mode: string; readonly kind: string; readonly granted: boolean }[];
   readonly txns: readonly { readonly session: string; readonly level: Level; readonly status: Txn["status"]; readonly snapshot: boolean }[];
@@ -128,7 +135,10 @@ export class Database {
   private readonly predLocks: { txn: Txn; pred: Pred }[] = [];
   readonly setup: Txn;
 
-  constructor(readonly engine: Engine, initial: readonly (readonly [number, number])[]) {
+  constructor(
+    readonly engine: Engine,
+    initial: readonly (readonly [number, number])[],
+  ) {
     this.setup = this.newTxn("setup", "read committed", true);
     for (const [id, value] of initial) this.rows.set(id, [this.newVersion(value, this.setup)]);
     this.setup.status = "committed";
@@ -137,9 +147,19 @@ export class Database {
 
   newTxn(session: string, level: Level, implicit: boolean): Txn {
     const t: Txn = {
-      id: this.txns.length, session, level, implicit, status: "active", failed: false, undo: 0, lockStructs: new Set(),
+      id: this.txns.length,
+      session,
+      level,
+      implicit,
+      status: "active",
+      failed: false,
+      undo: 0,
+      lockStructs: new Set(),
       siread: { relation: false, indexPage: false, heapPage: false, tuples: new Set() },
-      inConflicts: new Set(), outConflicts: new Set(), doomed: false, ops: [],
+      inConflicts: new Set(),
+      outConflicts: new Set(),
+      doomed: false,
+      ops: [],
     };
     this.txns.push(t);
     return t;
@@ -179,7 +199,10 @@ export class Database {
     if (me.snapSeq === undefined) {
       me.snapSeq = this.seq;
       if (this.engine !== "2pl" && (me.level === "repeatable read" || me.level === "serializable")) {
-        this.onSnapshot?.(me, this.txns.filter((t) => t.status === "committed" && t.commitSeq! <= me.snapSeq!));
+        this.onSnapshot?.(
+          me,
+          this.txns.filter((t) => t.status === "committed" && t.commitSeq! <= me.snapSeq!),
+        );
       }
     }
     return me.snapSeq;
@@ -289,9 +312,7 @@ export class Database {
    * InnoDB and 2PL locking reads: lock every row the search touches, then read the latest
    * committed (or own) version. Read committed keeps only the locks of rows that matched.
    */
-  private *lockingScan(
-    me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean, onRow?: OnRow,
-  ): Generator<Wait, Claimed[]> {
+  private *lockingScan(me: Txn, where: Pred, mode: LockMode, step: number, text: string, semiConsistent: boolean, onRow?: OnRow): Generator<Wait, Claimed[]> {
     // InnoDB reads `id = 2 and value > 0` or `id = 1 or id = 2` by unique search, as it does
     // `id in (1, 2)`; anything else walks the whole primary key (the model has no range access).
     const pinned = this.engine === "mysql" ? lookupIds(where) : pinnedIds(where);
@@ -301,9 +322,11 @@ export class Database {
     if (this.engine === "2pl" && !pinned) this.predLocks.push({ txn: me, pred: where });
     // A scan walks the live index: rows inserted while it waited further back are still ahead of it.
     const next = (after: number) => this.ids().find((k) => k > after);
-    const order = pinned ? pinned.values() : (function* () {
-      for (let id = next(Number.NEGATIVE_INFINITY); id !== undefined; id = next(id)) yield id;
-    })();
+    const order = pinned
+      ? pinned.values()
+      : (function* () {
+          for (let id = next(Number.NEGATIVE_INFINITY); id !== undefined; id = next(id)) yield id;
+        })();
     for (const id of order) {
       if (!this.rows.has(id)) {
         // A unique search that finds nothing locks the gap where the row would go.
@@ -330,8 +353,7 @@ export class Database {
         out.push({ id, version: v });
         // InnoDB changes each row as soon as it has locked it, before scanning on.
         onRow?.(id, v);
-      }
-      else if (!gaps && !heldBefore && !waited && this.engine === "mysql") this.unlock(me, id);
+      } else if (!gaps && !heldBefore && !waited && this.engine === "mysql") this.unlock(me, id);
     }
     if (gaps && !pinned) yield* this.lock(me, SUPREMUM, mode, "next");
     this.recordRead(me, where, text, seen, step);
@@ -445,7 +467,9 @@ export class Database {
    */
   private keyVersion(id: number, me: Txn, snapSeq: number): Version | undefined {
     const sees = this.tupleSees(me, snapSeq);
-    const others = chainsOf(id, this.rows.get(id) ?? []).flat().filter((t) => t.version.writer !== me && sees(t));
+    const others = chainsOf(id, this.rows.get(id) ?? [])
+      .flat()
+      .filter((t) => t.version.writer !== me && sees(t));
     return others.length ? others[others.length - 1]!.version : this.versionFor(id, me, { kind: "snapshot", seq: snapSeq });
   }
 
@@ -523,7 +547,12 @@ export class Database {
    * the check fails. Returns the tuple to act on, or undefined to skip the row.
    */
   private *pgClaim(
-    me: Txn, found: Tuple, where: Pred, mode: LockMode, forSelect: boolean, seen: Map<number, Version | undefined>,
+    me: Txn,
+    found: Tuple,
+    where: Pred,
+    mode: LockMode,
+    forSelect: boolean,
+    seen: Map<number, Version | undefined>,
   ): Generator<Wait, Version | undefined> {
     const id = found.id;
     let cur = found.version;
@@ -563,9 +592,10 @@ export class Database {
     if (this.ssi(me)) this.checkDoomed(me);
     const locking = lockMode ?? (this.engine === "2pl" || (this.engine === "mysql" && me.level === "serializable" && !me.implicit) ? "S" : undefined);
     if (locking) {
-      const found = this.engine === "postgresql"
-        ? yield* this.pgLockRows(me, where, locking, step, text, true)
-        : yield* this.lockingScan(me, where, locking, step, text, false);
+      const found =
+        this.engine === "postgresql"
+          ? yield* this.pgLockRows(me, where, locking, step, text, true)
+          : yield* this.lockingScan(me, where, locking, step, text, false);
       return { rows: sortRows(found.map(({ id, version }) => [id, version.value!] as [number, number])) };
     }
     if (this.engine === "postgresql") return this.pgSelect(me, where, step, text);
@@ -701,7 +731,6 @@ export class Database {
     return new SqlFailure(this.engine === "2pl" ? `duplicate key: row ${id} exists` : ERRORS.pgDuplicate, "23505", this.engine === "postgresql");
   }
 
-
   /** Take the snapshot a transaction's first statement takes (PostgreSQL). */
   beginStatement(me: Txn): void {
     if (this.engine === "postgresql" && (me.level === "repeatable read" || me.level === "serializable")) this.snapshotFor(me);
@@ -755,8 +784,12 @@ export class Database {
   describe(): DatabaseState {
     const name = (t: Txn) => (t === this.setup ? "setup" : t.session);
     return {
-      rows: [...this.rows].sort((a, b) => a[0] - b[0]).map(([id, vs]) => ({ id, versions: vs.map((v) => ({ value: v.value, writer: name(v.writer), status: v.writer.status })) })),
-      locks: [...this.locks].sort((a, b) => a[0] - b[0]).flatMap(([row, reqs]) => reqs.map((r) => ({ row, session: r.txn.session, mode: r.mode, kind: r.kind, granted: r.granted }))),
+      rows: [...this.rows]
+        .sort((a, b) => a[0] - b[0])
+        .map(([id, vs]) => ({ id, versions: vs.map((v) => ({ value: v.value, writer: name(v.writer), status: v.writer.status })) })),
+      locks: [...this.locks]
+        .sort((a, b) => a[0] - b[0])
+        .flatMap(([row, reqs]) => reqs.map((r) => ({ row, session: r.txn.session, mode: r.mode, kind: r.kind, granted: r.granted }))),
       txns: this.txns.filter((t) => t !== this.setup).map((t) => ({ session: t.session, level: t.level, status: t.status, snapshot: t.snapSeq !== undefined })),
     };
   }

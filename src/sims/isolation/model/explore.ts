@@ -101,7 +101,16 @@ function stepOrders(steps: readonly Step[], orders: readonly (readonly number[])
 
 /** Plays the steps in the order of an interleaving; `traced` keeps the state after each event (runs shown step by step). */
 export function playInterleaving(resolved: Resolved, t: TargetRef, order: Interleaving, traced = false): TargetRun {
-  return { ...t, run: play(t.engine, t.level, resolved.rows, order.map((i) => resolved.steps[i]!), traced) };
+  return {
+    ...t,
+    run: play(
+      t.engine,
+      t.level,
+      resolved.rows,
+      order.map((i) => resolved.steps[i]!),
+      traced,
+    ),
+  };
 }
 
 function judgement(run: RunResult, judge: Judge): Judgement<Outcome> {

@@ -58,9 +58,16 @@ export interface Entry<V extends HeapVersion = HeapVersion> {
 export function visitOrder<V extends HeapVersion>(plan: Plan, rows: ReadonlyMap<number, readonly V[]>): Entry<V>[] {
   const chains = [...rows].flatMap(([id, versions]) => chainsOf(id, versions));
   const byPos = (a: Entry<V>, b: Entry<V>) => a.version.pos! - b.version.pos!;
-  if (plan.kind === "seq") return chains.flat().map((t) => ({ id: t.id, version: t.version })).sort(byPos);
+  if (plan.kind === "seq")
+    return chains
+      .flat()
+      .map((t) => ({ id: t.id, version: t.version }))
+      .sort(byPos);
   const wanted = plan.kind === "index" ? (id: number) => id === plan.key && plan.keys(id) : plan.keys;
-  return chains.filter((c) => wanted(c[0]!.id)).map((c) => ({ id: c[0]!.id, version: c[0]!.version })).sort(byPos);
+  return chains
+    .filter((c) => wanted(c[0]!.id))
+    .map((c) => ({ id: c[0]!.id, version: c[0]!.version }))
+    .sort(byPos);
 }
 
 /** The tuple an entry names as it is now, and with `follow` the rest of its update chain. */

@@ -64,7 +64,11 @@ function comparison(p: Extract<Pred, { kind: "cmp" }>): KeyCond | undefined {
   const [op, c] = isId(p.left) ? [p.op, constant(p.right)] : isId(p.right) ? [FLIPPED[p.op], constant(p.left)] : [p.op, undefined];
   if (c === undefined || op === "<>") return undefined;
   const tests: Record<Exclude<CmpOp, "<>">, (id: number) => boolean> = {
-    "=": (id) => id === c, "<": (id) => id < c, "<=": (id) => id <= c, ">": (id) => id > c, ">=": (id) => id >= c,
+    "=": (id) => id === c,
+    "<": (id) => id < c,
+    "<=": (id) => id <= c,
+    ">": (id) => id > c,
+    ">=": (id) => id >= c,
   };
   return { test: tests[op], share: op === "=" ? EQ_SHARE : RANGE_SHARE, ...(op === "=" ? { eq: c } : {}) };
 }

@@ -112,7 +112,12 @@ class Player {
   /** With `traced`, the database's state after each event: taken as it is recorded, and again once its step has settled (a rollback after an error). */
   private readonly states: DatabaseState[] = [];
 
-  constructor(private readonly engine: Engine, private readonly level: Level, initial: readonly (readonly [number, number])[], private readonly traced = false) {
+  constructor(
+    private readonly engine: Engine,
+    private readonly level: Level,
+    initial: readonly (readonly [number, number])[],
+    private readonly traced = false,
+  ) {
     this.db = new Database(engine, initial);
     this.db.onSnapshot = (txn, sees) => {
       if (!this.current) return;
@@ -165,7 +170,16 @@ class Player {
       return { id: t.id, session: t.session, level: t.level, implicit: t.implicit, status: t.status, ...(error ? { error: error.message } : {}) };
     };
     this.observe();
-    return { engine: this.engine, events: this.events, finalRows: this.db.committedRows(), txns, summaries: txns.map(summary), db: this.db, wokenTogether: this.wokenTogether, ...(this.traced ? { states: this.states } : {}) };
+    return {
+      engine: this.engine,
+      events: this.events,
+      finalRows: this.db.committedRows(),
+      txns,
+      summaries: txns.map(summary),
+      db: this.db,
+      wokenTogether: this.wokenTogether,
+      ...(this.traced ? { states: this.states } : {}),
+    };
   }
 
   private sessionOf(name: string): Session {
@@ -354,7 +368,7 @@ class Player {
       else s.nextLevel = st.level;
       return this.emit(s, unit, "ok");
     }
-    if (!txn || txn.status !== "active" && !txn.failed) {
+    if (!txn || (txn.status !== "active" && !txn.failed)) {
       if (this.engine === "2pl" && st.session) s.level = st.level;
       return this.emit(s, unit, "notice", { message: "SET TRANSACTION can only be used in transaction blocks" });
     }
@@ -398,9 +412,11 @@ class Player {
     this.db.beginStatement(t);
     const lock = st.kind === "select" && st.forUpdate ? (st.forUpdate === "update" ? "X" : "S") : undefined;
     const gen =
-      st.kind === "select" ? this.db.select(t, st.where, unit.step, unit.sql, lock)
-      : st.kind === "insert" ? this.db.insert(t, st.rows, unit.step)
-      : this.db.write(t, st, unit.step, unit.sql);
+      st.kind === "select"
+        ? this.db.select(t, st.where, unit.step, unit.sql, lock)
+        : st.kind === "insert"
+          ? this.db.insert(t, st.rows, unit.step)
+          : this.db.write(t, st, unit.step, unit.sql);
     this.advance(s, unit, t, gen, false);
   }
 
@@ -417,12 +433,14 @@ class Player {
   /** Traced: what the database holds now is the state after the latest event. */
   private observe(): void {
     if (!this.traced || this.events.length === 0) return;
-    const waits = [...this.sessions.values()].flatMap((s) => (s.pending ? [{ session: s.name, what: s.pending.wait.what, on: s.pending.wait.on.map((t) => t.session) }] : []));
+    const waits = [...this.sessions.values()].flatMap((s) =>
+      s.pending ? [{ session: s.name, what: s.pending.wait.what, on: s.pending.wait.on.map((t) => t.session) }] : [],
+    );
     this.states[this.events.length - 1] = { ...this.db.describe(), waits };
   }
 
   private settle(): void {
-    for (let progress = true; progress; ) {
+    for (let progress = true; progress;) {
       progress = false;
       // Waiters go on in the order they started waiting, as lock queues grant them. Woken
       // statements go on at once; the steps their sessions queued behind them come after, one
@@ -446,6 +464,9 @@ class Player {
 
 /** The words of one statement of a multi-statement line, for the trace. */
 function statementText(sql: string, stmt: Statement, all: readonly Statement[]): string {
-  const parts = sql.split(";").map((p) => p.trim()).filter(Boolean);
+  const parts = sql
+    .split(";")
+    .map((p) => p.trim())
+    .filter(Boolean);
   return parts.length === all.length ? parts[all.indexOf(stmt)]! : sql;
 }

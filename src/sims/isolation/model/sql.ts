@@ -31,7 +31,11 @@ export type Statement =
 
 export class SqlError extends Error {
   override readonly name = "SqlError";
-  constructor(message: string, readonly start: number, readonly end: number) {
+  constructor(
+    message: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
     super(message);
   }
 }
@@ -62,7 +66,7 @@ function tokenize(src: string): Token[] {
     } else {
       const two = src.slice(i, i + 2);
       const op = ["<>", "!=", "<=", ">="].includes(two) ? two : c;
-      if (!"=<>+-*/%(),;".includes(op[0]!) ) throw new SqlError(`Unexpected character "${c}".`, i, i + 1);
+      if (!"=<>+-*/%(),;".includes(op[0]!)) throw new SqlError(`Unexpected character "${c}".`, i, i + 1);
       i += op.length;
       out.push({ text: op === "!=" ? "<>" : op, kind: "op", start, end: i });
     }
@@ -277,7 +281,7 @@ class Parser {
       else if (t.text === ")") {
         depth--;
         if (depth === 0) return false;
-      } else if (depth === 1 && (["=", "<>", "<", ">", "<=", ">=", "and", "or", "in", "not"].includes(t.text))) return true;
+      } else if (depth === 1 && ["=", "<>", "<", ">", "<=", ">=", "and", "or", "in", "not"].includes(t.text)) return true;
     }
     return false;
   }
@@ -356,11 +360,16 @@ export function evalExpr(e: Expr, row: { readonly id: number; readonly value: nu
       const r = evalExpr(e.right, row);
       if (l === null || r === null) return null;
       switch (e.op) {
-        case "+": return l + r;
-        case "-": return l - r;
-        case "*": return l * r;
-        case "/": return r === 0 ? null : Math.trunc(l / r);
-        case "%": return r === 0 ? null : l % r;
+        case "+":
+          return l + r;
+        case "-":
+          return l - r;
+        case "*":
+          return l * r;
+        case "/":
+          return r === 0 ? null : Math.trunc(l / r);
+        case "%":
+          return r === 0 ? null : l % r;
       }
     }
   }
@@ -386,12 +395,18 @@ export function matches(p: Pred, row: { readonly id: number; readonly value: num
       const r = evalExpr(p.right, row);
       if (l === null || r === null) return false;
       switch (p.op) {
-        case "=": return l === r;
-        case "<>": return l !== r;
-        case "<": return l < r;
-        case ">": return l > r;
-        case "<=": return l <= r;
-        case ">=": return l >= r;
+        case "=":
+          return l === r;
+        case "<>":
+          return l !== r;
+        case "<":
+          return l < r;
+        case ">":
+          return l > r;
+        case "<=":
+          return l <= r;
+        case ">=":
+          return l >= r;
       }
     }
   }
@@ -419,5 +434,5 @@ export function lookupIds(p: Pred): number[] | undefined {
   const l = lookupIds(p.left);
   const r = lookupIds(p.right);
   if (p.kind === "or") return l && r ? [...new Set([...l, ...r])].sort((a, b) => a - b) : undefined;
-  return l && r ? l.filter((id) => r.includes(id)) : l ?? r;
+  return l && r ? l.filter((id) => r.includes(id)) : (l ?? r);
 }

@@ -116,8 +116,7 @@ export class ChoreographedService implements Node<Body, Tag> {
     if (r === "done") this.publish(keys, false);
     else if (r === "busy" || (r === "failed" && i > sim.pivot)) {
       return this.retry(k, i, attempt, r === "busy" ? "busy" : `${sim.steps[i]!.name} is past the pivot`);
-    }
-    else if (i > 0) this.publish([this.stage(sim.steps[i - 1]!.service, "failed", k, i)], false);
+    } else if (i > 0) this.publish([this.stage(sim.steps[i - 1]!.service, "failed", k, i)], false);
     else if (sim.outcomes[k] === undefined) {
       sim.outcomes[k] = "compensated";
       sim.log[k]!.phase = "compensated";

@@ -395,7 +395,10 @@ export class SagaSim {
     const quiesced = w.run(this.options.untilMs);
     for (const since of this.blockedSince.values()) this.blockedMs += w.nowMs - since;
     w.watch = undefined;
-    return this.result(quiesced, nodes.filter((s) => !w.isUp(s)));
+    return this.result(
+      quiesced,
+      nodes.filter((s) => !w.isUp(s)),
+    );
   }
 
   private result(quiesced: boolean, downServices: readonly string[]): SagaRun {

@@ -56,7 +56,9 @@ export function rangeRun(options: Options, sortKey: Uint32Array | undefined, nod
   const order = Array.from({ length: k }, (_, i) => i);
   if (sortKey) order.sort((a, b) => sortKey[a]! - sortKey[b]! || a - b);
   const rankOf = new Int32Array(k);
-  order.forEach((keyIndex, rank) => { rankOf[keyIndex] = rank; });
+  order.forEach((keyIndex, rank) => {
+    rankOf[keyIndex] = rank;
+  });
   const first = nodesPerStep[0]!;
   const ranges: Range[] = [{ lo: 0, hi: k, node: first[0]!.name, ranks: [] }];
   const load = new Map<string, number>(first.map((n) => [n.name, 0]));
