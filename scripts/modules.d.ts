@@ -22,6 +22,19 @@ declare module "*/scripts/postgres.mjs" {
   export function startPostgres(
     settings?: Record<string, string>,
   ): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string; database: string }; stop(): void }>;
+  export interface ReplicaSet {
+    version: string;
+    primary: { host: string; port: number; user: string; database: string };
+    standby: { host: string; port: number; user: string; database: string };
+    promote(): void;
+    cutOff(): Promise<void>;
+    stop(): void;
+  }
+  export function startReplicaSet(o?: {
+    applyDelayMs?: number;
+    synchronousCommit?: "remote_apply" | "on" | "remote_write" | "local" | "off";
+    setup?: string;
+  }): Promise<ReplicaSet>;
 }
 declare module "*/scripts/mariadb.mjs" {
   export function startMariadb(): Promise<{ port: number; version: string; connection: { host: string; port: number; user: string }; stop(): void }>;

@@ -6,7 +6,7 @@
 // Usage: node scripts/postgres.mjs              (starts one, prints its port, stops it)
 //        node scripts/postgres.mjs replica-set  (the same with a primary and a standby)
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePackages, tempDirOwnedBy } from "./tools.mjs";
 import { freePort } from "./code-server.mjs";
@@ -70,7 +70,22 @@ function stopQuietly(bin, dir) {
 
 /** Run one SQL statement through psql on a local server; its single value, trimmed. */
 function psql(bin, port, sql) {
-  return asPostgres([join(bin, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql]).trim();
+  return asPostgres([
+    join(bin, "psql"),
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-U",
+    "postgres",
+    "-d",
+    "postgres",
+    "-XAtq",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-c",
+    sql,
+  ]).trim();
 }
 
 async function until(what, timeoutMs, check) {
@@ -90,9 +105,10 @@ async function until(what, timeoutMs, check) {
  * - `applyDelayMs`: the standby's recovery_min_apply_delay (commit records are applied only that long
  *   after their commit time on the primary; WAL is still received and flushed at once).
  * The primary keeps commit timestamps (track_commit_timestamp) so a test can tell when a commit
- * happened by the server's own clock. Resolves once pg_stat_replication shows the standby streaming.
+ * happened by the server's own clock. `setup` (SQL) runs on the primary before the base backup, so
+ * the standby starts with it. Resolves once pg_stat_replication shows the standby streaming.
  */
-export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "on" } = {}) {
+export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "on", setup = "" } = {}) {
   if (!binDir()) ensurePackages(["postgresql"]);
   const bin = binDir();
   if (!bin) throw new Error("PostgreSQL is not installed and could not be installed (apt-get install postgresql).");
@@ -120,6 +136,8 @@ export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "o
       ...(SYNCHRONOUS.has(synchronousCommit) ? [`-c synchronous_standby_names=${STANDBY_NAME}`] : []),
     ].join(" ");
     pgCtl(bin, primaryDir, "-o", primaryOptions, "-w", "start");
+    // Local: with a synchronous standby named but not there yet, a commit would wait for ever.
+    if (setup) psql(bin, primaryPort, `set synchronous_commit = local; ${setup}`);
 
     standbyDir = tempDirOwnedBy("dsnb-pg-standby-", "postgres");
     const standbyPort = await freePort();
@@ -136,8 +154,10 @@ export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "o
       `-c recovery_min_apply_delay=${applyDelayMs}ms`,
     ].join(" ");
     pgCtl(bin, standbyDir, "-o", standbyOptions, "-w", "start");
-    await until("the standby streams from the primary", 30_000, () =>
-      psql(bin, primaryPort, `select count(*) from pg_stat_replication where application_name = '${STANDBY_NAME}' and state = 'streaming'`) === "1",
+    await until(
+      "the standby streams from the primary",
+      30_000,
+      () => psql(bin, primaryPort, `select count(*) from pg_stat_replication where application_name = '${STANDBY_NAME}' and state = 'streaming'`) === "1",
     );
     const version = asPostgres([join(bin, "postgres"), "--version"]).trim();
     const connection = (port) => ({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
@@ -150,15 +170,24 @@ export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "o
         pgCtl(bin, standbyDir, "-w", "promote");
       },
       /**
-       * Cut the standby off from the primary: empty its primary_conninfo (so its WAL receiver stops and
-       * never reconnects) and wait until the primary has no WAL sender for it. Nothing committed on the
-       * primary after this reaches the standby.
+       * Cut the standby off from the primary, at once: the primary rejects replication connections
+       * (a reject line first in pg_hba.conf, reloaded) and its WAL senders are terminated; then the
+       * standby's primary_conninfo is emptied too. Nothing committed on the primary after this reaches
+       * the standby. Emptying primary_conninfo alone is not enough: a standby waiting out
+       * recovery_min_apply_delay stops its WAL receiver only when it next asks for WAL, after the wait.
        */
       async cutOff() {
+        const hba = join(primaryDir, "data", "pg_hba.conf");
+        writeFileSync(hba, `host replication all 0.0.0.0/0 reject\nhost replication all ::/0 reject\n${readFileSync(hba, "utf8")}`);
+        psql(bin, primaryPort, "select pg_reload_conf()");
+        await new Promise((r) => setTimeout(r, 200));
+        await until(
+          "the primary has no WAL sender",
+          10_000,
+          () => psql(bin, primaryPort, "select count(pg_terminate_backend(pid)) from pg_stat_replication") === "0",
+        );
         psql(bin, standbyPort, "alter system set primary_conninfo = ''");
         psql(bin, standbyPort, "select pg_reload_conf()");
-        await until("the standby's WAL receiver stops", 10_000, () => psql(bin, standbyPort, "select count(*) from pg_stat_wal_receiver") === "0");
-        await until("the primary has no WAL sender", 10_000, () => psql(bin, primaryPort, "select count(*) from pg_stat_replication") === "0");
       },
       stop,
     };

@@ -1,6 +1,6 @@
 // `npm test`: every tier the project has, in order, stopping at the first failing tier.
-// Tiers: build, typecheck, lint, unit + property, renderer (jsdom), PostgreSQL and MariaDB
-// differential, end-to-end (real VS Code).
+// Tiers: build, typecheck, lint, unit + property, renderer (jsdom), PostgreSQL differential,
+// PostgreSQL replication, MariaDB differential, end-to-end (real VS Code).
 // The closing line sums the tests of every tier that ran: "N passed, N failed".
 // Pass tier names to run only some: `npm test -- unit renderer`.
 import { spawn } from "node:child_process";
@@ -41,6 +41,9 @@ const tiers = {
   renderer: () => nodeTests("test/renderer"),
   // Differential tests against a real PostgreSQL (installed with apt-get on first use; needs root).
   postgres: () => nodeTests("test/postgres"),
+  // A PostgreSQL primary and hot standby: what replication shows readers, for the replication
+  // simulator to be compared with (installed like postgres; needs root).
+  "pg-replication": () => nodeTests("test/pg-replication"),
   // The MySQL model against MariaDB's InnoDB (installed with apt-get on first use; needs root).
   mariadb: () => nodeTests("test/mariadb"),
   // A real VS Code (code-server) driven by headless Chromium; installs both on first use.
