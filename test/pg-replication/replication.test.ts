@@ -39,6 +39,7 @@ interface Commit {
   /** The primary's WAL insert position just before the commit record: the standby has received the commit once it holds WAL beyond it. */
   readonly beforeCommit: bigint;
   readonly tookMs: number;
+  readonly waitsForApply: boolean;
 }
 
 interface ReadResult {
@@ -71,7 +72,7 @@ class Run {
     assert.equal(c.command, "COMMIT", `${key}: the commit is acknowledged`);
     const at = (await this.primary.query("select extract(epoch from pg_xact_commit_timestamp(xmin))::float8 * 1000 as at from kv where key = $1", [key]))
       .rows[0].at as number;
-    this.commits.set(key, { at, beforeCommit: lsn(before)!, tookMs });
+    this.commits.set(key, { at, beforeCommit: lsn(before)!, tookMs, waitsForApply: waitsForApply ?? false });
     if (waitsForApply)
       assert.ok(
         tookMs >= this.scenario.applyDelayMs,
@@ -139,7 +140,7 @@ class Run {
       const wal = withWal.length ? `, had received its WAL in ${withWal.filter((r) => r.received).length}` : "";
       return `the ${rs[0]!.step.on} saw the write in ${seen.length} of ${counted.length} reads ${moment(rs[0]!.step.when)}${keys}${wal}`;
     });
-    const waited = [...this.commits.values()].filter((_, i) => this.scenario.steps.filter((s) => s.op === "write")[i]?.waitsForApply);
+    const waited = [...this.commits.values()].filter((c) => c.waitsForApply);
     if (waited.length)
       parts.push(`commits took ${Math.min(...waited.map((c) => c.tookMs)).toFixed(0)}–${Math.max(...waited.map((c) => c.tookMs)).toFixed(0)} ms`);
     const left = this.reads.filter((r) => r.leftOut).length;

@@ -61,19 +61,29 @@ export const APPLY_DELAY_MS = 1500;
 /** The apply delay of the promotion scenario, which never waits it out. */
 export const PROMOTION_DELAY_MS = 3000;
 
-/** Three keys, each written then read at once on the standby and the primary; then, after the delay, read on the standby again. */
-function readAfterCommitAndAfterDelay(seenAfterCommit: boolean, waitsForApply: boolean, receivedAfterCommit?: boolean): ReplicationStep[] {
-  const keys = ["a", "b", "c"];
-  const steps: ReplicationStep[] = [];
-  keys.forEach((key, i) => {
-    steps.push({ op: "write", key, value: i + 1, ...(waitsForApply ? { waitsForApply } : {}) });
-    const received = receivedAfterCommit === undefined ? {} : { received: receivedAfterCommit };
-    steps.push({ op: "read", key, on: "standby", when: "after commit", expect: seenAfterCommit ? i + 1 : null, ...received });
-    steps.push({ op: "read", key, on: "primary", when: "after commit", expect: i + 1 });
-  });
-  steps.push({ op: "wait", ms: APPLY_DELAY_MS + 400 });
-  keys.forEach((key, i) => steps.push({ op: "read", key, on: "standby", when: "after the delay", expect: i + 1, received: true }));
-  return steps;
+/** Three keys, each written then read at once on the standby and the primary. */
+function writeThenRead(o: { seenAfterCommit: boolean; waitsForApply?: boolean; receivedAfterCommit?: boolean }): ReplicationStep[] {
+  return ["a", "b", "c"].flatMap((key, i): ReplicationStep[] => [
+    { op: "write", key, value: i + 1, ...(o.waitsForApply ? { waitsForApply: true } : {}) },
+    {
+      op: "read",
+      key,
+      on: "standby",
+      when: "after commit",
+      expect: o.seenAfterCommit ? i + 1 : null,
+      ...(o.receivedAfterCommit === undefined ? {} : { received: o.receivedAfterCommit }),
+    },
+    { op: "read", key, on: "primary", when: "after commit", expect: i + 1 },
+  ]);
+}
+
+/** The same, then, once the apply delay has passed, the three keys read on the standby again. */
+function writeThenReadThenWait(o: { receivedAfterCommit?: boolean }): ReplicationStep[] {
+  return [
+    ...writeThenRead({ seenAfterCommit: false, ...o }),
+    { op: "wait", ms: APPLY_DELAY_MS + 400 },
+    ...["a", "b", "c"].map((key, i): ReplicationStep => ({ op: "read", key, on: "standby", when: "after the delay", expect: i + 1, received: true })),
+  ];
 }
 
 /**
@@ -85,7 +95,7 @@ function delayed(synchronousCommit: "on" | "local" | "off", acknowledged: string
     name: `${synchronousCommit}, apply delay ${APPLY_DELAY_MS} ms`,
     synchronousCommit,
     applyDelayMs: APPLY_DELAY_MS,
-    steps: readAfterCommitAndAfterDelay(false, false, synchronousCommit === "on" ? true : undefined),
+    steps: writeThenReadThenWait(synchronousCommit === "on" ? { receivedAfterCommit: true } : {}),
     facts: [
       `The commit is acknowledged ${acknowledged}, without waiting for the standby to apply it.`,
       `A read on the standby right after the commit does not see the write${synchronousCommit === "on" ? ", although the standby has already received its WAL" : ""}; the primary sees it.`,
@@ -131,14 +141,14 @@ export const REPLICATION_SCENARIOS: readonly ReplicationScenario[] = [
     name: "remote_apply",
     synchronousCommit: "remote_apply",
     applyDelayMs: 0,
-    steps: readAfterCommitAndAfterDelay(true, false).filter((s) => s.op !== "wait" && !(s.op === "read" && s.when === "after the delay")),
+    steps: writeThenRead({ seenAfterCommit: true, receivedAfterCommit: true }),
     facts: ["The commit returns once the synchronous standby has applied it, so a read on the standby right after the commit sees the write."],
   },
   {
     name: `remote_apply, apply delay ${APPLY_DELAY_MS} ms`,
     synchronousCommit: "remote_apply",
     applyDelayMs: APPLY_DELAY_MS,
-    steps: readAfterCommitAndAfterDelay(true, true).filter((s) => s.op !== "wait" && !(s.op === "read" && s.when === "after the delay")),
+    steps: writeThenRead({ seenAfterCommit: true, waitsForApply: true, receivedAfterCommit: true }),
     facts: [
       "Each commit waits for the standby to apply it, which the apply delay postpones: the commit takes at least the apply delay.",
       "A read on the standby right after the commit sees the write, delay or not.",
