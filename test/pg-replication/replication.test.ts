@@ -17,12 +17,13 @@ import { BOUNDARY_MARGIN_MS, REPLICATION_SCENARIOS, type ReadMoment, type Replic
 
 const running = new Set<ReplicaSet>();
 let leftOutInAll = 0;
+let timedInAll = 0;
 const started = Date.now();
 
 after(() => {
   for (const set of running) set.stop();
   console.log(
-    `pg-replication: ${scenarios.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${leftOutInAll} reads left out within ±${BOUNDARY_MARGIN_MS} ms of the delay boundary`,
+    `pg-replication: ${scenarios.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${leftOutInAll} of ${timedInAll} timed reads left out within ±${BOUNDARY_MARGIN_MS} ms of the delay boundary`,
   );
 });
 
@@ -143,6 +144,8 @@ class Run {
     const waited = [...this.commits.values()].filter((c) => c.waitsForApply);
     if (waited.length)
       parts.push(`commits took ${Math.min(...waited.map((c) => c.tookMs)).toFixed(0)}–${Math.max(...waited.map((c) => c.tookMs)).toFixed(0)} ms`);
+    for (const r of this.reads.filter((x) => x.step.beforeTheDelayEnds && !x.leftOut))
+      parts.push(`${r.step.key} read on the ${r.step.on} ${(-r.marginMs!).toFixed(0)} ms before its apply delay would have ended`);
     const left = this.reads.filter((r) => r.leftOut).length;
     return `${this.scenario.name}: ${parts.join("; ")}; ${left} read${left === 1 ? "" : "s"} left out near the delay boundary`;
   }
@@ -169,6 +172,7 @@ for (const scenario of scenarios) {
       const run = new Run(scenario, set, primary, standby);
       for (const s of scenario.steps) await run.step(s);
       leftOutInAll += run.reads.filter((r) => r.leftOut).length;
+      timedInAll += run.reads.filter((r) => r.marginMs !== undefined).length;
       console.log(run.summary());
     } finally {
       await primary.end().catch(() => {});
