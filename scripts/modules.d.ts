@@ -26,9 +26,9 @@ declare module "*/scripts/postgres.mjs" {
     version: string;
     primary: { host: string; port: number; user: string; database: string };
     standby: { host: string; port: number; user: string; database: string };
-    promote(): void;
+    promote(): Promise<void>;
     cutOff(): Promise<void>;
-    stop(): void;
+    stop(): Promise<void>;
   }
   export function startReplicaSet(o?: {
     applyDelayMs?: number;

@@ -5,7 +5,7 @@
 // the replication tier; `promote` and `cutOff` act on its standby.
 // Usage: node scripts/postgres.mjs              (starts one, prints its port, stops it)
 //        node scripts/postgres.mjs replica-set  (the same with a primary and a standby)
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensurePackages, tempDirOwnedBy } from "./tools.mjs";
@@ -59,18 +59,27 @@ export async function startPostgres(settings = {}) {
 const SYNCHRONOUS = new Set(["remote_apply", "on", "remote_write"]);
 const STANDBY_NAME = "standby";
 
-function pgCtl(bin, dir, ...args) {
-  return asPostgres([join(bin, "pg_ctl"), "-D", join(dir, "data"), "-l", join(dir, "log"), ...args]);
+/** As asPostgres, without blocking the event loop (scenarios run side by side, and time their reads). */
+function asPostgresAsync(args) {
+  return new Promise((resolve, reject) => {
+    execFile("runuser", ["-u", "postgres", "--", ...args], { encoding: "utf8" }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${args.join(" ")} failed: ${stderr || stdout || error.message}`)) : resolve(stdout),
+    );
+  });
 }
 
-function stopQuietly(bin, dir) {
-  spawnSync("runuser", ["-u", "postgres", "--", join(bin, "pg_ctl"), "-D", join(dir, "data"), "stop", "-m", "immediate"], { stdio: "ignore" });
+function pgCtl(bin, dir, ...args) {
+  return asPostgresAsync([join(bin, "pg_ctl"), "-D", join(dir, "data"), "-l", join(dir, "log"), ...args]);
+}
+
+async function stopQuietly(bin, dir) {
+  await asPostgresAsync([join(bin, "pg_ctl"), "-D", join(dir, "data"), "stop", "-m", "immediate"]).catch(() => {});
   rmSync(dir, { recursive: true, force: true });
 }
 
 /** Run one SQL statement through psql on a local server; its single value, trimmed. */
-function psql(bin, port, sql) {
-  return asPostgres([
+async function psql(bin, port, sql) {
+  const out = await asPostgresAsync([
     join(bin, "psql"),
     "-h",
     "127.0.0.1",
@@ -85,13 +94,14 @@ function psql(bin, port, sql) {
     "ON_ERROR_STOP=1",
     "-c",
     sql,
-  ]).trim();
+  ]);
+  return out.trim();
 }
 
 async function until(what, timeoutMs, check) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (check()) return;
+    if (await check()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -115,13 +125,13 @@ export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "o
   if (process.getuid?.() !== 0) throw new Error("The replication tests start PostgreSQL as the postgres user and need root (as on CI).");
   const primaryDir = tempDirOwnedBy("dsnb-pg-primary-", "postgres");
   let standbyDir;
-  const stop = () => {
-    if (standbyDir) stopQuietly(bin, standbyDir);
-    stopQuietly(bin, primaryDir);
+  const stop = async () => {
+    if (standbyDir) await stopQuietly(bin, standbyDir);
+    await stopQuietly(bin, primaryDir);
   };
   try {
     const primaryPort = await freePort();
-    asPostgres([join(bin, "initdb"), "-D", join(primaryDir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
+    await asPostgresAsync([join(bin, "initdb"), "-D", join(primaryDir, "data"), "-A", "trust", "-U", "postgres", "--no-sync"]);
     // Replication connections from 127.0.0.1 (initdb's defaults have one too; this does not rely on them).
     appendFileSync(join(primaryDir, "data", "pg_hba.conf"), "host replication postgres 127.0.0.1/32 trust\n");
     const primaryOptions = [
@@ -135,15 +145,15 @@ export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "o
       `-c synchronous_commit=${synchronousCommit}`,
       ...(SYNCHRONOUS.has(synchronousCommit) ? [`-c synchronous_standby_names=${STANDBY_NAME}`] : []),
     ].join(" ");
-    pgCtl(bin, primaryDir, "-o", primaryOptions, "-w", "start");
+    await pgCtl(bin, primaryDir, "-o", primaryOptions, "-w", "start");
     // Local: with a synchronous standby named but not there yet, a commit would wait for ever.
-    if (setup) psql(bin, primaryPort, `set synchronous_commit = local; ${setup}`);
+    if (setup) await psql(bin, primaryPort, `set synchronous_commit = local; ${setup}`);
 
     standbyDir = tempDirOwnedBy("dsnb-pg-standby-", "postgres");
     const standbyPort = await freePort();
     // -R writes standby.signal and primary_conninfo (with our application_name) into postgresql.auto.conf.
     const conninfo = `host=127.0.0.1 port=${primaryPort} user=postgres application_name=${STANDBY_NAME}`;
-    asPostgres([join(bin, "pg_basebackup"), "-d", conninfo, "-D", join(standbyDir, "data"), "-R", "-X", "stream", "-c", "fast", "--no-sync"]);
+    await asPostgresAsync([join(bin, "pg_basebackup"), "-d", conninfo, "-D", join(standbyDir, "data"), "-R", "-X", "stream", "-c", "fast", "--no-sync"]);
     const standbyOptions = [
       `-p ${standbyPort}`,
       `-k ${standbyDir}`,
@@ -153,21 +163,22 @@ export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "o
       "-c wal_receiver_status_interval=1",
       `-c recovery_min_apply_delay=${applyDelayMs}ms`,
     ].join(" ");
-    pgCtl(bin, standbyDir, "-o", standbyOptions, "-w", "start");
+    await pgCtl(bin, standbyDir, "-o", standbyOptions, "-w", "start");
     await until(
       "the standby streams from the primary",
       30_000,
-      () => psql(bin, primaryPort, `select count(*) from pg_stat_replication where application_name = '${STANDBY_NAME}' and state = 'streaming'`) === "1",
+      async () =>
+        (await psql(bin, primaryPort, `select count(*) from pg_stat_replication where application_name = '${STANDBY_NAME}' and state = 'streaming'`)) === "1",
     );
-    const version = asPostgres([join(bin, "postgres"), "--version"]).trim();
+    const version = (await asPostgresAsync([join(bin, "postgres"), "--version"])).trim();
     const connection = (port) => ({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
     return {
       version,
       primary: connection(primaryPort),
       standby: connection(standbyPort),
       /** Promote the standby (pg_ctl promote, waiting until it accepts writes). */
-      promote() {
-        pgCtl(bin, standbyDir, "-w", "promote");
+      async promote() {
+        await pgCtl(bin, standbyDir, "-w", "promote");
       },
       /**
        * Cut the standby off from the primary, at once: the primary rejects replication connections
@@ -179,20 +190,20 @@ export async function startReplicaSet({ applyDelayMs = 0, synchronousCommit = "o
       async cutOff() {
         const hba = join(primaryDir, "data", "pg_hba.conf");
         writeFileSync(hba, `host replication all 0.0.0.0/0 reject\nhost replication all ::/0 reject\n${readFileSync(hba, "utf8")}`);
-        psql(bin, primaryPort, "select pg_reload_conf()");
+        await psql(bin, primaryPort, "select pg_reload_conf()");
         await new Promise((r) => setTimeout(r, 200));
         await until(
           "the primary has no WAL sender",
           10_000,
-          () => psql(bin, primaryPort, "select count(pg_terminate_backend(pid)) from pg_stat_replication") === "0",
+          async () => (await psql(bin, primaryPort, "select count(pg_terminate_backend(pid)) from pg_stat_replication")) === "0",
         );
-        psql(bin, standbyPort, "alter system set primary_conninfo = ''");
-        psql(bin, standbyPort, "select pg_reload_conf()");
+        await psql(bin, standbyPort, "alter system set primary_conninfo = ''");
+        await psql(bin, standbyPort, "select pg_reload_conf()");
       },
       stop,
     };
   } catch (e) {
-    stop();
+    await stop();
     throw e;
   }
 }
@@ -201,7 +212,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv[2] === "replica-set") {
     void startReplicaSet({ applyDelayMs: 1500, synchronousCommit: "remote_apply" }).then((set) => {
       console.log(`${set.version}: primary on port ${set.primary.port}, standby on port ${set.standby.port}`);
-      set.stop();
+      return set.stop();
     });
   } else {
     void startPostgres().then((pg) => {

@@ -9,7 +9,7 @@
 // time from the standby's clock_timestamp(), one machine, one clock) are left out and counted. With
 // remote_apply the commit itself waits for the apply, so no read can fall before that moment and the
 // rule has nothing to leave out; there the commit's duration is checked instead.
-import { test, after } from "node:test";
+import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { startReplicaSet, type ReplicaSet } from "../../scripts/postgres.mjs";
@@ -20,8 +20,8 @@ let leftOutInAll = 0;
 let timedInAll = 0;
 const started = Date.now();
 
-after(() => {
-  for (const set of running) set.stop();
+after(async () => {
+  for (const set of running) await set.stop();
   console.log(
     `pg-replication: ${scenarios.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${leftOutInAll} of ${timedInAll} timed reads left out within ±${BOUNDARY_MARGIN_MS} ms of the delay boundary`,
   );
@@ -120,7 +120,7 @@ class Run {
         assert.equal((await this.primary.query("select count(*)::int as n from pg_stat_replication")).rows[0].n, 0, "the primary has no WAL sender left");
         return;
       case "promote":
-        this.set.promote();
+        await this.set.promote();
         assert.equal((await this.standby.query("select pg_is_in_recovery() as r")).rows[0].r, false, "the promoted standby has left recovery");
         return;
     }
@@ -154,31 +154,36 @@ class Run {
 /** DSNB_REPLICATION_ONLY=text runs only the scenarios whose name contains it; DSNB_REPLICATION_DEBUG=1 prints every read. */
 const scenarios = REPLICATION_SCENARIOS.filter((s) => !process.env.DSNB_REPLICATION_ONLY || s.name.includes(process.env.DSNB_REPLICATION_ONLY));
 
-for (const scenario of scenarios) {
-  test(`${scenario.name}: ${scenario.facts.join(" ")}`, async () => {
-    const set = await startReplicaSet({
-      applyDelayMs: scenario.applyDelayMs,
-      synchronousCommit: scenario.synchronousCommit,
-      setup: "create table kv (key text primary key, value int)",
+/** Scenarios run two at a time, each on its own pair of servers: most of a scenario's time is spent waiting. */
+const WORKERS = Number(process.env.DSNB_REPLICATION_WORKERS ?? 2);
+
+describe("replication on a PostgreSQL primary and hot standby", { concurrency: WORKERS }, () => {
+  for (const scenario of scenarios) {
+    test(`${scenario.name}: ${scenario.facts.join(" ")}`, async () => {
+      const set = await startReplicaSet({
+        applyDelayMs: scenario.applyDelayMs,
+        synchronousCommit: scenario.synchronousCommit,
+        setup: "create table kv (key text primary key, value int)",
+      });
+      running.add(set);
+      const primary = new pg.Client(set.primary);
+      const standby = new pg.Client(set.standby);
+      try {
+        await primary.connect();
+        await standby.connect();
+        assert.equal((await standby.query("select pg_is_in_recovery() as r")).rows[0].r, true, "the standby is a hot standby in recovery");
+        assert.equal((await primary.query("show synchronous_commit")).rows[0].synchronous_commit, scenario.synchronousCommit);
+        const run = new Run(scenario, set, primary, standby);
+        for (const s of scenario.steps) await run.step(s);
+        leftOutInAll += run.reads.filter((r) => r.leftOut).length;
+        timedInAll += run.reads.filter((r) => r.marginMs !== undefined).length;
+        console.log(run.summary());
+      } finally {
+        await primary.end().catch(() => {});
+        await standby.end().catch(() => {});
+        set.stop();
+        running.delete(set);
+      }
     });
-    running.add(set);
-    const primary = new pg.Client(set.primary);
-    const standby = new pg.Client(set.standby);
-    try {
-      await primary.connect();
-      await standby.connect();
-      assert.equal((await standby.query("select pg_is_in_recovery() as r")).rows[0].r, true, "the standby is a hot standby in recovery");
-      assert.equal((await primary.query("show synchronous_commit")).rows[0].synchronous_commit, scenario.synchronousCommit);
-      const run = new Run(scenario, set, primary, standby);
-      for (const s of scenario.steps) await run.step(s);
-      leftOutInAll += run.reads.filter((r) => r.leftOut).length;
-      timedInAll += run.reads.filter((r) => r.marginMs !== undefined).length;
-      console.log(run.summary());
-    } finally {
-      await primary.end().catch(() => {});
-      await standby.end().catch(() => {});
-      set.stop();
-      running.delete(set);
-    }
-  });
-}
+  }
+});
