@@ -2,6 +2,7 @@
 // conflicts are settled, read repair, sloppy quorums with hinted handoff, anti-entropy, clocks, the
 // clients' operations, scripted faults and the network; `resolve` checks names, ranges that must
 // agree (R and W at most N, N at most the ring) and builds the variants a `compare:` asks for.
+import { NAME } from "../../core/network";
 import { networkSchema, untilMsSchema } from "../../scenario/network";
 import { s, type Infer } from "../../scenario/schema";
 import type { Example, ResolveContext } from "../types";
@@ -190,8 +191,13 @@ function checkQuorum(n: number, r: number, w: number, nodes: number, ctx: Resolv
 
 export function resolve(o: Options, ctx: ResolveContext): Resolved {
   checkQuorum(o.n, o.r, o.w, o.nodes, ctx);
+  const names = nodeNames(o.nodes);
   o.ops.forEach((op, i) => {
     if (op.op === "write" && op.value === undefined) ctx.fail(["ops", i], "A write needs a `value`.");
+    if (!NAME.test(op.client))
+      ctx.fail(["ops", i, "client"], `Client names may use letters, digits, "-" and "_", starting with a letter (got "${op.client}").`);
+    if (names.includes(op.client)) ctx.fail(["ops", i, "client"], `"${op.client}" is a node of the ring; give the client another name.`);
+    if (op.via !== undefined && !names.includes(op.via)) ctx.fail(["ops", i, "via"], `The ring has nodes ${names[0]} to ${names[names.length - 1]} only.`);
   });
   const skewMs: Record<string, number> = {};
   for (const c of o.clocks) skewMs[c.node] = c.skewMs;
