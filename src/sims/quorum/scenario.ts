@@ -64,11 +64,12 @@ const fault = s.object("One scripted fault.", {
       doc: "What goes wrong.",
       values: [
         { value: "crash", doc: "The node crashes at `atMs` and restarts after `downMs` (0: never); what it stored survives." },
-        { value: "slow", doc: "Messages the node sends between `atMs` and `atMs + forMs` take `extraMs` longer." },
+        { value: "slow", doc: "Messages the node sends (to `to` only, when given) between `atMs` and `atMs + forMs` take `extraMs` longer." },
       ],
     }),
   ),
   node: s.required(node("The node.")),
+  to: s.field(node("slow: only the messages to this node are slow.")),
   atMs: s.field(s.integer({ doc: "When the fault starts.", min: 0, max: 600_000, default: 0, unit: "ms" })),
   downMs: s.field(s.integer({ doc: "crash: how long the node stays down (0: never restarts).", min: 0, max: 600_000, default: 1000, unit: "ms" })),
   extraMs: s.field(s.integer({ doc: "slow: the extra delay.", min: 0, max: 60_000, default: 300, unit: "ms" })),
@@ -162,7 +163,7 @@ export interface Setup extends Omit<Options, "compare" | "ops" | "faults" | "clo
   readonly names: readonly string[];
   readonly ops: readonly Options["ops"][number][];
   readonly crashes: readonly { readonly node: string; readonly atMs: number; readonly downMs: number | undefined }[];
-  readonly slow: readonly { readonly node: string; readonly fromMs: number; readonly toMs: number; readonly extraMs: number }[];
+  readonly slow: readonly { readonly node: string; readonly to?: string; readonly fromMs: number; readonly toMs: number; readonly extraMs: number }[];
   readonly skewMs: Readonly<Record<string, number>>;
 }
 
@@ -207,7 +208,9 @@ export function resolve(o: Options, ctx: ResolveContext): Resolved {
     names: nodeNames(o.nodes),
     ops: [...ops].map((op, i) => ({ ...op, i })).sort((a, b) => a.at - b.at || a.i - b.i),
     crashes: faults.filter((f) => f.type === "crash").map((f) => ({ node: f.node, atMs: f.atMs, downMs: f.downMs === 0 ? undefined : f.downMs })),
-    slow: faults.filter((f) => f.type === "slow").map((f) => ({ node: f.node, fromMs: f.atMs, toMs: f.atMs + f.forMs, extraMs: f.extraMs })),
+    slow: faults
+      .filter((f) => f.type === "slow")
+      .map((f) => ({ node: f.node, ...(f.to !== undefined ? { to: f.to } : {}), fromMs: f.atMs, toMs: f.atMs + f.forMs, extraMs: f.extraMs })),
     skewMs,
   };
   if (!compare.length) return { run };

@@ -123,7 +123,9 @@ export class Cluster {
     }
     this.world.interfere = (m) => {
       const now = this.world.nowMs;
-      const extra = o.slow.filter((s) => s.node === m.from && now >= s.fromMs && now < s.toMs).reduce((t, s) => t + s.extraMs, 0);
+      const extra = o.slow
+        .filter((s) => s.node === m.from && (s.to === undefined || s.to === m.to) && now >= s.fromMs && now < s.toMs)
+        .reduce((t, s) => t + s.extraMs, 0);
       return extra ? { delayMs: extra } : undefined;
     };
   }
