@@ -65,7 +65,7 @@ test("reads that begin after the write completed always see it when R + W > N", 
   const o = run(
     NEW_THEN_OLD.replace("at: 20, client: bob", "at: 500, client: bob")
       .replace("at: 90, client: carol", "at: 600, client: carol")
-      .replace(/  - \{ type: crash.*\n/, ""),
+      .replace(/ {2}- \{ type: crash.*\n/, ""),
   );
   assert.equal(o.verdict.valid, true, o.verdict.summary);
 });

@@ -130,6 +130,17 @@ export class Cluster {
     };
   }
 
+  /** Watches a handler's end: the last event it drew (from `from` on) shows the state the handler left. */
+  rewatch: ((seq: number) => void) | undefined;
+
+  settled(from: number): void {
+    if (!this.rewatch) return;
+    const events = this.world.trace.toArray();
+    for (let i = events.length - 1; i >= Math.max(0, from); i--) {
+      if (events[i]!.kind !== "send") return this.rewatch(i);
+    }
+  }
+
   clockMs(node: string): number {
     return this.world.nowMs + (this.o.skewMs[node] ?? 0);
   }
@@ -201,6 +212,12 @@ export class Replica implements Node<Body, Tag> {
   }
 
   onMessage(m: Message<Body>): void {
+    const from = this.w.trace.length - 1;
+    this.handle(m);
+    this.c.settled(from);
+  }
+
+  private handle(m: Message<Body>): void {
     const b = m.body;
     const me = this.name;
     switch (b.t) {
@@ -235,6 +252,12 @@ export class Replica implements Node<Body, Tag> {
   }
 
   onTimer(tag: Tag): void {
+    const from = this.w.trace.length;
+    this.tick(tag);
+    this.c.settled(from);
+  }
+
+  private tick(tag: Tag): void {
     if (tag.t === "timeout") this.timeout(tag.op);
     else if (tag.t === "close") this.mine.delete(tag.op);
     else if (tag.t === "handoff") this.handoff();
@@ -368,7 +391,8 @@ export class Replica implements Node<Body, Tag> {
 
   private repairAcked(index: number, from: string): void {
     const p = this.mine.get(index);
-    if (!p || !p.repairing.delete(from) || p.repairing.size || p.answered) return;
+    if (!p || !p.repairing.delete(from)) return;
+    if (p.repairing.size || p.answered) return;
     p.answered = true;
     this.reply(p, true);
   }

@@ -135,6 +135,7 @@ export function simulateOnce(o: Setup, rng: Rng, watch = false): QuorumRun {
     w.watch = (e) => {
       if (e.kind !== "send") after.set(e.seq, snapshot(c));
     };
+    c.rewatch = (seq) => after.set(seq, snapshot(c));
   }
   w.run(o.untilMs);
   w.watch = undefined;
