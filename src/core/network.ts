@@ -60,6 +60,8 @@ export interface NetworkOptions {
 export interface Interference {
   readonly drop?: boolean;
   readonly duplicate?: boolean;
+  /** Extra delivery delay on top of the network's (a slow link or a busy sender), in ms. */
+  readonly delayMs?: number;
 }
 
 export interface Node<B, T> {
@@ -172,7 +174,7 @@ export class World<B, T = unknown> {
       });
       return msg.id;
     }
-    this.queue.schedule(this.delay(from, to), { kind: "deliver", msg });
+    this.queue.schedule(this.delay(from, to) + (scripted.delayMs ?? 0), { kind: "deliver", msg });
     if (scripted.duplicate || (scripted.duplicate === undefined && this.rng.chance(this.net.duplicate))) {
       this.messagesDuplicated++;
       this.queue.schedule(this.delay(from, to), { kind: "deliver", msg: { ...msg, copy: true } });
