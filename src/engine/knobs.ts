@@ -19,6 +19,17 @@ function shape(schema: Schema): Pick<Knob, "kind" | "choices" | "min" | "max" | 
   return undefined;
 }
 
+/** A number knob whose cell allows only part of its range (R and W up to this cell's N, say). */
+function narrowed<K extends ReturnType<typeof shape> & object>(shaped: K, on: unknown): K {
+  if (shaped.kind !== "number" || typeof on !== "object" || on === null || Array.isArray(on)) return shaped;
+  const range = on as { readonly min?: number; readonly max?: number };
+  return {
+    ...shaped,
+    ...(range.min !== undefined ? { min: Math.max(range.min, shaped.min ?? range.min) } : {}),
+    ...(range.max !== undefined ? { max: Math.min(range.max, shaped.max ?? range.max) } : {}),
+  };
+}
+
 const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 
 /** Knobs for a run whose options (defaults applied) are `values`; `lesson` holds the lesson's, when known. */
@@ -30,7 +41,8 @@ export function knobsOf(schema: ObjectSchema, values: Readonly<Record<string, un
     const value = values[key];
     if (!shaped || !isScalar(value)) continue;
     // A cell that offers only some choices still shows its own value among them.
-    const form = Array.isArray(on) && shaped.choices ? { ...shaped, choices: shaped.choices.filter((c) => on.includes(c) || c === value) } : shaped;
+    const form =
+      Array.isArray(on) && shaped.choices ? { ...shaped, choices: shaped.choices.filter((c) => on.includes(c) || c === value) } : narrowed(shaped, on);
     const then = lesson?.[key];
     knobs.push({ key, doc: field.schema.doc, ...form, value, ...(lesson && isScalar(then) && then !== value ? { lessonValue: then } : {}) });
   }

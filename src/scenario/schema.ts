@@ -73,8 +73,8 @@ export interface UnionSchema<O extends readonly Schema[] = readonly Schema[]> {
   readonly default?: unknown;
 }
 
-/** Whether a cell (its options, defaults applied) offers a knob: yes, no, or these choices only. */
-export type KnobWhen = (options: Readonly<Record<string, unknown>>) => boolean | readonly string[];
+/** Whether a cell (its options, defaults applied) offers a knob: yes, no, these choices only, or (a number) this range only. */
+export type KnobWhen = (options: Readonly<Record<string, unknown>>) => boolean | readonly string[] | { readonly min?: number; readonly max?: number };
 
 export interface Field<S extends Schema = Schema> {
   readonly schema: S;

@@ -90,6 +90,9 @@ const variant = s.object("One setting of the comparison; options left out are th
   sloppy: s.field(s.boolean({ doc: "Sloppy quorums with hinted handoff." })),
 });
 
+/** R and W are turned within this cell's N: more would only fail to resolve. */
+const upToN = (options: Readonly<Record<string, unknown>>) => ({ max: typeof options.n === "number" ? options.n : 5 });
+
 export const schema = s.object(
   "Dynamo-style leaderless replication: each key lives on N nodes of a ring; a coordinator sends every write and read to them and waits for W " +
     "acknowledgements or R replies. Sloppy quorums with hinted handoff, read repair, anti-entropy, and conflicts settled by last-writer-wins " +
@@ -97,8 +100,11 @@ export const schema = s.object(
   {
     nodes: s.field(s.integer({ doc: "Nodes on the ring, named n1, n2, …", min: 2, max: 8, default: 5 })),
     n: s.field(s.integer({ doc: "Replicas per key (the first N nodes of its preference list).", min: 1, max: 5, default: 3 })),
-    r: s.knob(s.integer({ doc: "Replies a read waits for (counting the coordinator's own copy when it is a replica).", min: 1, max: 5, default: 2 })),
-    w: s.knob(s.integer({ doc: "Acknowledgements a write waits for (counting the coordinator's own copy when it is a replica).", min: 1, max: 5, default: 2 })),
+    r: s.knob(s.integer({ doc: "Replies a read waits for (counting the coordinator's own copy when it is a replica).", min: 1, max: 5, default: 2 }), upToN),
+    w: s.knob(
+      s.integer({ doc: "Acknowledgements a write waits for (counting the coordinator's own copy when it is a replica).", min: 1, max: 5, default: 2 }),
+      upToN,
+    ),
     conflicts: s.knob(s.enum({ doc: "How conflicting writes are settled.", values: CONFLICTS, default: "lww" })),
     readRepair: s.knob(s.enum({ doc: "What a read does about stale replicas it heard from.", values: READ_REPAIR, default: "none" })),
     sloppy: s.knob(

@@ -54,6 +54,12 @@ test("a knob can be offered only in the cells it applies to", () => {
   assert.deepEqual(knobsOf(some, { mode: "x" })[0]!.choices, ["x", "y"], "only the choices that work without a file");
   assert.deepEqual(knobsOf(some, { mode: "z" })[0]!.choices, ["x", "y", "z"], "the cell's own value is always among them");
   assert.deepEqual(knobsOf(some, { mode: "x", file: "f" })[0]!.choices, ["x", "y", "z"]);
+  const ranged = s.object("A cell.", {
+    r: s.knob(s.integer({ doc: "Replies.", min: 1, max: 5, default: 2 }), (o) => ({ max: o.n as number })),
+    n: s.field(s.integer({ doc: "Replicas.", min: 1, max: 5, default: 3 })),
+  });
+  const [r] = knobsOf(ranged, { r: 2, n: 3 });
+  assert.deepEqual([r!.min, r!.max], [1, 3], "a number knob turns within the cell's own range");
 });
 
 test("turning a knob rewrites one option and keeps comments and order", () => {
