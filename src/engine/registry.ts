@@ -8,8 +8,9 @@ import { eviction } from "../sims/eviction";
 import { saga } from "../sims/saga";
 import { twoPhaseCommit } from "../sims/two-phase-commit";
 import { outbox } from "../sims/outbox";
+import { replication } from "../sims/replication";
 
-export const simulators: readonly AnySimulator[] = [cacheAside, eviction, cachePatterns, sharding, isolation, saga, twoPhaseCommit, outbox];
+export const simulators: readonly AnySimulator[] = [cacheAside, eviction, cachePatterns, sharding, isolation, saga, twoPhaseCommit, outbox, replication];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
 
