@@ -30,14 +30,31 @@ export function whereRead(r: OpRecord): string {
   return `${r.client} read ${what} from ${r.replica} at ${r.callMs} ms${redirected}: ${behind}.`;
 }
 
+/** Why writes acknowledged before the failover are not on the new leader. */
+function lostInFailover(run: ReplicationRun): string {
+  const f = run.failovers[run.failovers.length - 1];
+  if (!f) return `They are not in ${run.finalLeader}'s log.`;
+  const promoted = `${f.to} was promoted at #${f.position} while ${f.from} had #${f.oldPosition}`;
+  if (run.mode === "async")
+    return `${promoted}: with async replication the leader acknowledged each write before any follower had it, so what ${f.to} had not received was gone with ${f.from}.`;
+  if (run.mode === "semi-sync")
+    return `${promoted}: with semi-sync replication a write was acknowledged once ${plural(run.acks, "follower")} had it, and ${f.to} was not among them (\`failover: ${run.failover}\`).`;
+  return `${promoted}.`;
+}
+
 /** Acknowledged writes missing from the log of the leader the run ended with. */
 export function acknowledgedWriteLost(run: ReplicationRun, lost: readonly OpRecord[]): Words {
-  const f = run.failovers[run.failovers.length - 1];
-  const why = f
-    ? `${f.to} was promoted at #${f.position} while ${f.from} had #${f.oldPosition}; with ${run.mode} replication ${run.mode === "async" ? "the leader acknowledged each write before any follower had it" : "a write was acknowledged before every follower had it"}, so what ${f.to} had not received was gone with ${f.from}.`
-    : `they are not in ${run.finalLeader}'s log.`;
   const names = lost.slice(0, 5).map(showWrite).join("; ");
   const more = lost.length > 5 ? ` and ${lost.length - 5} more` : "";
+  const late = lost.filter((r) => r.epoch !== undefined && r.newestEpochAtAck !== undefined && r.epoch < r.newestEpochAtAck);
+  const why = [
+    late.length < lost.length ? lostInFailover(run) : "",
+    late.length
+      ? `${late.length === lost.length ? (late.length === 1 ? "It was" : "They were") : `${plural(late.length, "of them was", "of them were")}`} accepted by ${late[0]!.ackedBy} after ${run.finalLeader} had replaced it, so the new leader never had ${late.length === 1 ? "it" : "them"}.`
+      : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   return {
     title: `${plural(lost.length, "acknowledged write")} lost`,
     explanation: `The client${lost.length === 1 ? " was" : "s were"} told ${lost.length === 1 ? "this write was" : "these writes were"} done, yet ${run.finalLeader}, the leader at the end, does not have ${lost.length === 1 ? "it" : "them"}: ${names}${more}. ${why} The table *lost writes* lists them.`,

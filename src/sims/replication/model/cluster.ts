@@ -69,7 +69,7 @@ export class Cluster {
   behind(r: Replica): { positions: number; ms: number } {
     const lead = this.replica(this.leader);
     if (r === lead) return { positions: 0, ms: 0 };
-    const missing = lead.log.filter((e): e is Entry => e !== undefined && e.lsn > r.position && r.log[e.lsn - 1]?.op !== e.op);
+    const missing = lead.log.filter((e): e is Entry => e !== undefined && r.log[e.lsn - 1]?.op !== e.op);
     const oldest = missing.reduce((t, e) => Math.min(t, e.atMs), Number.POSITIVE_INFINITY);
     return { positions: missing.length, ms: missing.length ? this.world.nowMs - oldest : 0 };
   }

@@ -29,6 +29,10 @@ export class Replica implements Node<Body, Tag> {
   /** Leader: each follower's acknowledged position. */
   readonly match = new Map<string, number>();
   private readonly lastShip = new Map<string, number>();
+  /** Leader: the positions already on their way to each follower. */
+  private readonly shipped = new Map<string, Set<number>>();
+  /** Entries that arrived ahead of a gap in the log, applied once it fills. */
+  private readonly ahead = new Map<number, Entry>();
   /** caught-up reads held until this replica has applied the client's token. */
   private held: { op: number; client: string; keys: readonly string[]; token: number }[] = [];
 
@@ -46,7 +50,7 @@ export class Replica implements Node<Body, Tag> {
     return { name: this.name, role: this.role, up, epoch: this.epoch, position: this.position, values: showData(this.data) };
   }
 
-  private note(text: string, kind: "log" | "note" | "fail" = "log", fault = false): number {
+  private note(text: string, kind: "log" | "note" = "log", fault = false): number {
     return this.c.world.record({ actor: this.name, kind, text, ...(fault ? { fault: true } : {}) }).seq;
   }
 
@@ -108,6 +112,10 @@ export class Replica implements Node<Body, Tag> {
   /** Sends an entry to a follower once its lag has passed (held while it is paused). */
   private ship(to: string, entry: Entry): void {
     const w = this.c.world;
+    const sent = this.shipped.get(to) ?? new Set<number>();
+    if (sent.has(entry.lsn)) return;
+    sent.add(entry.lsn);
+    this.shipped.set(to, sent);
     const spec = this.c.o.followers.find((f) => f.name === to);
     let at = w.nowMs + (spec ? (spec.lagMaxMs > spec.lagMs ? this.c.rng.int(spec.lagMs, spec.lagMaxMs) : spec.lagMs) : 0);
     if (spec?.pauseAtMs !== undefined && at >= spec.pauseAtMs && (spec.resumeAtMs === undefined || at < spec.resumeAtMs)) {
@@ -123,6 +131,7 @@ export class Replica implements Node<Body, Tag> {
 
   /** Ships every entry past each follower's acknowledged position (after a restart or a heal). */
   reship(): void {
+    this.shipped.clear();
     for (const f of this.followers()) for (const e of this.log.slice(this.match.get(f) ?? 0)) if (e) this.ship(f, e);
   }
 
@@ -150,6 +159,8 @@ export class Replica implements Node<Body, Tag> {
     this.following = this.name;
     this.match.clear();
     this.lastShip.clear();
+    this.shipped.clear();
+    this.ahead.clear();
     this.log.length = this.position;
     this.rebuild();
     for (const f of this.followers()) this.c.world.send(this.name, f, "async", `epoch ${epoch}: follow ${this.name}`, { t: "follow", epoch });
@@ -159,7 +170,7 @@ export class Replica implements Node<Body, Tag> {
 
   /** Steps down from leading: pending writes are refused, the log rewinds to the new leader's. */
   private stepDown(epoch: number, leader: string, why: string): void {
-    this.c.fencedSeqs.push(this.note(`${why}: steps down`, "fail", true));
+    this.c.fencedSeqs.push(this.note(`${why}: steps down`, "note", true));
     for (const wt of this.waiting.values()) {
       this.c.ops[wt.entry.op - 1]!.refusedWhy = `${this.name} was fenced before enough followers had it`;
       this.c.world.send(this.name, wt.client, "reply", "refused: fenced", { t: "refused", op: wt.entry.op, why: "fenced" });
@@ -179,6 +190,7 @@ export class Replica implements Node<Body, Tag> {
     while (p < this.log.length && this.log[p] !== undefined && this.log[p]!.op === theirs[p]?.op) p++;
     const dropped = this.log.slice(p).filter((e): e is Entry => e !== undefined);
     this.log.length = p;
+    this.ahead.clear();
     this.rebuild();
     this.following = leader;
     if (dropped.length) this.note(`rewinds to #${p}: drops ${dropped.map(label).join(", ")} (not on ${leader})`, "log", true);
@@ -188,7 +200,7 @@ export class Replica implements Node<Body, Tag> {
   private append(from: string, b: Extract<Body, { t: "append" }>): void {
     const e = b.entry;
     if (this.c.o.fencing === "epoch" && b.epoch < this.epoch) {
-      this.c.fencedSeqs.push(this.note(`refuses ${label(e)} from ${from}: epoch ${b.epoch} < ${this.epoch}`, "fail", true));
+      this.c.fencedSeqs.push(this.note(`refuses ${label(e)} from ${from}: epoch ${b.epoch} < ${this.epoch}`, "note", true));
       this.c.world.send(this.name, from, "reply", `fenced: epoch ${this.epoch}`, { t: "fenced", epoch: this.epoch, leader: this.c.leader });
       return;
     }
@@ -197,16 +209,27 @@ export class Replica implements Node<Body, Tag> {
       return;
     }
     if (b.epoch > this.epoch) this.epoch = b.epoch;
-    const there = this.log[e.lsn - 1];
-    if (there && there.op !== e.op && e.lsn <= this.position) {
-      this.note(`overwrites ${label(there)} with ${label(e)} from ${from}`, "log", true);
-      this.put(e);
-    } else if (!there) this.put(e);
-    this.recount();
+    this.take(e, from);
     this.c.sampleLag();
     this.c.world.touch();
     this.c.world.send(this.name, from, "async", "ack", { t: "ack", lsn: this.position });
     this.serveHeld();
+  }
+
+  /** Applies an entry: in log order (later ones wait for the gap to fill), or as it comes (Cosmos eventual). */
+  private take(e: Entry, from: string): void {
+    const there = this.log[e.lsn - 1];
+    if (there && there.op !== e.op) {
+      this.note(`overwrites ${label(there)} with ${label(e)} from ${from}`, "log", true);
+      this.put(e);
+    } else if (!there && (!this.c.o.inOrder || e.lsn === this.position + 1)) {
+      this.put(e);
+      for (let next = this.ahead.get(this.position + 2); next && this.c.o.inOrder; next = this.ahead.get(next.lsn + 1)) {
+        this.ahead.delete(next.lsn);
+        this.put(next);
+      }
+    } else if (!there && e.lsn > this.position + 1) this.ahead.set(e.lsn, e);
+    this.recount();
   }
 
   private follow(from: string, b: Extract<Body, { t: "follow" }>): void {
@@ -291,8 +314,10 @@ export class Replica implements Node<Body, Tag> {
 
   onCrash(): void {
     this.waiting.clear();
+    this.ahead.clear();
     this.held = [];
     this.lastShip.clear();
+    this.shipped.clear();
   }
 
   onRecover(): void {
