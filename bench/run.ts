@@ -20,6 +20,7 @@ import { benchSagas } from "./sagas";
 import { benchCachePatterns } from "./cache-patterns";
 import { benchRenderer } from "./renderer";
 import { benchConsistency } from "./consistency";
+import { benchReplication } from "./replication";
 
 const root = join(import.meta.dirname, "..");
 
@@ -177,6 +178,7 @@ async function main(): Promise<void> {
   benchSagas();
   benchCachePatterns();
   benchConsistency();
+  benchReplication();
   await benchRenderer();
   e2eTimings();
 }
