@@ -175,6 +175,7 @@ function matrix(runs: readonly { name: string; run: ReplicationRun }[], verdict:
     columns: [
       "setting",
       ...GUARANTEES.map(([, label]) => label),
+      "bounded staleness",
       "lost writes",
       "write latency (ms, mean)",
       "read latency (ms, mean)",
@@ -182,9 +183,11 @@ function matrix(runs: readonly { name: string; run: ReplicationRun }[], verdict:
     ],
     rows: runs.map(({ name, run }) => {
       const m = metrics(run);
+      const bounded = run.read === "bounded" ? (broke(name, "bounded-staleness") ? "broken" : "kept") : "not checked";
       return [
         name,
         ...GUARANTEES.map(([code]) => (broke(name, code) ? "broken" : "kept")),
+        bounded,
         m.lostWrites!,
         m.writeLatencyMs!,
         m.readLatencyMs!,

@@ -118,6 +118,9 @@ const partition = s.object("A network partition that cuts the leader (and the cl
   ),
 });
 
+/** Whether a cell reads within a staleness bound (where maxLagMs is worth turning). */
+const bounded = (o: Readonly<Record<string, unknown>>) => o.read === "bounded" || o.consistency === "bounded-staleness";
+
 export const schema = s.object(
   "Single-leader replication on a simulated network: the leader ships its log to followers that lag behind; clients write at the leader and " +
     "read where `read` says; the checker judges the clients' history (linearizability, session guarantees) and counts acknowledged writes lost in a failover.",
@@ -149,8 +152,9 @@ export const schema = s.object(
       s.integer({ doc: "caught-up: how long a follower holds a read before sending the client to the leader.", min: 0, max: 60_000, default: 100, unit: "ms" }),
     ),
     maxLagVersions: s.field(s.integer({ doc: "bounded: most log positions a follower may be behind when it answers (K).", min: 0, max: 1000, default: 2 })),
-    maxLagMs: s.field(
+    maxLagMs: s.knob(
       s.integer({ doc: "bounded: longest a follower may miss an acknowledged write when it answers (T).", min: 0, max: 600_000, default: 50, unit: "ms" }),
+      bounded,
     ),
     ops: s.field(s.array({ doc: "The clients' operations, in any order.", default: [], maxItems: 200, items: op })),
     workload: s.field(workload),
