@@ -4,16 +4,14 @@
 import { World } from "../../../core/network";
 import type { Rng } from "../../../core/rng";
 import type { Setup } from "../scenario";
-import type { Body, ClusterState, Entry, Failed, OpRecord, Tag } from "./types";
-import type { Replica } from "./replica";
-import type { Client } from "./client";
+import type { Body, ClientNode, ClusterState, Entry, Failed, OpRecord, ReplicaNode, Tag } from "./types";
 
 export const MONITOR = "monitor";
 
 export class Cluster {
   readonly world: World<Body, Tag>;
-  readonly replicas = new Map<string, Replica>();
-  readonly clients = new Map<string, Client>();
+  readonly replicas = new Map<string, ReplicaNode>();
+  readonly clients = new Map<string, ClientNode>();
   /** The newest epoch and its leader, as the monitor promoted it. */
   epoch = 1;
   leader: string;
@@ -41,7 +39,7 @@ export class Cluster {
     return this.isolated.size > 0 && a !== MONITOR && b !== MONITOR && this.isolated.has(a) !== this.isolated.has(b);
   }
 
-  replica(name: string): Replica {
+  replica(name: string): ReplicaNode {
     return this.replicas.get(name)!;
   }
 
@@ -66,7 +64,7 @@ export class Cluster {
   }
 
   /** How far a replica is behind the current leader now: positions, and the age of the oldest write it misses. */
-  behind(r: Replica): { positions: number; ms: number } {
+  behind(r: ReplicaNode): { positions: number; ms: number } {
     const lead = this.replica(this.leader);
     if (r === lead) return { positions: 0, ms: 0 };
     const missing = lead.log.filter((e): e is Entry => e !== undefined && r.log[e.lsn - 1]?.op !== e.op);
@@ -75,7 +73,7 @@ export class Cluster {
   }
 
   /** Writes the leader acknowledged that a replica lacks: how many, and since when the oldest was acknowledged. */
-  missedAcked(r: Replica): { count: number; oldestAckMs: number } {
+  missedAcked(r: ReplicaNode): { count: number; oldestAckMs: number } {
     let count = 0;
     let oldest = Number.POSITIVE_INFINITY;
     for (const e of this.leaderLog()) {

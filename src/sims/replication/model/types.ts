@@ -152,3 +152,25 @@ export interface ReplicationRun {
 export type ReplicationResult =
   | { readonly mode: "run"; readonly run: ReplicationRun }
   | { readonly mode: "compare"; readonly runs: readonly { readonly name: string; readonly run: ReplicationRun }[] };
+
+/** A replica as the rest of the run sees it (model/replica.ts). */
+export interface ReplicaNode {
+  readonly name: string;
+  readonly role: "leader" | "follower";
+  readonly epoch: number;
+  readonly log: readonly (Entry | undefined)[];
+  readonly position: number;
+  state(): ReplicaState;
+  /** The monitor made it the leader of a new epoch. */
+  promote(epoch: number): void;
+  /** Ships every entry its followers have not acknowledged. */
+  reship(): void;
+}
+
+/** A client as the rest of the run sees it (model/client.ts). */
+export interface ClientNode {
+  readonly name: string;
+  /** The leader it writes to. */
+  leader: string;
+  state(): ClientState;
+}
