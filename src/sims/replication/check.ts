@@ -5,17 +5,11 @@
 import { checkLinearizable, checkSessionGuarantees, GUARANTEE_NAMES, type Guarantee } from "../../core/consistency";
 import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
 import * as explain from "./explain";
-import { historyOf, recordOf, type Entry, type OpRecord, type ReplicationResult, type ReplicationRun } from "./model";
+import { historyOf, lostWrites, recordOf, type Entry, type OpRecord, type ReplicationResult, type ReplicationRun } from "./model";
 import type { Resolved, Setup } from "./scenario";
 
 /** Trace events of a client operation: its call and its answer. */
 const seqsOf = (r: OpRecord) => [r.arriveSeq ?? r.callSeq, ...(r.retSeq !== undefined ? [r.retSeq] : [])];
-
-/** Acknowledged writes that are not in the final leader's log. */
-export function lostWrites(run: ReplicationRun): OpRecord[] {
-  const log = run.logs[run.finalLeader]!;
-  return run.ops.filter((r) => r.kind === "write" && r.outcome === "ok" && r.lsn !== undefined && log[r.lsn - 1]?.op !== r.id);
-}
 
 /** Writes acknowledged by a leader whose epoch was no longer the newest. */
 export function splitBrainWrites(run: ReplicationRun): OpRecord[] {

@@ -8,16 +8,10 @@ import { historyGantt } from "../../present/history";
 import { worldDiagram } from "../../present/network";
 import type { ChartSpec, DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import type { Presentation } from "../types";
-import { historyOf, MONITOR, type ClusterState, type OpRecord, type ReplicationResult, type ReplicationRun } from "./model";
+import { historyOf, KEY_SLOTS, lostWrites, MONITOR, type ClusterState, type OpRecord, type ReplicationResult, type ReplicationRun } from "./model";
 
 const mean = (xs: readonly number[]) => (xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10 : 0);
 const latencies = (run: ReplicationRun, kind: OpRecord["kind"]) => run.ops.filter((r) => r.kind === kind && r.outcome === "ok").map((r) => r.retMs! - r.callMs);
-
-/** Acknowledged writes missing from the final leader's log (the checker's acknowledged-write-lost). */
-function lost(run: ReplicationRun): OpRecord[] {
-  const log = run.logs[run.finalLeader]!;
-  return run.ops.filter((r) => r.kind === "write" && r.outcome === "ok" && r.lsn !== undefined && log[r.lsn - 1]?.op !== r.id);
-}
 
 function stateTables(s: ClusterState): StateTable[] {
   return [
@@ -55,7 +49,7 @@ function sequence(run: ReplicationRun, highlight: ReadonlySet<number>, id: strin
     final: stateTables(w.end),
     endMs: run.endMs,
   };
-  const lostNow = lost(run);
+  const lostNow = lostWrites(run);
   const ending = `end at t=${run.endMs} ms: ${run.finalLeader} leads epoch ${run.epoch}${lostNow.length ? `, ${lostNow.length} acknowledged write${lostNow.length === 1 ? "" : "s"} lost` : ""}`;
   const caption = run.level
     ? `Cosmos DB ${run.level}`
@@ -80,7 +74,7 @@ function gantt(run: ReplicationRun, highlight: ReadonlySet<number>, id: string):
   const history = historyOf(run);
   const byId = new Map(run.ops.map((r) => [r.id, r]));
   const marked = history.filter((op) => {
-    const r = byId.get(Math.floor(op.id / 8))!;
+    const r = byId.get(Math.floor(op.id / KEY_SLOTS))!;
     return highlight.has(r.arriveSeq ?? r.callSeq) || (r.retSeq !== undefined && highlight.has(r.retSeq));
   });
   const g = historyGantt(history, { title: "The clients' history (v: the log position read or written)", marked: marked.map((o) => o.id) });
@@ -119,7 +113,7 @@ function lostTable(run: ReplicationRun): TableSpec {
     id: "lost writes",
     title: "lost writes",
     columns: ["client", "key", "value", "position"],
-    rows: lost(run).map((r) => [r.client, r.keys[0]!, r.value!, r.lsn!]),
+    rows: lostWrites(run).map((r) => [r.client, r.keys[0]!, r.value!, r.lsn!]),
   };
 }
 
@@ -129,7 +123,7 @@ function metrics(run: ReplicationRun): Record<string, number> {
   return {
     writes: writes.length,
     acknowledged: writes.filter((r) => r.outcome === "ok").length,
-    lostWrites: lost(run).length,
+    lostWrites: lostWrites(run).length,
     refused: writes.filter((r) => r.outcome === "refused").length,
     timedOut: run.ops.filter((r) => r.outcome === "timeout").length,
     reads: reads.length,

@@ -43,3 +43,9 @@ export function historyOf(run: ReplicationRun): Operation[] {
   }
   return out;
 }
+
+/** Writes acknowledged to a client that the log of the leader the run ended with does not hold. */
+export function lostWrites(run: ReplicationRun): OpRecord[] {
+  const log = run.logs[run.finalLeader]!;
+  return run.ops.filter((r) => r.kind === "write" && r.outcome === "ok" && r.lsn !== undefined && log[r.lsn - 1]?.op !== r.id);
+}

@@ -98,4 +98,4 @@ export function simulate(o: Setup, rng: Rng, watch = false): ReplicationRun {
     ...(states ? { watched: { ...states, end: c.snapshot() } } : {}),
   };
 }
-export { historyOf, recordOf, KEY_SLOTS } from "./history";
+export { historyOf, recordOf, lostWrites, KEY_SLOTS } from "./history";
