@@ -118,6 +118,24 @@ const partition = s.object("A network partition that cuts the leader (and the cl
   ),
 });
 
+/** What a cell compares (its `compare:` list, as written). */
+const compared = (o: Readonly<Record<string, unknown>>): unknown[] => (Array.isArray(o.compare) ? o.compare : []);
+
+/**
+ * A knob for replication or read: only where it changes the run, that is without a Cosmos DB level
+ * (which replaces both) and without a comparison over the same choice.
+ */
+const turns =
+  (values: readonly { readonly value: string }[]) =>
+  (o: Readonly<Record<string, unknown>>): boolean =>
+    (o.consistency ?? "custom") === "custom" && !compared(o).some((x) => values.some((v) => v.value === x) || LEVELS.some((l) => l.value === x));
+
+/** Whether the leader is lost at some point (a crash or a partition): where failover and fencing matter. */
+const starts = (o: Readonly<Record<string, unknown>>, key: "crash" | "partition"): boolean => {
+  const at = (o[key] as { atMs?: unknown } | undefined)?.atMs;
+  return typeof at === "number" && at > 0;
+};
+
 /** Whether a cell reads within a staleness bound (where maxLagMs is worth turning). */
 const bounded = (o: Readonly<Record<string, unknown>>) => o.read === "bounded" || o.consistency === "bounded-staleness";
 
@@ -138,15 +156,16 @@ export const schema = s.object(
         items: follower,
       }),
     ),
-    replication: s.knob(s.enum({ doc: "When the leader acknowledges a write.", values: MODES, default: "async" })),
+    replication: s.knob(s.enum({ doc: "When the leader acknowledges a write.", values: MODES, default: "async" }), turns(MODES)),
     acks: s.field(s.integer({ doc: "semi-sync: how many followers must have applied a write before it is acknowledged.", min: 1, max: 6, default: 1 })),
-    read: s.knob(s.enum({ doc: "Where clients read.", values: TARGETS, default: "leader" })),
+    read: s.knob(s.enum({ doc: "Where clients read.", values: TARGETS, default: "leader" }), turns(TARGETS)),
     consistency: s.knob(
       s.enum({
         doc: "An Azure Cosmos DB consistency level, as a setting of this simulator (replaces `replication` and `read`).",
         values: LEVELS,
         default: "custom",
       }),
+      (o) => !compared(o).some((x) => LEVELS.some((l) => l.value === x)),
     ),
     readWaitMs: s.field(
       s.integer({ doc: "caught-up: how long a follower holds a read before sending the client to the leader.", min: 0, max: 60_000, default: 100, unit: "ms" }),
@@ -160,11 +179,16 @@ export const schema = s.object(
     workload: s.field(workload),
     crash: s.field(crash),
     partition: s.field(partition),
-    failover: s.knob(s.enum({ doc: "Which follower becomes leader when the leader is lost.", values: FAILOVER, default: "most-advanced" })),
+    failover: s.knob(
+      s.enum({ doc: "Which follower becomes leader when the leader is lost.", values: FAILOVER, default: "most-advanced" }),
+      (o) => starts(o, "crash") || starts(o, "partition"),
+    ),
     detectMs: s.field(
       s.integer({ doc: "How long it takes to notice the leader is gone and promote a follower.", min: 1, max: 600_000, default: 50, unit: "ms" }),
     ),
-    fencing: s.knob(s.enum({ doc: "What stops an old leader that did not notice it was replaced.", values: FENCING, default: "none" })),
+    fencing: s.knob(s.enum({ doc: "What stops an old leader that did not notice it was replaced.", values: FENCING, default: "none" }), (o) =>
+      starts(o, "partition"),
+    ),
     timeoutMs: s.field(s.integer({ doc: "How long a client waits for an answer before giving up.", min: 1, max: 600_000, default: 300, unit: "ms" })),
     network: s.field(networkSchema),
     compare: s.field(
