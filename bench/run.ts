@@ -20,6 +20,7 @@ import { benchSagas } from "./sagas";
 import { benchCachePatterns } from "./cache-patterns";
 import { benchRenderer } from "./renderer";
 import { benchConsistency } from "./consistency";
+import { benchReplication } from "./replication";
 import { benchQuorum } from "./quorum";
 
 const root = join(import.meta.dirname, "..");
@@ -178,6 +179,7 @@ async function main(): Promise<void> {
   benchSagas();
   benchCachePatterns();
   benchConsistency();
+  benchReplication();
   benchQuorum();
   await benchRenderer();
   e2eTimings();

@@ -8,9 +8,10 @@ import { eviction } from "../sims/eviction";
 import { saga } from "../sims/saga";
 import { twoPhaseCommit } from "../sims/two-phase-commit";
 import { outbox } from "../sims/outbox";
+import { replication } from "../sims/replication";
 import { quorum } from "../sims/quorum";
 
-export const simulators: readonly AnySimulator[] = [cacheAside, eviction, cachePatterns, sharding, isolation, saga, twoPhaseCommit, outbox, quorum];
+export const simulators: readonly AnySimulator[] = [cacheAside, eviction, cachePatterns, sharding, isolation, saga, twoPhaseCommit, outbox, replication, quorum];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
 
