@@ -11,7 +11,18 @@ import { outbox } from "../sims/outbox";
 import { replication } from "../sims/replication";
 import { quorum } from "../sims/quorum";
 
-export const simulators: readonly AnySimulator[] = [cacheAside, eviction, cachePatterns, sharding, isolation, saga, twoPhaseCommit, outbox, replication, quorum];
+export const simulators: readonly AnySimulator[] = [
+  cacheAside,
+  eviction,
+  cachePatterns,
+  sharding,
+  isolation,
+  saga,
+  twoPhaseCommit,
+  outbox,
+  replication,
+  quorum,
+];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
 
