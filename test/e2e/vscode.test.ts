@@ -101,7 +101,7 @@ const THEMES = [
 ];
 
 for (const theme of THEMES) {
-  test(`samples run and render readably in the ${theme.name} theme`, { timeout: 600_000 }, async () => {
+  test(`samples run and render readably in the ${theme.name} theme`, { timeout: 900_000 }, async () => {
     const server = await startCodeServer({
       codeServer: tools.codeServer,
       vsix,
