@@ -56,6 +56,11 @@ const FENCING = [
 ] as const;
 export type Fencing = (typeof FENCING)[number]["value"];
 
+const promote = s.object("Promote a follower to leader at a given time while the old leader keeps running (it is not told: no fencing reaches it).", {
+  follower: s.field(s.string({ doc: "The follower promoted (empty: none).", maxLength: 32, default: "" })),
+  atMs: s.field(s.integer({ doc: "When (0: never).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
+});
+
 /** What `compare:` takes: replication modes, read targets, Cosmos DB levels. */
 export type Setting = Mode | Target | CosmosLevel;
 const SETTINGS = [...MODES, ...TARGETS, ...LEVELS.filter((l) => l.value !== "custom").map((l) => ({ value: l.value as CosmosLevel, doc: l.doc }))] as readonly {
@@ -71,7 +76,27 @@ const follower = s.object("One follower (replica) and how far it lags.", {
   ),
   pauseAtMs: s.field(s.integer({ doc: "The follower stops receiving the log at this time (0: never).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
   resumeAtMs: s.field(s.integer({ doc: "…and catches up from this time (0: stays paused to the end).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
+  applyDelayMs: s.field(
+    s.integer({
+      doc:
+        "An entry the follower has received becomes visible to reads there only this long after the leader wrote it (PostgreSQL's " +
+        "recovery_min_apply_delay); promotion applies everything received at once.",
+      min: 0,
+      max: 3_600_000,
+      default: 0,
+      unit: "ms",
+    }),
+  ),
 });
+
+export const WAITS_FOR = [
+  { value: "applied", doc: "The follower has applied the write: a read there right after sees it (PostgreSQL's synchronous_commit = remote_apply)." },
+  {
+    value: "received",
+    doc: "The follower has received the write, not necessarily applied it: durable on two replicas, yet a read there may not see it (PostgreSQL's on or remote_write).",
+  },
+] as const;
+export type WaitsFor = (typeof WAITS_FOR)[number]["value"];
 
 const value = s.union({ doc: "The value written.", options: [s.integer({ doc: "A number." }), s.string({ doc: "A string.", maxLength: 32 })] });
 const keyList = s.union({
@@ -90,6 +115,7 @@ const op = s.object("One client operation: `write` with `value`, or `read`.", {
   write: s.field(s.string({ doc: "The key written.", minLength: 1, maxLength: 32 })),
   value: s.field(value),
   read: s.field(keyList),
+  from: s.field(s.string({ doc: "A read: the replica that answers it, by name, whatever `read` says.", minLength: 1, maxLength: 32 })),
 });
 
 const workload = s.object("Operations drawn from the seed, besides `ops`.", {
@@ -158,6 +184,9 @@ export const schema = s.object(
     ),
     replication: s.knob(s.enum({ doc: "When the leader acknowledges a write.", values: MODES, default: "async" }), turns(MODES)),
     acks: s.field(s.integer({ doc: "semi-sync: how many followers must have applied a write before it is acknowledged.", min: 1, max: 6, default: 1 })),
+    syncWaitsFor: s.field(
+      s.enum({ doc: "sync and semi-sync: what the leader waits for from a follower before it acknowledges a write.", values: WAITS_FOR, default: "applied" }),
+    ),
     read: s.knob(s.enum({ doc: "Where clients read.", values: TARGETS, default: "leader" }), turns(TARGETS)),
     consistency: s.knob(
       s.enum({
@@ -179,6 +208,7 @@ export const schema = s.object(
     workload: s.field(workload),
     crash: s.field(crash),
     partition: s.field(partition),
+    promote: s.field(promote),
     failover: s.knob(
       s.enum({ doc: "Which follower becomes leader when the leader is lost.", values: FAILOVER, default: "most-advanced" }),
       (o) => starts(o, "crash") || starts(o, "partition"),
@@ -233,6 +263,8 @@ export interface OpSpec {
   readonly kind: "write" | "read";
   readonly keys: readonly string[];
   readonly value?: string | number;
+  /** A read answered by this replica, whatever the read target. */
+  readonly from?: string;
 }
 
 export interface FollowerSpec {
@@ -241,6 +273,7 @@ export interface FollowerSpec {
   readonly lagMaxMs: number;
   readonly pauseAtMs: number | undefined;
   readonly resumeAtMs: number | undefined;
+  readonly applyDelayMs: number;
 }
 
 /** One run's settings. */
@@ -249,6 +282,7 @@ export interface Setup {
   readonly followers: readonly FollowerSpec[];
   readonly mode: Mode;
   readonly acks: number;
+  readonly syncWaitsFor: WaitsFor;
   readonly read: Target;
   /** The Cosmos DB level this run stands for, if any. */
   readonly level: CosmosLevel | undefined;
@@ -261,6 +295,8 @@ export interface Setup {
   readonly workload: Options["workload"];
   readonly crash: { readonly atMs: number; readonly downMs: number | undefined } | undefined;
   readonly partition: { readonly atMs: number; readonly healAtMs: number | undefined; readonly clients: readonly string[] } | undefined;
+  /** A follower promoted at a given time, the old leader still running. */
+  readonly promote: { readonly follower: string; readonly atMs: number } | undefined;
   readonly failover: Failover;
   readonly detectMs: number;
   readonly fencing: Fencing;
@@ -313,6 +349,13 @@ function checkNames(o: Options, ctx: ResolveContext): void {
     clients.add(x.client);
   });
   if (o.acks > o.followers.length) ctx.fail(["acks"], `semi-sync needs ${o.acks} acknowledgements but there are only ${o.followers.length} followers.`);
+  const replicas = [o.leader, ...o.followers.map((f) => f.name)];
+  o.ops.forEach((x, i) => {
+    if (x.from !== undefined && !replicas.includes(x.from)) ctx.fail(["ops", i, "from"], `No replica is called "${x.from}".`);
+    if (x.from !== undefined && x.read === undefined) ctx.fail(["ops", i, "from"], "Only a read is answered `from` a replica.");
+  });
+  if (o.promote.atMs > 0 && !o.followers.some((f) => f.name === o.promote.follower))
+    ctx.fail(["promote", "follower"], `No follower is called "${o.promote.follower}".`);
   o.partition.clients.forEach((c, i) => {
     if (!clients.has(c) && !/^c\d+$/.test(c)) ctx.fail(["partition", "clients", i], `No client is called "${c}".`);
   });
@@ -326,7 +369,7 @@ function opSpec(x: Options["ops"][number], i: number, ctx: ResolveContext): OpSp
     return { atMs: x.atMs, client: x.client, kind: "write", keys: [x.write], value: x.value };
   }
   const keys = typeof x.read === "string" ? [x.read] : [...new Set(x.read)];
-  return { atMs: x.atMs, client: x.client, kind: "read", keys };
+  return { atMs: x.atMs, client: x.client, kind: "read", keys, ...(x.from !== undefined ? { from: x.from } : {}) };
 }
 
 export function resolve(o: Options, ctx: ResolveContext): Resolved {
@@ -339,6 +382,7 @@ export function resolve(o: Options, ctx: ResolveContext): Resolved {
       lagMaxMs: Math.max(f.lagMs, f.lagMaxMs),
       pauseAtMs: f.pauseAtMs > 0 ? f.pauseAtMs : undefined,
       resumeAtMs: f.pauseAtMs > 0 && f.resumeAtMs > 0 ? f.resumeAtMs : undefined,
+      applyDelayMs: f.applyDelayMs,
     };
   });
   const p = o.partition;
@@ -348,6 +392,7 @@ export function resolve(o: Options, ctx: ResolveContext): Resolved {
     followers,
     mode: o.replication,
     acks: o.acks,
+    syncWaitsFor: o.syncWaitsFor,
     read: o.read,
     level: undefined,
     inOrder: true,
@@ -358,6 +403,7 @@ export function resolve(o: Options, ctx: ResolveContext): Resolved {
     workload: o.workload,
     crash: o.crash.atMs > 0 ? { atMs: o.crash.atMs, downMs: o.crash.downMs > 0 ? o.crash.downMs : undefined } : undefined,
     partition: p.atMs > 0 ? { atMs: p.atMs, healAtMs: p.healAtMs > 0 ? p.healAtMs : undefined, clients: p.clients } : undefined,
+    promote: o.promote.atMs > 0 ? { follower: o.promote.follower, atMs: o.promote.atMs } : undefined,
     failover: o.failover,
     detectMs: o.detectMs,
     fencing: o.fencing,

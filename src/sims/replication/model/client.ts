@@ -5,7 +5,7 @@
 import type { Message, Node } from "../../../core/network";
 import type { OpSpec } from "../scenario";
 import { MONITOR, type Cluster } from "./cluster";
-import type { Body, ClientState, OpRecord, Tag } from "./types";
+import type { Body, ClientState, OpRecord, ReplicaNode, Tag } from "./types";
 
 export class Client implements Node<Body, Tag> {
   leader: string;
@@ -55,7 +55,7 @@ export class Client implements Node<Body, Tag> {
     if (spec.kind === "write") {
       w.send(this.name, this.leader, "call", `write ${spec.keys[0]}=${String(spec.value)}`, { t: "write", op: id, key: spec.keys[0]!, value: spec.value! });
     } else {
-      const to = this.target();
+      const to = spec.from ?? this.target();
       w.send(this.name, to, "call", `read ${spec.keys.join(", ")}`, { t: "read", op: id, keys: spec.keys, token: this.token });
     }
     rec.callSeq = w.trace.length - 1;
@@ -127,17 +127,36 @@ export class Monitor implements Node<Body, Tag> {
       return;
     }
     const best = c.o.failover === "any" ? c.rng.pick(candidates) : candidates.reduce((a, b) => (b.position > a.position ? b : a));
+    const how = c.o.failover === "any" ? "any follower" : "the most advanced";
+    this.elect(
+      best,
+      (oldPosition) =>
+        `${old} unreachable for ${c.o.detectMs} ms: promotes ${best.name} (${how}, at #${best.position}; ${old} had #${oldPosition}), epoch ${c.epoch}`,
+    );
+  }
+
+  /** `promote:` the follower named leads a new epoch now; the old leader keeps running and is not told. */
+  private promoteNamed(): void {
+    const c = this.c;
+    const to = c.replica(c.o.promote!.follower);
+    if (to.name === c.leader || !c.world.isUp(to.name)) {
+      c.world.record({ actor: MONITOR, kind: "note", text: `cannot promote ${to.name}: ${to.name === c.leader ? "it leads already" : "it is down"}` });
+      return;
+    }
+    const old = c.leader;
+    this.elect(to, (oldPosition) => `promotes ${to.name} (at #${to.position}; ${old}, still running, has #${oldPosition}), epoch ${c.epoch}`);
+  }
+
+  /** Makes `best` the leader of a new epoch; the old leader is given up on, and clients switch. */
+  private elect(best: ReplicaNode, text: (oldPosition: number) => string): void {
+    const c = this.c;
+    const w = c.world;
+    const old = c.leader;
     const oldPosition = c.replica(old).position;
     c.epoch++;
     c.failed.add(old);
     c.leader = best.name;
-    const how = c.o.failover === "any" ? "any follower" : "the most advanced";
-    const seq = w.record({
-      actor: MONITOR,
-      kind: "note",
-      text: `${old} unreachable for ${c.o.detectMs} ms: promotes ${best.name} (${how}, at #${best.position}; ${old} had #${oldPosition}), epoch ${c.epoch}`,
-      fault: true,
-    }).seq;
+    const seq = w.record({ actor: MONITOR, kind: "note", text: text(oldPosition), fault: true }).seq;
     c.failovers.push({ atMs: w.nowMs, from: old, to: best.name, epoch: c.epoch, position: best.position, oldPosition, seq });
     for (const cl of c.clients.values()) if (!c.isolated.has(cl.name)) cl.leader = best.name;
     best.promote(c.epoch);
@@ -168,6 +187,7 @@ export class Monitor implements Node<Body, Tag> {
 
   onTimer(tag: Tag): void {
     if (tag.t === "detect") this.promote();
+    else if (tag.t === "promote") this.promoteNamed();
     else if (tag.t === "partition") this.partition();
     else if (tag.t === "heal") this.heal();
   }

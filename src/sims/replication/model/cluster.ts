@@ -67,7 +67,7 @@ export class Cluster {
   behind(r: ReplicaNode): { positions: number; ms: number } {
     const lead = this.replica(this.leader);
     if (r === lead) return { positions: 0, ms: 0 };
-    const missing = lead.log.filter((e): e is Entry => e !== undefined && r.log[e.lsn - 1]?.op !== e.op);
+    const missing = lead.log.filter((e): e is Entry => e !== undefined && !r.hasApplied(e));
     const oldest = missing.reduce((t, e) => Math.min(t, e.atMs), Number.POSITIVE_INFINITY);
     return { positions: missing.length, ms: missing.length ? this.world.nowMs - oldest : 0 };
   }
@@ -77,7 +77,7 @@ export class Cluster {
     let count = 0;
     let oldest = Number.POSITIVE_INFINITY;
     for (const e of this.leaderLog()) {
-      if (!e || e.ackedAtMs === undefined || r.log[e.lsn - 1]?.op === e.op) continue;
+      if (!e || e.ackedAtMs === undefined || r.hasApplied(e)) continue;
       count++;
       oldest = Math.min(oldest, e.ackedAtMs);
     }

@@ -51,6 +51,7 @@ function build(o: Setup, rng: Rng): Cluster {
     w.crashAt(o.crash.atMs, o.leader, o.crash.downMs, "the leader crashes");
     w.timer(MONITOR, o.crash.atMs + o.detectMs, { t: "detect" });
   }
+  if (o.promote) w.timer(MONITOR, o.promote.atMs, { t: "promote" });
   if (o.partition) {
     w.timer(MONITOR, o.partition.atMs, { t: "partition" });
     if (o.partition.healAtMs !== undefined) w.timer(MONITOR, o.partition.healAtMs, { t: "heal" });

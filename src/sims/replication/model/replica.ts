@@ -2,7 +2,9 @@
 // after that follower's lag; followers apply entries in log order (or as they arrive, for Cosmos
 // eventual), acknowledge them, and answer reads from what they have applied. Epochs (terms) mark
 // each leader; with epoch fencing a replica refuses entries from an older epoch, and an old leader
-// that hears of a newer epoch steps down and rewinds its log to what the new leader has.
+// that hears of a newer epoch steps down and rewinds its log to what the new leader has. A follower
+// with an apply delay keeps what it received in its log and shows each entry to reads only once the
+// delay has passed since the leader wrote it; promotion shows everything received at once.
 import type { Message, Node } from "../../../core/network";
 import type { FollowerSpec } from "../scenario";
 import { showData, type Cluster } from "./cluster";
@@ -35,6 +37,9 @@ export class Replica implements Node<Body, Tag> {
   private readonly ahead = new Map<number, Entry>();
   /** caught-up reads held until this replica has applied the client's token. */
   private held: { op: number; client: string; keys: readonly string[]; token: number }[] = [];
+  /** A follower's apply delay, and how much of its log (in order) it shows to reads when it has one. */
+  private readonly applyDelayMs: number;
+  private visible = 0;
 
   constructor(
     private readonly c: Cluster,
@@ -43,6 +48,21 @@ export class Replica implements Node<Body, Tag> {
   ) {
     this.role = spec ? "follower" : "leader";
     this.following = c.o.leader;
+    this.applyDelayMs = spec?.applyDelayMs ?? 0;
+  }
+
+  /** The apply delay now: a leader applies at once. */
+  private delay(): number {
+    return this.role === "follower" ? this.applyDelayMs : 0;
+  }
+
+  /** The position this replica shows to reads (what it has applied, in order). */
+  private applied(): number {
+    return this.delay() ? this.visible : this.position;
+  }
+
+  hasApplied(e: Entry): boolean {
+    return this.log[e.lsn - 1]?.op === e.op && (!this.delay() || e.lsn <= this.visible);
   }
 
   state(): ReplicaState {
@@ -62,14 +82,33 @@ export class Replica implements Node<Body, Tag> {
 
   private put(e: Entry): void {
     this.log[e.lsn - 1] = e;
+    if (this.delay()) this.c.world.timer(this.name, e.atMs + this.delay() - this.c.world.nowMs, { t: "apply" });
+    else this.show(e);
+  }
+
+  private show(e: Entry): void {
     const cur = this.data.get(e.key);
     if (this.c.o.inOrder || !cur || versionOf(e) > cur.version) this.data.set(e.key, { value: e.value, version: versionOf(e), lsn: e.lsn });
   }
 
   private rebuild(): void {
     this.data.clear();
-    for (const e of this.log) if (e) this.put(e);
     this.recount();
+    this.visible = this.delay() ? Math.min(this.visible, this.position) : this.position;
+    for (const e of this.log) if (e && (!this.delay() || e.lsn <= this.visible)) this.show(e);
+    for (const e of this.log.slice(this.visible)) if (e) this.c.world.timer(this.name, e.atMs + this.delay() - this.c.world.nowMs, { t: "apply" });
+  }
+
+  /** A delayed follower shows, in log order, the entries whose delay has passed, and tells its leader. */
+  private applyDue(): void {
+    const start = this.visible;
+    for (let e = this.log[this.visible]; e && this.visible < this.position && e.atMs + this.delay() <= this.c.world.nowMs; e = this.log[this.visible]) {
+      this.show(e);
+      this.visible++;
+    }
+    if (this.visible === start) return;
+    this.c.world.send(this.name, this.following, "async", `applied #${this.visible}`, { t: "ack", lsn: this.position, applied: this.visible });
+    this.serveHeld();
   }
 
   followers(): string[] {
@@ -138,13 +177,14 @@ export class Replica implements Node<Body, Tag> {
   private acked(from: string, b: Extract<Body, { t: "ack" }>): void {
     if (this.role !== "leader") return;
     this.match.set(from, Math.max(this.match.get(from) ?? 0, b.lsn));
+    const upTo = this.c.o.syncWaitsFor === "received" ? b.lsn : (b.applied ?? b.lsn);
     if (b.hello) {
       this.c.failed.delete(from);
       this.match.set(from, b.lsn);
       for (const e of this.log.slice(b.lsn)) if (e) this.ship(from, e);
     }
     for (const [lsn, wt] of [...this.waiting].sort(([a], [b2]) => a - b2)) {
-      if (lsn > b.lsn) break;
+      if (lsn > upTo) break;
       wt.got.add(from);
       if (wt.got.size < wt.need) continue;
       this.waiting.delete(lsn);
@@ -154,6 +194,8 @@ export class Replica implements Node<Body, Tag> {
 
   /** The monitor made this follower the leader of a new epoch. */
   promote(epoch: number): void {
+    const unapplied = this.position - this.applied();
+    if (unapplied > 0) this.note(`applies the ${unapplied === 1 ? "entry" : `${unapplied} entries`} it received but held back, without waiting out its delay`);
     this.role = "leader";
     this.epoch = epoch;
     this.following = this.name;
@@ -176,6 +218,7 @@ export class Replica implements Node<Body, Tag> {
       this.c.world.send(this.name, wt.client, "reply", "refused: fenced", { t: "refused", op: wt.entry.op, why: "fenced" });
     }
     this.waiting.clear();
+    this.visible = this.position;
     this.role = "follower";
     this.epoch = epoch;
     this.rejoin(leader);
@@ -212,7 +255,7 @@ export class Replica implements Node<Body, Tag> {
     this.take(e, from);
     this.c.sampleLag();
     this.c.world.touch();
-    this.c.world.send(this.name, from, "async", "ack", { t: "ack", lsn: this.position });
+    this.c.world.send(this.name, from, "async", "ack", { t: "ack", lsn: this.position, ...(this.delay() ? { applied: this.visible } : {}) });
     this.serveHeld();
   }
 
@@ -247,9 +290,9 @@ export class Replica implements Node<Body, Tag> {
 
   private read(from: string, b: Extract<Body, { t: "read" }>): void {
     const o = this.c.o;
-    if (this.role === "follower" && o.read === "caught-up" && b.token > this.position) {
+    if (this.role === "follower" && o.read === "caught-up" && b.token > this.applied()) {
       this.held.push({ op: b.op, client: from, keys: b.keys, token: b.token });
-      this.note(`holds ${from}'s read: at #${this.position}, ${from} has seen #${b.token}`);
+      this.note(`holds ${from}'s read: at #${this.applied()}, ${from} has seen #${b.token}`);
       this.c.world.timer(this.name, o.readWaitMs, { t: "read-wait", op: b.op, client: from });
       return;
     }
@@ -277,12 +320,12 @@ export class Replica implements Node<Body, Tag> {
     rec.behindPositions = behind.positions;
     rec.behindMs = behind.ms;
     const text = values.map((v) => `${v.key}=${v.value === null ? "none" : String(v.value)}`).join(", ");
-    this.c.world.send(this.name, client, "reply", text, { t: "values", op, values, position: this.position });
+    this.c.world.send(this.name, client, "reply", text, { t: "values", op, values, position: this.applied() });
   }
 
   private serveHeld(): void {
-    const ready = this.held.filter((r) => r.token <= this.position);
-    this.held = this.held.filter((r) => r.token > this.position);
+    const ready = this.held.filter((r) => r.token <= this.applied());
+    this.held = this.held.filter((r) => r.token > this.applied());
     for (const r of ready) this.answer(r.client, r.op, r.keys);
   }
 
@@ -305,9 +348,11 @@ export class Replica implements Node<Body, Tag> {
       if (this.role === "leader" && tag.epoch === this.epoch && e && !this.c.failed.has(tag.to)) {
         w.send(this.name, tag.to, "async", label(e), { t: "append", entry: e, epoch: this.epoch });
       }
+    } else if (tag.t === "apply" && this.role === "follower") {
+      this.applyDue();
     } else if (tag.t === "read-wait" && this.held.some((r) => r.op === tag.op)) {
       this.held = this.held.filter((r) => r.op !== tag.op);
-      const why = `${this.name} was still at #${this.position} after ${this.c.o.readWaitMs} ms`;
+      const why = `${this.name} was still at #${this.applied()} after ${this.c.o.readWaitMs} ms`;
       w.send(this.name, tag.client, "reply", "behind: ask the leader", { t: "go-leader", op: tag.op, why });
     }
   }

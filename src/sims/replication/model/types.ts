@@ -36,7 +36,8 @@ export type Body =
   | { readonly t: "redirect"; readonly op: number; readonly leader: string }
   | { readonly t: "refused"; readonly op: number; readonly why: string }
   | { readonly t: "append"; readonly entry: Entry; readonly epoch: number }
-  | { readonly t: "ack"; readonly lsn: number; readonly hello?: boolean }
+  /** A follower's positions: `lsn` received in order, `applied` visible to reads there (when behind what it received). */
+  | { readonly t: "ack"; readonly lsn: number; readonly applied?: number; readonly hello?: boolean }
   | { readonly t: "fenced"; readonly epoch: number; readonly leader: string }
   | { readonly t: "follow"; readonly epoch: number }
   | { readonly t: "read"; readonly op: number; readonly keys: readonly string[]; readonly token: number }
@@ -49,6 +50,8 @@ export type Tag =
   | { readonly t: "ship"; readonly to: string; readonly lsn: number; readonly epoch: number }
   | { readonly t: "read-wait"; readonly op: number; readonly client: string }
   | { readonly t: "detect" }
+  | { readonly t: "apply" }
+  | { readonly t: "promote" }
   | { readonly t: "partition" }
   | { readonly t: "heal" };
 
@@ -163,6 +166,8 @@ export interface ReplicaNode {
   state(): ReplicaState;
   /** The monitor made it the leader of a new epoch. */
   promote(epoch: number): void;
+  /** Whether this replica has an entry and shows it to reads (a follower with an apply delay may hold it unapplied). */
+  hasApplied(e: Entry): boolean;
   /** Ships every entry its followers have not acknowledged. */
   reship(): void;
 }
