@@ -9,19 +9,31 @@
 // time from the standby's clock_timestamp(), one machine, one clock) are left out and counted. With
 // remote_apply the commit itself waits for the apply, so no read can fall before that moment and the
 // rule has nothing to leave out; there the commit's duration is checked instead.
+//
+// The model: after each scenario, the same scenario runs as a replication cell
+// (test/support/replication-cells.ts) and every read the server answered must have the model's
+// value; reads left out near the delay boundary are left out on both sides and counted. After a
+// promotion, the acknowledged writes the new leader lacks must be those the model lists as lost.
+// The tier's last lines say on how many reads of how many scenarios they agreed.
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { startReplicaSet, type ReplicaSet } from "../../scripts/postgres.mjs";
+import { compareReads, lostOnNewLeader, runModel } from "../support/replication-cells";
 import { BOUNDARY_MARGIN_MS, REPLICATION_SCENARIOS, type ReadMoment, type ReplicationScenario, type ReplicationStep } from "../support/replication-scenarios";
 
 const running = new Set<ReplicaSet>();
 let leftOutInAll = 0;
 let timedInAll = 0;
+const agreement = { scenarios: 0, reads: 0, agreed: 0, leftOut: 0, promotions: 0 };
 const started = Date.now();
 
 after(async () => {
   for (const set of running) await set.stop();
+  console.log(
+    `model and server agree on ${agreement.agreed} of ${agreement.reads} reads in ${agreement.scenarios} scenarios` +
+      ` (${agreement.leftOut} left out near the delay boundary on both sides); the writes lost at promotion agree in ${agreement.promotions} scenarios`,
+  );
   console.log(
     `pg-replication: ${scenarios.length} scenarios in ${((Date.now() - started) / 1000).toFixed(1)} s; ${leftOutInAll} of ${timedInAll} timed reads left out within ±${BOUNDARY_MARGIN_MS} ms of the delay boundary`,
   );
@@ -126,6 +138,27 @@ class Run {
     }
   }
 
+  /** Holds the model to what this server did, read by read, and to the writes lost at promotion. */
+  compareWithModel(): void {
+    const model = runModel(this.scenario);
+    const a = compareReads(this.scenario, model, this.reads);
+    assert.deepEqual(a.disagreements, [], `${this.scenario.name}: the model and the server disagree\n${model.cell}`);
+    agreement.scenarios++;
+    agreement.reads += a.compared;
+    agreement.agreed += a.agreed;
+    agreement.leftOut += a.leftOut;
+    if (!this.scenario.steps.some((s) => s.op === "promote")) return;
+    const uncertain = new Set(this.reads.filter((r) => r.leftOut).map((r) => r.step.key));
+    const lost = lostOnNewLeader(
+      this.scenario,
+      this.reads.map((r) => r.value),
+    ).filter((w) => !uncertain.has(w.key));
+    const modelLost = model.lost.filter((w) => !uncertain.has(w.key));
+    const sorted = (ws: readonly { key: string; value: number }[]) => [...ws].sort((x, y) => (x.key < y.key ? -1 : 1));
+    assert.deepEqual(sorted(modelLost), sorted(lost), `${this.scenario.name}: writes lost at promotion, model against server`);
+    agreement.promotions++;
+  }
+
   summary(): string {
     const groups = new Map<string, ReadResult[]>();
     for (const r of this.reads.filter((x) => x.step.on !== "primary")) {
@@ -178,6 +211,7 @@ describe("replication on a PostgreSQL primary and hot standby", { concurrency: W
         leftOutInAll += run.reads.filter((r) => r.leftOut).length;
         timedInAll += run.reads.filter((r) => r.marginMs !== undefined).length;
         console.log(run.summary());
+        run.compareWithModel();
       } finally {
         await primary.end().catch(() => {});
         await standby.end().catch(() => {});
