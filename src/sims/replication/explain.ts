@@ -36,7 +36,7 @@ function lostInFailover(run: ReplicationRun): string {
   if (!f) return `They are not in ${run.finalLeader}'s log.`;
   const promoted = `${f.to} was promoted at #${f.position} while ${f.from} had #${f.oldPosition}`;
   if (run.mode === "async")
-    return `${promoted}: with async replication the leader acknowledged each write before any follower had it, so what ${f.to} had not received was gone with ${f.from}.`;
+    return `${promoted}: with async replication the leader acknowledged each write before any follower had it, so what ${f.to} had not received ${f.oldUp ? `stayed only on ${f.from}, which is no longer the leader` : `was gone with ${f.from}`}.`;
   if (run.mode === "semi-sync")
     return `${promoted}: with semi-sync replication a write was acknowledged once ${plural(run.acks, "follower")} had it, and ${f.to} was not among them (\`failover: ${run.failover}\`).`;
   return `${promoted}.`;

@@ -157,7 +157,7 @@ export class Monitor implements Node<Body, Tag> {
     c.failed.add(old);
     c.leader = best.name;
     const seq = w.record({ actor: MONITOR, kind: "note", text: text(oldPosition), fault: true }).seq;
-    c.failovers.push({ atMs: w.nowMs, from: old, to: best.name, epoch: c.epoch, position: best.position, oldPosition, seq });
+    c.failovers.push({ atMs: w.nowMs, from: old, to: best.name, epoch: c.epoch, position: best.position, oldPosition, seq, oldUp: w.isUp(old) });
     for (const cl of c.clients.values()) if (!c.isolated.has(cl.name)) cl.leader = best.name;
     best.promote(c.epoch);
     c.sampleLag();

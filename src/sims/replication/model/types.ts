@@ -123,6 +123,8 @@ export interface Failed {
   readonly position: number;
   readonly oldPosition: number;
   readonly seq: number;
+  /** Whether the old leader was still running when it was replaced (a promotion, a partition), not crashed. */
+  readonly oldUp: boolean;
 }
 
 export interface ReplicationRun {
