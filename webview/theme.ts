@@ -135,6 +135,7 @@ export function mermaidConfig(body: HTMLElement): Record<string, unknown> {
       messageFontSize: DIAGRAM_FONT_PX,
     },
     flowchart: { ...fonts },
+    gantt: { fontSize: DIAGRAM_FONT_PX, sectionFontSize: DIAGRAM_FONT_PX },
     pie: { textPosition: 0.7 },
   };
   if (c.kind === "high-contrast" || c.kind === "high-contrast-light") {

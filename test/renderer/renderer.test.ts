@@ -352,11 +352,13 @@ test("Mermaid text sizes: every font the config sets is at least 11 px at 100%",
   const c = theme.mermaidConfig(doc.body) as {
     sequence: Record<string, unknown>;
     flowchart: Record<string, unknown>;
+    gantt: Record<string, unknown>;
     themeVariables: Record<string, unknown>;
     fontFamily: string;
   };
   for (const [k, v] of Object.entries(c.sequence)) if (k.endsWith("FontSize")) assert.ok(Number(v) >= 11, k);
   assert.ok(Number(c.flowchart.fontSize) >= 11);
+  assert.ok(Number(c.gantt.fontSize) >= 11 && Number(c.gantt.sectionFontSize) >= 11, "gantt (histories)");
   assert.ok(parseFloat(String(c.themeVariables.fontSize)) >= 11);
   assert.equal(c.sequence.noteFontFamily, c.fontFamily, "notes are measured in the font they are drawn in");
 });
