@@ -43,3 +43,26 @@ declare module "*/scripts/layers.mjs" {
   export const LAYERS: Readonly<Record<string, readonly string[]>>;
   export const PURE: readonly string[];
 }
+declare module "*/scripts/nginx.mjs" {
+  export interface NginxLocation {
+    name: string;
+    ratePerSecond: number;
+    burst: number;
+    nodelay: boolean;
+    delay?: number;
+  }
+  export interface AccessLogLine {
+    i: number | null;
+    status: number;
+    msec: number;
+    requestTime: number;
+    uri: string;
+  }
+  export interface Nginx {
+    port: number;
+    version: string;
+    accessLog(): AccessLogLine[];
+    stop(): Promise<void>;
+  }
+  export function startNginx(o: { locations: readonly NginxLocation[] }): Promise<Nginx>;
+}
