@@ -58,10 +58,19 @@ declare module "*/scripts/nginx.mjs" {
     requestTime: number;
     uri: string;
   }
+  export interface LimitLogLine {
+    i: number;
+    uri: string;
+    zone: string;
+    kind: "delayed" | "rejected";
+    /** Thousandths of a request, as nginx computed it. */
+    excess: number;
+  }
   export interface Nginx {
     port: number;
     version: string;
     accessLog(): AccessLogLine[];
+    limitLog(): LimitLogLine[];
     stop(): Promise<void>;
   }
   export function startNginx(o: { locations: readonly NginxLocation[] }): Promise<Nginx>;

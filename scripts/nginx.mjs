@@ -8,7 +8,8 @@
 // which answers in the rewrite phase, before limit_req runs in the preaccess phase), rejected ones
 // `limit_req_status 503`. The access log records, per request, its `i` query argument, status,
 // `$msec` (when it ended) and `$request_time` (how long it took), so arrival = msec - request_time
-// by nginx's own clock. About 100 ms to start.
+// by nginx's own clock. The error log, at info level, has limit_req's own line for each request it
+// delayed or rejected, with the excess it computed. About 100 ms to start.
 // Usage: node scripts/nginx.mjs   (starts one, prints its version and port, stops it)
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +21,8 @@ import { freePort } from "./code-server.mjs";
 
 const NGINX = "/usr/sbin/nginx";
 const NAME = /^[a-z][a-z0-9_]*$/;
+/** limit_req's own lines in the error log (at `limit_req_log_level info`), for requests sent with `?i=N`. */
+const LIMIT_LINE = /(limiting requests|delaying request), excess: (\d+)\.(\d{3}),? by zone "([^"]+)".*request: "GET (\/[^? ]*)\?i=(\d+) /;
 
 /** The limit_req line of one location: `limit_req zone=z burst=N [nodelay|delay=D];` */
 function limitReqLine(zone, { burst, nodelay, delay }) {
@@ -38,7 +41,7 @@ master_process on;
 worker_processes 1;
 user nobody nogroup;
 pid ${join(dir, "nginx.pid")};
-error_log ${join(dir, "error.log")} warn;
+error_log ${join(dir, "error.log")} info;
 events {
     worker_connections 256;
 }
@@ -82,6 +85,8 @@ function get(port, path) {
  * Start nginx with one location per entry of `locations`: `{ name, ratePerSecond, burst, nodelay, delay }`
  * (name: lower-case letters, digits, `_`; it names the zone and the path `/<name>`). Resolves once it
  * answers `/ready`. `accessLog()` reads the timing log: `{ i, status, msec, requestTime, uri }` per line.
+ * `limitLog()` reads what limit_req logged of its decisions: `{ i, uri, zone, kind: "delayed" | "rejected",
+ * excess }` per delayed or rejected request (excess in thousandths of a request, as nginx computed it).
  */
 export async function startNginx({ locations }) {
   for (const l of locations) if (!NAME.test(l.name)) throw new Error(`bad location name ${l.name}`);
@@ -132,6 +137,23 @@ export async function startNginx({ locations }) {
             const [i, status, msec, requestTime, uri] = line.split(" ");
             return { i: i === "-" ? null : Number(i), status: Number(status), msec: Number(msec), requestTime: Number(requestTime), uri };
           });
+      },
+      limitLog() {
+        const file = join(dir, "error.log");
+        if (!existsSync(file)) return [];
+        const out = [];
+        for (const line of readFileSync(file, "utf8").split("\n")) {
+          const m = LIMIT_LINE.exec(line);
+          if (m)
+            out.push({
+              kind: m[1] === "limiting requests" ? "rejected" : "delayed",
+              excess: Number(m[2]) * 1000 + Number(m[3]),
+              zone: m[4],
+              uri: m[5],
+              i: Number(m[6]),
+            });
+        }
+        return out;
       },
       stop,
     };

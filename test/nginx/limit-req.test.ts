@@ -1,15 +1,18 @@
 // nginx's limit_req against the test's reference: one throwaway nginx (scripts/nginx.mjs) with a
 // location and zone per scenario of test/support/rate-limit-scenarios.ts; each scenario's requests
-// are sent at their scheduled times and what nginx did with each is read back: 503 is rejected, 200
-// within BOUNDARY_MARGIN_MS is accepted, 200 after longer is delayed.
+// are sent at their scheduled times and what nginx did with each is read back: its error log (at
+// `limit_req_log_level info`) has limit_req's own line for each request it rejected ("limiting
+// requests", which must be a 503) or delayed ("delaying request", a 200 after the delay), with the
+// excess it computed; a request without such a line was accepted (a 200 at once).
 //
 // Timing: nginx decides by its own clock, so the tier judges each request at the time nginx saw it,
 // from the access log (`$msec - $request_time`: when nginx read the request, in whole ms), not at the
 // time it was sent. The reference (`referenceLimiter`) is fed those arrivals in nginx's order; a
 // request is near a boundary when arriving BOUNDARY_MARGIN_MS earlier or later would change the
 // reference's decision: it is left out, counted, and nginx's own decision is carried into the state.
-// Every other request must get the reference's decision, and a delayed one must be held its computed
-// delay (DELAY_EARLY_MS less to DELAY_LATE_MS more). Requests nginx read in the same ms are ordered as
+// Every other request must get the reference's decision, the excess nginx logged for it must be the
+// reference's within BOUNDARY_MARGIN_MS' worth of the rate, and a delayed one must be held its
+// computed delay (DELAY_EARLY_MS less to DELAY_LATE_MS more). Requests nginx read in the same ms are ordered as
 // nginx must have taken them: within one ms the excess only grows, so accepted ones came first, then
 // delayed ones by increasing delay, then rejected ones.
 //
@@ -20,7 +23,7 @@ import assert from "node:assert/strict";
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startNginx, type AccessLogLine, type Nginx } from "../../scripts/nginx.mjs";
+import { startNginx, type AccessLogLine, type LimitLogLine, type Nginx } from "../../scripts/nginx.mjs";
 import {
   BOUNDARY_MARGIN_MS,
   DELAY_EARLY_MS,
@@ -113,20 +116,26 @@ interface Observed {
   readonly decision: Decision;
   /** How long nginx took to answer, ms ($request_time). */
   readonly tookMs: number;
+  /** The excess nginx logged, thousandths of a request (delayed and rejected requests only). */
+  readonly loggedExcess: number | undefined;
 }
 
 const RANK: Record<Decision, number> = { accepted: 0, delayed: 1, rejected: 2 };
 
-function observe(sent: readonly Sent[], lines: readonly AccessLogLine[]): Observed[] {
+function observe(sent: readonly Sent[], lines: readonly AccessLogLine[], limits: readonly LimitLogLine[]): Observed[] {
   const byI = new Map(lines.map((l) => [l.i, l]));
+  const limitByI = new Map(limits.map((l) => [l.i, l]));
+  assert.equal(limitByI.size, limits.length, "limit_req logged each request at most once");
   const raw = sent.map((s) => {
     const line = byI.get(s.i);
     assert.ok(line, `request ${s.i} is in nginx's access log`);
     assert.equal(line.status, s.status, `request ${s.i}: the log's status is the response's`);
     assert.ok(s.status === 200 || s.status === 503, `request ${s.i}: 200 or 503 (limit_req_status), got ${s.status}`);
     const tookMs = Math.round(line.requestTime * 1000);
-    const decision: Decision = s.status === 503 ? "rejected" : tookMs >= BOUNDARY_MARGIN_MS ? "delayed" : "accepted";
-    return { i: s.i, sentMs: s.sentMs, arrivalMs: Math.round(line.msec * 1000) - tookMs, decision, tookMs };
+    const limit = limitByI.get(s.i);
+    const decision: Decision = limit?.kind ?? "accepted";
+    assert.equal(s.status === 503, decision === "rejected", `request ${s.i}: answered ${s.status}, limit_req logged it ${limit?.kind ?? "not at all"}`);
+    return { i: s.i, sentMs: s.sentMs, arrivalMs: Math.round(line.msec * 1000) - tookMs, decision, tookMs, loggedExcess: limit?.excess };
   });
   const first = Math.min(...raw.map((r) => r.arrivalMs));
   return raw
@@ -145,10 +154,16 @@ describe("nginx limit_req", () => {
       assert.deepEqual(predicted, scenario.expected, "the scenario's expected decisions are the reference's at the scheduled times");
 
       const sent = await sendSchedule(nginx.port, scenario);
-      const observed = observe(sent, await logLines(nginx, scenario));
+      const lines = await logLines(nginx, scenario);
+      const observed = observe(
+        sent,
+        lines,
+        nginx.limitLog().filter((l) => l.zone === scenario.location),
+      );
       const limiter = referenceLimiter(scenario.options);
       let leftOut = 0;
       const delayOffs: number[] = [];
+      let worstExcessOff = 0;
       for (const o of observed) {
         const ref = limiter.arrive(o.arrivalMs, o.decision);
         const where = `request ${o.i} (scheduled ${scenario.arrivalsMs[o.i]} ms, sent ${o.sentMs.toFixed(1)} ms, nginx ${o.arrivalMs} ms, excess ${ref.rawExcess / 1000})`;
@@ -159,6 +174,14 @@ describe("nginx limit_req", () => {
           continue;
         }
         assert.equal(o.decision, ref.decision, `${where}: nginx ${o.decision} it (took ${o.tookMs} ms), the reference says ${ref.decision}`);
+        if (o.loggedExcess !== undefined) {
+          const excessOff = Math.abs(o.loggedExcess - Math.max(0, ref.rawExcess));
+          assert.ok(
+            excessOff <= scenario.options.ratePerSecond * BOUNDARY_MARGIN_MS,
+            `${where}: nginx logged excess ${o.loggedExcess / 1000}, more than ${BOUNDARY_MARGIN_MS} ms' worth from the reference's`,
+          );
+          worstExcessOff = Math.max(worstExcessOff, excessOff);
+        }
         if (o.decision === "delayed") {
           const off = o.tookMs - ref.delayMs;
           assert.ok(off >= -DELAY_EARLY_MS && off <= DELAY_LATE_MS, `${where}: held ${o.tookMs} ms, the reference says ${ref.delayMs} ms`);
@@ -181,7 +204,7 @@ describe("nginx limit_req", () => {
       console.log(
         `${scenario.location}: nginx ${byIndex.map((o) => letter(o.decision)).join("")} in sending order${delays.length ? ` (delays ${delays.join("/")} ms)` : ""}; ` +
           `${leftOut} of ${observed.length} left out near a boundary; the schedule's prediction ${scenario.expected.map(letter).join("")} held for ${held}; ` +
-          `sent at most ${lag.toFixed(1)} ms late; ${heldFor}`,
+          `sent at most ${lag.toFixed(1)} ms late; logged excesses within ${worstExcessOff / 1000} of the reference's; ${heldFor}`,
       );
     });
   }
