@@ -96,7 +96,14 @@ export async function startNginx({ locations }) {
   const dir = mkdtempSync(join(tmpdir(), "dsnb-nginx-"));
   chmodSync(dir, 0o755);
   let child;
+  // If the tests' process ends without stopping nginx (killed, a crash), nginx goes with it.
+  const onExit = () => {
+    child?.kill("SIGTERM"); // the master ends its worker (SIGKILL would leave the worker running)
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
   const stop = async () => {
+    process.removeListener("exit", onExit);
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
