@@ -43,3 +43,35 @@ declare module "*/scripts/layers.mjs" {
   export const LAYERS: Readonly<Record<string, readonly string[]>>;
   export const PURE: readonly string[];
 }
+declare module "*/scripts/nginx.mjs" {
+  export interface NginxLocation {
+    name: string;
+    ratePerSecond: number;
+    burst: number;
+    nodelay: boolean;
+    delay?: number;
+  }
+  export interface AccessLogLine {
+    i: number | null;
+    status: number;
+    msec: number;
+    requestTime: number;
+    uri: string;
+  }
+  export interface LimitLogLine {
+    i: number;
+    uri: string;
+    zone: string;
+    kind: "delayed" | "rejected";
+    /** Thousandths of a request, as nginx computed it. */
+    excess: number;
+  }
+  export interface Nginx {
+    port: number;
+    version: string;
+    accessLog(): AccessLogLine[];
+    limitLog(): LimitLogLine[];
+    stop(): Promise<void>;
+  }
+  export function startNginx(o: { locations: readonly NginxLocation[] }): Promise<Nginx>;
+}

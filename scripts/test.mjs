@@ -1,6 +1,6 @@
 // `npm test`: every tier the project has, in order, stopping at the first failing tier.
 // Tiers: build, typecheck, lint, unit + property, renderer (jsdom), PostgreSQL differential,
-// PostgreSQL replication, MariaDB differential, end-to-end (real VS Code).
+// PostgreSQL replication, nginx rate limiting, MariaDB differential, end-to-end (real VS Code).
 // The closing line sums the tests of every tier that ran: "N passed, N failed".
 // Pass tier names to run only some: `npm test -- unit renderer`.
 import { spawn } from "node:child_process";
@@ -44,6 +44,9 @@ const tiers = {
   // A PostgreSQL primary and hot standby: what replication shows readers, for the replication
   // simulator to be compared with (installed like postgres; needs root).
   "pg-replication": () => nodeTests("test/pg-replication"),
+  // nginx's limit_req: which requests of timed schedules it accepts, delays or rejects, for the
+  // rate-limit simulator's nginx variant to be compared with (installs nginx-light; needs root).
+  nginx: () => nodeTests("test/nginx"),
   // The MySQL model against MariaDB's InnoDB (installed with apt-get on first use; needs root).
   mariadb: () => nodeTests("test/mariadb"),
   // A real VS Code (code-server) driven by headless Chromium; installs both on first use.
