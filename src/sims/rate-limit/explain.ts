@@ -1,0 +1,58 @@
+// The words learners read about a rate-limiting run: one function per finding code, and the
+// verdict's summary. Requests are named by their numbers in the diagram and the decisions table.
+import { count, duration, list, percent } from "../../present/prose";
+import type { AlgorithmRun, KeyTotals } from "./model";
+import type { Resolved } from "./scenario";
+
+export interface Words {
+  readonly title: string;
+  readonly explanation: string;
+}
+
+const passedOf = (k: KeyTotals): number => k.accepted + k.delayed;
+
+/** boundary-burst: more than the limit passed inside one window length. */
+export function boundaryBurst(run: AlgorithmRun, r: Resolved): Words {
+  const { count: n, fromMs, seqs } = run.busiest;
+  const to = fromMs + r.windowMs;
+  const times = `${n / r.limit >= 2 ? "twice" : `${Math.round((n / r.limit) * 10) / 10}×`} the limit`;
+  const boundary = Math.ceil((fromMs + 1) / r.windowMs) * r.windowMs;
+  const across =
+    run.algorithm === "fixed-window" && boundary < to
+      ? ` The span straddles the boundary at t=${boundary} ms: the window ${boundary - r.windowMs}–${boundary} ms and the window ${boundary}–${boundary + r.windowMs} ms each counted no more than ${r.limit}, but together they passed ${n}.`
+      : "";
+  return {
+    title: `${run.algorithm}: ${n} requests passed within ${r.windowMs} ms (t=${fromMs}–${to} ms), ${times} of ${r.limit}`,
+    explanation: `Requests ${seqs[0]} to ${seqs[seqs.length - 1]} all passed between t=${fromMs} ms and t=${to} ms, one window length, against a limit of ${r.limit} per ${r.windowMs} ms.${across}`,
+  };
+}
+
+/** unfair: a key that sent less had a smaller share passed than a key that sent more. */
+export function unfair(run: AlgorithmRun, light: KeyTotals, heavy: KeyTotals): Words {
+  const ls = percent(passedOf(light) / light.sent);
+  const hs = percent(passedOf(heavy) / heavy.sent);
+  return {
+    title: `${run.algorithm}: ${light.key} got ${ls} through, ${heavy.key} ${hs}`,
+    explanation: `${light.key} sent ${count(light.sent, "request")} and ${heavy.key} sent ${heavy.sent}, yet ${light.key} had ${light.rejected} rejected (${ls} passed) while ${heavy.key} had ${hs} passed: one limiter shared between keys serves whoever asks first and most.`,
+  };
+}
+
+/** queue-delay: requests passed late instead of being rejected. */
+export function queueDelay(run: AlgorithmRun): Words {
+  const mean = Math.round(run.totalDelayMs / run.delayed);
+  return {
+    title: `${run.algorithm}: ${count(run.delayed, "request")} waited, up to ${duration(run.maxDelayMs)}`,
+    explanation: `Instead of rejecting, ${run.algorithm} held ${count(run.delayed, "request")} until its turn: ${mean} ms on average, ${run.maxDelayMs} ms at most. The client sees no error, only latency.`,
+  };
+}
+
+/** The verdict's sentences. */
+export function summary(runs: readonly AlgorithmRun[], r: Resolved): { ok: string; bad: string } {
+  const over = runs.filter((x) => x.busiest.count > r.limit).map((x) => x.algorithm);
+  const held =
+    over.length === 0
+      ? `No algorithm passed more than ${r.limit} requests in any ${r.windowMs} ms.`
+      : `${list(over)} passed more than ${r.limit} in one window length.`;
+  const totals = runs.map((x) => `${x.algorithm} passed ${x.accepted + x.delayed} of ${x.outcomes.length}`).join(", ");
+  return { ok: `${totals}. ${held}`, bad: held };
+}
