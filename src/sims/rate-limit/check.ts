@@ -10,7 +10,7 @@ const shareOf = (k: KeyTotals): number => (k.sent === 0 ? 1 : (k.accepted + k.de
 /** The lightest key treated worst, against the heaviest treated best, when the gap is wide. */
 function unfairPair(run: AlgorithmRun): [KeyTotals, KeyTotals] | undefined {
   let found: [KeyTotals, KeyTotals] | undefined;
-  let gap = 0.2;
+  let gap = 0.1;
   for (const light of run.perKey)
     for (const heavy of run.perKey) {
       if (light.sent === 0 || light.sent > heavy.sent || shareOf(heavy) - shareOf(light) <= gap) continue;

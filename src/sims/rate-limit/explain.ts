@@ -11,6 +11,18 @@ export interface Words {
 
 const passedOf = (k: KeyTotals): number => k.accepted + k.delayed;
 
+/** Request numbers as runs: 1–5, 7–11. */
+export function ranges(seqs: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < seqs.length;) {
+    let j = i;
+    while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1) j++;
+    parts.push(i === j ? `${seqs[i]}` : `${seqs[i]}–${seqs[j]}`);
+    i = j + 1;
+  }
+  return list(parts);
+}
+
 /** boundary-burst: more than the limit passed inside one window length. */
 export function boundaryBurst(run: AlgorithmRun, r: Resolved): Words {
   const { count: n, fromMs, seqs } = run.busiest;
@@ -23,7 +35,7 @@ export function boundaryBurst(run: AlgorithmRun, r: Resolved): Words {
       : "";
   return {
     title: `${run.algorithm}: ${n} requests passed within ${r.windowMs} ms (t=${fromMs}–${to} ms), ${times} of ${r.limit}`,
-    explanation: `Requests ${seqs[0]} to ${seqs[seqs.length - 1]} all passed between t=${fromMs} ms and t=${to} ms, one window length, against a limit of ${r.limit} per ${r.windowMs} ms.${across}`,
+    explanation: `Requests ${ranges([...seqs].sort((a, b) => a - b))} passed between t=${fromMs} ms and t=${to} ms, one window length, against a limit of ${r.limit} per ${r.windowMs} ms.${across}`,
   };
 }
 
