@@ -105,7 +105,7 @@ test("the leaky queue delays instead of rejecting, and the checker reports the d
 
 test("one limiter shared between keys is unfair to the lighter key", () => {
   const o = run(
-    "algorithm: fixed-window\nlimit: 10\nshared: true\nkeys:\n  - name: heavy\n    traffic: steady\n    ratePerSecond: 50\n  - name: light\n    traffic: steady\n    ratePerSecond: 2\n    startMs: 600\n",
+    "algorithm: fixed-window\nlimit: 10\nshared: true\nkeys:\n  - name: heavy\n    traffic: steady\n    ratePerSecond: 50\n  - name: light\n    traffic: steady\n    ratePerSecond: 2\n    startMs: 300\n",
   );
   const f = o.verdict.findings.find((x) => x.code === "unfair");
   assert.ok(f, JSON.stringify(o.verdict.findings.map((x) => x.title)));
