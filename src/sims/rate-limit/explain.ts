@@ -63,7 +63,7 @@ export function summary(runs: readonly AlgorithmRun[], r: Resolved): { ok: strin
   const over = runs.filter((x) => x.busiest.count > r.limit).map((x) => x.algorithm);
   const held =
     over.length === 0
-      ? `No algorithm passed more than ${r.limit} requests in any ${r.windowMs} ms.`
+      ? `No algorithm passed more than ${count(r.limit, "request")} in any ${r.windowMs} ms.`
       : `${list(over)} passed more than ${r.limit} in one window length.`;
   const totals = runs.map((x) => `${x.algorithm} passed ${x.accepted + x.delayed} of ${x.outcomes.length}`).join(", ");
   return { ok: `${totals}. ${held}`, bad: held };
