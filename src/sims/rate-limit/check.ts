@@ -1,7 +1,7 @@
 // What the rate-limiting checker reports for each algorithm: more than the limit inside one window
 // length (the boundary burst), unfairness between keys, and the delay a queue added.
 import { verdictFrom, type Finding, type Verdict } from "../../core/verdict";
-import { boundaryBurst, queueDelay, summary, unfair } from "./explain";
+import { boundaryBurst, neverExpires, overAdmission, queueDelay, summary, unfair } from "./explain";
 import type { AlgorithmRun, KeyTotals, RateLimitResult } from "./model";
 import type { Resolved } from "./scenario";
 
@@ -25,6 +25,8 @@ function runFindings(run: AlgorithmRun, r: Resolved, shown: boolean): Finding[] 
   const out: Finding[] = [];
   const ev = (seqs: readonly number[]) => (shown ? { events: seqs } : {});
   if (run.busiest.count > r.limit) out.push({ severity: "warning", code: "boundary-burst", ...boundaryBurst(run, r), ...ev(run.busiest.seqs) });
+  if (run.peak && run.peak.count > r.limit) out.push({ severity: "error", code: "over-admission", ...overAdmission(run, r), ...ev(run.peak.seqs) });
+  if (run.neverExpires) out.push({ severity: "error", code: "never-expires", ...neverExpires(run, r), ...ev([run.neverExpires.seq]) });
   const pair = unfairPair(run);
   if (pair) {
     const lost = run.outcomes.filter((o) => o.key === pair[0].key && o.decision === "rejected").map((o) => o.seq);
@@ -38,10 +40,8 @@ function runFindings(run: AlgorithmRun, r: Resolved, shown: boolean): Finding[] 
 }
 
 export function check(result: RateLimitResult, r: Resolved): Verdict {
-  const { ok, bad } = summary(result.runs, r);
-  return verdictFrom(
-    result.runs.flatMap((run, i) => runFindings(run, r, i === 0)),
-    ok,
-    bad,
-  );
+  const { ok } = summary(result.runs, r);
+  const findings = result.runs.flatMap((run, i) => runFindings(run, r, i === 0));
+  const errors = findings.filter((f) => f.severity === "error").map((f) => f.title);
+  return verdictFrom(findings, ok, `${errors.join("; ")}.`);
 }

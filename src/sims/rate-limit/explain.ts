@@ -27,7 +27,7 @@ export function ranges(seqs: readonly number[]): string {
 export function boundaryBurst(run: AlgorithmRun, r: Resolved): Words {
   const { count: n, fromMs, seqs } = run.busiest;
   const to = fromMs + r.windowMs;
-  const times = `${n / r.limit >= 2 ? "twice" : `${Math.round((n / r.limit) * 10) / 10}×`} the limit`;
+  const times = `${n === 2 * r.limit ? "twice" : `${Math.round((n / r.limit) * 10) / 10}×`} the limit`;
   const boundary = Math.ceil((fromMs + 1) / r.windowMs) * r.windowMs;
   const across =
     run.algorithm === "fixed-window" && boundary < to
@@ -55,6 +55,32 @@ export function queueDelay(run: AlgorithmRun): Words {
   return {
     title: `${run.algorithm}: ${count(run.delayed, "request")} waited, up to ${duration(run.maxDelayMs)}`,
     explanation: `Instead of rejecting, ${run.algorithm} held ${count(run.delayed, "request")} until its turn: ${mean} ms on average, ${run.maxDelayMs} ms at most. The client sees no error, only latency.`,
+  };
+}
+
+/** over-admission: the nodes together passed more than the limit in one of the limiter's windows. */
+export function overAdmission(run: AlgorithmRun, r: Resolved): Words {
+  const peak = run.peak!;
+  const n = r.distributed.nodes;
+  const why = run.algorithm.startsWith("local")
+    ? `each of the ${n} nodes allowed the whole limit on its own, so together they allow up to ${n * r.limit}`
+    : run.algorithm.startsWith("central-racy")
+      ? `a node reads the count with GET and raises it with INCR a round trip (${r.distributed.latencyMs} ms) later; requests whose GET landed in between all read the same count and all passed`
+      : `each node counted its own requests and learned the others' only every ${r.distributed.syncMs} ms, so between syncs every node spent the same remaining allowance`;
+  return {
+    title: `${run.algorithm}: ${peak.count} requests passed in one window, ${Math.round((peak.count / r.limit) * 10) / 10}× the limit of ${r.limit}`,
+    explanation: `Requests ${ranges(peak.seqs)} passed in the same ${r.windowMs} ms window: ${why}.`,
+  };
+}
+
+/** never-expires: a node died between INCR and EXPIRE, and the key kept its count for ever. */
+export function neverExpires(run: AlgorithmRun, r: Resolved): Words {
+  const ne = run.neverExpires!;
+  const after = run.outcomes.filter((o) => o.atMs > ne.atMs && o.key === ne.key);
+  const rejected = after.filter((o) => o.decision === "rejected").length;
+  return {
+    title: `${run.algorithm}: the counter for ${ne.key} never expires`,
+    explanation: `Request ${ne.seq} (t=${ne.atMs} ms) created the key with INCR, and its node died before sending EXPIRE. The key has no TTL, so its count never resets: once it reached ${r.limit}, every request was rejected (${rejected} of the ${after.length} after it). Doing INCR and PEXPIRE in one script, or SET with NX and PX first, closes the gap.`,
   };
 }
 

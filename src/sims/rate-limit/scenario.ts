@@ -49,6 +49,38 @@ const key = s.object("One key (a user, an IP address, an API key) and the traffi
   ),
 });
 
+export const MODES = [
+  { value: "local", doc: "Each gateway node runs the algorithm with the whole limit, on its own: up to nodes × limit pass." },
+  {
+    value: "central-racy",
+    doc: "A central counter (Redis): GET, compare, then INCR and, on a new key, EXPIRE, each a round trip. Concurrent requests read the same count, and a node that dies between INCR and EXPIRE leaves a key that never expires.",
+  },
+  { value: "central-atomic", doc: "The same counter in one atomic step (a Lua script doing INCR and PEXPIRE): exactly the limit per window." },
+  { value: "sync", doc: "Local fixed-window counters, added up every syncMs: each node knows the others' counts as of the last sync." },
+] as const;
+
+export type Mode = (typeof MODES)[number]["value"];
+
+const mode = s.enum({ doc: "How the gateway nodes share the limit.", values: MODES, default: "local" });
+
+const distributed = s.object("Several gateway nodes in front of the service; requests go to them in turn.", {
+  nodes: s.field(s.integer({ doc: "Gateway nodes (1: no distribution, the algorithms run as one limiter).", min: 1, max: 20, default: 1 })),
+  mode: s.field(mode),
+  compare: s.field(s.array({ doc: "Modes to run on the same arrivals, side by side; defaults to mode alone.", items: mode, maxItems: 4, default: [] })),
+  latencyMs: s.field(s.integer({ doc: "One round trip between a node and the central counter.", min: 0, max: 10_000, default: 10, unit: "ms" })),
+  syncMs: s.field(s.integer({ doc: "sync: how often nodes exchange their counts.", min: 1, max: 600_000, default: 500, unit: "ms" })),
+  crashAtMs: s.field(
+    s.integer({
+      doc: "central-racy: the first node to create the key at or after this time dies between INCR and EXPIRE.",
+      min: 0,
+      max: 3_600_000,
+      unit: "ms",
+    }),
+  ),
+});
+
+export type DistributedOptions = Infer<typeof distributed>;
+
 export const schema = s.object(
   "Requests from one or more keys meet a rate limiter. Each key has a limiter of its own (or, with `shared`, all keys share one).",
   {
@@ -73,6 +105,7 @@ export const schema = s.object(
     delay: s.field(s.integer({ doc: "nginx: the first this many excess requests pass undelayed (its delay=).", min: 0, max: 10_000 })),
     shared: s.field(s.boolean({ doc: "One limiter for all keys instead of one per key.", default: false })),
     durationMs: s.field(s.integer({ doc: "How long steady traffic runs.", min: 1, max: 600_000, default: 3000, unit: "ms" })),
+    distributed: s.field(distributed),
     keys: s.field(s.array({ doc: "The keys and their traffic (default: one steady key).", items: key, maxItems: 10, default: [] })),
   },
 );
@@ -82,6 +115,8 @@ export type KeyOptions = Infer<typeof key>;
 
 export interface Resolved extends Omit<Options, "compare" | "keys" | "burst"> {
   readonly algorithms: readonly Algorithm[];
+  /** With more than one node: the distributed modes to run instead of the algorithms. */
+  readonly modes: readonly Mode[];
   readonly keys: readonly KeyOptions[];
   /** nginx's burst as written. */
   readonly burst: number;
@@ -101,6 +136,7 @@ export function resolve(options: Options, ctx: ResolveContext): Resolved {
   return {
     ...rest,
     algorithms: compare.length > 0 ? [...new Set(compare)] : [rest.algorithm],
+    modes: rest.distributed.nodes > 1 ? [...new Set(rest.distributed.compare.length > 0 ? rest.distributed.compare : [rest.distributed.mode])] : [],
     keys: given.map((k) => (k.arrivalsMs ? { ...k, traffic: "explicit" as const } : k)),
     capacity: rest.burst > 0 ? rest.burst : rest.limit,
   };
@@ -123,5 +159,10 @@ export const examples: readonly Example[] = [
     name: "nginx burst and nodelay",
     description: "limit_req rate=5r/s burst=5 nodelay against a burst of 12.",
     body: "algorithm: nginx\nlimit: 5\nburst: 5\nnodelay: true\nkeys:\n  - name: user\n    traffic: burst\n    count: 12\n",
+  },
+  {
+    name: "distributed limiting",
+    description: "Three gateway nodes: local limiters, a racy and an atomic central counter, synchronised counts.",
+    body: "limit: 10\ndistributed:\n  nodes: 3\n  compare: [local, central-racy, central-atomic, sync]\n  latencyMs: 20\nkeys:\n  - name: user\n    traffic: steady\n    ratePerSecond: 40\n",
   },
 ];

@@ -1,7 +1,8 @@
 // The rate-limiting model: the same arrivals through each algorithm, one limiter per key (or one
 // shared), and what each admitted: decisions, delays, and the most requests passed in any window.
 import type { Rng } from "../../../core/rng";
-import type { Algorithm, Resolved } from "../scenario";
+import type { Algorithm, Mode, Resolved } from "../scenario";
+import { runMode, type DistributedRun } from "./distributed";
 import { makeLimiter, type Decision, type Limiter, type LimiterState } from "./limiters";
 import { arrivals, type Request } from "./traffic";
 
@@ -37,7 +38,11 @@ export interface Busiest {
 }
 
 export interface AlgorithmRun {
-  readonly algorithm: Algorithm;
+  /** The algorithm, or for distributed limiting the mode and the node count ("local × 3"). */
+  readonly algorithm: string;
+  /** Distributed: the most requests passed in one of the limiter's own windows, across all nodes. */
+  readonly peak?: Busiest;
+  readonly neverExpires?: DistributedRun["neverExpires"];
   readonly outcomes: readonly Outcome[];
   readonly accepted: number;
   readonly delayed: number;
@@ -73,6 +78,34 @@ function totals(keys: readonly string[], outcomes: readonly Outcome[]): KeyTotal
   });
 }
 
+/** The most passed requests counted in one limiter window (window ids of the distributed modes). */
+function peakOf(outcomes: readonly Outcome[], windowIds: readonly string[]): Busiest {
+  const by = new Map<string, number[]>();
+  outcomes.forEach((o, i) => {
+    if (o.decision === "rejected") return;
+    const list = by.get(windowIds[i]!) ?? [];
+    list.push(o.seq);
+    by.set(windowIds[i]!, list);
+  });
+  let best: Busiest = { count: 0, fromMs: 0, seqs: [] };
+  for (const seqs of by.values()) if (seqs.length > best.count) best = { count: seqs.length, fromMs: outcomes[seqs[0]! - 1]!.atMs, seqs };
+  return best;
+}
+
+export function runDistributed(mode: Mode, r: Resolved, requests: readonly Request[]): AlgorithmRun {
+  const run = runMode(mode, r, requests);
+  const outcomes: Outcome[] = requests.map((q, i) => ({ seq: q.seq, key: q.key, atMs: q.atMs, delayMs: 0, ...run.admissions[i]! }));
+  const label = `${mode}${mode === "local" ? ` ${r.algorithm}` : ""} × ${r.distributed.nodes}`;
+  return {
+    ...summarise(label, outcomes, r),
+    peak: peakOf(
+      outcomes,
+      run.admissions.map((a) => a.windowId),
+    ),
+    ...(run.neverExpires ? { neverExpires: run.neverExpires } : {}),
+  };
+}
+
 export function runAlgorithm(algorithm: Algorithm, r: Resolved, requests: readonly Request[]): AlgorithmRun {
   const limiters = new Map<string, Limiter>();
   const limiterFor = (key: string): Limiter => {
@@ -82,6 +115,10 @@ export function runAlgorithm(algorithm: Algorithm, r: Resolved, requests: readon
     return l;
   };
   const outcomes: Outcome[] = requests.map((q) => ({ seq: q.seq, key: q.key, atMs: q.atMs, ...limiterFor(q.key).decide(q.atMs) }));
+  return summarise(algorithm, outcomes, r);
+}
+
+function summarise(algorithm: string, outcomes: readonly Outcome[], r: Resolved): AlgorithmRun {
   const passed = outcomes.filter((o) => o.decision !== "rejected").map((o) => ({ seq: o.seq, atMs: o.atMs + o.delayMs }));
   const count = (d: Decision) => outcomes.filter((o) => o.decision === d).length;
   const delays = outcomes.map((o) => o.delayMs);
@@ -103,5 +140,6 @@ export function runAlgorithm(algorithm: Algorithm, r: Resolved, requests: readon
 
 export function simulate(r: Resolved, rng: Rng): RateLimitResult {
   const requests = arrivals(r, rng);
+  if (r.modes.length > 0) return { requests, runs: r.modes.map((m) => runDistributed(m, r, requests)) };
   return { requests, runs: r.algorithms.map((a) => runAlgorithm(a, r, requests)) };
 }
