@@ -2,7 +2,7 @@
 // stream with bursts), and one comparison cell through the pipeline. Prints figures; asserts nothing.
 import { performance } from "node:perf_hooks";
 import { runCell } from "../src/engine/pipeline";
-import { ALGORITHMS } from "../src/sims/rate-limit/scenario";
+import { ALGORITHMS, MODES } from "../src/sims/rate-limit/scenario";
 import { makeLimiter, nginxLimitReq } from "../src/sims/rate-limit/model";
 
 const N = 200_000;
@@ -52,4 +52,17 @@ export function benchRateLimit(): void {
     "cells/s",
   );
   console.log(`(that cell sends ${requests} requests through each algorithm)`);
+  for (const { value } of MODES) {
+    const body = `limit: 10\ndurationMs: 60000\ndistributed:\n  nodes: 3\n  mode: ${value}\n  latencyMs: 20\nkeys:\n  - name: user\n    traffic: steady\n    ratePerSecond: 40\n`;
+    let n = 0;
+    const t0 = performance.now();
+    const r = runCell({ simulator: "rate-limit", source: body, seed: 1 });
+    if (r.ok) n = r.output.metrics.requests ?? 0;
+    const s = (performance.now() - t0) / 1000;
+    console.log(
+      `${`distributed ${value} × 3, whole cell`.padEnd(44)} ${Math.round(n / s)
+        .toLocaleString("en")
+        .padStart(12)} requests/s`,
+    );
+  }
 }
