@@ -21,7 +21,8 @@ function said(o: Outcome): string {
 }
 
 function arrows(d: SequenceDiagram, o: Outcome, hl: boolean): void {
-  d.message(o.key, "limiter", `${o.seq}. request at t=${o.atMs} ms`, "call", hl);
+  const via = o.state.node !== undefined ? ` via node ${o.state.node}` : "";
+  d.message(o.key, "limiter", `${o.seq}. request at t=${o.atMs} ms${via}`, "call", hl);
   if (o.decision === "rejected") d.message("limiter", o.key, "429 Too Many Requests", "fault", hl);
   else d.message("limiter", "api", o.decision === "delayed" ? `pass after ${o.delayMs} ms` : "pass", "async", hl);
 }

@@ -149,3 +149,11 @@ test("synchronised counters over-admit by what the nodes pass between syncs, les
   const fast = run(distributed("sync", "  syncMs: 50\n"));
   assert.ok(slow.metrics.maxInWindow > fast.metrics.maxInWindow, `${slow.metrics.maxInWindow} vs ${fast.metrics.maxInWindow}`);
 });
+
+test("clients behind one key send their rate each, from offsets the seed decides", () => {
+  const cell = "algorithm: sliding-log\nlimit: 10\ndurationMs: 1000\nkeys:\n  - name: office\n    traffic: clients\n    clients: 4\n    ratePerSecond: 5\n";
+  const a = run(cell, 7);
+  assert.equal(a.metrics.requests, 20);
+  assert.equal(a.metrics.accepted, 10);
+  assert.deepEqual(run(cell, 7).tables, a.tables);
+});
