@@ -22,6 +22,7 @@ import { benchRenderer } from "./renderer";
 import { benchConsistency } from "./consistency";
 import { benchReplication } from "./replication";
 import { benchQuorum } from "./quorum";
+import { benchRateLimit } from "./rate-limit";
 
 const root = join(import.meta.dirname, "..");
 
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
   benchConsistency();
   benchReplication();
   benchQuorum();
+  benchRateLimit();
   await benchRenderer();
   e2eTimings();
 }

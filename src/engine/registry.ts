@@ -10,6 +10,7 @@ import { twoPhaseCommit } from "../sims/two-phase-commit";
 import { outbox } from "../sims/outbox";
 import { replication } from "../sims/replication";
 import { quorum } from "../sims/quorum";
+import { rateLimit } from "../sims/rate-limit";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
@@ -22,6 +23,7 @@ export const simulators: readonly AnySimulator[] = [
   outbox,
   replication,
   quorum,
+  rateLimit,
 ];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
