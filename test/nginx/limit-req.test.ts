@@ -34,10 +34,34 @@ import {
   type Decision,
   type RateLimitScenario,
 } from "../support/rate-limit-scenarios";
+import { nginxLimitReq } from "../../src/sims/rate-limit/model/nginx";
 
 const started = Date.now();
 let nginx: Nginx | undefined;
-const totals = { scenarios: 0, requests: 0, leftOut: 0 };
+const totals = { scenarios: 0, requests: 0, leftOut: 0, modelAgreed: 0 };
+
+/**
+ * The simulator's nginx variant, fed the arrival times nginx recorded, must decide every request that
+ * is not near a boundary as nginx did. At a request near one the two may go different ways; if they
+ * do, their states part and the requests after it are not compared (and counted).
+ */
+function againstModel(scenario: RateLimitScenario, observed: readonly Observed[], near: ReadonlySet<number>): { agreed: number; after: number } {
+  const decisions = nginxLimitReq(
+    observed.map((o) => o.arrivalMs),
+    scenario.options,
+  );
+  let agreed = 0;
+  for (const [k, o] of observed.entries()) {
+    if (near.has(o.i)) {
+      if (decisions[k] !== o.decision) return { agreed, after: observed.length - k };
+      continue;
+    }
+    assert.equal(decisions[k], o.decision, `request ${o.i} (nginx ${o.arrivalMs} ms): nginx ${o.decision} it, the model's nginxLimitReq says ${decisions[k]}`);
+    agreed++;
+  }
+  totals.modelAgreed += agreed;
+  return { agreed, after: 0 };
+}
 
 before(async () => {
   nginx = await startNginx({ locations: RATE_LIMIT_SCENARIOS.map((s) => ({ name: s.location, ...s.options })) });
@@ -48,7 +72,7 @@ after(async () => {
   await nginx?.stop();
   console.log(
     `nginx: ${totals.scenarios} scenarios, ${totals.requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
-      `${totals.leftOut} left out within ${BOUNDARY_MARGIN_MS} ms of a decision boundary`,
+      `${totals.leftOut} left out within ${BOUNDARY_MARGIN_MS} ms of a decision boundary; the model's nginxLimitReq agreed with nginx on ${totals.modelAgreed}`,
   );
 });
 
@@ -164,8 +188,10 @@ describe("nginx limit_req", () => {
       let leftOut = 0;
       const delayOffs: number[] = [];
       let worstExcessOff = 0;
+      const nearOnes = new Set<number>();
       for (const o of observed) {
         const ref = limiter.arrive(o.arrivalMs, o.decision);
+        if (ref.near) nearOnes.add(o.i);
         const where = `request ${o.i} (scheduled ${scenario.arrivalsMs[o.i]} ms, sent ${o.sentMs.toFixed(1)} ms, nginx ${o.arrivalMs} ms, excess ${ref.rawExcess / 1000})`;
         // DSNB_NGINX_DEBUG=1: every request as nginx saw it, with the reference's step.
         if (process.env.DSNB_NGINX_DEBUG) console.log(JSON.stringify({ ...o, ref }));
@@ -191,6 +217,8 @@ describe("nginx limit_req", () => {
       const compared = observed.length - leftOut;
       assert.ok(compared * 2 >= observed.length, `at least half the requests are compared (${compared} of ${observed.length})`);
 
+      const model = againstModel(scenario, observed, nearOnes);
+
       const byIndex = [...observed].sort((a, b) => a.i - b.i);
       const held = byIndex.filter((o, k) => o.decision === scenario.expected[k]).length;
       const lag = Math.max(...sent.map((s) => s.sentMs - scenario.arrivalsMs[s.i]));
@@ -204,7 +232,8 @@ describe("nginx limit_req", () => {
       console.log(
         `${scenario.location}: nginx ${byIndex.map((o) => letter(o.decision)).join("")} in sending order${delays.length ? ` (delays ${delays.join("/")} ms)` : ""}; ` +
           `${leftOut} of ${observed.length} left out near a boundary; the schedule's prediction ${scenario.expected.map(letter).join("")} held for ${held}; ` +
-          `sent at most ${lag.toFixed(1)} ms late; logged excesses within ${worstExcessOff / 1000} of the reference's; ${heldFor}`,
+          `sent at most ${lag.toFixed(1)} ms late; logged excesses within ${worstExcessOff / 1000} of the reference's; ${heldFor}; ` +
+          `the model agrees on ${model.agreed} of ${observed.length}${model.after ? ` (not compared after a boundary request it decided the other way: ${model.after})` : ""}`,
       );
     });
   }
