@@ -11,6 +11,7 @@ import { outbox } from "../sims/outbox";
 import { replication } from "../sims/replication";
 import { quorum } from "../sims/quorum";
 import { rateLimit } from "../sims/rate-limit";
+import { lock } from "../sims/lock";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
@@ -24,6 +25,7 @@ export const simulators: readonly AnySimulator[] = [
   replication,
   quorum,
   rateLimit,
+  lock,
 ];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));
