@@ -1,0 +1,138 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { runCell } from "../../../src/engine/pipeline";
+import type { RunOutput } from "../../../src/protocol/output";
+import { simulate } from "../../../src/sims/lock/model";
+import { resolve, type Options } from "../../../src/sims/lock/scenario";
+import type { ResolveContext } from "../../../src/sims/types";
+
+function run(source: string, seed = 1): RunOutput {
+  const r = runCell({ simulator: "lock", source, seed });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.output;
+}
+
+const codes = (o: RunOutput) => o.verdict.findings.map((f) => f.code);
+
+test("a pause longer than the lease: both clients hold the lock and both writes land; the finding names them, the times and the writes", () => {
+  const o = run("mode: single\nttlMs: 1000\npauseMs: 1500\n");
+  assert.equal(o.verdict.valid, false);
+  const f = o.verdict.findings.find((x) => x.code === "two-holders")!;
+  assert.match(f.title, /A and B both held the lock: A wrote token 1 at t=1556 ms, B token 7 at t=1176 ms/);
+  assert.match(f.explanation, /A was paused 1500 ms \(t=54–1554 ms\), longer than its 1000 ms lease/);
+  assert.match(f.explanation, /from t=4 ms to t=1558 ms/);
+  assert.equal(f.events!.length, 4);
+  assert.equal(o.metrics.mostHolders, 2);
+  assert.equal(o.metrics.writesAccepted, 2);
+});
+
+test("the key expires on the instance at the end of the lease, and B acquires on its first try after that", () => {
+  const o = run("mode: single\nttlMs: 1000\npauseMs: 1500\n");
+  const steps = o.timeline!.steps;
+  const expire = steps.findIndex((s) => /expires/.test(s.text));
+  assert.equal(steps[expire]!.atMs, 1002);
+  assert.match(steps[expire + 1]!.text, /SET lock 7 NX PX 1000 → OK/);
+  assert.ok(steps.slice(0, expire).every((s) => !/→ OK/.test(s.text) || s.actor === "A"));
+});
+
+test("with fencing the storage refuses the stale write: the finding is gone", () => {
+  const o = run("mode: single\nttlMs: 1000\npauseMs: 1500\nfencing: true\n");
+  assert.equal(o.verdict.valid, true);
+  assert.deepEqual(codes(o), ["fenced-write"]);
+  assert.equal(o.metrics.writesRefused, 1);
+  const storage = o.timeline!.steps.at(-2)!.changed!.find((t) => t.name === "storage")!;
+  assert.deepEqual(storage.rows[0], [7, "B", 1, 1]);
+});
+
+test("a pause shorter than the lease is safe: B waits for the release", () => {
+  const o = run("mode: single\nttlMs: 1000\npauseMs: 500\n");
+  assert.equal(o.verdict.valid, true);
+  assert.equal(o.metrics.mostHolders, 1);
+});
+
+test("Redlock: an instance with a fast clock lets B form a majority while A still holds", () => {
+  const o = run("mode: redlock\nttlMs: 1000\npauseMs: 0\nworkMs: 800\nunreachableFromA: [4, 5]\ndriftPercent: [0, 0, 100, 0, 0]\n");
+  const f = o.verdict.findings.find((x) => x.code === "two-holders")!;
+  assert.match(f.explanation, /r3 ran fast/);
+  const same = run("mode: redlock\nttlMs: 1000\npauseMs: 0\nworkMs: 800\nunreachableFromA: [4, 5]\n");
+  assert.equal(same.verdict.valid, true, "without drift B waits");
+});
+
+test("Redlock: validity is the ttl less the elapsed time and the drift allowance", () => {
+  const o = run("mode: redlock\nttlMs: 1000\npauseMs: 0\nunreachableFromA: [5]\ntimeoutMs: 50\n");
+  const grant = o.timeline!.steps.find((s) => /holds the lock, token 1/.test(s.text))!;
+  // elapsed 50 ms (the timeout), drift 1000 × 0.01 + 2 = 12 ms
+  assert.match(grant.text, /on 4 of 5 instances: valid 938 ms, until t=988 ms/);
+});
+
+test("renewal keeps a long job covered, but not a pause longer than the lease", () => {
+  const long = run("mode: single\nttlMs: 1000\npauseMs: 0\nworkMs: 3000\nrenewal: true\n");
+  assert.equal(long.verdict.valid, true);
+  assert.ok(codes(long).includes("renewed"));
+  const noRenewal = run("mode: single\nttlMs: 1000\npauseMs: 0\nworkMs: 3000\n");
+  assert.ok(codes(noRenewal).includes("lease-lost"));
+  const paused = run("mode: single\nttlMs: 1000\npauseMs: 1500\nrenewal: true\n");
+  assert.ok(codes(paused).includes("two-holders"));
+});
+
+test("timeline tables: each instance's key, each client's belief and clock, the storage's last token", () => {
+  const o = run("mode: single\nttlMs: 1000\npauseMs: 1500\n");
+  const names = o.timeline!.initial.map((t) => t.name);
+  assert.deepEqual(names, ["instances", "clients", "storage"]);
+  const clients = o.timeline!.steps[1]!.changed!.find((t) => t.name === "clients")!;
+  assert.deepEqual(clients.rows[0], ["A", "holds", 1, 1000, 4, "runs"]);
+});
+
+const fail = (): never => {
+  throw new Error("invalid");
+};
+const ctx: ResolveContext = { at: () => undefined, fail };
+
+function options(o: Partial<Options>): Options {
+  return {
+    mode: "single",
+    fencing: true,
+    pauseMs: 0,
+    ttlMs: 1000,
+    renewal: false,
+    workMs: 50,
+    secondStartMs: 100,
+    retryMs: 200,
+    maxAttempts: 30,
+    latencyMs: 2,
+    timeoutMs: 50,
+    instances: 5,
+    driftPercent: [],
+    driftFactor: 0.01,
+    unreachableFromA: [],
+    ...o,
+  };
+}
+
+test("with fencing, the storage never accepts writes out of token order, whatever the pauses, leases and clocks", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        mode: fc.constantFrom("single" as const, "redlock" as const),
+        pauseMs: fc.integer({ min: 0, max: 5000 }),
+        ttlMs: fc.integer({ min: 10, max: 3000 }),
+        workMs: fc.integer({ min: 0, max: 3000 }),
+        secondStartMs: fc.integer({ min: 0, max: 3000 }),
+        latencyMs: fc.integer({ min: 0, max: 40 }),
+        renewal: fc.boolean(),
+        driftPercent: fc.array(fc.integer({ min: -50, max: 200 }), { maxLength: 5 }),
+      }),
+      (o) => {
+        const r = resolve(options({ ...o, driftPercent: o.mode === "single" ? o.driftPercent.slice(0, 1) : o.driftPercent }), ctx);
+        const accepted = simulate(r).writes.filter((w) => w.accepted);
+        for (let i = 1; i < accepted.length; i++) assert.ok(accepted[i]!.token >= accepted[i - 1]!.token, JSON.stringify(accepted));
+      },
+    ),
+  );
+});
+
+test("the same options give the same run", () => {
+  const src = "mode: redlock\npauseMs: 700\nttlMs: 500\ndriftPercent: [10, -5, 30]\n";
+  assert.equal(JSON.stringify(run(src)), JSON.stringify(run(src)));
+});
