@@ -144,8 +144,10 @@ export class World {
   }
 
   private unlock(c: Client, inst: Instance, token: number): void {
+    const other = inst.key;
     const ok = this.compareAndDelete(inst, token);
-    this.log(c.name, "release", inst.name, `release ${token} (compare-and-delete) → ${ok ? "deleted" : "not mine, kept"}`, "call");
+    const said = ok ? "deleted" : other ? `not mine (${other.holder} holds ${other.token}), kept` : "no key";
+    this.log(c.name, "release", inst.name, `release ${token} (compare-and-delete) → ${said}`, "call");
   }
 
   /** The end of the work: check the lease, then (A) pause, then write. */
