@@ -23,6 +23,7 @@ import { benchConsistency } from "./consistency";
 import { benchReplication } from "./replication";
 import { benchQuorum } from "./quorum";
 import { benchRateLimit } from "./rate-limit";
+import { benchLock } from "./lock";
 
 const root = join(import.meta.dirname, "..");
 
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
   benchReplication();
   benchQuorum();
   benchRateLimit();
+  benchLock();
   await benchRenderer();
   e2eTimings();
 }

@@ -18,7 +18,7 @@ function twoHolderFindings(result: LockResult, r: Resolved): Finding[] {
       const w1 = result.writes.find((w) => w.client === first.client && w.token === first.token && w.accepted);
       const w2 = result.writes.find((w) => w.client === second.client && w.token === second.token && w.accepted);
       // With fencing, writes that reached the storage in token order are what fencing allows.
-      if (!w1 || !w2 || (r.fencing && (w1.token < w2.token) === (w1.atMs <= w2.atMs))) continue;
+      if (!w1 || !w2 || (r.fencing && w1.token < w2.token === w1.atMs <= w2.atMs)) continue;
       const events = [first.seq, second.seq, w1.seq, w2.seq].sort((a, b) => a - b);
       out.push({ severity: "error", code: "two-holders", ...twoHolders(result, r, first, second, w1, w2), events });
     }
