@@ -75,3 +75,21 @@ declare module "*/scripts/nginx.mjs" {
   }
   export function startNginx(o: { locations: readonly NginxLocation[] }): Promise<Nginx>;
 }
+declare module "*/scripts/redis.mjs" {
+  export type RedisReply = string | number | null | RedisReply[];
+  export interface RedisConnection {
+    /** Sends one command; resolves with its reply, rejects with a Redis error. */
+    command(...args: (string | number)[]): Promise<RedisReply>;
+    close(): void;
+  }
+  export interface Redis {
+    port: number;
+    version: string;
+    /** The user redis-server runs as: redis, or nobody. */
+    user: string;
+    connect(): Promise<RedisConnection>;
+    stop(): Promise<void>;
+  }
+  export function connectRedis(port: number): Promise<RedisConnection>;
+  export function startRedis(): Promise<Redis>;
+}
