@@ -1,7 +1,7 @@
 // Pictures of a lock run: every message as a sequence diagram with each instance's key, each
 // client's belief and the storage's last token step by step; who held the lock when; every write.
 import type { Verdict } from "../../core/verdict";
-import type { StateTable, TableSpec } from "../../protocol/output";
+import type { ChartSpec, StateTable, TableSpec } from "../../protocol/output";
 import { SequenceDiagram } from "../../present/mermaid";
 import { TimelineRecorder } from "../../present/timeline";
 import type { Presentation } from "../types";
@@ -69,6 +69,37 @@ function holdersTable(result: LockResult): TableSpec {
   };
 }
 
+/** Clients believing they hold the lock, and instances holding a key, after each event (drawn as steps). */
+function holdersChart(result: LockResult, r: Resolved): ChartSpec {
+  const believers: { x: number; y: number }[] = [];
+  const keys: { x: number; y: number }[] = [];
+  const add = (points: { x: number; y: number }[], x: number, y: number) => {
+    const last = points.at(-1);
+    if (last && last.y === y) return;
+    if (last) points.push({ x, y: last.y });
+    points.push({ x, y });
+  };
+  for (const e of result.events) {
+    add(believers, e.atMs, e.state.clients.filter((c) => c.holds).length);
+    add(keys, e.atMs, e.state.instances.filter((i) => i.holder !== undefined).length);
+  }
+  const end = result.events.at(-1)?.atMs ?? 0;
+  for (const points of [believers, keys]) if (points.length) points.push({ x: end, y: points.at(-1)!.y });
+  const where = r.names.length > 1 ? `instances holding a key (a majority is ${r.quorum})` : "the instance holding the key";
+  return {
+    id: "holders-over-time",
+    title: "Who holds the lock over time",
+    kind: "line",
+    x: { label: "time (ms)" },
+    y: { label: "count" },
+    series: [
+      { name: "clients believing they hold it", points: believers },
+      { name: r.names.length > 1 ? "instances with a key" : "instance with a key", points: keys },
+    ],
+    caption: `Above 1, the clients line is two holders at once; compare it with ${where}.`,
+  };
+}
+
 /** The most clients believing at once. */
 function mostHolders(result: LockResult): number {
   let most = 0;
@@ -87,7 +118,7 @@ export function present(result: LockResult, verdict: Verdict, r: Resolved): Pres
     title: `A lock: ${how}`,
     diagrams: [seq.spec],
     timeline: seq.timeline,
-    charts: [],
+    charts: [holdersChart(result, r)],
     tables: [holdersTable(result)],
     metrics: {
       grants: result.beliefs.length,
