@@ -132,6 +132,29 @@ test("with fencing, the storage never accepts writes out of token order, whateve
   );
 });
 
+test("on one instance with a true clock, a pause that ends while the lease still covers the write never makes two holders", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 10, max: 3000 }),
+      fc.integer({ min: 0, max: 3000 }),
+      fc.integer({ min: 0, max: 3000 }),
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 0, max: 3000 }),
+      (ttlMs, workMs, pauseMs, latencyMs, secondStartMs) => {
+        const r = resolve(options({ fencing: false, ttlMs, workMs, pauseMs, latencyMs, secondStartMs }), ctx);
+        const result = simulate(r);
+        const beliefs = result.beliefs;
+        const overlap = beliefs.some((a) => beliefs.some((b) => a !== b && a.fromMs < (b.toMs ?? Infinity) && b.fromMs < (a.toMs ?? Infinity)));
+        // A's release leaves two round trips after its check: the lease must outlast work, pause and both.
+        if (workMs + pauseMs + 2 * latencyMs <= ttlMs) assert.ok(!overlap, JSON.stringify(beliefs));
+        // And a pause from before the key's expiry to after B's grant always does.
+        const b = beliefs.find((x) => x.client === "B");
+        if (b && pauseMs > 0 && workMs + 2 * latencyMs < ttlMs && b.fromMs < 2 * latencyMs + workMs + pauseMs) assert.ok(overlap);
+      },
+    ),
+  );
+});
+
 test("the same options give the same run", () => {
   const src = "mode: redlock\npauseMs: 700\nttlMs: 500\ndriftPercent: [10, -5, 30]\n";
   assert.equal(JSON.stringify(run(src)), JSON.stringify(run(src)));
