@@ -57,7 +57,7 @@ export const schema = s.object(
     ),
     unreachableFromA: s.field(
       s.array({
-        doc: "Redlock: instances (numbered from 1) that A cannot reach; its requests to them time out.",
+        doc: "Redlock: instances (numbered from 1) that A cannot reach; its requests to them time out (ignored on a single instance).",
         items: s.integer({ doc: "An instance number.", min: 1, max: 9 }),
         maxItems: 9,
         default: [],
@@ -82,16 +82,17 @@ export interface Resolved extends Omit<Options, "driftPercent" | "unreachableFro
 export function resolve(options: Options, ctx: ResolveContext): Resolved {
   const { driftPercent, unreachableFromA, ...rest } = options;
   const n = rest.mode === "redlock" ? rest.instances : 1;
-  if (driftPercent.length > n) ctx.fail(["driftPercent"], `${driftPercent.length} drifts for ${n} instance${n === 1 ? "" : "s"}.`);
+  // Checked against the Redlock instance count in either mode, so turning the mode knob keeps a cell valid.
+  if (driftPercent.length > rest.instances) ctx.fail(["driftPercent"], `${driftPercent.length} drifts for ${rest.instances} instances.`);
   unreachableFromA.forEach((i, k) => {
-    if (rest.mode !== "redlock") ctx.fail(["unreachableFromA", k], "Only Redlock has several instances; use mode: redlock.");
-    if (i > n) ctx.fail(["unreachableFromA", k], `There are ${n} instances.`);
+    if (i > rest.instances) ctx.fail(["unreachableFromA", k], `There are ${rest.instances} instances.`);
   });
   return {
     ...rest,
     names: n === 1 ? ["redis"] : Array.from({ length: n }, (_, i) => `r${i + 1}`),
     drift: Array.from({ length: n }, (_, i) => driftPercent[i] ?? 0),
-    unreachable: [...new Set(unreachableFromA.map((i) => i - 1))].sort((a, b) => a - b),
+    // A single instance is always reachable: unreachableFromA is Redlock's.
+    unreachable: n === 1 ? [] : [...new Set(unreachableFromA.map((i) => i - 1))].sort((a, b) => a - b),
     quorum: Math.floor(n / 2) + 1,
   };
 }

@@ -66,6 +66,14 @@ test("Redlock: validity is the ttl less the elapsed time and the drift allowance
   assert.match(grant.text, /on 4 of 5 instances: valid 938 ms, until t=988 ms/);
 });
 
+test("turning the mode knob keeps a Redlock cell valid on a single instance; a drift list longer than the instances is refused", () => {
+  const single = run("mode: single\nttlMs: 1000\npauseMs: 0\nworkMs: 800\nunreachableFromA: [4, 5]\ndriftPercent: [0, 0, 100, 0, 0]\n");
+  assert.equal(single.verdict.valid, true);
+  const r = runCell({ simulator: "lock", source: "mode: redlock\ninstances: 3\ndriftPercent: [0, 0, 0, 10]\n", seed: 1 });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.error.message, /4 drifts for 3 instances/);
+});
+
 test("renewal keeps a long job covered, but not a pause longer than the lease", () => {
   const long = run("mode: single\nttlMs: 1000\npauseMs: 0\nworkMs: 3000\nrenewal: true\n");
   assert.equal(long.verdict.valid, true);
