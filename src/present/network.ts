@@ -10,7 +10,7 @@
 import { SequenceDiagram } from "./mermaid";
 import { TimelineRecorder } from "./timeline";
 import type { WorldEvent } from "../core/network";
-import type { StateTable, Timeline } from "../protocol/output";
+import type { DiagramSpec, StateTable, Timeline } from "../protocol/output";
 
 const PREFIX: Partial<Record<WorldEvent["kind"], string>> = {
   commit: "",
@@ -166,4 +166,37 @@ export function worldDiagram(events: readonly WorldEvent[], o: DiagramOptions): 
   }
   const { text, omitted, kinds } = d.render();
   return { text, omitted, kinds, ...(rec ? { timeline: rec.build() } : {}) };
+}
+
+/** The states a simulator kept of its run for the explorer: before the first event, after each event that changed something, at rest. */
+export interface WatchedRun<S> {
+  readonly before: S;
+  readonly after: ReadonlyMap<number, S>;
+  readonly end: S;
+}
+
+export interface WorldSequenceOptions<S> extends Omit<DiagramOptions, "timeline"> {
+  readonly id: string;
+  readonly title: string;
+  /** When present, the diagram carries its timeline: each drawn event shows the tables of the state after it. */
+  readonly watched?: WatchedRun<S>;
+  readonly tables: (state: S) => readonly StateTable[];
+  readonly endMs: number;
+}
+
+/** A run on the network as a diagram of the output, with its timeline when the run was watched. */
+export function worldSequence<S>(events: readonly WorldEvent[], o: WorldSequenceOptions<S>): { spec: DiagramSpec; timeline?: Timeline } {
+  const { id, title, watched: w, tables, endMs, ...drawing } = o;
+  const timeline = w && {
+    diagramId: id,
+    initial: tables(w.before),
+    after: (e: { readonly seq: number }) => tables(w.after.get(e.seq) ?? w.end),
+    final: tables(w.end),
+    endMs,
+  };
+  const d = worldDiagram(events, { ...drawing, ...(timeline ? { timeline } : {}) });
+  return {
+    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
+    ...(d.timeline ? { timeline: d.timeline } : {}),
+  };
 }

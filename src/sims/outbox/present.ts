@@ -6,7 +6,7 @@
 // shipped and recorded.
 import type { Finding, Verdict } from "../../core/verdict";
 import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
-import { worldDiagram } from "../../present/network";
+import { worldSequence } from "../../present/network";
 import { markBlame } from "../../present/timeline";
 import type { DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import type { Presentation } from "../types";
@@ -64,27 +64,19 @@ function diagram(run: OutboxRun, highlight: ReadonlySet<number>, caption: string
   const lost = run.committed.some((c, i) => c !== undefined && run.shipped[i]!.length === 0);
   const order = (c: number | undefined, i: number) => `order ${i + 1} ${c === undefined ? "not stored" : "stored"}, shipped ${run.shipped[i]!.length}×`;
   const ending = `end: ${run.committed.map(order).join("; ")}`;
-  const w = run.watched;
-  const timeline = w && {
-    diagramId: id,
-    initial: stateTables(run, w.before),
-    after: (e: { readonly seq: number }) => stateTables(run, w.after.get(e.seq) ?? w.end),
-    final: stateTables(run, w.end),
-    endMs: run.endMs,
-  };
-  const d = worldDiagram(run.events, {
+  return worldSequence(run.events, {
+    id,
+    title,
     participants,
     caption,
     highlight,
     hideLabels: new Set(["ack"]),
     ending,
     endingHighlighted: lost,
-    ...(timeline ? { timeline } : {}),
+    ...(run.watched ? { watched: run.watched } : {}),
+    tables: (s) => stateTables(run, s),
+    endMs: run.endMs,
   });
-  return {
-    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
-    ...(d.timeline ? { timeline: d.timeline } : {}),
-  };
 }
 
 function presentExplored(result: Extract<OutboxResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {

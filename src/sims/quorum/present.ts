@@ -5,7 +5,7 @@
 import type { Operation } from "../../core/consistency";
 import type { Verdict } from "../../core/verdict";
 import { historyGantt } from "../../present/history";
-import { worldDiagram } from "../../present/network";
+import { worldSequence } from "../../present/network";
 import type { DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import type { Presentation } from "../types";
 import { ring, showVersions, type QuorumResult, type QuorumRun, type QuorumState } from "./model";
@@ -45,19 +45,17 @@ function participants(run: QuorumRun): string[] {
 function sequence(run: QuorumRun, highlight: ReadonlySet<number>, id: string, title: string): { spec: DiagramSpec; timeline?: Timeline } {
   const { n, r, w, conflicts, readRepair, sloppy } = run.setup;
   const caption = `N=${n} R=${r} W=${w}, ${conflicts}, read repair ${readRepair}, ${sloppy ? "sloppy" : "strict"} quorums`;
-  const wt = run.watched;
-  const timeline = wt && {
-    diagramId: id,
-    initial: stateTables(run, wt.before),
-    after: (e: { readonly seq: number }) => stateTables(run, wt.after.get(e.seq) ?? wt.end),
-    final: stateTables(run, wt.end),
+  return worldSequence(run.events, {
+    id,
+    title,
+    participants: participants(run),
+    caption,
+    highlight,
+    maxLines: 160,
+    ...(run.watched ? { watched: run.watched } : {}),
+    tables: (s) => stateTables(run, s),
     endMs: run.endMs,
-  };
-  const d = worldDiagram(run.events, { participants: participants(run), caption, highlight, maxLines: 160, ...(timeline ? { timeline } : {}) });
-  return {
-    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
-    ...(d.timeline ? { timeline: d.timeline } : {}),
-  };
+  });
 }
 
 function gantt(j: Judgement, marked: Iterable<number>, id: string): DiagramSpec {

@@ -5,7 +5,7 @@
 // setting kept and what its writes and reads cost.
 import type { Verdict } from "../../core/verdict";
 import { historyGantt } from "../../present/history";
-import { worldDiagram } from "../../present/network";
+import { worldSequence } from "../../present/network";
 import type { ChartSpec, DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import type { Presentation } from "../types";
 import { historyOf, KEY_SLOTS, lostWrites, MONITOR, type ClusterState, type OpRecord, type ReplicationResult, type ReplicationRun } from "./model";
@@ -41,20 +41,14 @@ function participants(run: ReplicationRun): string[] {
 }
 
 function sequence(run: ReplicationRun, highlight: ReadonlySet<number>, id: string, title: string): { spec: DiagramSpec; timeline?: Timeline } {
-  const w = run.watched;
-  const timeline = w && {
-    diagramId: id,
-    initial: stateTables(w.before),
-    after: (e: { readonly seq: number }) => stateTables(w.after.get(e.seq) ?? w.end),
-    final: stateTables(w.end),
-    endMs: run.endMs,
-  };
   const lostNow = lostWrites(run);
   const ending = `end at t=${run.endMs} ms: ${run.finalLeader} leads epoch ${run.epoch}${lostNow.length ? `, ${lostNow.length} acknowledged write${lostNow.length === 1 ? "" : "s"} lost` : ""}`;
   const caption = run.level
     ? `Cosmos DB ${run.level}`
     : `${run.mode}${run.mode === "semi-sync" ? ` (${run.acks} ack${run.acks === 1 ? "" : "s"})` : ""} replication, reads at ${run.read}`;
-  const d = worldDiagram(run.events, {
+  return worldSequence(run.events, {
+    id,
+    title,
     participants: participants(run),
     caption,
     highlight,
@@ -62,12 +56,10 @@ function sequence(run: ReplicationRun, highlight: ReadonlySet<number>, id: strin
     ending,
     endingHighlighted: lostNow.length > 0,
     maxLines: 160,
-    ...(timeline ? { timeline } : {}),
+    ...(run.watched ? { watched: run.watched } : {}),
+    tables: stateTables,
+    endMs: run.endMs,
   });
-  return {
-    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
-    ...(d.timeline ? { timeline: d.timeline } : {}),
-  };
 }
 
 function gantt(run: ReplicationRun, highlight: ReadonlySet<number>, id: string): DiagramSpec {

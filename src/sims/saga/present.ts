@@ -6,7 +6,7 @@
 // and, in choreography, the events not yet acknowledged.
 import type { Finding, Verdict } from "../../core/verdict";
 import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
-import { worldDiagram } from "../../present/network";
+import { worldSequence } from "../../present/network";
 import { markBlame } from "../../present/timeline";
 import { count } from "../../present/prose";
 import type { DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
@@ -86,27 +86,19 @@ function runDiagram(run: SagaRun, findings: readonly Finding[], caption: string,
   const highlight = new Set(findings.flatMap((f) => f.events ?? []));
   const ending = `end: ${run.outcomes.map((o, k) => `saga ${k + 1} ${o ?? "stuck"}`).join(", ")}; balance ${run.final.account}, stock ${run.final.stock}`;
   const endingHighlighted = run.outcomes.includes(undefined);
-  const states = run.watched;
-  const timeline = states && {
-    diagramId: id,
-    initial: stateTables(run, states.before),
-    after: (e: { readonly seq: number }) => stateTables(run, states.after.get(e.seq) ?? states.end),
-    final: stateTables(run, states.end),
-    endMs: run.endMs,
-  };
-  const d = worldDiagram(run.events, {
+  return worldSequence(run.events, {
+    id,
+    title,
     participants,
     caption,
     highlight,
     hideLabels: new Set(["ack"]),
     ending,
     endingHighlighted,
-    ...(timeline ? { timeline } : {}),
+    ...(run.watched ? { watched: run.watched } : {}),
+    tables: (s) => stateTables(run, s),
+    endMs: run.endMs,
   });
-  return {
-    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
-    ...(d.timeline ? { timeline: d.timeline } : {}),
-  };
 }
 
 function presentExplored(result: Extract<SagaResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {

@@ -5,7 +5,7 @@
 // acknowledgements), and each participant's state, lock and the transactions waiting for its row.
 import type { Finding, Verdict } from "../../core/verdict";
 import { exploreChart, exploreMetrics, exploreTable } from "../../present/explore";
-import { worldDiagram } from "../../present/network";
+import { worldSequence } from "../../present/network";
 import { markBlame } from "../../present/timeline";
 import type { DiagramSpec, StateTable, TableSpec, Timeline } from "../../protocol/output";
 import type { Presentation } from "../types";
@@ -63,27 +63,19 @@ function diagram(run: TwoPcRun, highlight: ReadonlySet<number>, caption: string,
   const ending = `end at t=${run.endMs} ms: ${run.participants.map((p) => `${p} ${inDoubt(p) ? "IN DOUBT, lock held" : run.states[p]!.state}`).join(", ")}`;
   const participants = [COORDINATOR, ...run.participants];
   const endingHighlighted = run.participants.some(inDoubt);
-  const w = run.watched;
-  const timeline = w && {
-    diagramId: id,
-    initial: stateTables(w.before),
-    after: (e: { readonly seq: number }) => stateTables(w.after.get(e.seq) ?? w.end),
-    final: stateTables(w.end),
-    endMs: run.endMs,
-  };
-  const d = worldDiagram(run.events, {
+  return worldSequence(run.events, {
+    id,
+    title,
     participants,
     caption,
     highlight,
     hideLabels: new Set(["ack"]),
     ending,
     endingHighlighted,
-    ...(timeline ? { timeline } : {}),
+    ...(run.watched ? { watched: run.watched } : {}),
+    tables: stateTables,
+    endMs: run.endMs,
   });
-  return {
-    spec: { id, title, mermaid: d.text, lineKinds: d.kinds, ...(d.omitted ? { omittedEvents: d.omitted } : {}) },
-    ...(d.timeline ? { timeline: d.timeline } : {}),
-  };
 }
 
 function presentExplored(result: Extract<TwoPcResult, { mode: "explore" }>, findingsOf: FindingsOf): Presentation {
