@@ -12,11 +12,11 @@
 // delayed or rejected, with the excess it computed. About 100 ms to start.
 // Usage: node scripts/nginx.mjs   (starts one, prints its version and port, stops it)
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensurePackages } from "./tools.mjs";
+import { ensurePackages, throwawayServer } from "./tools.mjs";
 import { freePort } from "./code-server.mjs";
 
 const NGINX = "/usr/sbin/nginx";
@@ -96,22 +96,8 @@ export async function startNginx({ locations }) {
   const dir = mkdtempSync(join(tmpdir(), "dsnb-nginx-"));
   chmodSync(dir, 0o755);
   let child;
-  // If the tests' process ends without stopping nginx (killed, a crash), nginx goes with it.
-  const onExit = () => {
-    child?.kill("SIGTERM"); // the master ends its worker (SIGKILL would leave the worker running)
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once("exit", onExit);
-  const stop = async () => {
-    process.removeListener("exit", onExit);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  // SIGTERM when the tests' process ends first: the master then ends its worker (SIGKILL would leave it running).
+  const { track, stop } = throwawayServer(dir, "SIGTERM");
   try {
     const port = await freePort();
     const conf = join(dir, "nginx.conf");
@@ -121,7 +107,7 @@ export async function startNginx({ locations }) {
     const test = spawnSync(NGINX, ["-t", "-q", "-p", dir, "-c", conf, "-e", join(dir, "error.log")], { encoding: "utf8" });
     if (test.status !== 0) throw new Error(`nginx -t failed: ${test.stderr}`);
     const version = spawnSync(NGINX, ["-v"], { encoding: "utf8" }).stderr.trim();
-    child = spawn(NGINX, ["-p", dir, "-c", conf, "-e", join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"] });
+    child = track(spawn(NGINX, ["-p", dir, "-c", conf, "-e", join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"] }));
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const deadline = Date.now() + 10_000;

@@ -6,9 +6,9 @@
 // (`connectRedis`) speaks to it without a client library.
 // Usage: node scripts/redis.mjs   (starts one, sets and reads a key, stops it)
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { connect } from "node:net";
-import { ensurePackages, tempDirOwnedBy } from "./tools.mjs";
+import { ensurePackages, tempDirOwnedBy, throwawayServer } from "./tools.mjs";
 import { freePort } from "./code-server.mjs";
 
 const SERVER = "/usr/bin/redis-server";
@@ -104,26 +104,12 @@ export async function startRedis() {
   const dir = tempDirOwnedBy("dsnb-redis-", user);
   const id = (flag) => Number(spawnSync("id", [flag, user], { encoding: "utf8" }).stdout.trim());
   let child;
-  const onExit = () => {
-    child?.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once("exit", onExit);
-  const stop = async () => {
-    process.removeListener("exit", onExit);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const { track, stop } = throwawayServer(dir, "SIGKILL");
   try {
     const port = await freePort();
     const version = spawnSync(SERVER, ["--version"], { encoding: "utf8" }).stdout.trim();
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--logfile", ""];
-    child = spawn(SERVER, args, { cwd: dir, uid: id("-u"), gid: id("-g"), stdio: ["ignore", "pipe", "pipe"] });
+    child = track(spawn(SERVER, args, { cwd: dir, uid: id("-u"), gid: id("-g"), stdio: ["ignore", "pipe", "pipe"] }));
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));

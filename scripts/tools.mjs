@@ -87,3 +87,33 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const tools = ensureTools();
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: code-server ${tools.codeServer}, chromium ${tools.chromium}`);
 }
+
+/**
+ * Ties a throwaway server's process (handed over with `track`) and its folder to the tests' process:
+ * `stop()` ends the server (SIGTERM, then SIGKILL after 3 s) and removes the folder; if the tests'
+ * process exits first (killed, a crash), the server gets `exitSignal` and the folder goes too.
+ */
+export function throwawayServer(dir, exitSignal) {
+  let child;
+  const onExit = () => {
+    child?.kill(exitSignal);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
+  return {
+    track(c) {
+      child = c;
+      return c;
+    },
+    async stop() {
+      process.removeListener("exit", onExit);
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
