@@ -1,12 +1,20 @@
-// Bundles everything that runs: the extension and its simulation worker (Node, CommonJS, `vscode`
-// external), the command line, and the notebook renderer (browser ESM, Mermaid and charts inside,
-// nothing from a CDN). `--watch` rebuilds on change; `--meta` writes bundle analyses to dist/.
+// Bundles everything that runs: the extension and its simulation worker for the desktop (Node,
+// CommonJS, `vscode` external) and for the browser (dist/web/: the web worker extension host's
+// bundle and a Web Worker, no Node built-ins), the command line, and the notebook renderer (browser
+// ESM, Mermaid and charts inside, nothing from a CDN). `--watch` rebuilds on change; `--meta`
+// writes bundle analyses to dist/.
 import * as esbuild from "esbuild";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, mkdirSync, readdirSync } from "node:fs";
 
 const watch = process.argv.includes("--watch");
 const meta = process.argv.includes("--meta");
 const production = !watch;
+
+// The lessons the extension ships with: its folders cannot always be listed (vscode.dev serves them over HTTP).
+const sampleFiles = readdirSync("samples")
+  .filter((f) => f.endsWith(".dsnb"))
+  .sort();
+const define = { DSNB_SAMPLE_FILES: JSON.stringify(sampleFiles) };
 
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
@@ -16,6 +24,23 @@ const builds = [
     format: "cjs",
     target: "node20",
     external: ["vscode"],
+    define,
+  },
+  {
+    // VS Code for the Web loads the extension as CommonJS in its web worker extension host. The
+    // platform "browser" makes any Node built-in reaching these bundles fail the build.
+    entryPoints: { "web/extension": "src/extension/browser.ts" },
+    platform: "browser",
+    format: "cjs",
+    target: "es2022",
+    external: ["vscode"],
+    define,
+  },
+  {
+    entryPoints: { "web/worker": "src/extension/web-worker.ts" },
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
   },
   {
     entryPoints: { cli: "src/cli/main.ts" },

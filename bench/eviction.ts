@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { loadCell, runCell } from "../src/engine/pipeline";
 import { readNotebook, scenarioCells } from "../src/engine/notebook";
 import { findSimulator } from "../src/engine/registry";
-import { folderFiles } from "../src/host/files";
+import { folderFiles } from "../src/host/node/files";
 
 function zipfTrace(requests: number, objects: number): Int32Array {
   const src = generated({ kind: "zipf", objects, requests, zipfAlpha: 1, scanLength: 0, scanEvery: 0, shifts: 1, sizes: { min: 1, max: 1 } }, createRng(42));

@@ -12,7 +12,7 @@ import { readNotebook, scenarioCells } from "../src/engine/notebook";
 import { runCell } from "../src/engine/pipeline";
 import { recordTimelines } from "../src/present/timeline";
 import { setOption } from "../src/scenario/edit";
-import { folderFiles } from "../src/host/files";
+import { folderFiles } from "../src/host/node/files";
 import { benchSharding } from "./sharding";
 import { benchIsolation } from "./isolation";
 import { benchEviction } from "./eviction";

@@ -15,7 +15,7 @@ const RUNNER = `
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseInfo, parseNotebook } from "./src/notebook/format";
-import { folderFiles } from "./src/host/files";
+import { folderFiles } from "./src/host/node/files";
 // The engine moved from src/sims to src/engine; a checkout has one or the other.
 function pick(...paths: string[]) {
   for (const p of paths) {

@@ -8,7 +8,7 @@ export const LAYERS = {
   "src/present": ["src/core", "src/protocol", "src/notebook"],
   "src/sims": ["src/core", "src/scenario", "src/present", "src/protocol"],
   "src/engine": ["src/core", "src/notebook", "src/scenario", "src/sims", "src/present", "src/protocol"],
-  "src/host": ["src/core"],
+  "src/host": ["src/core", "src/protocol"],
   "src/cli": ["src/core", "src/notebook", "src/scenario", "src/sims", "src/engine", "src/present", "src/protocol", "src/host"],
   "src/extension": ["src/core", "src/notebook", "src/scenario", "src/sims", "src/engine", "src/present", "src/protocol", "src/host"],
   webview: ["src/core", "src/protocol", "src/present"],

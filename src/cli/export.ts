@@ -7,7 +7,7 @@ import type { NotebookModel } from "../notebook/format";
 import { cellOutcomes, readNotebook, runNotebook, withKnobVariants } from "../engine/notebook";
 import { runCell } from "../engine/pipeline";
 import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome } from "../present/document";
-import { folderFiles } from "../host/files";
+import { folderFiles } from "../host/node/files";
 
 /** Every cell's outcome, running the notebook here (its folder readable, for cells that read files). */
 function outcomes(nb: NotebookModel, baseDir?: string): CellOutcome[] {

@@ -12,7 +12,7 @@ import { toMarkdown } from "../present/markdown";
 import type { RunOutput } from "../protocol/output";
 import type { CellResult } from "../engine/pipeline";
 import { readNotebook as readNotebookBytes, runNotebook } from "../engine/notebook";
-import { folderFiles } from "../host/files";
+import { folderFiles } from "../host/node/files";
 
 const USAGE = `Usage: dsnb run <file.dsnb>... [--markdown | --json]
        dsnb test <file.dsnb or folder>...

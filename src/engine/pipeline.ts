@@ -190,7 +190,7 @@ export function noFiles(): FileAccess {
 
 /**
  * Runs one cell. A host that can read files next to the notebook passes `files` (see
- * src/host/files.ts), built from the request's baseDir; the engine itself never touches the disk.
+ * src/host/node/files.ts), built from the request's baseDir; the engine itself never touches the disk.
  */
 export function runCell(
   req: CellRequest,

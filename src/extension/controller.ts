@@ -12,6 +12,7 @@ import { CellRunner } from "./runner";
 import { lessonText } from "./lessons";
 import { registerSeedCommands } from "./seeds";
 import { NOTEBOOK_TYPE } from "./serializer";
+import { host } from "./host";
 
 /** Progress shows only for runs longer than this, so quick cells do not flicker. */
 const PROGRESS_DELAY_MS = 250;
@@ -190,7 +191,7 @@ export function registerController(runner: CellRunner): vscode.Disposable {
  * disk, or for an untitled copy of a sample lesson, the samples folder it was copied from.
  */
 export function notebookFolder(notebook: vscode.NotebookDocument): string | undefined {
-  if (notebook.uri.scheme === "file") return vscode.Uri.joinPath(notebook.uri, "..").fsPath;
+  if (!notebook.isUntitled) return host().folderOf(vscode.Uri.joinPath(notebook.uri, ".."));
   const sample = notebook.metadata?.[SAMPLE_FOLDER_KEY];
   return notebook.isUntitled && typeof sample === "string" ? sample : undefined;
 }

@@ -1,30 +1,15 @@
-// Activation is a wiring table: each feature registers itself and returns one Disposable.
+// The desktop entry point (package.json "main"): the extension in VS Code's Node.js extension host,
+// simulations in a worker thread that reads files next to the notebook from the disk.
 import * as vscode from "vscode";
-import { registerCellCommands } from "./cellCommands";
-import { registerCommands } from "./commands";
-import { registerController } from "./controller";
-import { registerExport } from "./export";
-import { registerLanguageFeatures } from "./language";
-import { registerRendererMessages } from "./rendererMessages";
-import { registerLessons } from "./lessons";
-import { CellRunner } from "./runner";
-import { registerSamples } from "./samples";
-import { registerSerializer } from "./serializer";
+import { threadWorkers } from "../host/node/worker";
+import { activateWith } from "./activate";
 
 export function activate(context: vscode.ExtensionContext): void {
-  const runner = new CellRunner(vscode.Uri.joinPath(context.extensionUri, "dist", "worker.js").fsPath);
-  context.subscriptions.push(
-    runner,
-    registerSerializer(),
-    registerLessons(),
-    registerController(runner),
-    registerExport(context.extensionUri, runner),
-    registerLanguageFeatures(),
-    registerCommands(),
-    registerCellCommands(),
-    registerSamples(context.extensionUri),
-    registerRendererMessages(context.extensionUri),
-  );
+  activateWith(context, {
+    description: `the desktop extension host (Node.js ${process.versions.node})`,
+    workers: threadWorkers(vscode.Uri.joinPath(context.extensionUri, "dist", "worker.js").fsPath),
+    folderOf: (folder) => (folder.scheme === "file" ? folder.fsPath : undefined),
+  });
 }
 
 export function deactivate(): void {}

@@ -1,9 +1,12 @@
-// Runs cells in a worker thread kept warm between runs. Cancelling terminates the thread, which
+// Runs cells in a simulation worker kept warm between runs. Cancelling terminates the worker, which
 // stops even a simulation stuck in a tight loop within milliseconds; the next run starts a new one.
-import { Worker } from "node:worker_threads";
+// The worker itself comes from the host (src/host/node/worker.ts, src/host/web/worker.ts), so this
+// file is the same on the desktop and in the browser.
 import { CancelledError } from "../core/errors";
 import type { CellRequest, CellResult } from "../engine/pipeline";
-import type { FromWorker, ToWorker } from "../protocol/worker";
+import type { FromWorker, GivenFile, SimWorker, WorkerEvents, WorkerHost } from "../protocol/worker";
+
+export type { WorkerHost } from "../protocol/worker";
 
 export interface CancelSignal {
   readonly isCancellationRequested: boolean;
@@ -17,72 +20,126 @@ export interface RunReport {
 
 export type ProgressListener = (fraction: number, message?: string) => void;
 
-export class CellRunner {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private pending = new Map<number, { resolve: (r: RunReport) => void; reject: (e: Error) => void; progress: ProgressListener }>();
+/** A run is sent again at most this many times for files it asked for. */
+const MAX_FILES = 16;
 
-  constructor(private readonly workerPath: string) {}
+interface Pending {
+  readonly request: CellRequest;
+  readonly files: Record<string, GivenFile>;
+  readonly resolve: (r: RunReport) => void;
+  readonly reject: (e: Error) => void;
+  readonly progress: ProgressListener;
+}
+
+export class CellRunner {
+  private worker: Promise<SimWorker> | undefined;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private describing = new Map<number, (worker: string) => void>();
+
+  constructor(private readonly host: WorkerHost) {}
 
   run(request: CellRequest, signal: CancelSignal, progress: ProgressListener = () => {}): Promise<RunReport> {
     if (signal.isCancellationRequested) return Promise.reject(new CancelledError());
-    const worker = this.ensureWorker();
     const id = this.nextId++;
-    worker.ref(); // keep the process alive while a run is pending; idle workers do not
     return new Promise<RunReport>((resolve, reject) => {
       const subscription = signal.onCancellationRequested(() => this.restart(new CancelledError()));
-      this.pending.set(id, {
-        resolve: (r) => {
-          subscription.dispose();
-          resolve(r);
-        },
-        reject: (e) => {
-          subscription.dispose();
-          reject(e);
-        },
+      const done = () => subscription.dispose();
+      const entry: Pending = {
+        request,
+        files: {},
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e)),
         progress,
-      });
-      worker.postMessage({ type: "run", id, request } satisfies ToWorker);
+      };
+      this.pending.set(id, entry);
+      void this.send(id, entry);
     });
   }
 
-  private ensureWorker(): Worker {
+  /** The worker's own account of what it is (a worker thread, a Web Worker). */
+  async describe(): Promise<string> {
+    const worker = await this.ensureWorker();
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.describing.set(id, resolve);
+      worker.postMessage({ type: "describe", id });
+    });
+  }
+
+  private async send(id: number, entry: Pending): Promise<void> {
+    let worker: SimWorker;
+    try {
+      worker = await this.ensureWorker();
+    } catch (err) {
+      this.pending.delete(id);
+      entry.reject(new Error(`The simulation worker could not start: ${err instanceof Error ? err.message : String(err)}`));
+      return;
+    }
+    if (!this.pending.has(id)) return; // cancelled while the worker started
+    worker.hold(true);
+    worker.postMessage({ type: "run", id, request: entry.request, ...(Object.keys(entry.files).length ? { files: entry.files } : {}) });
+  }
+
+  private ensureWorker(): Promise<SimWorker> {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.workerPath);
-    worker.on("message", (message: FromWorker) => {
-      const entry = this.pending.get(message.id);
-      if (!entry) return;
-      if (message.type === "progress") entry.progress(message.fraction, message.message);
-      else {
-        this.pending.delete(message.id);
-        if (this.pending.size === 0) worker.unref();
-        entry.resolve({ result: message.result, durationMs: message.durationMs });
-      }
+    let self: Promise<SimWorker> | undefined = undefined;
+    const events: WorkerEvents = {
+      message: (m) => void this.onMessage(m),
+      failed: (reason) => {
+        if (this.worker === self) this.restart(new Error(reason));
+      },
+    };
+    self = Promise.resolve(this.host.start(events));
+    this.worker = self;
+    self.catch(() => {
+      if (this.worker === self) this.worker = undefined;
     });
-    worker.on("error", (err) => this.restart(new Error(`The simulation worker failed: ${err.message}`)));
-    worker.on("exit", (code) => {
-      if (this.worker === worker) {
-        this.worker = undefined;
-        this.failAll(new Error(`The simulation worker stopped unexpectedly (exit code ${code}).`));
-      }
-    });
-    worker.unref();
-    this.worker = worker;
-    return worker;
+    return self;
+  }
+
+  private async onMessage(message: FromWorker): Promise<void> {
+    if (message.type === "described") {
+      this.describing.get(message.id)?.(message.worker);
+      this.describing.delete(message.id);
+      return;
+    }
+    const entry = this.pending.get(message.id);
+    if (!entry) return;
+    if (message.type === "progress") entry.progress(message.fraction, message.message);
+    else if (message.type === "needFile") await this.fetchFile(message.id, entry, message.path);
+    else this.finish(message.id, entry, { result: message.result, durationMs: message.durationMs });
+  }
+
+  /** Reads the file a run asked for and sends the run again with it (or with why it could not be read). */
+  private async fetchFile(id: number, entry: Pending, path: string): Promise<void> {
+    const { baseDir } = entry.request;
+    if (!this.host.readFile || baseDir === undefined || path in entry.files || Object.keys(entry.files).length >= MAX_FILES) {
+      const message = `The simulation asked for "${path}", which could not be given to it.`;
+      return this.finish(id, entry, { result: { ok: false, error: { message, diagnostics: [] } }, durationMs: 0 });
+    }
+    try {
+      entry.files[path] = await this.host.readFile(baseDir, path);
+    } catch (err) {
+      entry.files[path] = { error: err instanceof Error ? err.message : String(err) };
+    }
+    if (this.pending.get(id) === entry) void this.send(id, entry);
+  }
+
+  private finish(id: number, entry: Pending, report: RunReport): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) void this.worker?.then((w) => w.hold(false)).catch(() => {});
+    entry.resolve(report);
   }
 
   /** End the current worker (a cancel, or a crash) and fail what it was running. */
   private restart(reason: Error): void {
     const worker = this.worker;
     this.worker = undefined;
-    this.failAll(reason);
-    void worker?.terminate();
-  }
-
-  private failAll(reason: Error): void {
     const entries = [...this.pending.values()];
     this.pending.clear();
     for (const e of entries) e.reject(reason);
+    void worker?.then((w) => w.terminate()).catch(() => {});
   }
 
   dispose(): void {

@@ -5,33 +5,35 @@ import { parseNotebook } from "../notebook/format";
 import { isScenario, toNotebookData } from "./cells";
 import { NOTEBOOK_TYPE } from "./serializer";
 import { SAMPLE_FOLDER_KEY } from "./controller";
+import { host } from "./host";
+
+/** The lesson files the extension ships with, listed by esbuild.mjs when it bundles. */
+declare const DSNB_SAMPLE_FILES: readonly string[];
 
 async function openSample(extensionUri: vscode.Uri): Promise<void> {
   const dir = vscode.Uri.joinPath(extensionUri, "samples");
-  let entries: [string, vscode.FileType][];
-  try {
-    entries = await vscode.workspace.fs.readDirectory(dir);
-  } catch {
-    void vscode.window.showErrorMessage("dsnb: the sample lessons are missing from this installation.");
-    return;
-  }
-  const files = entries
-    .filter(([name, type]) => type === vscode.FileType.File && name.endsWith(".dsnb"))
-    .map(([name]) => name)
-    .sort();
-  const items = await Promise.all(
-    files.map(async (name) => {
-      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name));
+  // The bundle knows the lessons it ships with (esbuild.mjs): extension folders cannot always be
+  // listed (in vscode.dev they are served over HTTP), only read.
+  const read = await Promise.all(
+    DSNB_SAMPLE_FILES.map(async (name) => {
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name)).then(undefined, () => undefined);
+      if (!bytes) return undefined;
       const model = parseNotebook(bytes, { isScenario });
       const title = model.meta.frontMatter?.data?.title;
       return { label: typeof title === "string" ? title : name, description: name, model };
     }),
   );
+  const items = read.filter((i) => i !== undefined);
+  if (items.length === 0) {
+    void vscode.window.showErrorMessage("dsnb: the sample lessons are missing from this installation.");
+    return;
+  }
   const pick = await vscode.window.showQuickPick(items, { title: "Open a sample lesson", placeHolder: "A copy opens as a new notebook" });
   if (!pick) return;
   const data = toNotebookData(pick.model);
   // Cells of the copy may read the files that ship beside the lessons (a cache trace).
-  if (dir.scheme === "file") data.metadata = { ...data.metadata, [SAMPLE_FOLDER_KEY]: dir.fsPath };
+  const folder = host().folderOf(dir);
+  if (folder !== undefined) data.metadata = { ...data.metadata, [SAMPLE_FOLDER_KEY]: folder };
   const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
   await vscode.window.showNotebookDocument(doc);
 }

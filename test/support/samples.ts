@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readNotebook, runNotebook } from "../../src/engine/notebook";
-import { folderFiles } from "../../src/host/files";
+import { folderFiles } from "../../src/host/node/files";
 
 export interface Expected {
   /** Scenario cells, each of which shows one output. */

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CellRunner, type CancelSignal } from "../../../src/extension/runner";
+import { threadWorkers } from "../../../src/host/node/worker";
 import { CancelledError } from "../../../src/core/errors";
 
 const workerPath = join(import.meta.dirname, "fixtures", "fake-worker.mjs");
@@ -25,7 +26,7 @@ function cancellable(): CancelSignal & { cancel(): void } {
 }
 
 test("a run returns the worker's result and forwards progress", async () => {
-  const runner = new CellRunner(workerPath);
+  const runner = new CellRunner(threadWorkers(workerPath));
   const seen: [number, string | undefined][] = [];
   const report = await runner.run({ simulator: "x", source: "hello" }, cancellable(), (f, m) => seen.push([f, m]));
   assert.equal(report.result.ok, false);
@@ -35,7 +36,7 @@ test("a run returns the worker's result and forwards progress", async () => {
 });
 
 test("cancel stops a simulation stuck in a loop within 100 ms, and the next run works", async () => {
-  const runner = new CellRunner(workerPath);
+  const runner = new CellRunner(threadWorkers(workerPath));
   await runner.run({ simulator: "x", source: "warm" }, cancellable());
   const signal = cancellable();
   const pending = runner.run({ simulator: "x", source: "loop" }, signal);
@@ -51,7 +52,7 @@ test("cancel stops a simulation stuck in a loop within 100 ms, and the next run 
 });
 
 test("a crashed worker fails the run with a clear message instead of hanging", async () => {
-  const runner = new CellRunner(workerPath);
+  const runner = new CellRunner(threadWorkers(workerPath));
   await assert.rejects(runner.run({ simulator: "x", source: "crash" }, cancellable()), /worker stopped unexpectedly \(exit code 3\)/);
   const after = await runner.run({ simulator: "x", source: "ok" }, cancellable());
   assert.equal(after.result.ok, false);
@@ -59,7 +60,7 @@ test("a crashed worker fails the run with a clear message instead of hanging", a
 });
 
 test("an already cancelled run does not start", async () => {
-  const runner = new CellRunner(workerPath);
+  const runner = new CellRunner(threadWorkers(workerPath));
   const s = cancellable();
   s.cancel();
   await assert.rejects(runner.run({ simulator: "x", source: "loop" }, s), CancelledError);

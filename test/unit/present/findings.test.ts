@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseInfo, type CellInfo } from "../../../src/notebook/format";
 import { readNotebook, runNotebook } from "../../../src/engine/notebook";
-import { folderFiles } from "../../../src/host/files";
+import { folderFiles } from "../../../src/host/node/files";
 import { simulators } from "../../../src/engine/registry";
 import { runCell } from "../../../src/engine/pipeline";
 import { replaySource } from "../../../src/scenario/edit";

@@ -11,7 +11,7 @@ import { createCache, POLICY_IDS, type PolicyId } from "../../../src/sims/evicti
 import { csvTrace, type ByteSource } from "../../../src/sims/eviction/model/csv";
 import { objectSize, zipfCdf, sampleCdf } from "../../../src/sims/eviction/model/workload";
 import { runCell } from "../../../src/engine/pipeline";
-import { folderFiles } from "../../../src/host/files";
+import { folderFiles } from "../../../src/host/node/files";
 import type { RunOutput, StateTable } from "../../../src/protocol/output";
 import { snapshots } from "../../../src/present/timeline";
 import { oracleTraces } from "../../support/eviction-traces";

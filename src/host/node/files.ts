@@ -1,21 +1,18 @@
 // Files next to a notebook, for scenarios that read data (a cache trace), given to the engine by
-// the Node hosts (the simulation worker, the command line, tests). Only paths inside the notebook's
-// folder are opened, and only for reading; a notebook without a folder on disk reads none.
+// the Node hosts (the simulation worker thread, the command line, tests). Only paths inside the
+// notebook's folder are opened (src/core/files.ts confinedPath), and only for reading; a notebook
+// without a folder on disk reads none.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
-import { ScenarioError } from "../core/errors";
-import type { FileAccess } from "../core/files";
+import { join } from "node:path";
+import { ScenarioError } from "../../core/errors";
+import { confinedPath, type FileAccess } from "../../core/files";
 
 export function folderFiles(baseDir: string | undefined): FileAccess {
   return {
     open(path) {
       if (baseDir === undefined)
         throw new ScenarioError(`This notebook has no folder on disk, so "${path}" cannot be read. Save the notebook next to the file first.`);
-      if (isAbsolute(path)) throw new ScenarioError(`"${path}" is an absolute path; name the file relative to the notebook's folder.`);
-      const full = resolve(baseDir, path);
-      const rel = relative(baseDir, full);
-      if (rel.startsWith("..") || isAbsolute(rel))
-        throw new ScenarioError(`"${path}" is outside the notebook's folder; only files in that folder or below it can be read.`);
+      const full = join(baseDir, ...confinedPath(path));
       let fd: number;
       try {
         fd = openSync(full, "r");
