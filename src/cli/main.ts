@@ -10,8 +10,7 @@ import { exportHtml, exportMarkdown } from "./export";
 import { parseArgs } from "node:util";
 import { toMarkdown } from "../present/markdown";
 import type { RunOutput } from "../protocol/output";
-import type { CellResult } from "../engine/pipeline";
-import { readNotebook as readNotebookBytes, runNotebook } from "../engine/notebook";
+import { cellReports, readNotebook as readNotebookBytes, reportJson, runNotebook, runsDocument, type CellReport } from "../engine/notebook";
 import { folderFiles } from "../host/node/files";
 
 const USAGE = `Usage: dsnb run <file.dsnb>... [--markdown | --json]
@@ -32,29 +31,11 @@ Problems in a cell are reported at their place in the file, as file:line:column.
 Exit code: 0 when every cell ran (and every expectation held), 1 when a cell failed,
 2 when a file could not be read.`;
 
-export interface CellReport {
-  readonly file: string;
-  readonly cell: number; // 1-based among the notebook's cells
-  readonly line: number; // line of the opening fence
-  readonly simulator: string;
-  /** The cell's id attribute, when it has one. */
-  readonly id?: string;
-  readonly result: CellResult;
-}
-
 /** Run every scenario cell of a notebook's text. */
 export function runNotebookFile(file: string, bytes: Uint8Array): { reports: CellReport[]; problems: readonly string[] } {
   const nb = readNotebookBytes(bytes);
   const runs = runNotebook(nb, { baseDir: dirname(resolve(file)), files: folderFiles });
-  const reports = runs.map((r) => ({
-    file,
-    cell: r.index + 1,
-    line: r.line,
-    simulator: r.info.simulator,
-    ...(r.info.id !== undefined ? { id: r.info.id } : {}),
-    result: r.result,
-  }));
-  return { reports, problems: nb.meta.problems };
+  return { reports: cellReports(file, runs), problems: nb.meta.problems };
 }
 
 /** How a cell is named in reports: its id, or its position among the notebook's cells. */
@@ -105,12 +86,6 @@ function readNotebook(file: string, err: (s: string) => void): Uint8Array | unde
   }
 }
 
-function jsonEntry(r: CellReport): unknown {
-  if (r.result.ok) return { file: r.file, cell: r.cell, line: r.line, output: r.result.output };
-  const problems = (r.result.error.problems ?? []).map((p) => ({ line: r.line + p.line, column: p.column, message: p.message }));
-  return { file: r.file, cell: r.cell, line: r.line, simulator: r.simulator, error: r.result.error.message, problems };
-}
-
 function runCommand(files: readonly string[], format: Format, out: (s: string) => void, err: (s: string) => void): number {
   let exit = 0;
   const json: unknown[] = [];
@@ -123,7 +98,7 @@ function runCommand(files: readonly string[], format: Format, out: (s: string) =
     const { reports, problems } = runNotebookFile(file, bytes);
     for (const p of problems) err(`${file}: warning: ${p}\n`);
     for (const r of reports) {
-      if (format === "json") json.push(jsonEntry(r));
+      if (format === "json") json.push(reportJson(r));
       if (!r.result.ok) {
         exit = Math.max(exit, 1);
         err(failureLines(r).join("\n") + "\n");
@@ -132,7 +107,7 @@ function runCommand(files: readonly string[], format: Format, out: (s: string) =
     }
     if (format !== "json" && reports.length === 0) out(`${file}: no scenario cells\n`);
   }
-  if (format === "json") out(`${JSON.stringify(json, null, 2)}\n`);
+  if (format === "json") out(runsDocument(json));
   return exit;
 }
 

@@ -97,3 +97,36 @@ export async function withKnobVariants(
   }
   return out;
 }
+
+/** A scenario cell's run as the command line and the JSON export report it. */
+export interface CellReport {
+  readonly file: string;
+  readonly cell: number; // 1-based among the notebook's cells
+  readonly line: number; // line of the opening fence
+  readonly simulator: string;
+  /** The cell's id attribute, when it has one. */
+  readonly id?: string;
+  readonly result: CellResult;
+}
+
+export function cellReports(file: string, runs: readonly CellRun[]): CellReport[] {
+  return runs.map((r) => ({
+    file,
+    cell: r.index + 1,
+    line: r.line,
+    simulator: r.info.simulator,
+    ...(r.info.id !== undefined ? { id: r.info.id } : {}),
+    result: r.result,
+  }));
+}
+
+/** One cell in `dsnb run --json` and "Export Runs as JSON": its output, or its error with each problem's line in the file. */
+export function reportJson(r: CellReport): unknown {
+  if (r.result.ok) return { file: r.file, cell: r.cell, line: r.line, output: r.result.output };
+  const problems = (r.result.error.problems ?? []).map((p) => ({ line: r.line + p.line, column: p.column, message: p.message }));
+  return { file: r.file, cell: r.cell, line: r.line, simulator: r.simulator, error: r.result.error.message, problems };
+}
+
+export function runsDocument(entries: readonly unknown[]): string {
+  return `${JSON.stringify(entries, null, 2)}\n`;
+}

@@ -3,8 +3,7 @@
 // HTML pages are drawn by the export page script in a webview and sent back finished.
 import * as vscode from "vscode";
 import type { NotebookModel } from "../notebook/format";
-import { cellOutcomes, scenarioCells, withKnobVariants } from "../engine/notebook";
-import type { CellResult } from "../protocol/run";
+import { cellOutcomes, cellReports, reportJson, runsDocument, scenarioCells, withKnobVariants, type CellRun } from "../engine/notebook";
 import { finishedPage, notebookToHtmlShell, notebookToMarkdown, type CellOutcome, type ShellOptions } from "../present/document";
 import type { RunOutput } from "../protocol/output";
 import { CancelledError } from "../core/errors";
@@ -34,26 +33,32 @@ function modelOf(nb: vscode.NotebookDocument): NotebookModel {
 }
 
 /** Runs the notebook's scenario cells in the worker, one after another, with progress; undefined when cancelled. */
-async function runAll(model: NotebookModel, runner: CellRunner, title: string, baseDir: string | undefined): Promise<CellOutcome[] | undefined> {
+async function runCells(model: NotebookModel, runner: CellRunner, title: string, baseDir: string | undefined): Promise<CellRun[] | undefined> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
     const cells = scenarioCells(model, baseDir);
-    const runs: { index: number; result: CellResult }[] = [];
+    const runs: CellRun[] = [];
     for (const cell of cells) {
       progress.report({ increment: 100 / Math.max(1, cells.length), message: cell.info.id ?? cell.info.simulator });
       try {
-        runs.push({ index: cell.index, result: (await runner.run(cell.request, token)).result });
+        runs.push({ ...cell, result: (await runner.run(cell.request, token)).result });
       } catch (err) {
         if (err instanceof CancelledError) return undefined;
         throw err;
       }
     }
-    return cellOutcomes(model, runs);
+    return runs;
   });
+}
+
+async function runAll(model: NotebookModel, runner: CellRunner, title: string, baseDir: string | undefined): Promise<CellOutcome[] | undefined> {
+  const runs = await runCells(model, runner, title, baseDir);
+  return runs && cellOutcomes(model, runs);
 }
 
 async function saveAs(nb: vscode.NotebookDocument, ext: string, text: string): Promise<void> {
   const suggested = nb.uri.with({ path: nb.uri.path.replace(/\.dsnb$/i, "") + ext });
-  const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: ext === ".md" ? { Markdown: ["md"] } : { HTML: ["html"] } });
+  const filters: Record<string, string[]> = ext === ".md" ? { Markdown: ["md"] } : ext === ".html" ? { HTML: ["html"] } : { JSON: ["json"] };
+  const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
   const open = await vscode.window.showInformationMessage(`Exported to ${vscode.workspace.asRelativePath(target)}`, "Open");
@@ -135,6 +140,13 @@ export function registerExport(extensionUri: vscode.Uri, runner: CellRunner): vs
       const model = modelOf(nb);
       const outcomes = await runAll(model, runner, "dsnb: running cells for the Markdown export", notebookFolder(nb));
       if (outcomes) await saveAs(nb, ".md", notebookToMarkdown(model, outcomes));
+    }),
+    vscode.commands.registerCommand("dsnb.exportJson", async () => {
+      const nb = activeNotebook();
+      if (!nb) return;
+      const runs = await runCells(modelOf(nb), runner, "dsnb: running cells for the JSON export", notebookFolder(nb));
+      const name = nb.uri.path.split("/").pop() ?? "notebook.dsnb";
+      if (runs) await saveAs(nb, ".runs.json", runsDocument(cellReports(name, runs).map(reportJson)));
     }),
     vscode.commands.registerCommand("dsnb.exportHtml", async () => {
       const nb = activeNotebook();
