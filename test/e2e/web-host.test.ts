@@ -1,0 +1,195 @@
+// The extension in the browser: code-server serves the same VS Code for the Web workbench as
+// vscode.dev, and the user setting "remote.extensionKind": { "dsnb.dsnb": ["web"] } makes it run
+// the extension in the browser's web worker extension host (package.json "browser",
+// dist/web/extension.js) instead of the Node.js one. The test first proves where it runs: the Node
+// extension host, which activates other extensions, never activates dsnb, and "Show Where
+// Simulations Run" reports a DedicatedWorkerGlobalScope for both the extension and its simulation
+// worker. Then every sample is opened and run: every cell draws its output and diagrams, the
+// verdicts match the desktop engine's, the eviction lesson's CSV-trace cell reads its file through
+// vscode.workspace.fs, and "Export Runs as JSON" from the browser equals, byte for byte, the same
+// document built by the engine in Node (what `dsnb run --json` prints).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { packageExtension } from "../../scripts/package.mjs";
+import { ensureTools } from "../../scripts/tools.mjs";
+import { startCodeServer } from "../../scripts/code-server.mjs";
+import { cellReports, readNotebook, reportJson, runNotebook, runsDocument } from "../../src/engine/notebook";
+import { folderFiles } from "../../src/host/node/files";
+import { expectedOutputs } from "../support/samples";
+import { CHROMIUM_ARGS, command, frameCounts, frameWith, openFile, openWorkbench, results, runAll } from "../support/e2e";
+
+const root = resolve(import.meta.dirname, "../..");
+const samples = readdirSync(join(root, "samples"))
+  .filter((f) => f.endsWith(".dsnb"))
+  .sort();
+const timings: Record<string, number> = {};
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startCodeServer>>;
+let page: Page;
+let folder: string;
+let stateDir: string;
+
+before(async () => {
+  mkdirSync(results, { recursive: true });
+  const vsix = packageExtension().file;
+  const tools = ensureTools();
+  // A copy of the lessons: the JSON exports are written next to them.
+  folder = mkdtempSync(join(tmpdir(), "dsnb-web-"));
+  cpSync(join(root, "samples"), folder, { recursive: true });
+  stateDir = join(root, ".cache", "e2e-web");
+  rmSync(stateDir, { recursive: true, force: true });
+  server = await startCodeServer({
+    codeServer: tools.codeServer,
+    vsix,
+    stateDir,
+    folder,
+    settings: {
+      "security.workspace.trust.enabled": false,
+      "workbench.colorTheme": "Default Light Modern",
+      "git.openRepositoryInParentFolders": "never",
+      "remote.extensionKind": { "dsnb.dsnb": ["web"] },
+    },
+    quiet: true,
+  });
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await openWorkbench(page, server.url, folder);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (folder) rmSync(folder, { recursive: true, force: true });
+  writeFileSync(join(results, "web-timings.json"), JSON.stringify(timings, null, 2));
+});
+
+/** The text of the newest notification that matches `pattern`, waiting for it. */
+async function notification(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await page.waitForTimeout(250)) {
+    const texts = await page.locator(".notifications-toasts .notification-list-item-message").allTextContents();
+    const hit = texts.reverse().find((t) => pattern.test(t));
+    if (hit) return hit;
+  }
+  throw new Error(`no notification matching ${pattern}`);
+}
+
+/** Every activation line of the Node.js extension host's logs. */
+function nodeHostActivations(): string[] {
+  const logs = join(stateDir, "user-data", "logs");
+  const lines: string[] = [];
+  for (const session of readdirSync(logs))
+    for (const host of readdirSync(join(logs, session)).filter((d) => d.startsWith("exthost"))) {
+      const file = join(logs, session, host, "remoteexthost.log");
+      if (existsSync(file))
+        lines.push(
+          ...readFileSync(file, "utf8")
+            .split("\n")
+            .filter((l) => l.includes("_doActivateExtension")),
+        );
+    }
+  return lines;
+}
+
+test("the extension and its simulations run in the browser, not in Node.js", { timeout: 180_000 }, async () => {
+  await openFile(page, "sharding.dsnb");
+  await command(page, "dsnb: Show Where Simulations Run");
+  const said = await notification(/^dsnb runs in/);
+  assert.match(said, /^dsnb runs in the browser's extension host \(DedicatedWorkerGlobalScope, no Node\.js\)/, said);
+  assert.match(said, /its simulations run in a Web Worker \(DedicatedWorkerGlobalScope\)\.$/, said);
+  const activations = nodeHostActivations();
+  assert.ok(
+    activations.some((l) => l.includes("vscode.git")),
+    "the Node.js extension host ran and activated its extensions",
+  );
+  assert.deepEqual(
+    activations.filter((l) => l.includes("dsnb")),
+    [],
+    "the Node.js extension host never activated dsnb (its desktop entry was not loaded)",
+  );
+  await command(page, "View: Close All Editors");
+});
+
+/** How many rendered outputs show each verdict, across the notebook's output frames. */
+async function verdictCounts(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const f of page.frames()) {
+    const classes = await f.evaluate(() => [...document.querySelectorAll(".dsnb-verdict")].map((e) => e.className)).catch(() => [] as string[]);
+    for (const c of classes) {
+      const v = /dsnb-verdict-(valid|violated|unknown)/.exec(c)?.[1] ?? "?";
+      counts[v] = (counts[v] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
+/** Runs "Export Runs as JSON" on the open notebook, accepts the suggested file, and reads it. */
+async function exportJson(sample: string): Promise<string> {
+  const target = join(folder, sample.replace(/\.dsnb$/, ".runs.json"));
+  rmSync(target, { force: true });
+  await command(page, "dsnb: Export Runs as JSON");
+  // VS Code for the Web asks for the file in its own quick input, filled in with the suggestion.
+  const input = page.locator(".quick-input-widget:not(.hidden) input");
+  await input.waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(300);
+  assert.match(await input.inputValue(), /\.runs\.json$/, "the suggested name");
+  await page.keyboard.press("Enter");
+  for (const end = Date.now() + 60_000; Date.now() < end; await page.waitForTimeout(250)) {
+    if (existsSync(target)) {
+      const text = readFileSync(target, "utf8");
+      if (text.endsWith("\n")) return text;
+    }
+  }
+  throw new Error(`${sample}: the JSON export was not written`);
+}
+
+for (const sample of samples) {
+  test(`${sample} runs in the browser with the desktop's outputs`, { timeout: 300_000 }, async () => {
+    const expected = expectedOutputs(folder, sample);
+    await openFile(page, sample);
+    timings[sample] = await runAll(page, sample, expected);
+    const counts = await frameCounts(page);
+    assert.deepEqual(counts.errors, [], `${sample}: error outputs`);
+    const runs = runNotebook(readNotebook(new Uint8Array(readFileSync(join(folder, sample)))), { baseDir: folder, files: folderFiles });
+    const wanted: Record<string, number> = {};
+    for (const r of runs) {
+      if (!r.result.ok) continue;
+      const v = { true: "valid", false: "violated", unknown: "unknown" }[String(r.result.output.verdict.valid)]!;
+      wanted[v] = (wanted[v] ?? 0) + 1;
+    }
+    assert.deepEqual(await verdictCounts(), wanted, `${sample}: the verdicts shown`);
+    if (sample === "caching-eviction.dsnb") await checkTraceCell(runs);
+    const json = await exportJson(sample);
+    assert.equal(json, runsDocument(cellReports(sample, runs).map(reportJson)), `${sample}: the browser's run JSON equals the desktop engine's`);
+    await page.screenshot({ path: join(results, `web-${sample}.png`) });
+    await command(page, "View: Close All Editors");
+    await page.waitForTimeout(300);
+    if (
+      await page
+        .locator(".monaco-dialog-box")
+        .isVisible()
+        .catch(() => false)
+    )
+      await page.keyboard.press("Escape");
+  });
+}
+
+/** The cell that replays traces/sessions.csv shows the verdict and the request count of the desktop's run. */
+async function checkTraceCell(runs: ReturnType<typeof runNotebook>): Promise<void> {
+  const run = runs.find((r) => r.info.id === "trace");
+  assert.ok(run?.result.ok, "the trace cell runs on the desktop");
+  const frame = await frameWith(page, '.dsnb-output[data-cell-id="trace"] .dsnb-verdict');
+  assert.ok(frame, "the trace cell's output is drawn");
+  const shown = await frame.evaluate(() => {
+    const out = document.querySelector('.dsnb-output[data-cell-id="trace"]')!;
+    return { verdict: out.querySelector(".dsnb-verdict")?.textContent ?? "", charts: out.querySelectorAll(".dsnb-chart svg").length };
+  });
+  const requests = run.result.output.metrics.requests;
+  assert.ok(typeof requests === "number" && requests > 0, "the desktop run read requests from the trace");
+  assert.match(shown.verdict, /Valid/);
+  assert.ok(shown.charts > 0, "the trace cell's charts are drawn");
+}
