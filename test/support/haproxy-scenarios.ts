@@ -100,7 +100,7 @@ export const HAPROXY_SCENARIOS: readonly HaproxyScenario[] = [
     arrivalsMs: stream(0, 1200, 80),
     expected: decisions("AA RRRRRRRRRRRRR"),
     facts: [
-      "a short period: 2 or 3 requests fall in each 200 ms, so from the 3rd request the rate reads 3 and everything is denied; 400 and 800 ms, where it drops to 2 within 5 ms, are left out",
+      "a short period: 2 or 3 requests fall in each 200 ms, so from the 3rd request the rate reads 3 and everything is denied at the scheduled times; at 400 and 800 ms the previous count's weight drops to nothing a ms or two later, so HAProxy, seeing them that much late, can pass them (near the boundary or, a few ms later, not)",
     ],
   },
 ];
