@@ -8,7 +8,7 @@
 // `http-request deny deny_status 429 if { sc_http_req_rate(0) gt <limit> }`; allowed requests get
 // `http-request return status 200` (no backend). Every answer's body is `<ms> <rate>`: HAProxy's
 // date in ms when it ran the rules (`date(0,ms)`, the clock its counters read) and the rate
-// `sc_http_req_rate(0)` read there. About 50 ms to start.
+// `sc_http_req_rate(0)` read there. About 0.1 s to start.
 // Usage: node scripts/haproxy.mjs   (starts one, prints its version and port, stops it)
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
