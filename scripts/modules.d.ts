@@ -93,3 +93,16 @@ declare module "*/scripts/redis.mjs" {
   export function connectRedis(port: number): Promise<RedisConnection>;
   export function startRedis(): Promise<Redis>;
 }
+declare module "*/scripts/haproxy.mjs" {
+  export interface HaproxyLimit {
+    name: string;
+    periodMs: number;
+    limit: number;
+  }
+  export interface Haproxy {
+    port: number;
+    version: string;
+    stop(): Promise<void>;
+  }
+  export function startHaproxy(o: { limits: readonly HaproxyLimit[] }): Promise<Haproxy>;
+}

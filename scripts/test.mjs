@@ -1,6 +1,6 @@
 // `npm test`: every tier the project has, in order, stopping at the first failing tier.
 // Tiers: build, typecheck, lint, unit + property, renderer (jsdom), PostgreSQL differential,
-// PostgreSQL replication, nginx rate limiting, Redis locks, MariaDB differential, end-to-end (real VS Code).
+// PostgreSQL replication, nginx rate limiting, HAProxy rate limiting, Redis locks, MariaDB differential, end-to-end (real VS Code).
 // The closing line sums the tests of every tier that ran: "N passed, N failed".
 // Pass tier names to run only some: `npm test -- unit renderer`.
 import { spawn } from "node:child_process";
@@ -47,6 +47,10 @@ const tiers = {
   // nginx's limit_req: which requests of timed schedules it accepts, delays or rejects, for the
   // rate-limit simulator's nginx variant to be compared with (installs nginx-light; needs root).
   nginx: () => nodeTests("test/nginx"),
+  // HAProxy 2.6's stick-table http_req_rate with a deny rule: which requests of timed schedules it
+  // denies and the rate it read, for the rate-limit simulator's haproxy variant to be compared with
+  // (installs haproxy; needs root).
+  haproxy: () => nodeTests("test/haproxy"),
   // A real Redis: when a second client's SET NX PX gets a lease lock, and the compare-and-delete
   // release, for the lock simulator's single-instance model (installs redis-server; needs root).
   redis: () => nodeTests("test/redis"),

@@ -20,8 +20,6 @@
 // schedule's own prediction (the scenario's `expected`, at the times requests were meant to arrive) held.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Agent, request } from "node:http";
-import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startNginx, type AccessLogLine, type LimitLogLine, type Nginx } from "../../scripts/nginx.mjs";
 import {
@@ -35,6 +33,7 @@ import {
   type RateLimitScenario,
 } from "../support/rate-limit-scenarios";
 import { nginxLimitReq } from "../../src/sims/rate-limit/model/nginx";
+import { sendSchedule, type Sent } from "../support/timed-requests";
 
 const started = Date.now();
 let nginx: Nginx | undefined;
@@ -80,52 +79,6 @@ after(async () => {
       (totals.notCompared ? ` (${totals.notCompared} not compared, after a boundary request it decided the other way)` : ""),
   );
 });
-
-interface Sent {
-  readonly i: number;
-  /** When the request was written, ms after the scenario's start (performance.now()). */
-  readonly sentMs: number;
-  readonly status: number;
-}
-
-/** Wait until `target` (performance.now() ms): a timer to 3 ms before, then a spin. */
-async function until(target: number): Promise<void> {
-  for (let left = target - performance.now(); left > 3; left = target - performance.now()) await sleep(left - 3);
-  while (performance.now() < target) {
-    /* spin: timers are late by a ms or more */
-  }
-}
-
-function get(agent: Agent, port: number, path: string): Promise<number> {
-  return new Promise((ok, fail) => {
-    const req = request({ host: "127.0.0.1", port, path, agent }, (res) => {
-      res.resume();
-      res.on("end", () => ok(res.statusCode ?? 0));
-    });
-    req.on("error", fail);
-    req.end();
-  });
-}
-
-/** Send the scenario's requests at their times; resolves when every response has come back. */
-async function sendSchedule(port: number, scenario: RateLimitScenario): Promise<Sent[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-  try {
-    // Open as many connections as the largest group of simultaneous requests needs.
-    const widest = Math.max(...scenario.arrivalsMs.map((t) => scenario.arrivalsMs.filter((u) => u === t).length));
-    await Promise.all(Array.from({ length: widest }, () => get(agent, port, "/ready")));
-    const start = performance.now() + 50;
-    const pending: Promise<Sent>[] = [];
-    for (const [i, at] of scenario.arrivalsMs.entries()) {
-      await until(start + at);
-      const sentMs = performance.now() - start;
-      pending.push(get(agent, port, `/${scenario.location}?i=${i}`).then((status) => ({ i, sentMs, status })));
-    }
-    return await Promise.all(pending);
-  } finally {
-    agent.destroy();
-  }
-}
 
 /** The scenario's lines of the access log, once all of them are written (nginx logs after responding). */
 async function logLines(server: Nginx, scenario: RateLimitScenario): Promise<AccessLogLine[]> {
@@ -182,7 +135,7 @@ describe("nginx limit_req", () => {
       const predicted = referenceLimitReq(scenario.arrivalsMs, scenario.options).map((s) => s.decision);
       assert.deepEqual(predicted, scenario.expected, "the scenario's expected decisions are the reference's at the scheduled times");
 
-      const sent = await sendSchedule(nginx.port, scenario);
+      const sent = await sendSchedule(nginx.port, scenario.arrivalsMs, { pathOf: (i) => `/${scenario.location}?i=${i}`, readyPath: "/ready" });
       const lines = await logLines(nginx, scenario);
       const observed = observe(
         sent,

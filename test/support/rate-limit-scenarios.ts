@@ -115,12 +115,12 @@ export function referenceLimitReq(arrivalsMs: readonly number[], options: LimitR
 }
 
 /** `n` requests at the same moment. */
-function together(at: number, n: number): number[] {
+export function together(at: number, n: number): number[] {
   return Array.from({ length: n }, () => at);
 }
 
 /** Requests every `everyMs` from `from` (inclusive) to `to` (exclusive). */
-function stream(from: number, to: number, everyMs: number): number[] {
+export function stream(from: number, to: number, everyMs: number): number[] {
   const out: number[] = [];
   for (let t = from; t < to; t += everyMs) out.push(t);
   return out;

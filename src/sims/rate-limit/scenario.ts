@@ -16,6 +16,10 @@ export const ALGORITHMS = [
   { value: "leaky-queue", doc: "A queue of capacity requests served one every windowMs / limit: requests wait instead of passing at once." },
   { value: "gcra", doc: "Generic cell rate algorithm: one theoretical arrival time per key instead of a token count." },
   { value: "nginx", doc: "nginx's limit_req: excess in thousandths of a request, millisecond clock, burst, nodelay and delay." },
+  {
+    value: "haproxy",
+    doc: "HAProxy's stick-table http_req_rate(windowMs) with deny above limit: the current period's count plus the previous one's, weighted; denied requests count too.",
+  },
 ] as const;
 
 export type Algorithm = (typeof ALGORITHMS)[number]["value"];

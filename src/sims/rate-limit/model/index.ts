@@ -9,6 +9,7 @@ import { arrivals, type Request } from "./traffic";
 export type { Decision, LimiterState } from "./limiters";
 export type { Request } from "./traffic";
 export { nginxLimitReq } from "./nginx";
+export { haproxyHttpReqRate } from "./haproxy";
 export { makeLimiter } from "./limiters";
 
 export interface Outcome {

@@ -2,6 +2,7 @@
 // are integer milliseconds; rates are kept as integers (amounts scaled by the window length), so
 // token bucket, leaky bucket and GCRA decide exactly, with no floating-point drift.
 import type { Algorithm } from "../scenario";
+import { HaproxyCounter } from "./haproxy";
 import { NginxBucket } from "./nginx";
 
 export type Decision = "accepted" | "delayed" | "rejected";
@@ -150,6 +151,17 @@ function nginx(p: LimiterParams): Limiter {
   };
 }
 
+function haproxy(p: LimiterParams): Limiter {
+  const counter = new HaproxyCounter({ periodMs: p.windowMs, limit: p.limit });
+  return {
+    decide(t) {
+      const { rate } = counter.request(t);
+      const s = counter.state;
+      return pass(rate <= p.limit, { sc_http_req_rate: rate, current: s.current, previous: s.previous, "period start (ms)": s.periodStartMs ?? "—" });
+    },
+  };
+}
+
 const MAKERS: Record<Algorithm, (p: LimiterParams) => Limiter> = {
   "fixed-window": fixedWindow,
   "sliding-log": slidingLog,
@@ -159,6 +171,7 @@ const MAKERS: Record<Algorithm, (p: LimiterParams) => Limiter> = {
   "leaky-queue": leakyQueue,
   gcra,
   nginx,
+  haproxy,
 };
 
 export function makeLimiter(algorithm: Algorithm, p: LimiterParams): Limiter {
