@@ -4,7 +4,7 @@
 // ESM, Mermaid and charts inside, nothing from a CDN). `--watch` rebuilds on change; `--meta`
 // writes bundle analyses to dist/.
 import * as esbuild from "esbuild";
-import { writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { writeFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 
 const watch = process.argv.includes("--watch");
 const meta = process.argv.includes("--meta");
@@ -71,12 +71,18 @@ const builds = [
     platform: "browser",
     format: "esm",
     target: "es2022",
+    // Mermaid is imported when the first diagram is drawn: it and its diagram types become chunks
+    // in dist/chunks/, which the webview loads from beside renderer.js.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     // Mermaid's ESM build references Node's fs in a code path the browser never takes.
     external: ["fs"],
     loader: { ".css": "text" },
   },
 ];
 
+// Chunk names carry a hash: start without the previous build's, so none is left behind or packaged.
+rmSync("dist/chunks", { recursive: true, force: true });
 mkdirSync("dist", { recursive: true });
 const common = {
   bundle: true,

@@ -3,6 +3,8 @@
 //  - extension activation time (the bundle loaded against a stand-in vscode module)
 //  - time to run each sample cell through the same pipeline as VS Code (median of several runs)
 //  - the renderer in Chromium: one step through a 1,000-step run (budget: a frame, 16 ms)
+//  - the browser host (bench/web.ts): web bundle sizes against budgets, the renderer's first
+//    paint, and every sample cell run in the Web Worker
 //  - the end-to-end "Run All → last diagram" figures, when the e2e tests have written them
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -24,6 +26,7 @@ import { benchReplication } from "./replication";
 import { benchQuorum } from "./quorum";
 import { benchRateLimit } from "./rate-limit";
 import { benchLock } from "./lock";
+import { benchWeb } from "./web";
 
 const root = join(import.meta.dirname, "..");
 
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
   benchRateLimit();
   benchLock();
   await benchRenderer();
+  await benchWeb();
   e2eTimings();
 }
 

@@ -12,6 +12,7 @@ const ALLOWED = [
   /^extension\/(CHANGELOG|changelog)\.md$/,
   /^extension\/dist\/(extension|worker|renderer|export-page|page-controls)\.js$/,
   /^extension\/dist\/web\/(extension|worker)\.js$/,
+  /^extension\/dist\/chunks\/[\w.-]+\.js$/,
   /^extension\/docs\/findings\.md$/,
   /^extension\/dist\/(web\/)?[a-z-]+\.js\.LEGAL\.txt$/,
   /^extension\/media\//,

@@ -1,7 +1,7 @@
 // The dsnb notebook renderer: draws run outputs (application/vnd.dsnb.run.v2+json) in the
-// notebook's output webview. Mermaid and Observable Plot are bundled; nothing loads from a CDN.
+// notebook's output webview. Mermaid and Observable Plot are bundled (Mermaid in chunks beside this
+// file, loaded when the first diagram is drawn); nothing loads from a CDN.
 import type { ActivationFunction, OutputItem } from "vscode-notebook-renderer";
-import mermaid from "mermaid";
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
@@ -10,7 +10,7 @@ import "@vscode-elements/elements/dist/vscode-checkbox/index.js";
 import css from "../media/renderer.css";
 import { RUN_MIME, RUN_OUTPUT_VERSION, isRunOutput } from "../src/protocol/output";
 import type { RendererMessage } from "../src/protocol/messages";
-import { RunView, renderError, type RenderDeps } from "./render";
+import { RunView, renderError, type MermaidApi, type RenderDeps } from "./render";
 import { actionsFor } from "./actions";
 
 export { actionsFor };
@@ -55,7 +55,11 @@ function ensureStyle(doc: Document): void {
 export const activate: ActivationFunction = (context) => {
   const views = new Map<string, RunView>();
   const post = context.postMessage ? (m: RendererMessage) => context.postMessage!(m) : undefined;
-  const base = { mermaid, mermaidConfig: () => mermaidConfig(document.body) };
+  // Mermaid is most of the renderer's weight: it loads (a chunk beside renderer.js) when the first
+  // diagram is drawn, so an output's summary shows before it.
+  let mermaid: Promise<MermaidApi> | undefined;
+  const loadMermaid = () => (mermaid ??= import("mermaid").then((m) => m.default));
+  const base = { mermaid: loadMermaid, mermaidConfig: () => mermaidConfig(document.body) };
   watchTheme(document.body, () => {
     for (const view of views.values()) void view.redraw();
   });

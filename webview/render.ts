@@ -43,7 +43,8 @@ export interface RunActions {
 }
 
 export interface RenderDeps {
-  readonly mermaid: MermaidApi;
+  /** Mermaid, or a loader that imports it when the first diagram is drawn (the notebook renderer). */
+  readonly mermaid: MermaidApi | (() => Promise<MermaidApi>);
   /** Mermaid theme settings for the current VS Code theme. */
   readonly mermaidConfig: () => Record<string, unknown>;
   readonly actions?: RunActions;
@@ -303,8 +304,9 @@ export class RunView {
   }
 
   private async drawDiagram({ spec, slot, zoom }: DiagramSlot): Promise<void> {
-    const { mermaid } = this.deps;
     try {
+      const mermaid = typeof this.deps.mermaid === "function" ? await this.deps.mermaid() : this.deps.mermaid;
+      if (this.disposed) return;
       mermaid.initialize({ startOnLoad: false, securityLevel: "strict", ...this.deps.mermaidConfig() });
       await mermaid.parse(spec.mermaid);
       const { svg } = await mermaid.render(`dsnb-mermaid-${++nextId}`, spec.mermaid);

@@ -154,6 +154,28 @@ test("a run shows its title, seed, verdict, findings, expectations, diagram, cha
   assert.equal(el.querySelectorAll("table tbody tr").length, 2);
 });
 
+test("Mermaid loads when the first diagram is drawn: the summary and charts are on the page before it arrives", async () => {
+  const el = host();
+  let release!: (m: MermaidApi) => void;
+  let asked = 0;
+  const loading = new Promise<MermaidApi>((r) => (release = r));
+  const drawn = new render.RunView(el, run, {
+    mermaid: () => {
+      asked++;
+      return loading;
+    },
+    mermaidConfig: () => ({}),
+  }).render();
+  for (let i = 0; i < 20 && !asked; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(asked > 0, "the diagram asked for Mermaid");
+  assert.ok(el.querySelector(".dsnb-verdict"), "the verdict is drawn while Mermaid loads");
+  assert.ok(el.querySelectorAll(".dsnb-chart-body svg").length >= 2, "so are the charts");
+  assert.equal(el.querySelector(".dsnb-diagram-body svg"), null, "the diagram waits for Mermaid");
+  release(fakeMermaid());
+  await drawn;
+  assert.ok(el.querySelector(".dsnb-diagram-body svg.fake"), "then the diagram is drawn");
+});
+
 test("strings from the notebook are text: no element or handler comes from them", async () => {
   const el = host();
   await new render.RunView(el, run, { mermaid: fakeMermaid(), mermaidConfig: () => ({}) }).render();
