@@ -98,7 +98,8 @@ interface Sent {
  */
 export type CounterStep =
   | (Sent & { readonly op: "GET" | "INCR" | "INCR+PEXPIRE"; readonly reply: number })
-  | (Sent & { readonly op: "PEXPIRE" | "dies" })
+  | (Sent & { readonly op: "PEXPIRE" })
+  | (Sent & { readonly op: "dies" })
   | { readonly op: "expired"; readonly atMs: number; readonly key: string };
 
 /** The counter's keys: Redis's INCR, PEXPIRE and expiry, with every step logged. */
