@@ -121,6 +121,8 @@ interface Seen {
   readonly releases: Record<string, { deleted: boolean; keyAfter: string | null }>;
   /** When A was continued (performance.now()). */
   continuedAt?: number;
+  /** Who wrote the value the storage holds at the end. */
+  lastWriter?: string;
 }
 
 /** B's write and release, at bGrant + workMs. */
@@ -148,8 +150,12 @@ function modelOutcome(model: LockResult) {
     return /→ deleted$/.test(text) ? "deleted" : /→ not mine \(B holds \d+\), kept$/.test(text) ? "B's" : "no key";
   };
   const at = (client: string, kind: string) => model.events.find((e) => e.actor === client && e.kind === kind)!.atMs;
+  const belief = (client: string) => model.beliefs.find((b) => b.client === client)!;
   return {
     writes: model.writes.map((w) => ({ client: w.client, accepted: w.accepted })),
+    lastWriter: model.events.at(-1)!.state.storage.lastWriter,
+    /** A still believed it held the lock when B was granted it. */
+    twoHolders: (belief("A").toMs ?? Infinity) > belief("B").fromMs,
     releases: { A: release("A"), B: release("B") },
     /** The model's times of A's resumption and B's write, which the test keeps in the model's order. */
     aResumesMs: at("A", "resume"),
@@ -210,13 +216,14 @@ async function round(rd: Round, i: number) {
       await sleepUntil(t0 + s.atMs);
       await s.run();
     }
+    seen.lastWriter = /^written by (\w+)/.exec(String(await b.command("GET", k.value)))?.[1];
     const stoppedForMs = seen.continuedAt! - t0 - stoppedMs;
     assert.ok(stoppedForMs >= rd.pauseMs, `A was stopped ${stoppedForMs.toFixed(0)} ms`);
     compare(rd, expected, seen, bToken);
     const order = seen.writes.map((w) => `${w.client} ${w.accepted ? "accepted" : "refused"}`).join(", then ");
     console.log(
       `ttl ${rd.ttlMs} ms, A stopped ${rd.pauseMs} ms after ${rd.workMs} ms of work${rd.fencing ? ", fencing" : ""}: B got the lock at ${judged.got.sentMs.toFixed(1)} ms ` +
-        `(${attempts.length} attempts, ${judged.leftOut} left out, model agreed on ${judged.compared}); writes: ${order}; ` +
+        `(${attempts.length} attempts, ${judged.leftOut} left out, model agreed on ${judged.compared}); writes: ${order}, the storage holds ${seen.lastWriter}'s; ` +
         `A's release: ${seen.releases.A!.deleted ? "deleted" : "refused"} (${expected.releases.A}), B's: ${seen.releases.B!.deleted ? "deleted" : "refused"}; A stopped ${stoppedForMs.toFixed(0)} ms`,
     );
     totals.rounds++;
@@ -232,12 +239,15 @@ async function round(rd: Round, i: number) {
 
 function compare(rd: Round, expected: ReturnType<typeof modelOutcome>, seen: Seen, bToken: number) {
   assert.deepEqual(seen.writes, expected.writes, "the writes the storage saw, in order, and which it refused");
+  assert.equal(seen.lastWriter, expected.lastWriter, "whose write the storage holds at the end");
+  // A believed it held the lock from its SET until its release, which came after B's grant (A was stopped meanwhile).
+  assert.equal(expected.twoHolders, true, "the model's A still believes it holds the lock when B gets it");
   if (rd.fencing) assert.ok(seen.writes.find((w) => w.client === "B")!.accepted, "B's newer token is accepted");
   assert.equal(seen.releases.A!.deleted, false, "A's release with its old token deletes nothing");
   assert.equal(realRelease("A", seen.releases.A!, bToken), expected.releases.A, "A's release");
   assert.equal(realRelease("B", seen.releases.B!, bToken), expected.releases.B, "B's release");
-  totals.outcomes += seen.writes.length + 2;
-  totals.outcomesAgreed += seen.writes.length + 2;
+  totals.outcomes += seen.writes.length + 3;
+  totals.outcomesAgreed += seen.writes.length + 3;
 }
 
 for (const [i, rd] of ROUNDS.entries()) {
