@@ -29,7 +29,7 @@ const ROUNDS = [
   { ttlMs: 300, workMs: 50, pauseMs: 500, pollMs: 11, startMs: 20, fencing: false },
   { ttlMs: 300, workMs: 50, pauseMs: 500, pollMs: 11, startMs: 20, fencing: true },
   // A is continued while B holds the lock and before B writes: its release finds B's token.
-  { ttlMs: 300, workMs: 250, pauseMs: 200, pollMs: 11, startMs: 20, fencing: true },
+  { ttlMs: 300, workMs: 200, pauseMs: 200, pollMs: 11, startMs: 20, fencing: true },
 ];
 type Round = (typeof ROUNDS)[number];
 
