@@ -90,6 +90,12 @@ declare module "*/scripts/redis.mjs" {
     connect(): Promise<RedisConnection>;
     stop(): Promise<void>;
   }
+  export const LOCK_SCRIPTS: {
+    /** KEYS[1] the lock, ARGV[1] the caller's token: DEL only when the key still holds it (1), else 0. */
+    readonly release: string;
+    /** KEYS[1] the last token accepted, KEYS[2] the value; ARGV token, value, fencing ("1"/"0"): 1 stored, 0 refused. */
+    readonly write: string;
+  };
   export function connectRedis(port: number): Promise<RedisConnection>;
   export function startRedis(): Promise<Redis>;
 }

@@ -3,7 +3,8 @@
 // in a temporary folder it owns, on 127.0.0.1 and a free port, with persistence off
 // (`--save "" --appendonly no`), and deletes the folder on stop, also when starting fails or the
 // tests' process ends. The package's own service and /etc/redis are never used. A small RESP client
-// (`connectRedis`) speaks to it without a client library.
+// (`connectRedis`) speaks to it without a client library, and LOCK_SCRIPTS hold the Lua scripts the
+// lock tests' clients send (the same text in the test and in the lock client it spawns).
 // Usage: node scripts/redis.mjs   (starts one, sets and reads a key, stops it)
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -12,6 +13,21 @@ import { ensurePackages, tempDirOwnedBy, throwawayServer } from "./tools.mjs";
 import { freePort } from "./code-server.mjs";
 
 const SERVER = "/usr/bin/redis-server";
+
+/** The lock's scripts, for EVAL. */
+export const LOCK_SCRIPTS = {
+  /** KEYS[1] the lock, ARGV[1] the caller's token: DEL only when the key still holds it (1), else 0. */
+  release: 'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end',
+  /**
+   * The storage's write: KEYS[1] the last token it accepted (with fencing, the highest),
+   * KEYS[2] the value. With ARGV[3] "1" (fencing) a token below the last is refused (0); otherwise
+   * the token and the value ARGV[2] are stored (1).
+   */
+  write:
+    'local last = tonumber(redis.call("get", KEYS[1])) local token = tonumber(ARGV[1]) ' +
+    'if ARGV[3] == "1" and last and token < last then return 0 end ' +
+    'redis.call("set", KEYS[1], ARGV[1]) redis.call("set", KEYS[2], ARGV[2]) return 1',
+};
 
 /** RESP: one command as an array of bulk strings. */
 function encode(args) {

@@ -110,7 +110,10 @@ export function throwawayServer(dir, exitSignal) {
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        let timer;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+        // A pending timer would keep the tests' process alive for the rest of the 3 s.
+        clearTimeout(timer);
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       }
       rmSync(dir, { recursive: true, force: true });

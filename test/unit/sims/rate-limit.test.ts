@@ -1,9 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { runCell } from "../../../src/engine/pipeline";
+import { loadCell, runCell } from "../../../src/engine/pipeline";
+import { findSimulator } from "../../../src/engine/registry";
+import { createRng } from "../../../src/core/rng";
 import type { RunOutput } from "../../../src/protocol/output";
-import { busiestWindow, makeLimiter, nginxLimitReq } from "../../../src/sims/rate-limit/model";
+import { busiestWindow, makeLimiter, nginxLimitReq, simulate } from "../../../src/sims/rate-limit/model";
+import type { Resolved } from "../../../src/sims/rate-limit/scenario";
 import type { LimiterParams } from "../../../src/sims/rate-limit/model/limiters";
 
 function run(source: string, seed = 1): RunOutput {
@@ -142,6 +145,41 @@ test("GET then INCR a round trip later over-admits, and a node dying before EXPI
   assert.match(f.explanation, /no TTL/);
   const last = crashed.tables.find((t) => t.id === "decisions")!.rows.slice(-10);
   assert.ok(last.every((row) => row[3] === "429 rejected"));
+});
+
+test("the central counter logs its steps in the store's order: each request's GET, INCR and PEXPIRE, the dying node, the expiries", () => {
+  const r = loadCell(
+    findSimulator("rate-limit")!,
+    distributed("central-racy", "  crashAtMs: 1500\n").replace("mode: central-racy", "compare: [central-racy, central-atomic]"),
+  ).resolved as Resolved;
+  const [racy, atomic] = simulate(r, createRng(1)).runs;
+  for (const run of [racy!, atomic!]) {
+    const sent = run.steps!.filter((s) => s.op !== "expired");
+    assert.deepEqual(
+      sent.map((s) => s.atMs),
+      sent.map((s) => s.atMs).sort((a, b) => a - b),
+      "in time order",
+    );
+    const incrs = sent.filter((s) => s.op === "INCR" || s.op === "INCR+PEXPIRE");
+    // Every passed request counted once, in the window its INCR landed in.
+    assert.equal(
+      run.windows!.reduce((n, w) => n + w.seqs.length, 0),
+      run.accepted,
+    );
+    assert.equal(run.peak!.count, Math.max(...run.windows!.map((w) => w.seqs.length)));
+    assert.equal(incrs.filter((s) => "reply" in s && s.reply === 1).length, run.windows!.length, "a window per key created");
+  }
+  const racySteps = racy!.steps!;
+  for (const o of racy!.outcomes) {
+    const mine = racySteps.filter((s) => s.op !== "expired" && s.seq === o.seq).map((s) => s.op);
+    assert.deepEqual(mine.slice(0, 2), o.decision === "accepted" ? ["GET", "INCR"] : ["GET"], `request ${o.seq}`);
+  }
+  const dies = racySteps.filter((s) => s.op === "dies");
+  assert.equal(dies.length, 1);
+  assert.equal(dies[0]!.op === "dies" && dies[0]!.seq, racy!.neverExpires!.seq);
+  const after = racySteps.slice(racySteps.indexOf(dies[0]!));
+  assert.ok(!after.some((s) => s.op === "PEXPIRE" || s.op === "expired"), "the key without a TTL is never set one nor expires");
+  assert.ok(atomic!.steps!.some((s) => s.op === "expired") && !atomic!.neverExpires);
 });
 
 test("synchronised counters over-admit by what the nodes pass between syncs, less with faster syncs", () => {

@@ -18,6 +18,8 @@ export interface DistributedRun {
   readonly admissions: readonly Admission[];
   /** The key left without a TTL, and the request whose node died before its EXPIRE. */
   readonly neverExpires?: { readonly key: string; readonly seq: number; readonly atMs: number };
+  /** The central modes: every step at the counter, in the order the store ran them. */
+  readonly steps?: readonly CounterStep[];
 }
 
 const nodeOf = (q: Request, nodes: number): number => ((q.seq - 1) % nodes) + 1;
@@ -79,11 +81,56 @@ interface Entry {
 
 type Op = { readonly at: number; readonly seq: number; readonly phase: 0 | 1 | 2 };
 
+/** Who sent a command to the central counter: the request, its gateway node, the key, when it reached the store. */
+interface Sent {
+  readonly atMs: number;
+  readonly seq: number;
+  readonly node: number;
+  readonly key: string;
+}
+
+/**
+ * One step at the central counter, in the order the store ran them: the interleaving of the nodes'
+ * round trips, which a test can replay against a real Redis. GET's reply is the count read (0: no
+ * key), INCR's and the atomic script's the count after it (1: it created the key); PEXPIRE is sent
+ * by the node whose INCR created the key, unless that node dies first ("dies"); "expired" is the key's
+ * TTL running out, found by the next command on the key (atMs: when it ran out).
+ */
+export type CounterStep =
+  | (Sent & { readonly op: "GET" | "INCR" | "INCR+PEXPIRE"; readonly reply: number })
+  | (Sent & { readonly op: "PEXPIRE" })
+  | (Sent & { readonly op: "dies" })
+  | { readonly op: "expired"; readonly atMs: number; readonly key: string };
+
+/** The counter's keys: Redis's INCR, PEXPIRE and expiry, with every step logged. */
+class CounterStore {
+  private readonly keys = new Map<string, Entry>();
+  private generation = 0;
+  readonly steps: CounterStep[] = [];
+
+  /** The live entry of `key` at `atMs`, after dropping it if its TTL ran out. */
+  get(key: string, atMs: number): Entry | undefined {
+    const e = this.keys.get(key);
+    if (e && e.expireAt !== undefined && e.expireAt <= atMs) {
+      this.keys.delete(key);
+      this.steps.push({ op: "expired", atMs: e.expireAt, key });
+      return undefined;
+    }
+    return e;
+  }
+
+  incr(key: string, atMs: number): Entry {
+    let e = this.get(key, atMs);
+    if (!e) this.keys.set(key, (e = { value: 0, expireAt: undefined, generation: ++this.generation }));
+    e.value++;
+    return e;
+  }
+}
+
 /** The central counter, with its operations landing at the store half a round trip after they are sent. */
 function central(r: Resolved, requests: readonly Request[], atomic: boolean): DistributedRun {
   const L = r.distributed.latencyMs;
-  const store = new Map<string, Entry>();
-  let generation = 0;
+  const store = new CounterStore();
   let neverExpires: DistributedRun["neverExpires"];
   const ops: Op[] = requests.flatMap((q) =>
     atomic
@@ -96,14 +143,9 @@ function central(r: Resolved, requests: readonly Request[], atomic: boolean): Di
   const windowOf = new Map<number, string>();
   for (const op of ops) {
     const q = requests[op.seq - 1]!;
-    let e = store.get(q.key);
-    if (e && e.expireAt !== undefined && e.expireAt <= op.at) {
-      store.delete(q.key);
-      e = undefined;
-    }
+    const sent: Sent = { atMs: op.at, seq: q.seq, node: nodeOf(q, r.distributed.nodes), key: q.key };
     const incr = (): Entry => {
-      if (!e) store.set(q.key, (e = { value: 0, expireAt: undefined, generation: ++generation }));
-      e.value++;
+      const e = store.incr(q.key, op.at);
       windowOf.set(q.seq, `${q.key}#${e.generation}`);
       return e;
     };
@@ -111,13 +153,25 @@ function central(r: Resolved, requests: readonly Request[], atomic: boolean): Di
       const entry = incr();
       if (entry.value === 1) entry.expireAt = op.at + r.windowMs;
       seen.set(q.seq, entry.value - 1);
-    } else if (op.phase === 0) seen.set(q.seq, e?.value ?? 0);
-    else if (op.phase === 1 && seen.get(q.seq)! < r.limit) {
-      if (incr().value === 1) created.add(q.seq);
-    } else if (op.phase === 2 && created.has(q.seq) && e) {
+      store.steps.push({ ...sent, op: "INCR+PEXPIRE", reply: entry.value });
+    } else if (op.phase === 0) {
+      seen.set(q.seq, store.get(q.key, op.at)?.value ?? 0);
+      store.steps.push({ ...sent, op: "GET", reply: seen.get(q.seq)! });
+    } else if (op.phase === 1 && seen.get(q.seq)! < r.limit) {
+      const entry = incr();
+      if (entry.value === 1) created.add(q.seq);
+      store.steps.push({ ...sent, op: "INCR", reply: entry.value });
+    } else if (op.phase === 2 && created.has(q.seq)) {
+      const e = store.get(q.key, op.at);
+      if (!e) continue;
       const { crashAtMs } = r.distributed;
-      if (crashAtMs !== undefined && !neverExpires && q.atMs >= crashAtMs) neverExpires = { key: q.key, seq: q.seq, atMs: q.atMs };
-      else e.expireAt = op.at + r.windowMs;
+      if (crashAtMs !== undefined && !neverExpires && q.atMs >= crashAtMs) {
+        neverExpires = { key: q.key, seq: q.seq, atMs: q.atMs };
+        store.steps.push({ ...sent, op: "dies" });
+      } else {
+        e.expireAt = op.at + r.windowMs;
+        store.steps.push({ ...sent, op: "PEXPIRE" });
+      }
     }
   }
   const admissions = requests.map((q): Admission => {
@@ -129,7 +183,7 @@ function central(r: Resolved, requests: readonly Request[], atomic: boolean): Di
       windowId: windowOf.get(q.seq) ?? "",
     };
   });
-  return { admissions, ...(neverExpires ? { neverExpires } : {}) };
+  return { admissions, steps: store.steps, ...(neverExpires ? { neverExpires } : {}) };
 }
 
 export function runMode(mode: Mode, r: Resolved, requests: readonly Request[]): DistributedRun {

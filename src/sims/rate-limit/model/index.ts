@@ -2,12 +2,13 @@
 // shared), and what each admitted: decisions, delays, and the most requests passed in any window.
 import type { Rng } from "../../../core/rng";
 import type { Algorithm, Mode, Resolved } from "../scenario";
-import { runMode, type DistributedRun } from "./distributed";
+import { runMode, type CounterStep, type DistributedRun } from "./distributed";
 import { makeLimiter, type Decision, type Limiter, type LimiterState } from "./limiters";
 import { arrivals, type Request } from "./traffic";
 
 export type { Decision, LimiterState } from "./limiters";
 export type { Request } from "./traffic";
+export type { CounterStep } from "./distributed";
 export { nginxLimitReq } from "./nginx";
 export { haproxyHttpReqRate } from "./haproxy";
 export { makeLimiter } from "./limiters";
@@ -44,6 +45,10 @@ export interface AlgorithmRun {
   /** Distributed: the most requests passed in one of the limiter's own windows, across all nodes. */
   readonly peak?: Busiest;
   readonly neverExpires?: DistributedRun["neverExpires"];
+  /** Distributed: the requests passed in each of the limiter's own windows, in the order the windows began. */
+  readonly windows?: readonly LimiterWindow[];
+  /** The central counter: every GET, INCR, PEXPIRE and expiry at the store, in the order it ran them. */
+  readonly steps?: readonly CounterStep[];
   readonly outcomes: readonly Outcome[];
   readonly accepted: number;
   readonly delayed: number;
@@ -52,6 +57,12 @@ export interface AlgorithmRun {
   readonly busiest: Busiest;
   readonly maxDelayMs: number;
   readonly totalDelayMs: number;
+}
+
+export interface LimiterWindow {
+  /** The window: "node/key@n" for local limiters, "key@n" for sync, "key#n" for the nth incarnation of the central key. */
+  readonly id: string;
+  readonly seqs: readonly number[];
 }
 
 export interface RateLimitResult {
@@ -79,8 +90,8 @@ function totals(keys: readonly string[], outcomes: readonly Outcome[]): KeyTotal
   });
 }
 
-/** The most passed requests counted in one limiter window (window ids of the distributed modes). */
-function peakOf(outcomes: readonly Outcome[], windowIds: readonly string[]): Busiest {
+/** The passed requests grouped by the limiter window they counted in (window ids of the distributed modes). */
+function windowsOf(outcomes: readonly Outcome[], windowIds: readonly string[]): LimiterWindow[] {
   const by = new Map<string, number[]>();
   outcomes.forEach((o, i) => {
     if (o.decision === "rejected") return;
@@ -88,8 +99,13 @@ function peakOf(outcomes: readonly Outcome[], windowIds: readonly string[]): Bus
     list.push(o.seq);
     by.set(windowIds[i]!, list);
   });
+  return [...by].map(([id, seqs]) => ({ id, seqs }));
+}
+
+/** The most passed requests counted in one limiter window. */
+function peakOf(outcomes: readonly Outcome[], windows: readonly LimiterWindow[]): Busiest {
   let best: Busiest = { count: 0, fromMs: 0, seqs: [] };
-  for (const seqs of by.values()) if (seqs.length > best.count) best = { count: seqs.length, fromMs: outcomes[seqs[0]! - 1]!.atMs, seqs };
+  for (const { seqs } of windows) if (seqs.length > best.count) best = { count: seqs.length, fromMs: outcomes[seqs[0]! - 1]!.atMs, seqs };
   return best;
 }
 
@@ -97,13 +113,16 @@ export function runDistributed(mode: Mode, r: Resolved, requests: readonly Reque
   const run = runMode(mode, r, requests);
   const outcomes: Outcome[] = requests.map((q, i) => ({ seq: q.seq, key: q.key, atMs: q.atMs, delayMs: 0, ...run.admissions[i]! }));
   const label = `${mode}${mode === "local" ? ` ${r.algorithm}` : ""} × ${r.distributed.nodes}`;
+  const windows = windowsOf(
+    outcomes,
+    run.admissions.map((a) => a.windowId),
+  );
   return {
     ...summarise(label, outcomes, r),
-    peak: peakOf(
-      outcomes,
-      run.admissions.map((a) => a.windowId),
-    ),
+    peak: peakOf(outcomes, windows),
+    windows,
     ...(run.neverExpires ? { neverExpires: run.neverExpires } : {}),
+    ...(run.steps ? { steps: run.steps } : {}),
   };
 }
 
