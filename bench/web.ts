@@ -5,17 +5,16 @@
 //    its summary (the verdict) is on the page, and until its first diagram is drawn;
 //  - every sample cell run in dist/web/worker.js as a real Web Worker, with the same messages the
 //    extension sends (the CSV trace handed over as the extension host would).
-import { createServer, type Server } from "node:http";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { AddressInfo } from "node:net";
 import { chromium as launcher, type Browser } from "playwright-core";
 import { readNotebook, scenarioCells } from "../src/engine/notebook";
 import { runCell } from "../src/engine/pipeline";
 import { folderFiles } from "../src/host/node/files";
 import { RUN_MIME } from "../src/protocol/output";
 import type { CellRequest } from "../src/protocol/run";
+import { serveRepository } from "../test/support/static-server";
 
 const root = join(import.meta.dirname, "..");
 const KB = 1024;
@@ -52,20 +51,6 @@ function webSizes(): void {
       `${label.padEnd(50)} ${(bytes / KB).toFixed(0).padStart(6)} KB  gzip ${(gz / KB).toFixed(0).padStart(5)} KB  budget ${budget} KB: ${verdict}${picked.length > 1 ? ` (${picked.length} files)` : ""}`,
     );
   }
-}
-
-const TYPES: Record<string, string> = { ".js": "text/javascript", ".html": "text/html", ".json": "application/json", ".css": "text/css" };
-
-/** Serves the repository read-only on 127.0.0.1, plus a blank page at /. */
-function serve(): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
-    const file = join(root, path);
-    if (path === "/") res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><body class='vscode-light'><div id='out'></div></body>");
-    else if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) res.writeHead(404).end();
-    else res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" }).end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
 }
 
 function median(xs: number[]): number {
@@ -184,8 +169,8 @@ export async function benchWeb(): Promise<void> {
   webSizes();
   const chromium = process.env.DSNB_CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(chromium)) return console.log("Chromium is missing: the browser figures need it");
-  const server = await serve();
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const server = await serveRepository(root);
+  const base = server.url;
   const browser = await launcher.launch({ executablePath: chromium, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
   try {
     await firstPaint(browser, base);
