@@ -7,7 +7,8 @@
 // worker. Then every sample is opened and run: every cell draws its output and diagrams, the
 // verdicts match the desktop engine's, the eviction lesson's CSV-trace cell reads its file through
 // vscode.workspace.fs, and "Export Runs as JSON" from the browser equals, byte for byte, the same
-// document built by the engine in Node (what `dsnb run --json` prints).
+// document built by the engine in Node (what `dsnb run --json` prints). The sharding lesson is also
+// exported to HTML and Markdown from the browser.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -127,24 +128,26 @@ async function verdictCounts(): Promise<Record<string, number>> {
   return counts;
 }
 
-/** Runs "Export Runs as JSON" on the open notebook, accepts the suggested file, and reads it. */
-async function exportJson(sample: string): Promise<string> {
-  const target = join(folder, sample.replace(/\.dsnb$/, ".runs.json"));
+/** Runs an export command on the open notebook, accepts the suggested file, and reads it. */
+async function exported(sample: string, what: "Runs as JSON" | "Notebook as HTML" | "Notebook as Markdown", ext: string): Promise<string> {
+  const target = join(folder, sample.replace(/\.dsnb$/, ext));
   rmSync(target, { force: true });
-  await command(page, "dsnb: Export Runs as JSON");
+  await command(page, `dsnb: Export ${what}`);
   // VS Code for the Web asks for the file in its own quick input, filled in with the suggestion.
   const input = page.locator(".quick-input-widget:not(.hidden) input");
   await input.waitFor({ timeout: 60_000 });
   await page.waitForTimeout(300);
-  assert.match(await input.inputValue(), /\.runs\.json$/, "the suggested name");
+  assert.ok((await input.inputValue()).endsWith(ext), "the suggested name");
   await page.keyboard.press("Enter");
-  for (const end = Date.now() + 60_000; Date.now() < end; await page.waitForTimeout(250)) {
-    if (existsSync(target)) {
-      const text = readFileSync(target, "utf8");
-      if (text.endsWith("\n")) return text;
-    }
+  // Written whole through the workspace; read once the size has held still for half a second.
+  let last = "";
+  for (const end = Date.now() + 60_000; Date.now() < end; await page.waitForTimeout(500)) {
+    const text = existsSync(target) ? readFileSync(target, "utf8") : "";
+    if (text.length > 0 && text === last) return text;
+    last = text;
   }
-  throw new Error(`${sample}: the JSON export was not written`);
+  await page.screenshot({ path: join(results, `failed-web-export${ext}.png`) });
+  throw new Error(`${sample}: the export to ${ext} was not written`);
 }
 
 for (const sample of samples) {
@@ -163,7 +166,8 @@ for (const sample of samples) {
     }
     assert.deepEqual(await verdictCounts(), wanted, `${sample}: the verdicts shown`);
     if (sample === "caching-eviction.dsnb") await checkTraceCell(runs);
-    const json = await exportJson(sample);
+    if (sample === "sharding.dsnb") await checkPageExports(sample, expected.diagrams);
+    const json = await exported(sample, "Runs as JSON", ".runs.json");
     assert.equal(json, runsDocument(cellReports(sample, runs).map(reportJson)), `${sample}: the browser's run JSON equals the desktop engine's`);
     await page.screenshot({ path: join(results, `web-${sample}.png`) });
     await command(page, "View: Close All Editors");
@@ -176,6 +180,15 @@ for (const sample of samples) {
     )
       await page.keyboard.press("Escape");
   });
+}
+
+/** The HTML export (drawn in a webview) and the Markdown export work from the browser too. */
+async function checkPageExports(sample: string, diagrams: number): Promise<void> {
+  const html = await exported(sample, "Notebook as HTML", ".html");
+  assert.ok(html.trimEnd().endsWith("</html>"), "a whole page");
+  assert.equal((html.match(/<div class="dsnb-diagram-body"[^>]*>\s*<svg/g) ?? []).length >= diagrams, true, "every diagram drawn as SVG in the page");
+  const md = await exported(sample, "Notebook as Markdown", ".md");
+  assert.ok((md.match(/```mermaid/g) ?? []).length >= diagrams, "every diagram as a mermaid fence");
 }
 
 /** The cell that replays traces/sessions.csv shows the verdict and the request count of the desktop's run. */
