@@ -43,7 +43,7 @@ export function benchRateLimit(): void {
   const cell = `compare: [${ALGORITHMS.map((a) => a.value).join(", ")}]\nlimit: 10\ndurationMs: 60000\nkeys:\n  - name: user\n    traffic: trickle\n    ratePerSecond: 40\n`;
   let requests = 0;
   rate(
-    "compare cell, 8 algorithms, through the pipeline",
+    `compare cell, all ${ALGORITHMS.length} algorithms, through the pipeline`,
     1,
     () => {
       const r = runCell({ simulator: "rate-limit", source: cell, seed: 1 });

@@ -90,7 +90,12 @@ export const schema = s.object(
   {
     algorithm: s.knob(algorithm),
     compare: s.field(
-      s.array({ doc: "Algorithms to run on the same arrivals, side by side; defaults to algorithm alone.", items: algorithm, maxItems: 8, default: [] }),
+      s.array({
+        doc: "Algorithms to run on the same arrivals, side by side; defaults to algorithm alone.",
+        items: algorithm,
+        maxItems: ALGORITHMS.length,
+        default: [],
+      }),
     ),
     limit: s.knob(s.integer({ doc: "Requests allowed per window (the rate is limit per windowMs).", min: 1, max: 10_000, default: 10 })),
     windowMs: s.field(s.integer({ doc: "The window length; the rate is limit per windowMs.", min: 1, max: 3_600_000, default: 1000, unit: "ms" })),
