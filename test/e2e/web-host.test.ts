@@ -182,6 +182,41 @@ for (const sample of samples) {
   });
 }
 
+test("a sample lesson opened from the extension runs, its CSV trace read from the extension's files", { timeout: 300_000 }, async () => {
+  // Right after the window opens, extensions' commands may not be listed yet, and an open palette
+  // does not add them: open it again until the command is there.
+  for (let tries = 0; ; tries++) {
+    await page.keyboard.press("F1");
+    await page.keyboard.type("dsnb: Open a Sample Lesson");
+    const row = page.locator(".quick-input-list .monaco-list-row", { hasText: "dsnb: Open a Sample Lesson" }).first();
+    if (
+      await row.waitFor({ timeout: 2000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    assert.ok(tries < 30, "the command is listed");
+    await page.keyboard.press("Escape");
+  }
+  await page.keyboard.press("Enter");
+  await page.locator(".quick-input-widget:not(.hidden) .quick-input-title", { hasText: "Open a sample lesson" }).waitFor({ timeout: 30_000 });
+  await page.keyboard.type("caching-eviction.dsnb");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "caching-eviction.dsnb" }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".notebook-editor .cell-list-container .monaco-list-row", { state: "attached", timeout: 30_000 });
+  await page.waitForTimeout(1000);
+  const sample = "caching-eviction.dsnb";
+  await runAll(page, sample, expectedOutputs(folder, sample));
+  assert.deepEqual((await frameCounts(page)).errors, [], "no error outputs");
+  await checkTraceCell(runNotebook(readNotebook(new Uint8Array(readFileSync(join(folder, sample)))), { baseDir: folder, files: folderFiles }));
+  await command(page, "View: Close All Editors");
+  await page.waitForTimeout(500);
+  // The untitled copy asks whether to save it.
+  const dontSave = page.getByRole("button", { name: /Don't Save/i });
+  if (await dontSave.isVisible().catch(() => false)) await dontSave.click();
+});
+
 /** The HTML export (drawn in a webview) and the Markdown export work from the browser too. */
 async function checkPageExports(sample: string, diagrams: number): Promise<void> {
   const html = await exported(sample, "Notebook as HTML", ".html");
