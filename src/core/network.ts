@@ -1,8 +1,10 @@
 // A message-passing world on a virtual clock, for every simulator whose actors talk by messages
-// (sagas, two-phase commit, the outbox so far). Nodes (services) keep durable state in their own fields and lose only what
-// they call volatile when they crash; the network delays, loses, duplicates and reorders messages
-// from the seeded generator; every send, delivery, loss, commit, compensation, crash and recovery
-// is a trace event, so checkers and diagrams are pure functions of the journal.
+// (sagas, two-phase commit, the outbox, quorums, replication, locks). Nodes (services) keep durable
+// state in their own fields and lose only what they call volatile when they crash, and keep all of
+// it through a pause (a stop-the-world GC: they run nothing until they resume); the network delays,
+// loses, duplicates and reorders messages from the seeded generator; every send, delivery, loss,
+// commit, compensation, crash, recovery, pause and resumption is a trace event, so checkers and
+// diagrams are pure functions of the journal.
 import { EventQueue } from "./clock";
 import type { Rng } from "./rng";
 import { TraceRecorder, type TraceEventBase } from "./trace";
@@ -11,7 +13,22 @@ import { TraceRecorder, type TraceEventBase } from "./trace";
 export const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 export type EventKind =
-  "send" | "receive" | "drop" | "dedup" | "commit" | "rollback" | "compensate" | "fail" | "crash" | "recover" | "retry" | "log" | "blocked" | "note";
+  | "send"
+  | "receive"
+  | "drop"
+  | "dedup"
+  | "commit"
+  | "rollback"
+  | "compensate"
+  | "fail"
+  | "crash"
+  | "recover"
+  | "pause"
+  | "resume"
+  | "retry"
+  | "log"
+  | "blocked"
+  | "note";
 
 export type MessageStyle = "call" | "reply" | "async";
 
@@ -72,13 +89,16 @@ export interface Node<B, T> {
   onCrash?(): void;
   /** Rebuild from durable state (called as the node restarts). */
   onRecover?(): void;
+  /** Called as a paused node runs again, before the messages and timers that waited for it. */
+  onResume?(): void;
 }
 
 type Task<B, T> =
   | { readonly kind: "deliver"; readonly msg: Message<B> }
   | { readonly kind: "timer"; readonly node: string; readonly epoch: number; readonly tag: T }
   | { readonly kind: "crash"; readonly node: string; readonly downMs: number | undefined; readonly why: string }
-  | { readonly kind: "restart"; readonly node: string; readonly epoch: number };
+  | { readonly kind: "restart"; readonly node: string; readonly epoch: number }
+  | { readonly kind: "resume"; readonly node: string; readonly pause: number; readonly text: string };
 
 interface NodeState<B, T> {
   readonly node: Node<B, T>;
@@ -87,6 +107,11 @@ interface NodeState<B, T> {
   epoch: number;
   downSinceMs: number;
   downMs: number;
+  /** Counts pauses; the current one while paused is set (a node paused keeps all its state). */
+  pauses: number;
+  paused: boolean;
+  /** Deliveries and timers that came due while the node was paused, run in order as it resumes. */
+  held: Task<B, T>[];
 }
 
 export class World<B, T = unknown> {
@@ -116,11 +141,16 @@ export class World<B, T = unknown> {
   }
 
   add(node: Node<B, T>): void {
-    this.nodes.set(node.name, { node, up: true, epoch: 0, downSinceMs: 0, downMs: 0 });
+    this.nodes.set(node.name, { node, up: true, epoch: 0, downSinceMs: 0, downMs: 0, pauses: 0, paused: false, held: [] });
   }
 
   isUp(name: string): boolean {
     return this.nodes.get(name)?.up ?? false;
+  }
+
+  /** Whether a node is paused: up, its state kept, but running nothing (a stop-the-world pause). */
+  isPaused(name: string): boolean {
+    return this.nodes.get(name)?.paused ?? false;
   }
 
   /** Total time a node spent down (so far). */
@@ -144,9 +174,9 @@ export class World<B, T = unknown> {
     if (this.watch && this.trace.length > 0) this.watch(this.trace.toArray()[this.trace.length - 1]!);
   }
 
-  /** Send a message; a node that is down sends nothing. Returns the message id (0 if not sent). */
+  /** Send a message; a node that is down or paused sends nothing. Returns the message id (0 if not sent). */
   send(from: string, to: string, style: MessageStyle, label: string, body: B, saga?: number, again = false): number {
-    if (!this.isUp(from)) return 0;
+    if (!this.isUp(from) || this.isPaused(from)) return 0;
     const msg: Message<B> = { id: this.nextMsg++, from, to, style, label, body, ...(saga !== undefined ? { saga } : {}) };
     this.messagesSent++;
     this.record({
@@ -206,11 +236,38 @@ export class World<B, T = unknown> {
     s.up = false;
     s.epoch++;
     s.downSinceMs = this.nowMs;
+    s.paused = false;
+    const held = s.held.splice(0);
     this.record({ actor: node, kind: "crash", text: `CRASH: ${why}${downMs === undefined ? ", stays down" : `, down ${downMs} ms`}`, fault: true });
     s.node.onCrash?.();
     // What the node forgot is part of its crash.
     this.touch();
     if (downMs !== undefined) this.queue.schedule(downMs, { kind: "restart", node, epoch: s.epoch });
+    // Messages that waited for a paused node are lost with it; its timers are forgotten.
+    for (const task of held) if (task.kind === "deliver") this.perform(task);
+  }
+
+  /**
+   * Pause a node now for pauseMs (a stop-the-world garbage collection, a VM stop): it keeps its state
+   * but runs nothing and sends nothing; messages reach it and its timers come due as usual, and wait,
+   * in order, until it resumes. Other nodes and the messages it sent before go on.
+   */
+  pause(node: string, pauseMs: number, why: string, resumed = `resumes after ${pauseMs} ms`): void {
+    const s = this.nodes.get(node);
+    if (!s || !s.up || s.paused) return;
+    s.paused = true;
+    s.pauses++;
+    this.record({ actor: node, kind: "pause", text: why, fault: true });
+    this.queue.schedule(Math.max(0, pauseMs), { kind: "resume", node, pause: s.pauses, text: resumed });
+  }
+
+  private resume(node: string, pause: number, text: string): void {
+    const s = this.nodes.get(node);
+    if (!s || !s.paused || s.pauses !== pause) return;
+    s.paused = false;
+    this.record({ actor: node, kind: "resume", text });
+    s.node.onResume?.();
+    for (const task of s.held.splice(0)) this.perform(task);
   }
 
   crashAt(atMs: number, node: string, downMs: number | undefined, why: string): void {
@@ -229,6 +286,10 @@ export class World<B, T = unknown> {
   }
 
   private perform(task: Task<B, T>): void {
+    if (task.kind === "deliver" || task.kind === "timer") {
+      const s = this.nodes.get(task.kind === "deliver" ? task.msg.to : task.node);
+      if (s?.up && s.paused) return void s.held.push(task);
+    }
     switch (task.kind) {
       case "deliver": {
         const msg = task.msg;
@@ -278,6 +339,9 @@ export class World<B, T = unknown> {
         s.node.onRecover?.();
         return;
       }
+      case "resume":
+        this.resume(task.node, task.pause, task.text);
+        return;
     }
   }
 }

@@ -6,7 +6,7 @@
 // diagram draws, with the simulator's own state tables after it (from its watched run) and two the
 // network keeps for every simulator on it, folded from the trace: the messages in flight (as the
 // next step finds them, so a request sent right after a step is in flight at that step) and the
-// services that are down.
+// services that are down (or paused).
 import { SequenceDiagram } from "./mermaid";
 import { TimelineRecorder } from "./timeline";
 import type { WorldEvent } from "../core/network";
@@ -42,6 +42,8 @@ export interface WorldTimelineOptions {
 
 export interface DiagramOptions {
   readonly participants: readonly string[];
+  /** Participants drawn as people (clients), the others as boxes. */
+  readonly actors?: ReadonlySet<string>;
   readonly caption: string;
   readonly highlight: ReadonlySet<number>;
   /** Leave out messages with this label (acknowledgements, say) to keep the picture readable. */
@@ -81,6 +83,8 @@ export function stepWords(e: WorldEvent): string {
 class NetworkState {
   private readonly inFlight = new Map<number, { readonly label: string; readonly from: string; readonly to: string }>();
   private readonly down = new Map<string, number>();
+  /** Paused services (running nothing, state kept), listed with the down ones. */
+  private readonly paused = new Map<string, number>();
 
   constructor(private readonly hidden: ReadonlySet<string> | undefined) {}
 
@@ -99,6 +103,12 @@ class NetworkState {
       case "recover":
         this.down.delete(e.actor);
         break;
+      case "pause":
+        this.paused.set(e.actor, e.atMs);
+        break;
+      case "resume":
+        this.paused.delete(e.actor);
+        break;
     }
   }
 
@@ -108,14 +118,18 @@ class NetworkState {
     if (flying.length > MAX_IN_FLIGHT) rows.push([`… ${flying.length - MAX_IN_FLIGHT} more`, "", ""]);
     return [
       { name: "in flight", columns: ["message", "from", "to"], rows },
-      { name: "down", columns: ["service", "since (ms)"], rows: [...this.down].map(([s, at]) => [s, at]) },
+      {
+        name: "down",
+        columns: ["service", "since (ms)"],
+        rows: [...[...this.down].map(([s, at]) => [s, at]), ...[...this.paused].map(([s, at]) => [`${s} (paused)`, at])],
+      },
     ];
   }
 }
 
 export function worldDiagram(events: readonly WorldEvent[], o: DiagramOptions): WorldDiagram {
   const d = new SequenceDiagram({ maxLines: o.maxLines ?? 120 });
-  for (const p of o.participants) d.participant(p);
+  for (const p of o.participants) d.participant(p, o.actors?.has(p) ? "actor" : "participant");
   const first = o.participants[0]!;
   const last = o.participants[o.participants.length - 1]!;
   d.note([first, last], o.caption);

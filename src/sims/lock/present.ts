@@ -2,10 +2,9 @@
 // client's belief and the storage's last token step by step; who held the lock when; every write.
 import type { Verdict } from "../../core/verdict";
 import type { ChartSpec, StateTable, TableSpec } from "../../protocol/output";
-import { SequenceDiagram } from "../../present/mermaid";
-import { TimelineRecorder } from "../../present/timeline";
+import { worldSequence } from "../../present/network";
 import type { Presentation } from "../types";
-import type { LockEvent, LockResult, Snapshot } from "./model";
+import type { LockResult, Snapshot } from "./model";
 import type { Resolved } from "./scenario";
 
 const MAX_LINES = 400;
@@ -31,29 +30,21 @@ function tables(s: Snapshot): StateTable[] {
   ];
 }
 
-function draw(d: SequenceDiagram, e: LockEvent, hl: boolean): void {
-  const text = `t=${e.atMs} ms: ${e.text}`;
-  if (e.style === "note" || e.to === e.actor) d.note(e.actor, text, hl);
-  else d.message(e.actor, e.to, text, e.style, hl);
-}
-
 function sequenceOf(result: LockResult, r: Resolved, verdict: Verdict) {
-  const d = new SequenceDiagram({ maxLines: MAX_LINES });
-  d.participant("A", "actor").participant("B", "actor");
-  for (const n of r.names) d.participant(n);
-  d.participant("storage");
-  const hl = new Set(verdict.findings.flatMap((f) => f.events ?? []));
-  const first = result.events[0];
-  const rec = new TimelineRecorder(d, "sequence", first ? tables(first.state) : []);
-  for (const e of result.events)
-    rec.step(
-      { atMs: e.atMs, actor: e.actor, text: e.style === "note" ? e.text : `→ ${e.to}: ${e.text}`, seq: e.seq },
-      () => draw(d, e, hl.has(e.seq)),
-      tables(e.state),
-    );
-  const { text, kinds } = d.render();
-  const title = r.mode === "redlock" ? `Redlock over ${r.names.length} instances` : "A lease lock on one Redis instance";
-  return { spec: { id: "sequence", title, mermaid: text, lineKinds: kinds }, timeline: rec.build() };
+  const how = r.mode === "redlock" ? `Redlock over ${r.names.length} instances (a majority is ${r.quorum})` : "one Redis instance";
+  const pause = r.pauseMs > 0 ? `, A pauses ${r.pauseMs} ms before writing` : "";
+  return worldSequence(result.trace, {
+    id: "sequence",
+    title: r.mode === "redlock" ? `Redlock over ${r.names.length} instances` : "A lease lock on one Redis instance",
+    participants: ["A", "B", ...r.names, "storage"],
+    actors: new Set(["A", "B"]),
+    caption: `A and B take a ${r.ttlMs} ms lease on ${how}${pause}${r.fencing ? "; the storage checks fencing tokens" : ""}`,
+    highlight: new Set(verdict.findings.flatMap((f) => f.events ?? [])),
+    maxLines: MAX_LINES,
+    watched: result.watched,
+    tables,
+    endMs: result.trace.at(-1)?.atMs ?? 0,
+  });
 }
 
 function holdersTable(result: LockResult): TableSpec {
@@ -117,7 +108,7 @@ export function present(result: LockResult, verdict: Verdict, r: Resolved): Pres
   return {
     title: `A lock: ${how}`,
     diagrams: [seq.spec],
-    timeline: seq.timeline,
+    ...(seq.timeline ? { timeline: seq.timeline } : {}),
     charts: [holdersChart(result, r)],
     tables: [holdersTable(result)],
     metrics: {

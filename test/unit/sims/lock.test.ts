@@ -32,8 +32,11 @@ test("the key expires on the instance at the end of the lease, and B acquires on
   const steps = o.timeline!.steps;
   const expire = steps.findIndex((s) => /expires/.test(s.text));
   assert.equal(steps[expire]!.atMs, 1002);
-  assert.match(steps[expire + 1]!.text, /SET lock 7 NX PX 1000 → OK/);
-  assert.ok(steps.slice(0, expire).every((s) => !/→ OK/.test(s.text) || s.actor === "A"));
+  assert.equal(steps[expire + 1]!.actor, "redis");
+  assert.match(steps[expire + 1]!.text, /^receives SET lock 7 NX PX 1000 from B$/);
+  assert.match(steps[expire + 2]!.text, /^receives OK from redis$/);
+  assert.equal(steps[expire + 2]!.actor, "B");
+  assert.ok(steps.slice(0, expire).every((s) => !/receives OK/.test(s.text) || s.actor === "A"));
 });
 
 test("with fencing the storage refuses the stale write: the finding is gone", () => {
@@ -41,7 +44,8 @@ test("with fencing the storage refuses the stale write: the finding is gone", ()
   assert.equal(o.verdict.valid, true);
   assert.deepEqual(codes(o), ["fenced-write"]);
   assert.equal(o.metrics.writesRefused, 1);
-  const storage = o.timeline!.steps.at(-2)!.changed!.find((t) => t.name === "storage")!;
+  const refused = o.timeline!.steps.find((s) => s.text === "receives write with token 1 from A")!;
+  const storage = refused.changed!.find((t) => t.name === "storage")!;
   assert.deepEqual(storage.rows[0], [7, "B", 1, 1]);
 });
 
@@ -87,8 +91,9 @@ test("renewal keeps a long job covered, but not a pause longer than the lease", 
 test("timeline tables: each instance's key, each client's belief and clock, the storage's last token", () => {
   const o = run("mode: single\nttlMs: 1000\npauseMs: 1500\n");
   const names = o.timeline!.initial.map((t) => t.name);
-  assert.deepEqual(names, ["instances", "clients", "storage"]);
-  const clients = o.timeline!.steps[1]!.changed!.find((t) => t.name === "clients")!;
+  assert.deepEqual(names, ["instances", "clients", "storage", "in flight", "down"]);
+  const granted = o.timeline!.steps.find((s) => /holds the lock, token 1/.test(s.text))!;
+  const clients = granted.changed!.find((t) => t.name === "clients")!;
   assert.deepEqual(clients.rows[0], ["A", "holds", 1, 1000, 4, "runs"]);
 });
 
@@ -166,4 +171,46 @@ test("on one instance with a true clock, a pause that ends while the lease still
 test("the same options give the same run", () => {
   const src = "mode: redlock\npauseMs: 700\nttlMs: 500\ndriftPercent: [10, -5, 30]\n";
   assert.equal(JSON.stringify(run(src)), JSON.stringify(run(src)));
+});
+
+test("on the network: A's SET to an instance it cannot reach is dropped, and a paused A sends nothing while its lease expires", () => {
+  const redlock = simulate(resolve(options({ mode: "redlock", unreachableFromA: [4, 5] }), ctx));
+  const drops = redlock.trace.filter((e) => e.kind === "drop");
+  assert.ok(drops.some((e) => e.actor === "A" && e.peer === "r4" && /^SET lock 1 NX PX 1000/.test(e.text)));
+  assert.ok(drops.every((e) => e.actor === "A" && (e.peer === "r4" || e.peer === "r5")));
+  assert.ok(!redlock.trace.some((e) => e.kind === "receive" && e.peer === "A" && (e.actor === "r4" || e.actor === "r5")));
+  const noAnswer = redlock.events.filter((e) => e.kind === "set" && e.style === "fault").map((e) => e.seq);
+  assert.deepEqual(
+    noAnswer,
+    drops.filter((e) => /^SET/.test(e.text)).map((e) => e.seq),
+    "each lost SET is the lock's 'no answer'",
+  );
+
+  const paused = simulate(resolve(options({ fencing: false, pauseMs: 1500, renewal: true }), ctx));
+  const pause = paused.trace.find((e) => e.kind === "pause" && e.actor === "A")!;
+  const resume = paused.trace.find((e) => e.kind === "resume" && e.actor === "A")!;
+  assert.deepEqual([pause.atMs, resume.atMs], [54, 1554]);
+  const during = paused.trace.filter((e) => e.seq > pause.seq && e.seq < resume.seq);
+  assert.ok(!during.some((e) => e.actor === "A"), "A sends, receives and notes nothing while paused");
+  assert.ok(
+    during.some((e) => e.actor === "redis" && /the key of A \(token 1\) expires/.test(e.text)),
+    "its key expires meanwhile",
+  );
+  assert.ok(
+    during.some((e) => e.actor === "B" && /holds the lock/.test(e.text)),
+    "and B goes on",
+  );
+  // On resuming, A does what came due while it was stopped: the write first, then the watchdog's tick.
+  const after = paused.trace.filter((e) => e.seq > resume.seq && e.actor === "A" && e.kind === "send").map((e) => e.text);
+  assert.deepEqual(after.slice(0, 2), ["write with token 1", "extend 1 by 1000 ms"]);
+  assert.ok(paused.watched.after.get(pause.seq)!.clients.find((c) => c.name === "A")!.paused);
+});
+
+test("the timeline lists A as paused in the network's table from its pause to its resumption", () => {
+  const steps = run("mode: single\nttlMs: 1000\npauseMs: 1500\n").timeline!.steps;
+  const pause = steps.findIndex((s) => /stops the world for 1500 ms/.test(s.text));
+  const resume = steps.findIndex((s) => /^resumes after 1500 ms/.test(s.text));
+  assert.deepEqual(steps[pause]!.changed!.find((t) => t.name === "down")!.rows, [["A (paused)", 54]]);
+  assert.deepEqual(steps[resume]!.changed!.find((t) => t.name === "down")!.rows, []);
+  assert.ok(steps.slice(pause + 1, resume).every((s) => s.actor !== "A"));
 });
