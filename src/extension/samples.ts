@@ -28,7 +28,11 @@ async function openSample(extensionUri: vscode.Uri): Promise<void> {
     void vscode.window.showErrorMessage("dsnb: the sample lessons are missing from this installation.");
     return;
   }
-  const pick = await vscode.window.showQuickPick(items, { title: "Open a sample lesson", placeHolder: "A copy opens as a new notebook", matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: "Open a sample lesson",
+    placeHolder: "A copy opens as a new notebook",
+    matchOnDescription: true,
+  });
   if (!pick) return;
   const data = toNotebookData(pick.model);
   // Cells of the copy may read the files that ship beside the lessons (a cache trace).

@@ -15,8 +15,7 @@ export function givenFiles(files: Readonly<Record<string, GivenFile>>): GivenFil
   let needed: string | undefined;
   const access = (baseDir: string | undefined): FileAccess => ({
     open(path) {
-      if (baseDir === undefined)
-        throw new ScenarioError(`This notebook has no folder, so "${path}" cannot be read. Save the notebook next to the file first.`);
+      if (baseDir === undefined) throw new ScenarioError(`This notebook has no folder, so "${path}" cannot be read. Save the notebook next to the file first.`);
       confinedPath(path);
       const bytes = files[path];
       if (!bytes) {
