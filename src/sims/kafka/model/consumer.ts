@@ -1,0 +1,284 @@
+// A consumer of the group: a poll loop that fetches one of its partitions at a time (round robin),
+// up to the high watermark, and processes the batch record by record, writing one output per record.
+// When it commits depends on the strategy: at each poll once the auto-commit interval has passed,
+// before processing, after processing, or with the outputs in one transaction. A rebalance is
+// noticed at the next poll, as in Kafka's client: the batch in hand is finished first.
+import type { Message, Node } from "../../../core/network";
+import { COORDINATOR, type Cluster, type Owner } from "./cluster";
+import type { Coordinator } from "./coordinator";
+import type { Body, Timer } from "./messages";
+import type { LogEntry } from "./types";
+
+const IDLE_MS = 10;
+
+export class Consumer implements Node<Body, Timer>, Owner {
+  private assignment: number[] = [];
+  private readonly positions = new Map<number, number>();
+  private generation = 0;
+  private rr = 0;
+  private batch: { p: number; entries: readonly LogEntry[]; i: number } | undefined;
+  private waiting: "nothing" | "fetch" | "commit" | "process" | "sync" = "nothing";
+  private afterCommit: (() => void) | undefined;
+  private rejoin = false;
+  private pendingSync: Extract<Body, { t: "sync" }> | undefined;
+  private lastAutoCommitMs = 0;
+  private txnNo = 0;
+  private txn: string | undefined;
+  private left = false;
+  /** The fetch whose answer the consumer waits for (answers to abandoned ones are dropped). */
+  private fetchId = 0;
+  /** Cooperative: a join sent and its assignment not yet received; commits wait for it (Kafka's RebalanceInProgressException). */
+  private joinPending = false;
+  private deferred: { ps: number[]; txn: string | undefined } | undefined;
+
+  constructor(
+    private readonly c: Cluster,
+    private readonly group: Coordinator,
+    readonly name: string,
+  ) {}
+
+  owned(): readonly number[] {
+    return this.assignment;
+  }
+
+  state(): { owns: string; position: string } {
+    return { owns: this.assignment.map((p) => `p${p}`).join(", "), position: this.assignment.map((p) => `p${p}@${this.positions.get(p) ?? "?"}`).join(", ") };
+  }
+
+  onCrash(): void {
+    this.assignment = [];
+    this.positions.clear();
+    this.batch = undefined;
+    this.waiting = "nothing";
+    this.pendingSync = undefined;
+    this.rejoin = false;
+    this.txn = undefined;
+    this.joinPending = false;
+    this.deferred = undefined;
+    const last = this.c.world.trace.toArray()[this.c.world.trace.length - 1]!;
+    this.c.crashes.push({ who: this.name, atMs: last.atMs, seq: last.seq });
+  }
+
+  onRecover(): void {
+    this.start();
+  }
+
+  onTimer(tag: Timer): void {
+    if (this.left) return;
+    switch (tag.t) {
+      case "start":
+        return this.start();
+      case "heartbeat":
+        this.c.world.send(this.name, COORDINATOR, "async", "heartbeat", { t: "heartbeat" });
+        this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
+        return;
+      case "poll":
+        return this.poll();
+      case "processed":
+        return this.processed();
+      case "leave":
+        return this.leave();
+      default:
+        return;
+    }
+  }
+
+  private start(): void {
+    this.waiting = "sync";
+    this.c.world.send(this.name, COORDINATOR, "call", "join group", { t: "join", owned: [] });
+    this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
+  }
+
+  private leave(): void {
+    this.revoke(this.assignment);
+    this.c.world.send(this.name, COORDINATOR, "call", "leave group", { t: "leave" });
+    this.left = true;
+    this.assignment = [];
+  }
+
+  onMessage(m: Message<Body>): void {
+    if (this.left) return;
+    const b = m.body;
+    switch (b.t) {
+      case "rebalance":
+        // Already joining, or an older round: the coordinator counts the join it has.
+        if (b.generation <= this.generation || this.joinPending) return;
+        this.rejoin = true;
+        return this.wake();
+      case "sync":
+        // The new generation holds at once (its commits carry it); the assignment changes at the next poll.
+        this.generation = b.generation;
+        this.joinPending = false;
+        this.pendingSync = b;
+        return this.wake();
+      case "unknown-member":
+        this.assignment = [];
+        this.positions.clear();
+        return this.start();
+      case "records":
+        if (b.id !== this.fetchId) return;
+        return this.received(b.p, b.entries);
+      case "commit-reply": {
+        // Commits sent without waiting (auto-commit, revocation) need nothing done on their answer.
+        if (!this.afterCommit) return;
+        const next = this.afterCommit;
+        this.afterCommit = undefined;
+        this.waiting = "nothing";
+        next?.();
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Between batches, a rebalance or an assignment is handled at once; during one, at the next poll. */
+  private wake(): void {
+    // A fetch held by the broker is abandoned: the client's poll returns to take part in the rebalance.
+    if (this.waiting === "fetch") {
+      this.fetchId++;
+      this.waiting = "nothing";
+    }
+    if (this.waiting === "nothing" || this.waiting === "sync") this.poll();
+  }
+
+  private poll(): void {
+    if (this.pendingSync) this.applySync(this.pendingSync);
+    if (this.rejoin) return this.doRejoin();
+    if (this.waiting === "sync" || this.waiting === "commit") return;
+    if (this.c.o.commit === "auto" && this.c.world.nowMs - this.lastAutoCommitMs >= this.c.o.autoCommitIntervalMs) {
+      this.lastAutoCommitMs = this.c.world.nowMs;
+      this.sendCommit(this.assignment, false, undefined);
+    }
+    if (!this.assignment.length) {
+      this.waiting = "nothing";
+      return this.c.world.timer(this.name, IDLE_MS, { t: "poll" });
+    }
+    const p = this.assignment[this.rr++ % this.assignment.length]!;
+    const leader = this.c.meta[p]!.leader;
+    this.waiting = "fetch";
+    if (!leader) return this.received(p, []);
+    this.c.world.send(this.name, leader, "call", `fetch p${p}@${this.positions.get(p) ?? 0}`, {
+      t: "fetch",
+      id: ++this.fetchId,
+      p,
+      offset: this.positions.get(p) ?? 0,
+      max: this.c.o.maxPollRecords,
+    });
+  }
+
+  private applySync(s: Extract<Body, { t: "sync" }>): void {
+    this.pendingSync = undefined;
+    const revoked = this.assignment.filter((p) => !s.assignment.includes(p));
+    this.generation = s.generation;
+    for (const p of s.assignment) if (!this.assignment.includes(p)) this.positions.set(p, s.offsets[p] ?? 0);
+    this.assignment = [...s.assignment];
+    this.waiting = "nothing";
+    const d = this.deferred;
+    this.deferred = undefined;
+    // Deferred commits: a transaction's whole; plain offsets of what is still owned (revocation commits the rest).
+    if (d) this.sendCommit(d.txn ? d.ps : d.ps.filter((p) => this.assignment.includes(p)), false, d.txn);
+    // Cooperative: partitions taken away are given up now, and the member joins again to hand them over.
+    if (revoked.length) {
+      this.revoke(revoked);
+      this.rejoin = true;
+    }
+  }
+
+  /** onPartitionsRevoked: commit what was consumed from them, then forget them. */
+  private revoke(ps: readonly number[]): void {
+    if (this.c.o.commit === "after" || this.c.o.commit === "auto") this.sendCommit(ps, false, undefined);
+    for (const p of ps) this.positions.delete(p);
+  }
+
+  private doRejoin(): void {
+    this.rejoin = false;
+    const owned = this.group.cooperative ? this.assignment : [];
+    if (!this.group.cooperative && this.assignment.length) {
+      this.revoke(this.assignment);
+      this.assignment = [];
+    }
+    this.joinPending = true;
+    this.c.world.send(this.name, COORDINATOR, "call", `join group${owned.length ? ` (owns ${owned.map((p) => `p${p}`).join(",")})` : ""}`, {
+      t: "join",
+      owned,
+    });
+    if (this.group.cooperative && this.assignment.length) {
+      this.waiting = "nothing";
+      return this.poll();
+    }
+    this.waiting = "sync";
+  }
+
+  private sendCommit(ps: readonly number[], before: boolean, txn: string | undefined): void {
+    const offsets = ps.filter((p) => this.positions.has(p)).map((p) => [p, this.positions.get(p)!] as const);
+    if (!offsets.length && !txn) return;
+    const label = `${txn ? "commit transaction" : "commit"} ${offsets.map(([p, o]) => `p${p}→${o}`).join(", ")}`;
+    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "commit", generation: this.generation, offsets, before, ...(txn ? { txn } : {}) });
+  }
+
+  /** A synchronous commit: the next step waits for the coordinator's answer. */
+  private commitThen(ps: readonly number[], before: boolean, txn: string | undefined, next: () => void): void {
+    this.waiting = "commit";
+    this.afterCommit = next;
+    this.sendCommit(ps, before, txn);
+  }
+
+  private received(p: number, entries: readonly LogEntry[]): void {
+    if (this.waiting !== "fetch") return;
+    this.waiting = "nothing";
+    if (!this.assignment.includes(p) || !entries.length || this.rejoin || this.pendingSync) {
+      return this.c.world.timer(this.name, entries.length ? 0 : IDLE_MS, { t: "poll" });
+    }
+    this.positions.set(p, entries[entries.length - 1]!.offset + 1);
+    this.batch = { p, entries, i: 0 };
+    const commit = this.c.o.commit;
+    if (commit === "before") return this.commitThen([p], true, undefined, () => this.processNext());
+    if (commit === "transactional") this.txn = `${this.name}.${++this.txnNo}`;
+    this.processNext();
+  }
+
+  private processNext(): void {
+    this.waiting = "process";
+    this.c.world.timer(this.name, this.c.o.processMs, { t: "processed" });
+  }
+
+  private processed(): void {
+    const b = this.batch;
+    if (!b || this.waiting !== "process") return;
+    const entry = b.entries[b.i++]!;
+    const e = this.c.world.record({
+      actor: this.name,
+      kind: "log",
+      text: `process #${entry.rec} (p${b.p}@${entry.offset})${this.txn ? ` in ${this.txn}` : ""}`,
+    });
+    this.c.output.push({
+      rec: entry.rec,
+      partition: b.p,
+      offset: entry.offset,
+      by: this.name,
+      atMs: e.atMs,
+      seq: e.seq,
+      ...(this.txn ? { txn: this.txn } : {}),
+      state: this.txn ? "open" : "plain",
+    });
+    if (b.i < b.entries.length) return this.processNext();
+    this.batch = undefined;
+    this.waiting = "nothing";
+    const commit = this.c.o.commit;
+    const next = () => this.poll();
+    if (this.joinPending && (commit === "after" || commit === "transactional")) {
+      // A commit now would carry a generation about to end: it waits for the new assignment.
+      this.deferred = { ps: [...(this.deferred?.ps ?? []), b.p], txn: this.txn };
+      this.txn = undefined;
+      return this.poll();
+    }
+    if (commit === "after") return this.commitThen([b.p], false, undefined, next);
+    if (commit === "transactional") {
+      const txn = this.txn!;
+      this.txn = undefined;
+      return this.commitThen([b.p], false, txn, next);
+    }
+    this.poll();
+  }
+}
