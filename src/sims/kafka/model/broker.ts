@@ -7,6 +7,7 @@
 import type { Message, Node } from "../../../core/network";
 import type { Cluster } from "./cluster";
 import type { Body, FetchPart, Timer } from "./messages";
+import type { Setup } from "../scenario";
 import type { LogEntry } from "./types";
 
 export class Replica {
@@ -30,10 +31,16 @@ export class Replica {
   }
 }
 
-/** fetch.max.wait.ms and replica.fetch.wait.max.ms: how long a broker holds a fetch that finds nothing new. */
-export const FETCH_WAIT_MS = 500;
+/**
+ * fetch.max.wait.ms and replica.fetch.wait.max.ms: how long a broker holds a fetch that finds nothing
+ * new. Kafka's 500 ms is well under its 30 s replica.lag.time.max.ms; here it stays under half of
+ * `replicaLagMaxMs`, so a lost fetch is sent again before its follower counts as behind.
+ */
+export function fetchWaitMs(o: Setup): number {
+  return Math.max(1, Math.min(500, Math.floor(o.replicaLagMaxMs / 4)));
+}
 
-/** A fetch the leader holds until there is something to send, or until FETCH_WAIT_MS. */
+/** A fetch the leader holds until there is something to send, or until fetchWaitMs. */
 type Parked =
   | { readonly id: number; readonly kind: "replica"; readonly from: string; readonly parts: readonly FetchPart[] }
   | { readonly id: number; readonly kind: "consumer"; readonly from: string; readonly fetch: Extract<Body, { t: "fetch" }> };
@@ -103,6 +110,7 @@ export class Broker implements Node<Body, Timer> {
   onCrash(): void {
     this.parked = [];
     this.fetching.clear();
+    for (const r of this.replicas.values()) r.pending = [];
   }
 
   onRecover(): void {
@@ -154,7 +162,7 @@ export class Broker implements Node<Body, Timer> {
     for (const [leader, parts] of byLeader) {
       const since = this.fetching.get(leader);
       // One fetch outstanding per leader; one unanswered for long (lost, or the leader died) is given up.
-      if (since !== undefined && now - since < 2 * FETCH_WAIT_MS) continue;
+      if (since !== undefined && now - since < fetchWaitMs(this.c.o) + 2 * this.c.o.network.maxDelayMs) continue;
       this.fetching.set(leader, now);
       this.c.world.send(this.name, leader, "async", "replica fetch", { t: "replica-fetch", parts });
     }
@@ -182,7 +190,7 @@ export class Broker implements Node<Body, Timer> {
   private hold(x: Parked): void {
     if (this.hasData(x)) return this.respond(x);
     this.parked.push(x);
-    this.c.world.timer(this.name, FETCH_WAIT_MS, { t: "fetch-wait", id: x.id });
+    this.c.world.timer(this.name, fetchWaitMs(this.c.o), { t: "fetch-wait", id: x.id });
   }
 
   private hasData(x: Parked): boolean {

@@ -120,8 +120,10 @@ export class Cluster {
   /** The controller, `detectMs` after a broker went down: a new leader for each partition it led. */
   brokerGone(name: string): void {
     for (const meta of this.meta) {
-      if (meta.isr.includes(name)) meta.isr = meta.isr.filter((b) => b !== name);
-      if (meta.leader === name) this.elect(meta, name);
+      const before = [...meta.isr];
+      // The controller takes a dead broker out of the ISR, except the last member: the ISR is never empty.
+      if (meta.isr.includes(name) && meta.isr.length > 1) meta.isr = meta.isr.filter((b) => b !== name);
+      if (meta.leader === name) this.elect(meta, name, before);
     }
     this.world.touch();
   }
@@ -130,20 +132,17 @@ export class Cluster {
   brokerBack(name: string): void {
     for (const meta of this.meta) {
       if (!meta.replicas.includes(name)) continue;
-      if (meta.leader === undefined) this.elect(meta, name);
+      if (meta.leader === undefined) this.elect(meta, name, [...meta.isr]);
       else if (meta.leader !== name) this.brokers.get(name)!.becomeFollower(meta.p, meta.leader, meta.epoch);
     }
   }
 
-  private elect(meta: PartitionMeta, from: string): void {
+  private elect(meta: PartitionMeta, from: string, isrBefore: readonly string[]): void {
     const up = (b: string) => this.world.isUp(b);
-    const isrBefore = [...meta.isr, ...(meta.isr.includes(from) ? [] : [from])];
     const clean = meta.isr.filter(up);
-    // An offline partition keeps its last ISR member: when it comes back it may lead again, cleanly.
-    const lastIsr = meta.leader === undefined && up(from) && meta.isr.length === 0 && meta.replicas.includes(from) && this.lastLeaderOf(meta) === from;
-    const candidates = clean.length ? clean : lastIsr ? [from] : this.o.uncleanLeaderElection ? meta.replicas.filter(up) : [];
+    const candidates = clean.length ? clean : this.o.uncleanLeaderElection ? meta.replicas.filter(up) : [];
     const to = candidates[0];
-    const unclean = to !== undefined && !clean.includes(to) && !lastIsr;
+    const unclean = to !== undefined && !clean.includes(to);
     const old = meta.leader;
     meta.leader = to;
     if (to === undefined) {
@@ -152,7 +151,8 @@ export class Cluster {
       return;
     }
     meta.epoch++;
-    meta.isr = [to];
+    // A clean election keeps the live ISR; an unclean one starts it again from the new leader.
+    meta.isr = unclean ? [to] : clean;
     const lead = this.brokers.get(to)!.replica(meta.p);
     lead.epoch = meta.epoch;
     lead.truncating = false;
@@ -169,10 +169,6 @@ export class Cluster {
     });
     this.failovers.push({ partition: meta.p, atMs: e.atMs, seq: e.seq, from, to, epoch: meta.epoch, unclean, newEnd: lead.end, oldEnd, isrBefore });
     for (const b of meta.replicas) if (b !== to && up(b)) this.brokers.get(b)!.becomeFollower(meta.p, to, meta.epoch);
-  }
-
-  private lastLeaderOf(meta: PartitionMeta): string | undefined {
-    return [...this.failovers].reverse().find((f) => f.partition === meta.p)?.from;
   }
 
   /** Lag and ownership now, for the charts. */

@@ -4,6 +4,7 @@
 // before processing, after processing, or with the outputs in one transaction. A rebalance is
 // noticed at the next poll, as in Kafka's client: the batch in hand is finished first.
 import type { Message, Node } from "../../../core/network";
+import { fetchWaitMs } from "./broker";
 import { COORDINATOR, type Cluster, type Owner } from "./cluster";
 import type { Coordinator } from "./coordinator";
 import type { Body, Timer } from "./messages";
@@ -73,6 +74,12 @@ export class Consumer implements Node<Body, Timer>, Owner {
         this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
         return;
       case "poll":
+        return this.poll();
+      case "fetch-timeout":
+        // The broker holding the fetch died or lost the partition: give the fetch up and poll again.
+        if (tag.id !== this.fetchId || this.waiting !== "fetch") return;
+        this.fetchId++;
+        this.waiting = "nothing";
         return this.poll();
       case "processed":
         return this.processed();
@@ -158,9 +165,11 @@ export class Consumer implements Node<Body, Timer>, Owner {
     const leader = this.c.meta[p]!.leader;
     this.waiting = "fetch";
     if (!leader) return this.received(p, []);
+    this.fetchId++;
+    this.c.world.timer(this.name, fetchWaitMs(this.c.o) + this.c.o.requestTimeoutMs, { t: "fetch-timeout", id: this.fetchId });
     this.c.world.send(this.name, leader, "call", `fetch p${p}@${this.positions.get(p) ?? 0}`, {
       t: "fetch",
-      id: ++this.fetchId,
+      id: this.fetchId,
       p,
       offset: this.positions.get(p) ?? 0,
       max: this.c.o.maxPollRecords,

@@ -53,6 +53,7 @@ export type Timer =
   | { readonly t: "session-check" }
   | { readonly t: "heartbeat" }
   | { readonly t: "poll" }
+  | { readonly t: "fetch-timeout"; readonly id: number }
   | { readonly t: "processed" }
   | { readonly t: "start" }
   | { readonly t: "leave" };

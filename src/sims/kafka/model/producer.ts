@@ -137,7 +137,13 @@ export class Producer implements Node<Body, Timer> {
       this.c.world.touch();
       return this.drain();
     }
-    this.failed(s, b.error, b.error !== "OUT_OF_ORDER_SEQUENCE");
+    // A sequence gap while an earlier record of the partition is still on its way is the idempotent
+    // producer's normal wait; a gap nothing will fill (the leader lost records) counts as a failure.
+    this.failed(s, b.error, b.error !== "OUT_OF_ORDER_SEQUENCE" || !this.earlierPending(s));
+  }
+
+  private earlierPending(s: SentRecord): boolean {
+    return this.c.sent.some((x) => x !== undefined && x.partition === s.partition && x.id < s.id && x.outcome === "pending");
   }
 
   /** A failed attempt: retry after the backoff while retries last; a sequence gap is not counted. */
