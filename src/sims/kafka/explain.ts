@@ -225,5 +225,5 @@ export function hotPartition(p: number, n: number, total: number, partitions: nu
 }
 
 export function allHeld(run: KafkaRun, delivered: number): string {
-  return `Every one of ${count(delivered, "record")} reached the output exactly once, in order per key (${acksWord(run)}, ${run.idempotence ? "idempotent" : "non-idempotent"} producer, ${run.assignor}, commit ${run.commit}).`;
+  return `${delivered === 1 ? "The record" : `All ${delivered} records`} reached the output exactly once, in order per key (${acksWord(run)}, ${run.idempotence ? "idempotent" : "non-idempotent"} producer, ${run.assignor}, commit ${run.commit}).`;
 }

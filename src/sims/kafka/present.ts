@@ -28,6 +28,12 @@ function caption(run: KafkaRun): string {
   return `acks=${run.acks}, ${run.idempotence ? "idempotent" : "not idempotent"}, max.in.flight=${run.maxInFlight}; ${run.assignor}; commit ${run.commit}`;
 }
 
+/** Background chatter, and the consumers' fetch requests: the records they bring back are drawn as the broker's answers. */
+function quiet(run: KafkaRun): Set<string> {
+  const fetches = run.events.filter((e) => e.kind === "send" && /^fetch p\d+@\d+$/.test(e.text)).map((e) => e.text);
+  return new Set([...QUIET, ...fetches]);
+}
+
 function sequence(run: KafkaRun, highlight: ReadonlySet<number>, title: string) {
   const fs = fates(run);
   const bad = fs.filter((f) => f.fate === "duplicate" || f.fate === "lost" || f.fate === "ack-lost").length;
@@ -37,7 +43,7 @@ function sequence(run: KafkaRun, highlight: ReadonlySet<number>, title: string) 
     participants: [PRODUCER, ...run.brokers, CONTROLLER, COORDINATOR, ...run.consumers],
     caption: caption(run),
     highlight,
-    hideLabels: QUIET,
+    hideLabels: quiet(run),
     ending: `end at t=${run.endMs} ms: ${fs.filter((f) => f.fate === "once").length} of ${run.sent.length} records delivered once${bad ? `, ${bad} duplicated or lost` : ""}`,
     endingHighlighted: bad > 0,
     maxLines: 220,
@@ -117,6 +123,14 @@ function partitionsTable(run: KafkaRun): TableSpec {
         .join(" "),
     ]),
   };
+}
+
+/** The group's last assignment: "c1: p0,p1; c2: p2". */
+function assignmentWords(run: KafkaRun): string {
+  const last = [...run.rebalances].reverse().find((r) => r.assignment);
+  return Object.entries(last?.assignment ?? {})
+    .map(([m, ps]) => `${m}: ${ps.map((p) => `p${p}`).join(",") || "-"}`)
+    .join("; ");
 }
 
 function rebalancesTable(run: KafkaRun): TableSpec {
@@ -206,10 +220,10 @@ export function present(result: KafkaResult, verdict: Verdict): Presentation {
     id: "matrix",
     title: "The same records and seed under each setting",
     summary: true,
-    columns: ["setting", ...MATRIX],
+    columns: ["setting", ...MATRIX, "assignment at the end"],
     rows: result.runs.map(({ name, run }) => {
       const m = metrics(run);
-      return [name, ...MATRIX.map((k) => m[k]!)];
+      return [name, ...MATRIX.map((k) => m[k]!), assignmentWords(run)];
     }),
   };
   return {

@@ -111,7 +111,12 @@ export const schema = s.object(
     partitions: s.field(s.integer({ doc: "Partitions of the topic.", min: 1, max: 32, default: 3 })),
     replicationFactor: s.field(s.integer({ doc: "Replicas of each partition (at most `brokers`).", min: 1, max: 5, default: 3 })),
     minInsyncReplicas: s.knob(
-      s.integer({ doc: "min.insync.replicas: with acks=all, a write is refused while fewer replicas are in sync.", min: 1, max: 5, default: 2 }),
+      s.integer({
+        doc: "min.insync.replicas (Kafka's default is 1): with acks=all, a write is refused while fewer replicas are in sync.",
+        min: 1,
+        max: 5,
+        default: 1,
+      }),
       (o) => ({ min: 1, max: Number(o.replicationFactor ?? 3) }),
     ),
     uncleanLeaderElection: s.knob(

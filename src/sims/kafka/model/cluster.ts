@@ -100,21 +100,36 @@ export class Cluster {
     r.pending.push({ rec, offset, attempt });
   }
 
-  /** acks=all: answer the requests the high watermark has now passed. */
+  /**
+   * acks=all: answer the requests the high watermark has now passed. Kafka checks min.insync.replicas
+   * again at that point: with the ISR shrunk below it, the record is in but the answer is an error
+   * (NOT_ENOUGH_REPLICAS_AFTER_APPEND), and the producer sends it again.
+   */
   answerPending(b: Broker, p: number): void {
     const r = b.replica(p);
     if (!r.pending.length) return;
     const ready = r.pending.filter((x) => x.offset < r.hw);
     r.pending = r.pending.filter((x) => x.offset >= r.hw);
-    for (const x of ready)
-      this.world.send(b.name, PRODUCER, "reply", `ack #${x.rec} p${p}@${x.offset}`, {
-        t: "produce-ok",
-        p,
-        rec: x.rec,
-        offset: x.offset,
-        attempt: x.attempt,
-        dup: false,
-      });
+    const enough = this.meta[p]!.isr.length >= this.o.minInsyncReplicas;
+    for (const x of ready) {
+      if (enough)
+        this.world.send(b.name, PRODUCER, "reply", `ack #${x.rec} p${p}@${x.offset}`, {
+          t: "produce-ok",
+          p,
+          rec: x.rec,
+          offset: x.offset,
+          attempt: x.attempt,
+          dup: false,
+        });
+      else
+        this.world.send(b.name, PRODUCER, "reply", `#${x.rec}: NOT_ENOUGH_REPLICAS_AFTER_APPEND`, {
+          t: "produce-err",
+          p,
+          rec: x.rec,
+          attempt: x.attempt,
+          error: "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+        });
+    }
   }
 
   /** The controller, `detectMs` after a broker went down: a new leader for each partition it led. */
@@ -159,6 +174,8 @@ export class Cluster {
     lead.followerEnd.clear();
     lead.caughtUpMs.clear();
     lead.lastFetch.clear();
+    // A new leader counts its followers as caught up from now (Kafka resets their lastCaughtUpTime).
+    for (const b of meta.isr) if (b !== to) lead.caughtUpMs.set(b, this.world.nowMs);
     lead.epochStarts.push({ epoch: meta.epoch, start: lead.end });
     const oldEnd = old ? this.brokers.get(old)!.replica(meta.p).end : lead.end;
     const e = this.world.record({

@@ -26,6 +26,8 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private txnNo = 0;
   private txn: string | undefined;
   private left = false;
+  /** Asked to close: it leaves at its next poll, once the batch in hand is processed and committed. */
+  private leaving = false;
   /** The fetch whose answer the consumer waits for (answers to abandoned ones are dropped). */
   private fetchId = 0;
   /** Cooperative: a join sent and its assignment not yet received; commits wait for it (Kafka's RebalanceInProgressException). */
@@ -84,7 +86,8 @@ export class Consumer implements Node<Body, Timer>, Owner {
       case "processed":
         return this.processed();
       case "leave":
-        return this.leave();
+        this.leaving = true;
+        return this.wake();
       default:
         return;
     }
@@ -150,6 +153,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
   }
 
   private poll(): void {
+    if (this.leaving) return this.leave();
     if (this.pendingSync) this.applySync(this.pendingSync);
     if (this.rejoin) return this.doRejoin();
     if (this.waiting === "sync" || this.waiting === "commit") return;

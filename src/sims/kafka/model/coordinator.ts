@@ -50,7 +50,7 @@ export class Coordinator implements Node<Body, Timer> {
         return this.join(m.from, b.owned);
       case "leave":
         if (!member) return;
-        this.remove(m.from);
+        this.remove(m.from, `${m.from} left the group`);
         return this.startRebalance(`${m.from} left`);
       case "commit":
         return this.commit(m.from, b);
@@ -65,7 +65,7 @@ export class Coordinator implements Node<Body, Timer> {
     for (const [name, m] of [...this.members]) {
       if (now - m.lastHeartbeatMs <= this.c.o.sessionTimeoutMs) continue;
       this.c.world.record({ actor: COORDINATOR, kind: "fail", text: `${name}: no heartbeat for ${this.c.o.sessionTimeoutMs} ms, removed`, fault: true });
-      this.remove(name);
+      this.remove(name, `${name} was removed from the group`);
       this.startRebalance(`${name} stopped heartbeating`);
     }
     this.c.world.timer(COORDINATOR, Math.max(1, Math.floor(this.c.o.heartbeatMs / 2)), { t: "session-check" });
@@ -85,10 +85,10 @@ export class Coordinator implements Node<Body, Timer> {
     this.maybeComplete();
   }
 
-  private remove(name: string): void {
+  private remove(name: string, why: string): void {
     this.orphaned.push(...(this.members.get(name)?.owned ?? []));
     this.members.delete(name);
-    this.abortTxns(name, `${name} left the group`);
+    this.abortTxns(name, why);
     this.maybeComplete();
   }
 
@@ -129,7 +129,11 @@ export class Coordinator implements Node<Body, Timer> {
     const give = this.assignment();
     this.state = "stable";
     r.endMs = this.c.world.nowMs;
-    r.assignment = Object.fromEntries(Object.entries(give).map(([k, v]) => [k, v.map((tp) => tp.partition)]));
+    r.assignment = Object.fromEntries(
+      Object.entries(give)
+        .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))
+        .map(([k, v]) => [k, v.map((tp) => tp.partition)]),
+    );
     this.lastAssigned = Object.values(r.assignment)
       .flat()
       .sort((a, b) => a - b);

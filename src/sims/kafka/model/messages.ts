@@ -3,7 +3,7 @@
 // coordinator's; the epoch query is OffsetsForLeaderEpoch (KIP-101).
 import type { LogEntry } from "./types";
 
-export type ProduceError = "NOT_LEADER" | "NOT_ENOUGH_REPLICAS" | "OUT_OF_ORDER_SEQUENCE";
+export type ProduceError = "NOT_LEADER" | "NOT_ENOUGH_REPLICAS" | "NOT_ENOUGH_REPLICAS_AFTER_APPEND" | "OUT_OF_ORDER_SEQUENCE";
 
 export interface FetchPart {
   readonly p: number;

@@ -223,3 +223,24 @@ test("a crashed consumer is noticed only after session.timeout.ms; a clean leave
   assert.match(after(leave).why, /c1 left/);
   assert.ok(after(leave).startMs < 100 + 40, `started at ${after(leave).startMs} ms`);
 });
+
+test("a member that leaves cleanly finishes its batch and commits first: nothing lost, nothing repeated", () => {
+  const o = cell(
+    "partitions: 4\nreplicationFactor: 1\nconsumers: 2\nassignor: cooperative-sticky\nworkload: { records: 60, keys: 12, everyMs: 5 }\n" +
+      "faults:\n  - { type: consumer-leave, consumer: c1, atMs: 150 }\nuntilMs: 2000\n",
+  );
+  assert.equal(o.verdict.valid, true);
+  assert.equal(o.metrics.deliveredOnce, 60);
+  assert.match(o.verdict.findings.find((f) => f.code === "rebalance-stall")!.explanation, /c1 left/);
+});
+
+test("acks=all with min.insync.replicas=2: requests held when the ISR shrinks to one are answered NOT_ENOUGH_REPLICAS_AFTER_APPEND, never acknowledged", () => {
+  const src = `partitions: 1\nminInsyncReplicas: 2\nuncleanLeaderElection: true\nconsumers: 1\nworkload: { records: 8, keys: 2, everyMs: 25 }\n${STALLED}  - { type: broker-crash, broker: b1, atMs: 400 }\n`;
+  const run = model(src);
+  assert.ok(run.events.some((e) => e.text.includes("NOT_ENOUGH_REPLICAS_AFTER_APPEND")));
+  assert.deepEqual(
+    run.sent.filter((s) => s.outcome === "acked").map((s) => s.id),
+    [],
+  );
+  assert.ok(!codes(cell(src)).includes("acknowledged-record-lost"));
+});
