@@ -24,6 +24,7 @@ import { benchReplication } from "./replication";
 import { benchQuorum } from "./quorum";
 import { benchRateLimit } from "./rate-limit";
 import { benchLock } from "./lock";
+import { benchKafka } from "./kafka";
 
 const root = join(import.meta.dirname, "..");
 
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
   benchQuorum();
   benchRateLimit();
   benchLock();
+  benchKafka();
   await benchRenderer();
   e2eTimings();
 }

@@ -43,14 +43,13 @@ export const causeText = (f: Fate): string => (f.cause === undefined ? "" : type
 
 /** What became of each record the producer sent. */
 export function fates(run: KafkaRun): Fate[] {
-  const logs = new Map(run.partitions.map((p) => [p.partition, finalLog(p)]));
-  const visible = visibleOutput(run);
+  const offsetsOf = new Map<number, number[]>();
+  for (const p of run.partitions) for (const e of finalLog(p)) offsetsOf.set(e.rec, [...(offsetsOf.get(e.rec) ?? []), e.offset]);
+  const outputsOf = new Map<number, OutputEntry[]>();
+  for (const o of visibleOutput(run)) outputsOf.set(o.rec, [...(outputsOf.get(o.rec) ?? []), o]);
   return run.sent.map((s) => {
-    const offsets = logs
-      .get(s.partition)!
-      .filter((e) => e.rec === s.id)
-      .map((e) => e.offset);
-    const outputs = visible.filter((o) => o.rec === s.id);
+    const offsets = offsetsOf.get(s.id) ?? [];
+    const outputs = outputsOf.get(s.id) ?? [];
     // Acknowledged, then gone from the log: lost for every reader to come, whoever read it before.
     if (s.outcome === "acked" && run.acks !== 0 && !offsets.length) {
       const t = run.truncations.find((x) => x.partition === s.partition && x.recs.includes(s.id));

@@ -58,7 +58,7 @@ const fault = s.object("One fault.", {
   untilMs: s.field(s.integer({ doc: "follower-stall: when the broker fetches again (0: never).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
   broker: s.field(
     s.string({
-      doc: "broker-crash, follower-stall: the broker (b1, b2, …), or `leader` for the leader of partition 0 at that time.",
+      doc: "broker-crash, follower-stall: the broker (b1, b2, …), or `leader` for the first leader of partition 0.",
       maxLength: 32,
       default: "leader",
     }),

@@ -16,7 +16,8 @@ import type { SentRecord } from "./types";
 export class Producer implements Node<Body, Timer> {
   readonly name = PRODUCER;
   private readonly specs = new Map<number, RecordSpec>();
-  private readonly queue: number[] = [];
+  /** Records waiting for a free slot, per partition, in send order (a head index instead of shifting). */
+  private readonly queues = new Map<number, { ids: number[]; head: number }>();
   private readonly inFlight = new Map<number, Set<number>>();
   private readonly nextSeq = new Map<number, number>();
   /** Retries used per record (sequence gaps do not count). */
@@ -78,21 +79,17 @@ export class Producer implements Node<Body, Timer> {
       this.nextSeq.set(p, s.seq + 1);
     }
     this.c.sent[id - 1] = s;
-    this.queue.push(id);
-    this.drain();
+    const q = this.queues.get(p) ?? { ids: [], head: 0 };
+    q.ids.push(id);
+    this.queues.set(p, q);
+    this.drain(p);
   }
 
-  private drain(): void {
-    for (let i = 0; i < this.queue.length;) {
-      const s = this.c.sent[this.queue[i]! - 1]!;
-      const flying = this.inFlight.get(s.partition) ?? new Set();
-      if (flying.size >= this.c.o.maxInFlight) {
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
-      this.attempt(s.id);
-    }
+  /** Sends the partition's waiting records while it has fewer than `maxInFlight` unanswered. */
+  private drain(p: number): void {
+    const q = this.queues.get(p);
+    if (!q) return;
+    while (q.head < q.ids.length && (this.inFlight.get(p)?.size ?? 0) < this.c.o.maxInFlight) this.attempt(q.ids[q.head++]!);
   }
 
   private attempt(id: number): void {
@@ -135,7 +132,7 @@ export class Producer implements Node<Body, Timer> {
       s.ackSeq = this.c.world.trace.length - 1;
       this.inFlight.get(s.partition)?.delete(s.id);
       this.c.world.touch();
-      return this.drain();
+      return this.drain(s.partition);
     }
     // A sequence gap while an earlier record of the partition is still on its way is the idempotent
     // producer's normal wait; a gap nothing will fill (the leader lost records) counts as a failure.
@@ -156,7 +153,7 @@ export class Producer implements Node<Body, Timer> {
       this.inFlight.get(s.partition)?.delete(s.id);
       const e = this.c.world.record({ actor: PRODUCER, kind: "fail", text: `#${s.id}: gives up after ${s.attempts} attempts (${why})`, fault: true });
       s.story.push({ seq: e.seq, what: "gave up" });
-      return this.drain();
+      return this.drain(s.partition);
     }
     this.c.world.timer(PRODUCER, this.c.o.retryBackoffMs, { t: "retry", rec: s.id });
   }
