@@ -5,31 +5,11 @@
 // them. As follower it fetches from the leader and, after a leader change, asks the leader where its
 // own last epoch ended and truncates there before fetching (KIP-101).
 import type { Message, Node } from "../../../core/network";
-import type { Cluster } from "./cluster";
+import type { BrokerSide, ClusterSide } from "./host";
 import type { Body, FetchPart, Timer } from "./messages";
 import type { Setup } from "../scenario";
+import { Replica } from "./replica";
 import type { LogEntry } from "./types";
-
-export class Replica {
-  log: LogEntry[] = [];
-  hw = 0;
-  epoch = 0;
-  /** Start offset of each leader epoch this replica has entries from (the leader-epoch cache). */
-  epochStarts: { epoch: number; start: number }[] = [];
-  /** A follower waiting for the leader's answer to its epoch query. */
-  truncating = false;
-  /** Leader only: each follower's log end offset as its last fetch said, and when it last caught up. */
-  readonly followerEnd = new Map<string, number>();
-  readonly caughtUpMs = new Map<string, number>();
-  /** Leader only: each follower's previous fetch, its time and the leader's log end then. */
-  readonly lastFetch = new Map<string, { atMs: number; leaderEnd: number }>();
-  /** Leader only: acks=all requests waiting for the high watermark. */
-  pending: { rec: number; offset: number; attempt: number }[] = [];
-
-  get end(): number {
-    return this.log.length;
-  }
-}
 
 /**
  * fetch.max.wait.ms and replica.fetch.wait.max.ms: how long a broker holds a fetch that finds nothing
@@ -48,7 +28,7 @@ type Parked =
 const range = (entries: readonly LogEntry[]) =>
   entries.length === 1 ? `${entries[0]!.offset}` : `${entries[0]!.offset}-${entries[entries.length - 1]!.offset}`;
 
-export class Broker implements Node<Body, Timer> {
+export class Broker implements Node<Body, Timer>, BrokerSide {
   readonly replicas = new Map<number, Replica>();
   stalled = false;
   private parked: Parked[] = [];
@@ -57,7 +37,7 @@ export class Broker implements Node<Body, Timer> {
   private readonly fetching = new Map<string, number>();
 
   constructor(
-    private readonly c: Cluster,
+    private readonly c: ClusterSide,
     readonly name: string,
   ) {}
 

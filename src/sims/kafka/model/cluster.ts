@@ -6,7 +6,9 @@
 import { World, type Node } from "../../../core/network";
 import type { Rng } from "../../../core/rng";
 import type { Setup } from "../scenario";
-import { Broker, Replica } from "./broker";
+import { Broker } from "./broker";
+import type { BrokerSide, ClusterSide, PartitionMeta } from "./host";
+import { Replica } from "./replica";
 import type { Body, Timer } from "./messages";
 import type { CommitRecord, Failover, OutputEntry, Rebalance, Sample, SentRecord, Truncation } from "./types";
 
@@ -14,21 +16,13 @@ export const CONTROLLER = "controller";
 export const PRODUCER = "producer";
 export const COORDINATOR = "coordinator";
 
-export interface PartitionMeta {
-  readonly p: number;
-  readonly replicas: readonly string[];
-  leader: string | undefined;
-  epoch: number;
-  isr: string[];
-}
-
 /** What a consumer-side actor offers the cluster's sampler. */
 export interface Owner {
   readonly name: string;
   owned(): readonly number[];
 }
 
-export class Cluster {
+export class Cluster implements ClusterSide {
   readonly world: World<Body, Timer>;
   readonly meta: PartitionMeta[];
   readonly brokers = new Map<string, Broker>();
@@ -64,7 +58,7 @@ export class Cluster {
   }
 
   /** The leader's side of a produce request. */
-  produce(b: Broker, from: string, req: Extract<Body, { t: "produce" }>): void {
+  produce(b: BrokerSide, from: string, req: Extract<Body, { t: "produce" }>): void {
     const { p, rec, attempt } = req;
     const reply = (body: Body, label: string) => {
       if (this.o.acks !== 0) this.world.send(b.name, from, "reply", label, body);
@@ -90,7 +84,7 @@ export class Cluster {
     this.ackWhenSafe(b, from, p, rec, entry.offset, attempt, false);
   }
 
-  private ackWhenSafe(b: Broker, from: string, p: number, rec: number, offset: number, attempt: number, dup: boolean): void {
+  private ackWhenSafe(b: BrokerSide, from: string, p: number, rec: number, offset: number, attempt: number, dup: boolean): void {
     if (this.o.acks === 0) return;
     const r = b.replica(p);
     if (this.o.acks === 1 || offset < r.hw) {
@@ -105,7 +99,7 @@ export class Cluster {
    * again at that point: with the ISR shrunk below it, the record is in but the answer is an error
    * (NOT_ENOUGH_REPLICAS_AFTER_APPEND), and the producer sends it again.
    */
-  answerPending(b: Broker, p: number): void {
+  answerPending(b: BrokerSide, p: number): void {
     const r = b.replica(p);
     if (!r.pending.length) return;
     const ready = r.pending.filter((x) => x.offset < r.hw);
