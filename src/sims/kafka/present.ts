@@ -4,9 +4,9 @@
 // time; and tables of every record's fate, the partitions' logs and the rebalances. A comparison adds
 // its matrix first.
 import type { Verdict } from "../../core/verdict";
-import { worldSequence } from "../../present/network";
+import { worldDiagram, worldSequence } from "../../present/network";
 import { round } from "../../present/prose";
-import type { ChartSpec, StateTable, TableSpec } from "../../protocol/output";
+import type { ChartSpec, DiagramSpec, StateTable, TableSpec } from "../../protocol/output";
 import type { Presentation } from "../types";
 import { causeText, fates, finalLog, orderViolations, stalledMs } from "./check";
 import { CONTROLLER, COORDINATOR, PRODUCER, QUIET, type ClusterState, type KafkaResult, type KafkaRun } from "./model";
@@ -51,6 +51,40 @@ function sequence(run: KafkaRun, highlight: ReadonlySet<number>, title: string) 
     tables: stateTables,
     endMs: run.endMs,
   });
+}
+
+/**
+ * The group alone: joins, rebalances, assignments, commits, crashes and aborted transactions between
+ * the coordinator and the consumers, so a rebalance late in a busy run is still drawn.
+ */
+function groupDiagram(run: KafkaRun, highlight: ReadonlySet<number>): DiagramSpec | undefined {
+  const group = new Set([COORDINATOR, ...run.consumers]);
+  // The commit arrows stay; the coordinator's note repeating each and its "committed" answer go.
+  const hidden = new Set([...quiet(run), "committed"]);
+  const events = run.events.filter(
+    (e) =>
+      group.has(e.actor) &&
+      (e.peer === undefined || group.has(e.peer)) &&
+      e.kind !== "log" &&
+      e.kind !== "commit" &&
+      !hidden.has(e.text.replace(/ \(lost.*$/, "")),
+  );
+  if (!run.consumers.length || !events.some((e) => e.actor === COORDINATOR)) return undefined;
+  const d = worldDiagram(events, {
+    participants: [COORDINATOR, ...run.consumers],
+    caption: `the consumer group (${run.assignor}, ${run.assignor === "cooperative-sticky" ? "incremental cooperative" : "eager"} rebalancing)`,
+    highlight,
+    hideLabels: hidden,
+    maxLines: 160,
+    ending: `${run.rebalances.length} generation${run.rebalances.length === 1 ? "" : "s"}; at the end ${assignmentWords(run) || "no assignment"}`,
+  });
+  return {
+    id: "group",
+    title: "The consumer group: joins, rebalances, assignments, commits",
+    mermaid: d.text,
+    lineKinds: d.kinds,
+    ...(d.omitted ? { omittedEvents: d.omitted } : {}),
+  };
 }
 
 function lagChart(run: KafkaRun): ChartSpec {
@@ -188,7 +222,7 @@ function single(run: KafkaRun, verdict: Verdict, title: string): Presentation {
   const problems = [...new Set(verdict.findings.filter((f) => f.severity === "error").map((f) => f.code))];
   return {
     title: `${title}${problems.length ? `: ${problems.join(", ")}` : ""}`,
-    diagrams: [d.spec],
+    diagrams: [d.spec, ...[groupDiagram(run, highlight)].filter((g): g is DiagramSpec => g !== undefined)],
     ...(d.timeline ? { timeline: d.timeline } : {}),
     charts: [lagChart(run), throughputChart(run), assignmentChart(run)],
     tables: [recordsTable(run), partitionsTable(run), rebalancesTable(run)],
