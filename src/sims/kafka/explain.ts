@@ -220,7 +220,7 @@ export function commitRefused(refused: readonly CommitRecord[]): Words {
 export function hotPartition(p: number, n: number, total: number, partitions: number): Words {
   return {
     title: `p${p} took ${n} of ${total} records`,
-    explanation: `With ${partitions} partitions a fair share is about ${Math.round(total / partitions)}; a key that dominates the traffic puts it all on one partition, and so on one consumer: only ${partitions} consumers can share the work, and this one does most of it.`,
+    explanation: `With ${partitions} partitions a fair share is about ${Math.round(total / partitions)}. A key that dominates the traffic always lands on the same partition, and a partition is read by one member of the group at a time: however many consumers the group has, one of them does most of the work.`,
   };
 }
 

@@ -244,3 +244,11 @@ test("acks=all with min.insync.replicas=2: requests held when the ISR shrinks to
   );
   assert.ok(!codes(cell(src)).includes("acknowledged-record-lost"));
 });
+
+test("acks=0: the producer counts a record as sent when it leaves, so a lost request is a silent loss", () => {
+  const o = cell(`${RETRIES("acks: 0\n")}faults:\n  - { type: lose-request, record: 2 }\n`);
+  const lost = o.verdict.findings.find((f) => f.code === "record-lost")!;
+  assert.match(lost.explanation, /#2 \(key a\) never reached the log: with acks=0 the producer does not wait for an answer/);
+  assert.equal(o.metrics.acknowledged, 3, "all three count as sent");
+  assert.equal(o.metrics.retries, 0);
+});

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { fates, finalLog, orderViolations } from "../../../../src/sims/kafka/check";
-import { model } from "./support";
+import { cell, model } from "./support";
 
 test("with idempotence, no record is stored twice and no key out of order, whatever requests, answers and messages are lost", () => {
   fc.assert(
@@ -126,5 +126,49 @@ test("the same cell and seed give the same run", () => {
       assert.equal(JSON.stringify({ ...a, groupFaultMs: 0 }), JSON.stringify({ ...b, groupFaultMs: 0 }));
     }),
     { numRuns: 10 },
+  );
+});
+
+test("any mix of settings and faults runs through the whole pipeline: a verdict, finite metrics, every record with a fate", () => {
+  const fault = fc.oneof(
+    fc.record({
+      type: fc.constantFrom("broker-crash", "follower-stall"),
+      broker: fc.constantFrom("b1", "b2", "b3", "leader"),
+      atMs: fc.integer({ min: 0, max: 400 }),
+    }),
+    fc.record({ type: fc.constantFrom("lose-request", "lose-ack"), record: fc.integer({ min: 1, max: 12 }) }),
+    fc.record({
+      type: fc.constantFrom("consumer-crash", "consumer-leave", "consumer-join"),
+      consumer: fc.constantFrom("c1", "c2", "c3", "c4"),
+      atMs: fc.integer({ min: 0, max: 400 }),
+    }),
+  );
+  fc.assert(
+    fc.property(
+      fc.record({
+        partitions: fc.integer({ min: 1, max: 5 }),
+        consumers: fc.integer({ min: 0, max: 3 }),
+        acks: fc.constantFrom("0", "1", "all"),
+        assignor: fc.constantFrom("range", "roundrobin", "sticky", "cooperative-sticky"),
+        commit: fc.constantFrom("auto", "before", "after", "transactional"),
+        isolation: fc.constantFrom("read_committed", "read_uncommitted"),
+        unclean: fc.boolean(),
+        keys: fc.integer({ min: 0, max: 4 }),
+        downMs: fc.constantFrom(0, 100),
+      }),
+      fc.array(fault, { maxLength: 4 }),
+      fc.integer({ min: 1, max: 1_000_000 }),
+      (o, faults, seed) => {
+        const lines = faults.map((f) => `  - ${JSON.stringify({ ...f, downMs: o.downMs })}`);
+        const src =
+          `partitions: ${o.partitions}\nconsumers: ${o.consumers}\nacks: ${o.acks}\nassignor: ${o.assignor}\ncommit: ${o.commit}\nisolation: ${o.isolation}\n` +
+          `uncleanLeaderElection: ${o.unclean}\nworkload: { records: 12, keys: ${o.keys}, everyMs: 7 }\nuntilMs: 1500\n${lines.length ? `faults:\n${lines.join("\n")}\n` : ""}`;
+        const out = cell(src, seed);
+        assert.ok([true, false].includes(out.verdict.valid as boolean));
+        for (const [k, v] of Object.entries(out.metrics)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
+        assert.equal(out.tables.find((t) => t.id === "records")!.rows.length, 12);
+      },
+    ),
+    { numRuns: 60 },
   );
 });
