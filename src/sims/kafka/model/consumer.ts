@@ -206,16 +206,24 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private doRejoin(): void {
     this.rejoin = false;
-    const owned = this.group.cooperative ? this.assignment : [];
+    // Cooperative members keep what they own; eager ones give it all up first, and still tell the
+    // coordinator what they had (the sticky assignor's user data), so a sticky assignment can keep it.
+    const owned = [...this.assignment];
     if (!this.group.cooperative && this.assignment.length) {
       this.revoke(this.assignment);
       this.assignment = [];
     }
     this.joinPending = true;
-    this.c.world.send(this.name, COORDINATOR, "call", `join group${owned.length ? ` (owns ${owned.map((p) => `p${p}`).join(",")})` : ""}`, {
-      t: "join",
-      owned,
-    });
+    this.c.world.send(
+      this.name,
+      COORDINATOR,
+      "call",
+      `join group${owned.length ? ` (${this.group.cooperative ? "owns" : "had"} ${owned.map((p) => `p${p}`).join(",")})` : ""}`,
+      {
+        t: "join",
+        owned,
+      },
+    );
     if (this.group.cooperative && this.assignment.length) {
       this.waiting = "nothing";
       return this.poll();
