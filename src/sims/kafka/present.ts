@@ -9,7 +9,7 @@ import { round } from "../../present/prose";
 import type { ChartSpec, DiagramSpec, StateTable, TableSpec } from "../../protocol/output";
 import type { Presentation } from "../types";
 import { causeText, fates, finalLog, orderViolations, stalledMs } from "./check";
-import { CONTROLLER, COORDINATOR, PRODUCER, QUIET, type ClusterState, type KafkaResult, type KafkaRun } from "./model";
+import { CONTROLLER, COORDINATOR, PRODUCER, QUIET, type ClusterState, type KafkaResult, type KafkaRun, type Sample } from "./model";
 
 function stateTables(s: ClusterState): StateTable[] {
   return [
@@ -87,14 +87,24 @@ function groupDiagram(run: KafkaRun, highlight: ReadonlySet<number>): DiagramSpe
   };
 }
 
+/**
+ * The samples where a chart's values change, with the sample before each change so lines keep their
+ * steps: a flat stretch is two points, not a hundred (and the Markdown fallback a few rows).
+ */
+function changes(samples: readonly Sample[], values: (s: Sample) => readonly number[]): Sample[] {
+  const key = (i: number) => values(samples[i]!).join(",");
+  return samples.filter((_, i) => i === 0 || i === samples.length - 1 || key(i) !== key(i - 1) || key(i) !== key(i + 1));
+}
+
 function lagChart(run: KafkaRun): ChartSpec {
+  const samples = changes(run.samples, (s) => s.lag);
   return {
     id: "lag",
     title: "Consumer lag per partition (high watermark minus committed offset)",
     kind: "line",
     x: { label: "time (ms)" },
     y: { label: "records behind" },
-    series: run.partitions.map((p) => ({ name: `p${p.partition}`, points: run.samples.map((s) => ({ x: s.atMs, y: s.lag[p.partition] ?? 0 })) })),
+    series: run.partitions.map((p) => ({ name: `p${p.partition}`, points: samples.map((s) => ({ x: s.atMs, y: s.lag[p.partition] ?? 0 })) })),
     caption: "A partition's line rises while records arrive faster than they are committed, and stays up while nobody consumes it (a rebalance, a crash).",
   };
 }
@@ -120,13 +130,14 @@ function throughputChart(run: KafkaRun): ChartSpec {
 }
 
 function assignmentChart(run: KafkaRun): ChartSpec {
+  const samples = changes(run.samples, (s) => run.consumers.map((c) => s.owned[c] ?? 0));
   return {
     id: "assignment",
     title: "Partitions owned by each consumer",
     kind: "line",
     x: { label: "time (ms)" },
     y: { label: "partitions" },
-    series: run.consumers.map((c) => ({ name: c, points: run.samples.map((s) => ({ x: s.atMs, y: s.owned[c] ?? 0 })) })),
+    series: run.consumers.map((c) => ({ name: c, points: samples.map((s) => ({ x: s.atMs, y: s.owned[c] ?? 0 })) })),
     caption: "An eager rebalance drops every line to zero at once; a cooperative one moves only what changes hands.",
   };
 }
