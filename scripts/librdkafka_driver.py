@@ -29,6 +29,7 @@ import confluent_kafka
 from confluent_kafka import Consumer, Producer
 
 SESSION_TIMEOUT_MS = 4000  # above the mock's 3 s initial join delay, so first joiners do not time out
+PARALLEL_GROUPS = 8  # groups run at the same time (each consumer brings a handful of threads)
 SETTLE_QUIET_S = 0.6  # no callback nor JoinGroup response for this long: the group has settled
 STEP_TIMEOUT_S = 40
 
@@ -266,12 +267,17 @@ def run_group(group, bootstrap, create_topic):
 def run_groups(groups, bootstrap, create_topic):
     results = [None] * len(groups)
     failures = []
+    slots = threading.Semaphore(PARALLEL_GROUPS)
 
     def work(i, g):
-        try:
-            results[i] = run_group(g, bootstrap, create_topic)
-        except Exception as e:  # reported to the test, which fails
-            failures.append(f"{g['id']}: {e}")
+        with slots:
+            started = time.time()
+            try:
+                results[i] = run_group(g, bootstrap, create_topic)
+                print(f"{g['id']}: {len(g['steps'])} steps in {time.time() - started:.1f} s", file=sys.stderr, flush=True)
+            except Exception as e:  # reported to the test, which fails
+                failures.append(f"{g['id']}: {e}")
+                print(f"{g['id']}: {e}", file=sys.stderr, flush=True)
 
     threads = [threading.Thread(target=work, args=(i, g), daemon=True) for i, g in enumerate(groups)]
     for t in threads:

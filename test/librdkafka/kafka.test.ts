@@ -24,8 +24,8 @@ import { createRng, type Rng } from "../../src/core/rng";
 const SEED = 20261201;
 const KEYS = 2000;
 const PARTITION_COUNTS = [1, 3, 7, 12, 50];
-const STRATEGIES: AssignorName[] = ["range", "roundrobin", "cooperative-sticky"];
-const GROUPS_PER_STRATEGY = 5;
+/** Groups per strategy: more for cooperative-sticky, whose rebalances depend on what members own. */
+const GROUPS: Readonly<Partial<Record<AssignorName, number>>> = { range: 5, roundrobin: 5, "cooperative-sticky": 14 };
 
 let kafka: Librdkafka | undefined;
 const started = Date.now();
@@ -115,14 +115,18 @@ function subscription(rng: Rng, topics: string[]): string[] {
 function generatedGroup(rng: Rng, strategy: AssignorName, index: number): GroupSpec {
   const id = `${strategy}-${index}`;
   const topicNames = Array.from({ length: rng.int(1, 3) }, (_, t) => `${id}-t${t}`);
-  const topics = Object.fromEntries(topicNames.map((t) => [t, rng.int(1, 8)]));
+  // librdkafka before 2.6.1 can loop forever in its sticky assignor when a member could own fewer
+  // partitions than the group has members less one (confluentinc/librdkafka#4800): cooperative
+  // groups get topics of 5 or more partitions, enough for the 6 members a group has at most.
+  const topics = Object.fromEntries(topicNames.map((t) => [t, strategy === "cooperative-sticky" ? rng.int(5, 10) : rng.int(1, 8)]));
   const same = rng.chance(0.4);
   const shared = subscription(rng, topicNames);
   const sub = (): string[] => (same ? shared : subscription(rng, topicNames));
   const first = Array.from({ length: rng.int(2, 4) }, (_, m) => ({ name: `m${m}`, topics: sub() }));
   const joiner = { name: `m${first.length}`, topics: sub() };
   const leaver = first[rng.int(0, first.length - 1)]!.name;
-  return { id, strategy, topics, steps: [{ join: first }, { join: [joiner] }, { leave: [leaver] }] };
+  const two = [1, 2].map((k) => ({ name: `m${first.length + k}`, topics: sub() }));
+  return { id, strategy, topics, steps: [{ join: first }, { join: [joiner] }, { leave: [leaver] }, { join: two }] };
 }
 
 const tpOf = ([topic, partition]: [string, number]): TopicPartition => ({ topic, partition });
@@ -208,7 +212,7 @@ function compareGroup(spec: GroupSpec, result: GroupResult): string[] {
 
 test("assign and cooperativeMoves give every member what librdkafka's range, roundrobin and cooperative-sticky assignors give it", async () => {
   const rng = createRng(SEED + 1);
-  const specs = STRATEGIES.flatMap((s) => Array.from({ length: GROUPS_PER_STRATEGY }, (_, i) => generatedGroup(rng, s, i)));
+  const specs = Object.entries(GROUPS).flatMap(([s, n]) => Array.from({ length: n }, (_, i) => generatedGroup(rng, s as AssignorName, i)));
   const { groups } = await kafka!.request<{ groups: GroupResult[] }>({ op: "groups", groups: specs });
   if (process.env.DSNB_LIBRDKAFKA_DUMP) (await import("node:fs")).writeFileSync(process.env.DSNB_LIBRDKAFKA_DUMP, JSON.stringify({ specs, groups }, null, 1));
   const disagreements: string[] = [];

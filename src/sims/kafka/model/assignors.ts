@@ -86,10 +86,11 @@ function roundRobinAssign(members: readonly GroupMember[], partitionsPerTopic: R
 /** Options for reproducing one implementation exactly; the defaults follow the Java client. */
 export interface AssignOptions {
   /**
-   * librdkafka up to 2.5 (the sticky assignor's isBalanced, fixed in confluentinc/librdkafka#4800)
-   * reuses its loop index: after checking a member that could take more partitions, it skips
-   * ahead by that member's count of possible partitions, so it may call an assignment balanced
-   * that the Java client keeps improving. Set to reproduce librdkafka 2.0.2 (Debian bookworm).
+   * librdkafka before 2.6.1 (the sticky assignor's isBalanced; fixed by confluentinc/librdkafka#4800)
+   * reuses its loop index: after checking a member that could take more partitions, it jumps to
+   * the index after that member's count of possible partitions, so it may call an assignment
+   * balanced that the Java client keeps improving (or, jumping back, loop forever: then `assign`
+   * throws). Set to reproduce librdkafka 2.0.2 (Debian bookworm).
    */
   readonly librdkafkaBalanceCheckSkips?: boolean;
 }
@@ -344,6 +345,7 @@ function give(s: StickyState, tp: TopicPartition): void {
 function isBalanced(s: StickyState): boolean {
   const count = (id: string): number => s.current.get(id)!.length;
   if (count(s.sorted[0]!) >= count(s.sorted[s.sorted.length - 1]!) - 1) return true;
+  const jumpedTo = new Set<number>();
   for (let i = 0; i < s.sorted.length; i++) {
     const id = s.sorted[i]!;
     const mine = s.current.get(id)!;
@@ -355,7 +357,10 @@ function isBalanced(s: StickyState): boolean {
       const other = s.owner.get(keyOf(tp));
       if (other !== undefined && s.current.has(other) && mine.length < count(other)) return false;
     }
-    if (s.skips) i = potential.length;
+    if (!s.skips) continue;
+    i = potential.length;
+    if (jumpedTo.has(i)) throw new Error("librdkafka's sticky assignor (before 2.6.1) loops forever on this group");
+    jumpedTo.add(i);
   }
   return true;
 }
