@@ -85,6 +85,17 @@ test("sticky: the Java client keeps balancing where librdkafka 2.0.2's balance c
   });
 });
 
+test("sticky: where librdkafka before 2.6.1 would loop forever, the skipping balance check throws and the Java one balances", () => {
+  const members = [0, 1, 2, 3].map((i) => member(`m${i}`, ["x"])).concat(member("m4", ["y"]));
+  const sizes = { x: 4, y: 4 };
+  const first = assign("cooperative-sticky", members, sizes, { librdkafkaBalanceCheckSkips: true });
+  const next = [...withOwned(members, first), member("m9", ["x", "y"], [], -1)];
+  assert.throws(() => assign("cooperative-sticky", next, sizes, { librdkafkaBalanceCheckSkips: true }), /loops forever/);
+  const java = assign("cooperative-sticky", next, sizes);
+  assertValid(next, sizes, java);
+  assert.deepEqual(java.m9!.length, 2);
+});
+
 test("cooperativeMoves: revoke what leaves a member; a partition another member still owns is assigned only after", () => {
   const owned = { a: tps("xp0", "xp1", "xp2"), b: tps("xp3") };
   const target = { a: tps("xp0", "xp1"), b: tps("xp3"), c: tps("xp2", "xp4") };
