@@ -101,6 +101,7 @@ class Member:
         self.generation = -1
         self.assignment = set()
         self.events = []
+        self.reported = 0  # events already in an earlier step's snapshot
         self.on_change = on_change
         self.stop = threading.Event()
         self.runs = group["runs"]
@@ -234,34 +235,36 @@ def run_group(group, bootstrap, create_topic):
 
     snapshots = []
     generation = -1
-    for step in group["steps"]:
+    try:
+        for step in group["steps"]:
+            for j in step.get("join", []):
+                group["subscriptions"][j["name"]] = j["topics"]
+                members[j["name"]] = Member(group, j["name"], j["topics"], bootstrap, changed)
+            for name in step.get("leave", []):
+                members.pop(name).leave()
+                del group["subscriptions"][name]
+            changed()
+            deadline = time.time() + STEP_TIMEOUT_S
+            while not settled(group, members, generation, last_change):
+                if time.time() > deadline:
+                    raise RuntimeError(f"group {group['id']} did not settle within {STEP_TIMEOUT_S} s after step {step}")
+                time.sleep(0.05)
+            generation = next(iter(members.values())).generation
+            snapshots.append({"generation": generation, "members": [snapshot(m, group) for m in members.values()]})
+    finally:
         for m in members.values():
-            m.events = []
-        for j in step.get("join", []):
-            group["subscriptions"][j["name"]] = j["topics"]
-            members[j["name"]] = Member(group, j["name"], j["topics"], bootstrap, changed)
-        for name in step.get("leave", []):
-            members.pop(name).leave()
-            del group["subscriptions"][name]
-        changed()
-        deadline = time.time() + STEP_TIMEOUT_S
-        while not settled(group, members, generation, last_change):
-            if time.time() > deadline:
-                raise RuntimeError(f"group {group['id']} did not settle within {STEP_TIMEOUT_S} s after step {step}")
-            time.sleep(0.05)
-        generation = next(iter(members.values())).generation
-        snapshots.append(
-            {
-                "generation": generation,
-                "members": [
-                    {"name": m.name, "memberId": m.member_id, "topics": group["subscriptions"][m.name], "assignment": sorted(list(tp) for tp in m.assignment), "events": list(m.events)}
-                    for m in members.values()
-                ],
-            }
-        )
+            m.stop.set()
     for m in members.values():
         m.leave()
     return {"id": group["id"], "snapshots": snapshots, "runs": group["runs"]}
+
+
+def snapshot(member, group):
+    """A settled member: its id, subscription, assignment, and the callbacks since the last snapshot."""
+    events = member.events[member.reported :]
+    member.reported += len(events)
+    assignment = sorted(list(tp) for tp in member.assignment)
+    return {"name": member.name, "memberId": member.member_id, "topics": group["subscriptions"][member.name], "assignment": assignment, "events": events}
 
 
 def run_groups(groups, bootstrap, create_topic):
