@@ -83,7 +83,24 @@ function roundRobinAssign(members: readonly GroupMember[], partitionsPerTopic: R
   return sorted(out);
 }
 
-export function assign(name: AssignorName, members: readonly GroupMember[], partitionsPerTopic: Readonly<Record<string, number>>): Assignment {
+/** Options for reproducing one implementation exactly; the defaults follow the Java client. */
+export interface AssignOptions {
+  /**
+   * librdkafka before 2.6.1 (the sticky assignor's isBalanced; fixed by confluentinc/librdkafka#4800)
+   * reuses its loop index: after checking a member that could take more partitions, it jumps to
+   * the index after that member's count of possible partitions, so it may call an assignment
+   * balanced that the Java client keeps improving (or, jumping back, loop forever: then `assign`
+   * throws). Set to reproduce librdkafka 2.0.2 (Debian bookworm).
+   */
+  readonly librdkafkaBalanceCheckSkips?: boolean;
+}
+
+export function assign(
+  name: AssignorName,
+  members: readonly GroupMember[],
+  partitionsPerTopic: Readonly<Record<string, number>>,
+  options: AssignOptions = {},
+): Assignment {
   if (members.length === 0) return {};
   const ids = new Set(members.map((m) => m.id));
   if (ids.size !== members.length) throw new Error("member ids must be distinct");
@@ -94,7 +111,7 @@ export function assign(name: AssignorName, members: readonly GroupMember[], part
       return roundRobinAssign(members, partitionsPerTopic);
     case "sticky":
     case "cooperative-sticky":
-      return sorted(stickyAssign(members, subscribedTopics(members, partitionsPerTopic), partitionsPerTopic));
+      return sorted(stickyAssign(members, subscribedTopics(members, partitionsPerTopic), partitionsPerTopic, options.librdkafkaBalanceCheckSkips ?? false));
   }
 }
 
@@ -189,6 +206,8 @@ interface StickyState {
   readonly partitions: TopicPartition[];
   /** Members by current assignment size, then id. */
   sorted: string[];
+  /** Reproduce librdkafka's skipping balance check (AssignOptions). */
+  readonly skips: boolean;
   readonly movements: Movements;
 }
 
@@ -196,7 +215,12 @@ function resort(s: StickyState): void {
   s.sorted.sort((a, b) => s.current.get(a)!.length - s.current.get(b)!.length || compareIds(a, b));
 }
 
-function stickyState(members: readonly GroupMember[], topics: readonly string[], partitionsPerTopic: Readonly<Record<string, number>>): StickyState {
+function stickyState(
+  members: readonly GroupMember[],
+  topics: readonly string[],
+  partitionsPerTopic: Readonly<Record<string, number>>,
+  skips: boolean,
+): StickyState {
   const byId = [...members].sort((a, b) => compareIds(a.id, b.id));
   const s: StickyState = {
     current: new Map(byId.map((m) => [m.id, []])),
@@ -207,6 +231,7 @@ function stickyState(members: readonly GroupMember[], topics: readonly string[],
     consumersOf: new Map(),
     partitions: [],
     sorted: [],
+    skips,
     movements: new Movements(),
   };
   for (const topic of topics) for (let partition = 0; partition < partitionsPerTopic[topic]!; partition++) s.partitions.push({ topic, partition });
@@ -316,10 +341,13 @@ function give(s: StickyState, tp: TopicPartition): void {
   resort(s);
 }
 
+/** Whether no member could take a partition from one with more than it: then moves stop. */
 function isBalanced(s: StickyState): boolean {
   const count = (id: string): number => s.current.get(id)!.length;
   if (count(s.sorted[0]!) >= count(s.sorted[s.sorted.length - 1]!) - 1) return true;
-  for (const id of s.sorted) {
+  const jumpedTo = new Set<number>();
+  for (let i = 0; i < s.sorted.length; i++) {
+    const id = s.sorted[i]!;
     const mine = s.current.get(id)!;
     const potential = s.potential.get(id)!;
     if (mine.length === potential.length) continue;
@@ -329,6 +357,10 @@ function isBalanced(s: StickyState): boolean {
       const other = s.owner.get(keyOf(tp));
       if (other !== undefined && s.current.has(other) && mine.length < count(other)) return false;
     }
+    if (!s.skips) continue;
+    i = potential.length;
+    if (jumpedTo.has(i)) throw new Error("librdkafka's sticky assignor (before 2.6.1) loops forever on this group");
+    jumpedTo.add(i);
   }
   return true;
 }
@@ -420,8 +452,9 @@ function stickyAssign(
   members: readonly GroupMember[],
   topics: readonly string[],
   partitionsPerTopic: Readonly<Record<string, number>>,
+  skips: boolean,
 ): Record<string, TopicPartition[]> {
-  const s = stickyState(members, topics, partitionsPerTopic);
+  const s = stickyState(members, topics, partitionsPerTopic, skips);
   prepopulate(s, members);
   const sortedPartitions = sortPartitions(s);
   const { unassigned, revocationRequired } = dropInvalid(s, members, sortedPartitions);

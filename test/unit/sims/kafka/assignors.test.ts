@@ -66,6 +66,36 @@ test("sticky: a member that leaves a topic gives its partitions of that topic up
   assert.deepEqual(assign("sticky", changed, { x: 2, y: 2 }), { a: tps("yp0", "yp1"), b: tps("xp0", "xp1") });
 });
 
+test("sticky: the Java client keeps balancing where librdkafka 2.0.2's balance check skips a member (librdkafkaBalanceCheckSkips)", () => {
+  // b owns all of x; d joins and may take x too. After one move (x0 to d) librdkafka's check skips
+  // from a (2 possible partitions) past c and d to b, and stops with b 4, d 1. Java moves x1 too.
+  const members = [
+    member("a", ["y"], tps("yp0"), 2),
+    member("b", ["x"], tps("xp0", "xp1", "xp2", "xp3", "xp4"), 2),
+    member("c", ["y"], tps("yp1"), 2),
+    member("d", ["x", "y"], [], -1),
+  ];
+  const sizes = { x: 5, y: 2 };
+  assert.deepEqual(assign("cooperative-sticky", members, sizes), { a: tps("yp0"), b: tps("xp2", "xp3", "xp4"), c: tps("yp1"), d: tps("xp0", "xp1") });
+  assert.deepEqual(assign("cooperative-sticky", members, sizes, { librdkafkaBalanceCheckSkips: true }), {
+    a: tps("yp0"),
+    b: tps("xp1", "xp2", "xp3", "xp4"),
+    c: tps("yp1"),
+    d: tps("xp0"),
+  });
+});
+
+test("sticky: where librdkafka before 2.6.1 would loop forever, the skipping balance check throws and the Java one balances", () => {
+  const members = [0, 1, 2, 3].map((i) => member(`m${i}`, ["x"])).concat(member("m4", ["y"]));
+  const sizes = { x: 4, y: 4 };
+  const first = assign("cooperative-sticky", members, sizes, { librdkafkaBalanceCheckSkips: true });
+  const next = [...withOwned(members, first), member("m9", ["x", "y"], [], -1)];
+  assert.throws(() => assign("cooperative-sticky", next, sizes, { librdkafkaBalanceCheckSkips: true }), /loops forever/);
+  const java = assign("cooperative-sticky", next, sizes);
+  assertValid(next, sizes, java);
+  assert.deepEqual(java.m9!.length, 2);
+});
+
 test("cooperativeMoves: revoke what leaves a member; a partition another member still owns is assigned only after", () => {
   const owned = { a: tps("xp0", "xp1", "xp2"), b: tps("xp3") };
   const target = { a: tps("xp0", "xp1"), b: tps("xp3"), c: tps("xp2", "xp4") };
