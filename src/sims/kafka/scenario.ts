@@ -46,6 +46,10 @@ const FAULT_TYPES = [
   { value: "lose-request", doc: "The first produce request carrying record `record` is lost in the network." },
   { value: "lose-ack", doc: "The broker's answer to the first produce request carrying record `record` is lost." },
   { value: "consumer-crash", doc: "A consumer stops at `atMs` without leaving the group (it stops heartbeating), and restarts after `downMs` (0: never)." },
+  {
+    value: "consumer-pause",
+    doc: "A consumer stops for `downMs` at `atMs` (a stop-the-world pause) and then carries on where it was, not knowing time passed: a zombie if the group gave up on it.",
+  },
   { value: "consumer-leave", doc: "A consumer leaves the group cleanly at `atMs` (LeaveGroup)." },
   { value: "consumer-join", doc: "A new consumer joins the group at `atMs`." },
 ] as const;
@@ -54,7 +58,15 @@ export type FaultType = (typeof FAULT_TYPES)[number]["value"];
 const fault = s.object("One fault.", {
   type: s.required(s.enum({ doc: "What happens.", values: FAULT_TYPES })),
   atMs: s.field(s.integer({ doc: "When.", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
-  downMs: s.field(s.integer({ doc: "broker-crash, consumer-crash: how long it stays down (0: for good).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
+  downMs: s.field(
+    s.integer({
+      doc: "broker-crash, consumer-crash: how long it stays down (0: for good); consumer-pause: how long the pause lasts.",
+      min: 0,
+      max: 3_600_000,
+      default: 0,
+      unit: "ms",
+    }),
+  ),
   untilMs: s.field(s.integer({ doc: "follower-stall: when the broker fetches again (0: never).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
   broker: s.field(
     s.string({

@@ -26,8 +26,13 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private txnNo = 0;
   private txn: string | undefined;
   private left = false;
+  /** Told it is no longer a member: at the next poll it forgets its partitions and joins afresh. */
+  private expelled = false;
   /** Asked to close: it leaves at its next poll, once the batch in hand is processed and committed. */
   private leaving = false;
+  /** A stop-the-world pause: until then timers wait and messages queue, and nothing runs. */
+  private pausedUntilMs = 0;
+  private held: Message<Body>[] = [];
   /** The fetch whose answer the consumer waits for (answers to abandoned ones are dropped). */
   private fetchId = 0;
   /** Cooperative: a join sent and its assignment not yet received; commits wait for it (Kafka's RebalanceInProgressException). */
@@ -58,6 +63,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.txn = undefined;
     this.joinPending = false;
     this.deferred = undefined;
+    this.pausedUntilMs = 0;
+    this.held = [];
+    this.expelled = false;
     const last = this.c.world.trace.toArray()[this.c.world.trace.length - 1]!;
     this.c.crashes.push({ who: this.name, atMs: last.atMs, seq: last.seq });
   }
@@ -68,6 +76,10 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   onTimer(tag: Timer): void {
     if (this.left) return;
+    if (tag.t === "pause") return this.pause(tag.ms);
+    if (tag.t === "resume") return this.resume();
+    // During a pause nothing runs: a timer due now fires when the pause ends.
+    if (this.c.world.nowMs < this.pausedUntilMs) return this.c.world.timer(this.name, this.pausedUntilMs - this.c.world.nowMs, tag);
     switch (tag.t) {
       case "start":
         return this.start();
@@ -106,8 +118,25 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.assignment = [];
   }
 
+  private pause(ms: number): void {
+    if (ms <= 0) return;
+    this.pausedUntilMs = this.c.world.nowMs + ms;
+    this.c.world.record({ actor: this.name, kind: "fail", text: `PAUSED for ${ms} ms (stop-the-world): no heartbeats, no processing`, fault: true });
+    this.c.world.timer(this.name, ms, { t: "resume" });
+  }
+
+  /** The pause ends: the consumer carries on as if no time had passed, then reads what arrived meanwhile. */
+  private resume(): void {
+    this.pausedUntilMs = 0;
+    this.c.world.record({ actor: this.name, kind: "note", text: "resumes, unaware of the pause" });
+    const held = this.held;
+    this.held = [];
+    for (const m of held) this.onMessage(m);
+  }
+
   onMessage(m: Message<Body>): void {
     if (this.left) return;
+    if (this.c.world.nowMs < this.pausedUntilMs) return void this.held.push(m);
     const b = m.body;
     switch (b.t) {
       case "rebalance":
@@ -122,9 +151,10 @@ export class Consumer implements Node<Body, Timer>, Owner {
         this.pendingSync = b;
         return this.wake();
       case "unknown-member":
-        this.assignment = [];
-        this.positions.clear();
-        return this.start();
+        // The group gave up on this member. Like the Java client, it learns it in the heartbeat
+        // thread and acts on it at the next poll: the batch in hand is finished (and its commit refused).
+        this.expelled = true;
+        return this.wake();
       case "records":
         if (b.id !== this.fetchId) return;
         return this.received(b.p, b.entries);
@@ -154,6 +184,14 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private poll(): void {
     if (this.leaving) return this.leave();
+    if (this.expelled) {
+      this.expelled = false;
+      this.assignment = [];
+      this.positions.clear();
+      this.pendingSync = undefined;
+      this.rejoin = false;
+      return this.start();
+    }
     if (this.pendingSync) this.applySync(this.pendingSync);
     if (this.rejoin) return this.doRejoin();
     if (this.waiting === "sync" || this.waiting === "commit") return;

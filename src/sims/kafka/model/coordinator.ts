@@ -190,7 +190,17 @@ export class Coordinator implements Node<Body, Timer> {
       ...(ok ? {} : { fault: true }),
     });
     for (const [p, offset] of b.offsets) {
-      this.c.commits.push({ by: from, partition: p, offset, atMs: e.atMs, seq: e.seq, generation: b.generation, accepted: ok, beforeProcessing: b.before });
+      this.c.commits.push({
+        by: from,
+        partition: p,
+        offset,
+        atMs: e.atMs,
+        seq: e.seq,
+        generation: b.generation,
+        accepted: ok,
+        beforeProcessing: b.before,
+        ...(b.txn ? { txn: b.txn } : {}),
+      });
       if (ok) this.c.committed[p] = offset;
     }
     if (b.txn) for (const o of this.c.output) if (o.txn === b.txn && o.state === "open") o.state = ok ? "committed" : "aborted";

@@ -56,6 +56,8 @@ export type Timer =
   | { readonly t: "fetch-timeout"; readonly id: number }
   | { readonly t: "processed" }
   | { readonly t: "start" }
+  | { readonly t: "pause"; readonly ms: number }
+  | { readonly t: "resume" }
   | { readonly t: "leave" };
 
 /** Labels left out of the sequence diagram: background chatter that carries nothing. */

@@ -138,7 +138,7 @@ test("any mix of settings and faults runs through the whole pipeline: a verdict,
     }),
     fc.record({ type: fc.constantFrom("lose-request", "lose-ack"), record: fc.integer({ min: 1, max: 12 }) }),
     fc.record({
-      type: fc.constantFrom("consumer-crash", "consumer-leave", "consumer-join"),
+      type: fc.constantFrom("consumer-crash", "consumer-pause", "consumer-leave", "consumer-join"),
       consumer: fc.constantFrom("c1", "c2", "c3", "c4"),
       atMs: fc.integer({ min: 0, max: 400 }),
     }),
