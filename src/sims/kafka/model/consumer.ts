@@ -26,6 +26,10 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private txnNo = 0;
   private txn: string | undefined;
   private left = false;
+  private joinId = 0;
+  private lastJoin: { owned: number[]; label: string } | undefined;
+  private commitId = 0;
+  private lastCommit: Extract<Body, { t: "commit" }> | undefined;
   /** Told it is no longer a member: at the next poll it forgets its partitions and joins afresh. */
   private expelled = false;
   /** Asked to close: it leaves at its next poll, once the batch in hand is processed and committed. */
@@ -89,6 +93,12 @@ export class Consumer implements Node<Body, Timer>, Owner {
         return;
       case "poll":
         return this.poll();
+      case "join-timeout":
+        if (tag.id === this.joinId && (this.waiting === "sync" || this.joinPending) && this.lastJoin) this.sendJoin(this.lastJoin.owned, this.lastJoin.label);
+        return;
+      case "commit-timeout":
+        if (tag.id === this.commitId && this.waiting === "commit" && this.lastCommit) this.resendCommit(this.lastCommit);
+        return;
       case "fetch-timeout":
         // The broker holding the fetch died or lost the partition: give the fetch up and poll again.
         if (tag.id !== this.fetchId || this.waiting !== "fetch") return;
@@ -107,8 +117,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private start(): void {
     this.waiting = "sync";
-    this.c.world.send(this.name, COORDINATOR, "call", "join group", { t: "join", owned: [] });
+    this.sendJoin([], "join group");
     this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
+  }
+
+  /** A join, sent again after `requestTimeoutMs` without an assignment (the request or its answer lost). */
+  private sendJoin(owned: readonly number[], label: string): void {
+    this.joinId++;
+    this.lastJoin = { owned: [...owned], label };
+    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", owned });
+    this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "join-timeout", id: this.joinId });
   }
 
   private leave(): void {
@@ -145,6 +163,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
         this.rejoin = true;
         return this.wake();
       case "sync":
+        this.joinId++;
         // The new generation holds at once (its commits carry it); the assignment changes at the next poll.
         this.generation = b.generation;
         this.joinPending = false;
@@ -161,6 +180,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
       case "commit-reply": {
         // Commits sent without waiting (auto-commit, revocation) need nothing done on their answer.
         if (!this.afterCommit) return;
+        this.commitId++;
         const next = this.afterCommit;
         this.afterCommit = undefined;
         this.waiting = "nothing";
@@ -252,16 +272,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
       this.assignment = [];
     }
     this.joinPending = true;
-    this.c.world.send(
-      this.name,
-      COORDINATOR,
-      "call",
-      `join group${owned.length ? ` (${this.group.cooperative ? "owns" : "had"} ${owned.map((p) => `p${p}`).join(",")})` : ""}`,
-      {
-        t: "join",
-        owned,
-      },
-    );
+    this.sendJoin(owned, `join group${owned.length ? ` (${this.group.cooperative ? "owns" : "had"} ${owned.map((p) => `p${p}`).join(",")})` : ""}`);
     if (this.group.cooperative && this.assignment.length) {
       this.waiting = "nothing";
       return this.poll();
@@ -273,7 +284,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
     const offsets = ps.filter((p) => this.positions.has(p)).map((p) => [p, this.positions.get(p)!] as const);
     if (!offsets.length && !txn) return;
     const label = `${txn ? "commit transaction" : "commit"} ${offsets.map(([p, o]) => `p${p}→${o}`).join(", ")}`;
-    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "commit", generation: this.generation, offsets, before, ...(txn ? { txn } : {}) });
+    const body: Extract<Body, { t: "commit" }> = { t: "commit", generation: this.generation, offsets, before, ...(txn ? { txn } : {}) };
+    this.lastCommit = body;
+    this.c.world.send(this.name, COORDINATOR, "call", label, body);
+  }
+
+  /** A synchronous commit unanswered after `requestTimeoutMs` is sent again (the same offsets: committing twice does no harm). */
+  private resendCommit(body: Extract<Body, { t: "commit" }>): void {
+    this.commitId++;
+    this.c.world.send(this.name, COORDINATOR, "call", `${body.txn ? "commit transaction" : "commit"} again`, body, undefined, true);
+    this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "commit-timeout", id: this.commitId });
   }
 
   /** A synchronous commit: the next step waits for the coordinator's answer. */
@@ -281,6 +301,8 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.waiting = "commit";
     this.afterCommit = next;
     this.sendCommit(ps, before, txn);
+    this.commitId++;
+    this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "commit-timeout", id: this.commitId });
   }
 
   private received(p: number, entries: readonly LogEntry[]): void {
