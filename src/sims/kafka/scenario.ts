@@ -120,7 +120,7 @@ export const schema = s.object(
     "processes them into an output; the checker follows every record end to end (order per key, duplicates, losses with their causes, lag, rebalance stalls).",
   {
     brokers: s.field(s.integer({ doc: "How many brokers (b1, b2, …).", min: 1, max: 5, default: 3 })),
-    partitions: s.field(s.integer({ doc: "Partitions of the topic.", min: 1, max: 32, default: 3 })),
+    partitions: s.knob(s.integer({ doc: "Partitions of the topic.", min: 1, max: 32, default: 3 }), () => ({ min: 1, max: 12 })),
     replicationFactor: s.field(s.integer({ doc: "Replicas of each partition (at most `brokers`).", min: 1, max: 5, default: 3 })),
     minInsyncReplicas: s.knob(
       s.integer({
@@ -174,8 +174,9 @@ export const schema = s.object(
     autoCommitIntervalMs: s.field(s.integer({ doc: "auto.commit.interval.ms.", min: 1, max: 600_000, default: 50, unit: "ms" })),
     maxPollRecords: s.field(s.integer({ doc: "max.poll.records: records one poll returns at most.", min: 1, max: 500, default: 5 })),
     processMs: s.field(s.integer({ doc: "How long processing one record takes.", min: 0, max: 60_000, default: 4, unit: "ms" })),
-    sessionTimeoutMs: s.field(
+    sessionTimeoutMs: s.knob(
       s.integer({ doc: "session.timeout.ms: a member silent this long is removed from the group.", min: 10, max: 600_000, default: 150, unit: "ms" }),
+      (o) => (Number(o.consumers ?? 0) > 0 ? { min: 30, max: 1000 } : false),
     ),
     heartbeatMs: s.field(s.integer({ doc: "heartbeat.interval.ms.", min: 1, max: 60_000, default: 30, unit: "ms" })),
     faults: s.field(s.array({ doc: "Faults, in any order.", default: [], maxItems: 20, items: fault })),
