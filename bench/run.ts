@@ -27,6 +27,7 @@ import { benchQuorum } from "./quorum";
 import { benchRateLimit } from "./rate-limit";
 import { benchLock } from "./lock";
 import { benchWeb } from "./web";
+import { benchKafka } from "./kafka";
 
 const root = join(import.meta.dirname, "..");
 
@@ -188,6 +189,7 @@ async function main(): Promise<void> {
   benchQuorum();
   benchRateLimit();
   benchLock();
+  benchKafka();
   await benchRenderer();
   await benchWeb();
   e2eTimings();

@@ -1,6 +1,7 @@
 // `npm test`: every tier the project has, in order, stopping at the first failing tier.
 // Tiers: build, typecheck, lint, unit + property, renderer (jsdom), PostgreSQL differential,
-// PostgreSQL replication, nginx rate limiting, HAProxy rate limiting, Redis locks, MariaDB differential, end-to-end (real VS Code).
+// PostgreSQL replication, nginx rate limiting, HAProxy rate limiting, Redis locks and counters,
+// librdkafka's partitioner and assignors, MariaDB differential, end-to-end (real VS Code).
 // The closing line sums the tests of every tier that ran: "N passed, N failed".
 // Pass tier names to run only some: `npm test -- unit renderer`.
 import { spawn } from "node:child_process";
@@ -54,6 +55,10 @@ const tiers = {
   // A real Redis: when a second client's SET NX PX gets a lease lock, and the compare-and-delete
   // release, for the lock simulator's single-instance model (installs redis-server; needs root).
   redis: () => nodeTests("test/redis"),
+  // librdkafka's mock cluster (in the driver's process; no JVM, no broker): its murmur2_random
+  // partitioner and its range, roundrobin and cooperative-sticky assignors, for the kafka model's
+  // partitioner and assignors (installs python3-confluent-kafka, which brings librdkafka).
+  librdkafka: () => nodeTests("test/librdkafka"),
   // The MySQL model against MariaDB's InnoDB (installed with apt-get on first use; needs root).
   mariadb: () => nodeTests("test/mariadb"),
   // A real VS Code (code-server) driven by headless Chromium; installs both on first use.

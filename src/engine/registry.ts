@@ -12,6 +12,7 @@ import { replication } from "../sims/replication";
 import { quorum } from "../sims/quorum";
 import { rateLimit } from "../sims/rate-limit";
 import { lock } from "../sims/lock";
+import { kafka } from "../sims/kafka";
 
 export const simulators: readonly AnySimulator[] = [
   cacheAside,
@@ -26,6 +27,7 @@ export const simulators: readonly AnySimulator[] = [
   quorum,
   rateLimit,
   lock,
+  kafka,
 ];
 
 const byId = new Map(simulators.map((s) => [s.id, s]));

@@ -1,0 +1,322 @@
+#!/usr/bin/python3
+"""librdkafka's partitioner and consumer-group assignors, driven for the `librdkafka` test tier.
+
+Speaks JSON lines: one request per line on stdin, one reply per line on stdout. It creates one
+librdkafka mock cluster (three in-process brokers on 127.0.0.1, no JVM, no broker to install)
+through librdkafka's C API (ctypes: rd_kafka_mock_cluster_new and rd_kafka_mock_topic_create,
+which the Python binding 1.7 does not wrap and whose mock brokers answer no CreateTopics), and
+points ordinary confluent_kafka producers and consumers at its bootstrap servers.
+
+Requests:
+  {"op": "hello"}                                   -> {"librdkafka": "2.0.2", "binding": "1.7.0", "bootstrap": "..."}
+  {"op": "keys", "topic", "partitions", "keys"}     -> {"partitions": [p for each key]}
+      produces every key (UTF-8) with partitioner=murmur2_random, reads each delivery report.
+  {"op": "groups", "groups": [spec, ...]}           -> {"groups": [result, ...]}
+      runs the groups at the same time. spec: {"id", "strategy", "topics": {name: partitions},
+      "steps": [{"join": [{"name", "topics"}]} | {"leave": [name]}]}. After each step it waits until
+      the group has settled and records every live member's member id, generation and assignment,
+      and the assign/revoke callbacks of the step, each with the generation it came in.
+"""
+import ctypes
+import json
+import logging
+import os
+import sys
+import threading
+import time
+
+import confluent_kafka
+from confluent_kafka import Consumer, Producer
+
+SESSION_TIMEOUT_MS = 4000  # above the mock's 3 s initial join delay, so first joiners do not time out
+PARALLEL_GROUPS = 8  # groups run at the same time (each consumer brings a handful of threads)
+SETTLE_QUIET_S = 0.6  # no callback nor JoinGroup response for this long: the group has settled
+STEP_TIMEOUT_S = 40
+
+
+def mock_cluster(brokers):
+    lib = ctypes.CDLL("librdkafka.so.1")
+    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
+    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_new.restype = ctypes.c_void_p
+    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_mock_cluster_new.restype = ctypes.c_void_p
+    lib.rd_kafka_mock_cluster_new.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
+    lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
+    lib.rd_kafka_mock_topic_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
+    err = ctypes.create_string_buffer(512)
+    conf = lib.rd_kafka_conf_new()
+    # The handle only hosts the mock cluster: no bootstrap servers, so it connects nowhere (and
+    # would warn about it at log level 5).
+    lib.rd_kafka_conf_set(conf, b"log_level", b"3", err, 512)
+    rk = lib.rd_kafka_new(0, conf, err, 512)
+    if not rk:
+        raise RuntimeError(err.value.decode())
+    cluster = lib.rd_kafka_mock_cluster_new(rk, brokers)
+    bootstrap = lib.rd_kafka_mock_cluster_bootstraps(cluster).decode()
+
+    def create_topic(name, partitions):
+        code = lib.rd_kafka_mock_topic_create(cluster, name.encode(), partitions, 1)
+        if code != 0:
+            raise RuntimeError(f"rd_kafka_mock_topic_create({name}, {partitions}) failed with {code}")
+
+    return bootstrap, create_topic
+
+
+def produce_keys(bootstrap, topic, keys):
+    producer = Producer({"bootstrap.servers": bootstrap, "partitioner": "murmur2_random", "linger.ms": 20, "log_level": 3})
+    out = [None] * len(keys)
+    errors = []
+
+    def delivered(index):
+        def cb(err, msg):
+            if err is not None:
+                errors.append(str(err))
+            else:
+                out[index] = msg.partition()
+
+        return cb
+
+    for i, key in enumerate(keys):
+        while True:
+            try:
+                producer.produce(topic, key=key.encode("utf-8"), value=b"", on_delivery=delivered(i))
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    left = producer.flush(30)
+    if left or errors or any(p is None for p in out):
+        raise RuntimeError(f"{left} messages undelivered, errors: {errors[:3]}")
+    return out
+
+
+class Member:
+    """One consumer on its own thread; records its rebalance callbacks, each with the generation and member id it came in."""
+
+    def __init__(self, group, name, topics, bootstrap, on_change):
+        self.name = name
+        self.member_id = None
+        self.generation = -1
+        self.assignment = set()
+        self.events = []
+        self.reported = 0  # events already in an earlier step's snapshot
+        self.on_change = on_change
+        self.stop = threading.Event()
+        self.runs = group["runs"]
+        logger = logging.getLogger(f"{group['id']}/{name}")
+        logger.propagate = False
+        logger.addHandler(AssignorLog(self))
+        logger.setLevel(logging.DEBUG)
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": group["id"],
+                "partition.assignment.strategy": group["strategy"],
+                "session.timeout.ms": SESSION_TIMEOUT_MS,
+                "heartbeat.interval.ms": 100,
+                "enable.auto.commit": False,
+                "topic.metadata.refresh.interval.ms": 1000,
+                "debug": "cgrp",
+                "logger": logger,
+            }
+        )
+        self.cooperative = group["strategy"] == "cooperative-sticky"
+        self.consumer.subscribe(topics, on_assign=self.assigned, on_revoke=self.revoked, on_lost=self.revoked)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def record(self, kind, partitions):
+        self.read_group_metadata()
+        parts = sorted([p.topic, p.partition] for p in partitions)
+        self.events.append({"type": kind, "generation": self.generation, "partitions": parts})
+        self.on_change()
+
+    def read_group_metadata(self):
+        """The generation and member id of the rebalance being handled, from the serialized group
+        metadata ("CGMDv2:", the generation as a native int32, then the group id and the member id,
+        each ending in NUL): the binding has no call for either."""
+        raw = self.consumer.consumer_group_metadata()
+        if not raw.startswith(b"CGMDv2:"):
+            raise RuntimeError(f"unexpected consumer group metadata {raw[:16]!r}")
+        self.generation = int.from_bytes(raw[7:11], sys.byteorder, signed=True)
+        self.member_id = raw[11:].split(b"\0")[1].decode()
+
+    def assigned(self, _consumer, partitions):
+        keys = {(p.topic, p.partition) for p in partitions}
+        self.assignment = self.assignment | keys if self.cooperative else keys
+        self.record("assign", partitions)
+
+    def revoked(self, _consumer, partitions):
+        keys = {(p.topic, p.partition) for p in partitions}
+        self.assignment = self.assignment - keys if self.cooperative else set()
+        self.record("revoke", partitions)
+
+    def run(self):
+        while not self.stop.is_set():
+            self.consumer.poll(0.05)
+        self.consumer.close()
+
+    def leave(self):
+        self.stop.set()
+        self.thread.join(30)
+
+
+class AssignorLog(logging.Handler):
+    """Reads what librdkafka's assignor saw and decided when this member led a rebalance, from its
+    debug log (rd_kafka_assignor_run): the members with their subscriptions and how many partitions
+    each said it owned, then each member's assignment, under the generation of the JoinGroup
+    response logged just before."""
+
+    def __init__(self, member):
+        super().__init__()
+        self.member = member
+        self.generation = -1
+        self.run = None
+        self.current = None
+        self.phase = "members"
+
+    def emit(self, record):
+        text = record.getMessage()
+        if not (text.startswith("ASSIGN ") or text.startswith("JOINGROUP ")):
+            return
+        message = text.split("]: ", 1)[1]
+        if message.startswith("JoinGroup response: GenerationId "):
+            self.generation = int(message.split("GenerationId ", 1)[1].split(",", 1)[0])
+        elif message.startswith("Group ") and " assignor for " in message:
+            self.run = {"generation": self.generation, "leader": self.member.name, "members": {}, "assignment": {}}
+            self.phase = "members"
+            self.member.runs.append(self.run)
+        elif self.run is None:
+            return
+        elif message.startswith("Group ") and " assignment for " in message:
+            self.phase = "assignment"
+        elif message.startswith(" Member "):
+            member_id = message.split('"', 2)[1]
+            count = int(message.split(" with " if self.phase == "members" else " assigned ", 1)[1].split(" ", 1)[0])
+            if self.phase == "members":
+                self.current = {"topics": [], "ownedCount": count}
+                self.run["members"][member_id] = self.current
+            else:
+                self.current = self.run["assignment"].setdefault(member_id, [])
+        elif message.startswith("  ") and " [" in message:
+            topic, partition = message.strip().rsplit(" [", 1)
+            if self.phase == "members":
+                self.current["topics"].append(topic)
+            else:
+                self.current.append([topic, int(partition.rstrip("]"))])
+        elif message.startswith("Group "):
+            self.run = None  # the assignor's report is over
+
+
+def settled(group, members, since_generation, last_change):
+    live = list(members.values())
+    if not live or time.time() - last_change[0] < SETTLE_QUIET_S:
+        return False
+    generations = {m.generation for m in live}
+    if len(generations) != 1 or next(iter(generations)) <= since_generation or any(m.member_id is None for m in live):
+        return False
+    owned = [tp for m in live for tp in m.assignment]
+    wanted = {(t, p) for t, n in group["topics"].items() if any(t in m_topics for m_topics in group["subscriptions"].values()) for p in range(n)}
+    return len(owned) == len(set(owned)) and set(owned) == wanted
+
+
+def run_group(group, bootstrap, create_topic):
+    for topic, partitions in group["topics"].items():
+        create_topic(topic, partitions)
+    members = {}
+    last_change = [time.time()]
+    group["subscriptions"] = {}
+    group["runs"] = []
+
+    def changed():
+        last_change[0] = time.time()
+
+    snapshots = []
+    generation = -1
+    try:
+        for step in group["steps"]:
+            for j in step.get("join", []):
+                group["subscriptions"][j["name"]] = j["topics"]
+                members[j["name"]] = Member(group, j["name"], j["topics"], bootstrap, changed)
+            for name in step.get("leave", []):
+                members.pop(name).leave()
+                del group["subscriptions"][name]
+            changed()
+            deadline = time.time() + STEP_TIMEOUT_S
+            while not settled(group, members, generation, last_change):
+                if time.time() > deadline:
+                    raise RuntimeError(f"group {group['id']} did not settle within {STEP_TIMEOUT_S} s after step {step}")
+                time.sleep(0.05)
+            generation = next(iter(members.values())).generation
+            snapshots.append({"generation": generation, "members": [snapshot(m, group) for m in members.values()]})
+    finally:
+        for m in members.values():
+            m.stop.set()
+    for m in members.values():
+        m.leave()
+    return {"id": group["id"], "snapshots": snapshots, "runs": group["runs"]}
+
+
+def snapshot(member, group):
+    """A settled member: its id, subscription, assignment, and the callbacks since the last snapshot."""
+    events = member.events[member.reported :]
+    member.reported += len(events)
+    assignment = sorted(list(tp) for tp in member.assignment)
+    return {"name": member.name, "memberId": member.member_id, "topics": group["subscriptions"][member.name], "assignment": assignment, "events": events}
+
+
+def run_groups(groups, bootstrap, create_topic):
+    results = [None] * len(groups)
+    failures = []
+    slots = threading.Semaphore(PARALLEL_GROUPS)
+
+    def work(i, g):
+        with slots:
+            started = time.time()
+            try:
+                results[i] = run_group(g, bootstrap, create_topic)
+                print(f"{g['id']}: {len(g['steps'])} steps in {time.time() - started:.1f} s", file=sys.stderr, flush=True)
+            except Exception as e:  # reported to the test, which fails
+                failures.append(f"{g['id']}: {e}")
+                print(f"{g['id']}: {e}", file=sys.stderr, flush=True)
+
+    threads = [threading.Thread(target=work, args=(i, g), daemon=True) for i, g in enumerate(groups)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError("; ".join(failures))
+    return results
+
+
+def main():
+    bootstrap, create_topic = mock_cluster(3)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        try:
+            op = request["op"]
+            if op == "hello":
+                reply = {"librdkafka": confluent_kafka.libversion()[0], "binding": confluent_kafka.version()[0], "bootstrap": bootstrap}
+            elif op == "keys":
+                create_topic(request["topic"], request["partitions"])
+                reply = {"partitions": produce_keys(bootstrap, request["topic"], request["keys"])}
+            elif op == "groups":
+                reply = {"groups": run_groups(request["groups"], bootstrap, create_topic)}
+            else:
+                reply = {"error": f"unknown op {op}"}
+        except Exception as e:
+            reply = {"error": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
+    # The mock cluster's handle is never destroyed: leave at once instead of waiting on its threads.
+    sys.stdout.flush()
+    os._exit(0)
