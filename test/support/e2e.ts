@@ -47,11 +47,22 @@ export async function openWorkbench(page: Page, url: string, folder: string): Pr
 }
 
 export async function command(page: Page, name: string): Promise<void> {
+  const input = page.locator(".quick-input-widget:not(.hidden) input");
   await page.keyboard.press("F1");
-  await page.waitForSelector(".quick-input-widget:not(.hidden) input", { timeout: 15_000 });
-  await page.keyboard.type(name);
-  await page.waitForTimeout(300);
-  await page.keyboard.press("Enter");
+  await input.waitFor({ timeout: 15_000 });
+  // Set the text on the palette's own input rather than typing it: if something takes the focus
+  // meanwhile (an output drawn late), keystrokes would land in the notebook (where letters are
+  // cell commands) instead.
+  await input.fill(`>${name}`);
+  // On a busy machine the list can lag behind: wait (a while) for the command to be the first row,
+  // so Enter does not run whatever was first a moment before.
+  await page
+    .locator(".quick-input-list .monaco-list-row")
+    .first()
+    .filter({ hasText: name })
+    .waitFor({ timeout: 5_000 })
+    .catch(() => {});
+  await input.press("Enter");
 }
 
 export async function openFile(page: Page, name: string): Promise<void> {
