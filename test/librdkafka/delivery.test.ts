@@ -112,6 +112,50 @@ function resentBatches(log: readonly string[]): [number, number][] {
   });
 }
 
+/** The fault fired, and librdkafka resent what it had no answer for, as the model did: the evidence of a retry. Returns the batches resent. */
+function checkRetries(sc: Scenario, got: DeliveryResult, run: KafkaRun): number {
+  const resentByModel = run.sent.filter((s) => s.attempts > 1);
+  assert.equal(got.faultEntriesLeft, 0, "every queued entry met its Produce request");
+  assert.ok(
+    got.log.some((l) => l.includes("Timed out ProduceRequest in flight")),
+    `no ProduceRequest timed out:\n${got.log.join("\n")}`,
+  );
+  const resent = resentBatches(got.log);
+  assert.equal(resent.length, resentByModel.length, `librdkafka resent ${resent.length} batches, the model ${resentByModel.length}:\n${got.log.join("\n")}`);
+  if (sc.idempotence)
+    assert.deepEqual(
+      resent.map(([msgId, seq]) => `v${msgId} seq ${seq}`),
+      resentByModel.map((s) => `v${s.id} seq ${s.seq}`),
+      "librdkafka resent the same records with their first sequence numbers",
+    );
+  assert.ok(
+    got.reports.every((r) => r.error === null),
+    `failed deliveries: ${JSON.stringify(got.reports.filter((r) => r.error))}`,
+  );
+  return resent.length;
+}
+
+/** The partition read back against the model's log, value by value; returns the duplicates on each side. */
+function compareLogs(sc: Scenario, got: DeliveryResult, run: KafkaRun): { theirs: string[]; ours: string[] } {
+  const theirs = got.records.map(([v]) => v);
+  const ours = finalLog(run.partitions[0]!).map((e) => `v${e.rec}`);
+  assert.deepEqual(duplicates(theirs), duplicates(ours), `duplicates: librdkafka ${duplicates(theirs).join(" ")}, model ${duplicates(ours).join(" ")}`);
+  assert.deepEqual(theirs, ours, "the whole log, in order");
+  if (sc.idempotence) assert.deepEqual(duplicates(theirs), []);
+  else assert.ok(duplicates(theirs).length >= sc.held.length, "each held answer left a duplicate");
+  // The application produced each value once, and its delivery report names the copy the retry
+  // wrote: the first copy is the one whose answer never came.
+  for (const v of sc.idempotence ? [] : duplicates(theirs)) {
+    const offsets = got.records.filter(([x]) => x === v).map(([, o]) => o);
+    assert.deepEqual(
+      got.reports.filter((r) => r.value === v).map((r) => r.offset),
+      [offsets[1]],
+      `${v} at ${offsets.join(", ")}`,
+    );
+  }
+  return { theirs: duplicates(theirs), ours: duplicates(ours) };
+}
+
 for (const [i, sc] of SCENARIOS.entries()) {
   test(`a held produce answer, ${sc.name}: librdkafka's mock cluster holds the log the model predicts`, async () => {
     const run = modelRun(sc);
@@ -121,10 +165,9 @@ for (const [i, sc] of SCENARIOS.entries()) {
       delayedRequests.every((n) => n > 0),
       `the model sent no request for ${sc.held.join(", ")}`,
     );
-    const values = Array.from({ length: sc.records }, (_, k) => `v${k + 1}`);
     const scenario = {
       topic: `delivery-${i}`,
-      records: values,
+      records: Array.from({ length: sc.records }, (_, k) => `v${k + 1}`),
       idempotence: sc.idempotence,
       maxInFlight: sc.maxInFlight,
       retries: RETRIES,
@@ -134,43 +177,16 @@ for (const [i, sc] of SCENARIOS.entries()) {
       delayMs: HOLD_MS,
     };
     const got = await kafka!.request<DeliveryResult>({ op: "delivery", scenario });
-    const theirs = got.records.map(([v]) => v);
-    const ours = finalLog(run.partitions[0]!).map((e) => `v${e.rec}`);
-    const resentByModel = run.sent.filter((s) => s.attempts > 1);
-
-    // The fault fired, and librdkafka resent what it had no answer for: the evidence of a retry.
-    assert.equal(got.faultEntriesLeft, 0, "every queued entry met its Produce request");
-    assert.ok(
-      got.log.some((l) => l.includes("Timed out ProduceRequest in flight")),
-      `no ProduceRequest timed out:\n${got.log.join("\n")}`,
-    );
-    const resent = resentBatches(got.log);
-    assert.equal(resent.length, resentByModel.length, `librdkafka resent ${resent.length} batches, the model ${resentByModel.length}:\n${got.log.join("\n")}`);
-    if (sc.idempotence)
-      assert.deepEqual(
-        resent.map(([msgId, seq]) => `v${msgId} seq ${seq}`),
-        resentByModel.map((s) => `v${s.id} seq ${s.seq}`),
-        "librdkafka resent the same records with their first sequence numbers",
-      );
-    assert.ok(
-      got.reports.every((r) => r.error === null),
-      `failed deliveries: ${JSON.stringify(got.reports.filter((r) => r.error))}`,
-    );
-
+    totals.resent += checkRetries(sc, got, run);
     if (sc.compareLog) {
-      // An appended batch was resent: without idempotence the value is in the log twice.
-      assert.deepEqual(duplicates(theirs), duplicates(ours), `duplicates: librdkafka ${duplicates(theirs).join(" ")}, model ${duplicates(ours).join(" ")}`);
-      assert.deepEqual(theirs, ours, "the whole log, in order");
-      if (sc.idempotence) assert.deepEqual(duplicates(theirs), []);
-      else assert.ok(duplicates(theirs).length >= sc.held.length, "each held answer left a duplicate");
-      totals.records += theirs.length;
-      totals.librdkafkaDuplicates += duplicates(theirs).length;
-      totals.modelDuplicates += duplicates(ours).length;
+      const dups = compareLogs(sc, got, run);
+      totals.records += got.records.length;
+      totals.librdkafkaDuplicates += dups.theirs.length;
+      totals.modelDuplicates += dups.ours.length;
     } else {
-      assert.deepEqual(duplicates(ours), [], "the model's broker drops every copy");
+      assert.deepEqual(duplicates(finalLog(run.partitions[0]!).map((e) => `v${e.rec}`)), [], "the model's broker drops every copy");
       totals.clientSideOnly++;
     }
-    totals.resent += resent.length;
     totals.scenarios++;
   });
 }
