@@ -35,3 +35,23 @@ test("hold-ack with idempotence: every resent copy is dropped by the broker, in 
   assert.equal(run.dedupSeqs.length, 5);
   assert.ok(run.sent.every((s) => s.outcome === "acked"));
 });
+
+test("hold-ack closes only the held broker's connection: requests in flight to other leaders are answered once", () => {
+  const records = [0, 1, 0, 1, 0, 1].map((p) => `  - { key: k, atMs: 0, partition: ${p} }\n`).join("");
+  const run = model(`partitions: 2\nconsumers: 0\nmaxInFlight: 5\nrecords:\n${records}faults:\n  - { type: hold-ack, record: 1 }\n`);
+  assert.deepEqual(
+    run.partitions.map((p) => p.leader),
+    ["b1", "b2"],
+  );
+  assert.deepEqual(
+    run.partitions.map((p) => finalLog(p).map((e) => e.rec)),
+    [
+      [1, 3, 5, 1, 3, 5],
+      [2, 4, 6],
+    ],
+  );
+  assert.deepEqual(
+    run.sent.map((s) => s.attempts),
+    [2, 1, 2, 1, 2, 1],
+  );
+});
