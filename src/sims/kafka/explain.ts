@@ -161,7 +161,7 @@ export function rebalanceStall(run: KafkaRun, rebalances: readonly Rebalance[], 
   const longest = Math.max(...rebalances.map((r) => (r.endMs ?? run.endMs) - r.startMs));
   const stopped = [...new Set(rebalances.flatMap((r) => r.revoked))].sort((a, b) => a - b);
   const silent = rebalances.some((r) => r.why.endsWith("stopped heartbeating"))
-    ? ` Before that, the crashed member's partitions had no consumer for up to session.timeout.ms (${duration(sessionTimeoutMs)}), until the coordinator gave up on its heartbeats.`
+    ? ` Before that, the silent member's partitions had no consumer for up to session.timeout.ms (${duration(sessionTimeoutMs)}), until the coordinator gave up on its heartbeats.`
     : "";
   return {
     title: `${count(rebalances.length, "rebalance")}: ${duration(stalledMs)} of partition time without a consumer`,
@@ -211,9 +211,14 @@ export function duplicateRejected(n: number): Words {
 
 export function commitRefused(refused: readonly CommitRecord[]): Words {
   const who = [...new Set(refused.map((c) => c.by))];
+  const txns = [...new Set(refused.flatMap((c) => (c.txn ? [c.txn] : [])))];
+  const them = who.length === 1 ? "it" : "they";
+  const after = txns.length
+    ? `The refused commit was a transaction's (${list(txns)}), so the transaction was aborted with it: its outputs never reach a \`read_committed\` reader, and the partition's next owner, which processes the records again, is the only one whose outputs count (the zombie fencing of KIP-447).`
+    : `What ${them} processed since the last accepted commit is processed again by the partition's next owner.`;
   return {
     title: `${count(refused.length, "offset commit")} refused`,
-    explanation: `${list(who)} committed with a generation that was over: ${who.length === 1 ? "it had" : "they had"} been removed from the group or the group had moved on. What ${who.length === 1 ? "it" : "they"} processed since the last accepted commit will be processed again by the partition's next owner.`,
+    explanation: `${list(who)} committed with a generation that was over: ${them} had been removed from the group (a member that stops heartbeating for \`sessionTimeoutMs\` is) or the group had moved on. ${after}`,
   };
 }
 

@@ -52,6 +52,10 @@ const FAULT_TYPES = [
       "connection wait too: the producer times the request out, closes the connection and sends again every request that was in flight on it.",
   },
   { value: "consumer-crash", doc: "A consumer stops at `atMs` without leaving the group (it stops heartbeating), and restarts after `downMs` (0: never)." },
+  {
+    value: "consumer-pause",
+    doc: "A consumer stops for `downMs` at `atMs` (a stop-the-world pause) and then carries on where it was, not knowing time passed: a zombie if the group gave up on it.",
+  },
   { value: "consumer-leave", doc: "A consumer leaves the group cleanly at `atMs` (LeaveGroup)." },
   { value: "consumer-join", doc: "A new consumer joins the group at `atMs`." },
 ] as const;
@@ -60,7 +64,15 @@ export type FaultType = (typeof FAULT_TYPES)[number]["value"];
 const fault = s.object("One fault.", {
   type: s.required(s.enum({ doc: "What happens.", values: FAULT_TYPES })),
   atMs: s.field(s.integer({ doc: "When.", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
-  downMs: s.field(s.integer({ doc: "broker-crash, consumer-crash: how long it stays down (0: for good).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
+  downMs: s.field(
+    s.integer({
+      doc: "broker-crash, consumer-crash: how long it stays down (0: for good); consumer-pause: how long the pause lasts.",
+      min: 0,
+      max: 3_600_000,
+      default: 0,
+      unit: "ms",
+    }),
+  ),
   untilMs: s.field(s.integer({ doc: "follower-stall: when the broker fetches again (0: never).", min: 0, max: 3_600_000, default: 0, unit: "ms" })),
   broker: s.field(
     s.string({
@@ -116,7 +128,7 @@ export const schema = s.object(
     "processes them into an output; the checker follows every record end to end (order per key, duplicates, losses with their causes, lag, rebalance stalls).",
   {
     brokers: s.field(s.integer({ doc: "How many brokers (b1, b2, …).", min: 1, max: 5, default: 3 })),
-    partitions: s.field(s.integer({ doc: "Partitions of the topic.", min: 1, max: 32, default: 3 })),
+    partitions: s.knob(s.integer({ doc: "Partitions of the topic.", min: 1, max: 32, default: 3 }), () => ({ min: 1, max: 12 })),
     replicationFactor: s.field(s.integer({ doc: "Replicas of each partition (at most `brokers`).", min: 1, max: 5, default: 3 })),
     minInsyncReplicas: s.knob(
       s.integer({
@@ -170,8 +182,9 @@ export const schema = s.object(
     autoCommitIntervalMs: s.field(s.integer({ doc: "auto.commit.interval.ms.", min: 1, max: 600_000, default: 50, unit: "ms" })),
     maxPollRecords: s.field(s.integer({ doc: "max.poll.records: records one poll returns at most.", min: 1, max: 500, default: 5 })),
     processMs: s.field(s.integer({ doc: "How long processing one record takes.", min: 0, max: 60_000, default: 4, unit: "ms" })),
-    sessionTimeoutMs: s.field(
+    sessionTimeoutMs: s.knob(
       s.integer({ doc: "session.timeout.ms: a member silent this long is removed from the group.", min: 10, max: 600_000, default: 150, unit: "ms" }),
+      (o) => (Number(o.consumers ?? 0) > 0 ? { min: 30, max: 1000 } : false),
     ),
     heartbeatMs: s.field(s.integer({ doc: "heartbeat.interval.ms.", min: 1, max: 60_000, default: 30, unit: "ms" })),
     faults: s.field(s.array({ doc: "Faults, in any order.", default: [], maxItems: 20, items: fault })),

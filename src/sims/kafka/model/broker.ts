@@ -131,9 +131,13 @@ export class Broker implements Node<Body, Timer>, BrokerSide {
   private fetchFromLeaders(): void {
     if (this.stalled) return;
     const byLeader = new Map<string, FetchPart[]>();
+    const patience = fetchWaitMs(this.c.o) + 2 * this.c.o.network.maxDelayMs;
     for (const [p, r] of this.replicas) {
       const leader = this.c.meta[p]!.leader;
-      if (leader === undefined || leader === this.name || r.truncating) continue;
+      if (leader === undefined || leader === this.name) continue;
+      // An epoch query or its answer lost on the way: ask again.
+      if (r.truncating && this.c.world.nowMs - r.truncatingSinceMs > patience) this.askEpochEnd(p, leader);
+      if (r.truncating) continue;
       const parts = byLeader.get(leader) ?? [];
       parts.push({ p, offset: r.end, epoch: r.epoch });
       byLeader.set(leader, parts);
@@ -245,6 +249,12 @@ export class Broker implements Node<Body, Timer>, BrokerSide {
     r.epoch = epoch;
     r.pending = [];
     r.truncating = true;
+    this.askEpochEnd(p, leader);
+  }
+
+  private askEpochEnd(p: number, leader: string): void {
+    const r = this.replica(p);
+    r.truncatingSinceMs = this.c.world.nowMs;
     const last = r.epochStarts.length ? r.epochStarts[r.epochStarts.length - 1]!.epoch : 0;
     this.c.world.send(this.name, leader, "call", `epoch query p${p} (last epoch ${last})`, { t: "epoch-query", p, epoch: last });
   }

@@ -26,8 +26,17 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private txnNo = 0;
   private txn: string | undefined;
   private left = false;
+  private joinId = 0;
+  private lastJoin: { owned: number[]; label: string } | undefined;
+  private commitId = 0;
+  private lastCommit: Extract<Body, { t: "commit" }> | undefined;
+  /** Told it is no longer a member: at the next poll it forgets its partitions and joins afresh. */
+  private expelled = false;
   /** Asked to close: it leaves at its next poll, once the batch in hand is processed and committed. */
   private leaving = false;
+  /** A stop-the-world pause: until then timers wait and messages queue, and nothing runs. */
+  private pausedUntilMs = 0;
+  private held: Message<Body>[] = [];
   /** The fetch whose answer the consumer waits for (answers to abandoned ones are dropped). */
   private fetchId = 0;
   /** Cooperative: a join sent and its assignment not yet received; commits wait for it (Kafka's RebalanceInProgressException). */
@@ -58,6 +67,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.txn = undefined;
     this.joinPending = false;
     this.deferred = undefined;
+    this.pausedUntilMs = 0;
+    this.held = [];
+    this.expelled = false;
     const last = this.c.world.trace.toArray()[this.c.world.trace.length - 1]!;
     this.c.crashes.push({ who: this.name, atMs: last.atMs, seq: last.seq });
   }
@@ -68,6 +80,10 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   onTimer(tag: Timer): void {
     if (this.left) return;
+    if (tag.t === "pause") return this.pause(tag.ms);
+    if (tag.t === "resume") return this.resume();
+    // During a pause nothing runs: a timer due now fires when the pause ends.
+    if (this.c.world.nowMs < this.pausedUntilMs) return this.c.world.timer(this.name, this.pausedUntilMs - this.c.world.nowMs, tag);
     switch (tag.t) {
       case "start":
         return this.start();
@@ -77,6 +93,12 @@ export class Consumer implements Node<Body, Timer>, Owner {
         return;
       case "poll":
         return this.poll();
+      case "join-timeout":
+        if (tag.id === this.joinId && (this.waiting === "sync" || this.joinPending) && this.lastJoin) this.sendJoin(this.lastJoin.owned, this.lastJoin.label);
+        return;
+      case "commit-timeout":
+        if (tag.id === this.commitId && this.waiting === "commit" && this.lastCommit) this.resendCommit(this.lastCommit);
+        return;
       case "fetch-timeout":
         // The broker holding the fetch died or lost the partition: give the fetch up and poll again.
         if (tag.id !== this.fetchId || this.waiting !== "fetch") return;
@@ -95,8 +117,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private start(): void {
     this.waiting = "sync";
-    this.c.world.send(this.name, COORDINATOR, "call", "join group", { t: "join", owned: [] });
+    this.sendJoin([], "join group");
     this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
+  }
+
+  /** A join, sent again after `requestTimeoutMs` without an assignment (the request or its answer lost). */
+  private sendJoin(owned: readonly number[], label: string): void {
+    this.joinId++;
+    this.lastJoin = { owned: [...owned], label };
+    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", owned });
+    this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "join-timeout", id: this.joinId });
   }
 
   private leave(): void {
@@ -106,8 +136,25 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.assignment = [];
   }
 
+  private pause(ms: number): void {
+    if (ms <= 0) return;
+    this.pausedUntilMs = this.c.world.nowMs + ms;
+    this.c.world.record({ actor: this.name, kind: "fail", text: `PAUSED for ${ms} ms (stop-the-world): no heartbeats, no processing`, fault: true });
+    this.c.world.timer(this.name, ms, { t: "resume" });
+  }
+
+  /** The pause ends: the consumer carries on as if no time had passed, then reads what arrived meanwhile. */
+  private resume(): void {
+    this.pausedUntilMs = 0;
+    this.c.world.record({ actor: this.name, kind: "note", text: "resumes, unaware of the pause" });
+    const held = this.held;
+    this.held = [];
+    for (const m of held) this.onMessage(m);
+  }
+
   onMessage(m: Message<Body>): void {
     if (this.left) return;
+    if (this.c.world.nowMs < this.pausedUntilMs) return void this.held.push(m);
     const b = m.body;
     switch (b.t) {
       case "rebalance":
@@ -116,21 +163,24 @@ export class Consumer implements Node<Body, Timer>, Owner {
         this.rejoin = true;
         return this.wake();
       case "sync":
+        this.joinId++;
         // The new generation holds at once (its commits carry it); the assignment changes at the next poll.
         this.generation = b.generation;
         this.joinPending = false;
         this.pendingSync = b;
         return this.wake();
       case "unknown-member":
-        this.assignment = [];
-        this.positions.clear();
-        return this.start();
+        // The group gave up on this member. Like the Java client, it learns it in the heartbeat
+        // thread and acts on it at the next poll: the batch in hand is finished (and its commit refused).
+        this.expelled = true;
+        return this.wake();
       case "records":
         if (b.id !== this.fetchId) return;
         return this.received(b.p, b.entries);
       case "commit-reply": {
         // Commits sent without waiting (auto-commit, revocation) need nothing done on their answer.
         if (!this.afterCommit) return;
+        this.commitId++;
         const next = this.afterCommit;
         this.afterCommit = undefined;
         this.waiting = "nothing";
@@ -154,6 +204,14 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private poll(): void {
     if (this.leaving) return this.leave();
+    if (this.expelled) {
+      this.expelled = false;
+      this.assignment = [];
+      this.positions.clear();
+      this.pendingSync = undefined;
+      this.rejoin = false;
+      return this.start();
+    }
     if (this.pendingSync) this.applySync(this.pendingSync);
     if (this.rejoin) return this.doRejoin();
     if (this.waiting === "sync" || this.waiting === "commit") return;
@@ -214,16 +272,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
       this.assignment = [];
     }
     this.joinPending = true;
-    this.c.world.send(
-      this.name,
-      COORDINATOR,
-      "call",
-      `join group${owned.length ? ` (${this.group.cooperative ? "owns" : "had"} ${owned.map((p) => `p${p}`).join(",")})` : ""}`,
-      {
-        t: "join",
-        owned,
-      },
-    );
+    this.sendJoin(owned, `join group${owned.length ? ` (${this.group.cooperative ? "owns" : "had"} ${owned.map((p) => `p${p}`).join(",")})` : ""}`);
     if (this.group.cooperative && this.assignment.length) {
       this.waiting = "nothing";
       return this.poll();
@@ -235,7 +284,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
     const offsets = ps.filter((p) => this.positions.has(p)).map((p) => [p, this.positions.get(p)!] as const);
     if (!offsets.length && !txn) return;
     const label = `${txn ? "commit transaction" : "commit"} ${offsets.map(([p, o]) => `p${p}→${o}`).join(", ")}`;
-    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "commit", generation: this.generation, offsets, before, ...(txn ? { txn } : {}) });
+    const body: Extract<Body, { t: "commit" }> = { t: "commit", generation: this.generation, offsets, before, ...(txn ? { txn } : {}) };
+    this.lastCommit = body;
+    this.c.world.send(this.name, COORDINATOR, "call", label, body);
+  }
+
+  /** A synchronous commit unanswered after `requestTimeoutMs` is sent again (the same offsets: committing twice does no harm). */
+  private resendCommit(body: Extract<Body, { t: "commit" }>): void {
+    this.commitId++;
+    this.c.world.send(this.name, COORDINATOR, "call", `${body.txn ? "commit transaction" : "commit"} again`, body, undefined, true);
+    this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "commit-timeout", id: this.commitId });
   }
 
   /** A synchronous commit: the next step waits for the coordinator's answer. */
@@ -243,6 +301,8 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.waiting = "commit";
     this.afterCommit = next;
     this.sendCommit(ps, before, txn);
+    this.commitId++;
+    this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "commit-timeout", id: this.commitId });
   }
 
   private received(p: number, entries: readonly LogEntry[]): void {

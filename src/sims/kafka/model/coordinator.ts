@@ -43,8 +43,12 @@ export class Coordinator implements Node<Body, Timer> {
     const member = this.members.get(m.from);
     switch (b.t) {
       case "heartbeat":
-        if (member) member.lastHeartbeatMs = this.c.world.nowMs;
-        else this.c.world.send(COORDINATOR, m.from, "reply", "unknown member: rejoin", { t: "unknown-member" });
+        if (!member) return void this.c.world.send(COORDINATOR, m.from, "reply", "unknown member: rejoin", { t: "unknown-member" });
+        member.lastHeartbeatMs = this.c.world.nowMs;
+        // A member still not joined long after the rebalance began may have lost the notice: the
+        // heartbeat's answer tells it again, as Kafka's REBALANCE_IN_PROGRESS does.
+        if (this.state === "joining" && !member.joined && this.c.world.nowMs - this.current!.startMs > this.c.o.requestTimeoutMs)
+          this.c.world.send(COORDINATOR, m.from, "reply", "rebalance in progress", { t: "rebalance", generation: this.generation });
         return;
       case "join":
         return this.join(m.from, b.owned);
@@ -190,7 +194,17 @@ export class Coordinator implements Node<Body, Timer> {
       ...(ok ? {} : { fault: true }),
     });
     for (const [p, offset] of b.offsets) {
-      this.c.commits.push({ by: from, partition: p, offset, atMs: e.atMs, seq: e.seq, generation: b.generation, accepted: ok, beforeProcessing: b.before });
+      this.c.commits.push({
+        by: from,
+        partition: p,
+        offset,
+        atMs: e.atMs,
+        seq: e.seq,
+        generation: b.generation,
+        accepted: ok,
+        beforeProcessing: b.before,
+        ...(b.txn ? { txn: b.txn } : {}),
+      });
       if (ok) this.c.committed[p] = offset;
     }
     if (b.txn) for (const o of this.c.output) if (o.txn === b.txn && o.state === "open") o.state = ok ? "committed" : "aborted";

@@ -40,6 +40,7 @@ function scheduleFaults(c: Cluster, consumers: Map<string, Consumer>): void {
         if (f.untilMs !== undefined) w.timer(CONTROLLER, f.untilMs, { t: "stall", broker, on: false });
       }
     } else if (f.type === "consumer-crash") w.crashAt(f.atMs, f.consumer, f.downMs, "consumer stops, no LeaveGroup");
+    else if (f.type === "consumer-pause") w.timer(f.consumer, f.atMs, { t: "pause", ms: f.downMs ?? 0 });
     else if (f.type === "consumer-leave") w.timer(f.consumer, f.atMs, { t: "leave" });
     else if (f.type === "consumer-join" && consumers.has(f.consumer)) w.timer(f.consumer, f.atMs, { t: "start" });
   }

@@ -54,9 +54,13 @@ export type Timer =
   | { readonly t: "heartbeat" }
   | { readonly t: "poll" }
   | { readonly t: "fetch-timeout"; readonly id: number }
+  | { readonly t: "commit-timeout"; readonly id: number }
+  | { readonly t: "join-timeout"; readonly id: number }
   | { readonly t: "processed" }
   | { readonly t: "start" }
+  | { readonly t: "pause"; readonly ms: number }
+  | { readonly t: "resume" }
   | { readonly t: "leave" };
 
 /** Labels left out of the sequence diagram: background chatter that carries nothing. */
-export const QUIET = new Set(["heartbeat", "replica fetch", "nothing new"]);
+export const QUIET = new Set(["heartbeat", "replica fetch", "nothing new", "rebalance in progress"]);

@@ -10,6 +10,7 @@ export class Replica {
   epochStarts: { epoch: number; start: number }[] = [];
   /** A follower waiting for the leader's answer to its epoch query. */
   truncating = false;
+  truncatingSinceMs = 0;
   /** Leader only: each follower's log end offset as its last fetch said, and when it last caught up. */
   readonly followerEnd = new Map<string, number>();
   readonly caughtUpMs = new Map<string, number>();

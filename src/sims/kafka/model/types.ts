@@ -62,6 +62,8 @@ export interface CommitRecord {
   readonly accepted: boolean;
   /** Commit of a strategy "before": the batch was not yet processed. */
   readonly beforeProcessing: boolean;
+  /** The transaction the offsets were committed with, if any. */
+  readonly txn?: string;
 }
 
 export interface Rebalance {

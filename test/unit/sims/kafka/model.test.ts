@@ -252,3 +252,23 @@ test("acks=0: the producer counts a record as sent when it leaves, so a lost req
   assert.equal(o.metrics.acknowledged, 3, "all three count as sent");
   assert.equal(o.metrics.retries, 0);
 });
+
+const ZOMBIE = (commit: string) =>
+  `partitions: 1\nconsumers: 2\ncommit: ${commit}\nprocessMs: 20\nworkload: { records: 12, keys: 3, everyMs: 3 }\n` +
+  "faults:\n  - { type: consumer-pause, consumer: c1, atMs: 190, downMs: 400 }\nuntilMs: 2000\n";
+
+test("a paused consumer is removed, comes back a zombie, finishes its batch and has its commit refused: duplicates, unless the commit was a transaction's", () => {
+  const after = cell(ZOMBIE("after"));
+  assert.ok(codes(after).includes("commit-refused"));
+  assert.match(after.verdict.findings.find((f) => f.code === "duplicate-delivery")!.explanation, /whose commit at \d+ ms was refused: generation 2 was over/);
+  const run = model(ZOMBIE("after"));
+  const resumed = run.events.find((e) => e.text.includes("resumes"))!;
+  assert.ok(
+    run.output.some((o) => o.by === "c1" && o.atMs >= resumed.atMs),
+    "the zombie processed records after its pause",
+  );
+  const txn = cell(ZOMBIE("transactional"));
+  assert.equal(txn.verdict.valid, true);
+  assert.equal(txn.metrics.deliveredOnce, 12);
+  assert.match(txn.verdict.findings.find((f) => f.code === "commit-refused")!.explanation, /transaction was aborted with it/);
+});

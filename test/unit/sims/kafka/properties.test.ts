@@ -138,7 +138,7 @@ test("any mix of settings and faults runs through the whole pipeline: a verdict,
     }),
     fc.record({ type: fc.constantFrom("lose-request", "lose-ack"), record: fc.integer({ min: 1, max: 12 }) }),
     fc.record({
-      type: fc.constantFrom("consumer-crash", "consumer-leave", "consumer-join"),
+      type: fc.constantFrom("consumer-crash", "consumer-pause", "consumer-leave", "consumer-join"),
       consumer: fc.constantFrom("c1", "c2", "c3", "c4"),
       atMs: fc.integer({ min: 0, max: 400 }),
     }),
@@ -170,5 +170,22 @@ test("any mix of settings and faults runs through the whole pipeline: a verdict,
       },
     ),
     { numRuns: 60 },
+  );
+});
+
+test("on a lossy network every acknowledged record is still processed: lost commits, joins, epoch queries and rebalance notices are sent again", () => {
+  fc.assert(
+    fc.property(fc.constantFrom("after", "auto", "transactional"), fc.integer({ min: 1, max: 1_000_000 }), (commit, seed) => {
+      const run = model(
+        `partitions: 3\nconsumers: 2\ncommit: ${commit}\nidempotence: true\nretries: 50\nnetwork: { loss: 0.1 }\nworkload: { records: 10, keys: 3, everyMs: 10 }\nuntilMs: 8000\n`,
+        seed,
+      );
+      const stuck = fates(run).filter((f) => f.s.outcome === "acked" && f.fate !== "once" && f.fate !== "duplicate");
+      assert.deepEqual(
+        stuck.map((f) => `#${f.s.id} ${f.fate}`),
+        [],
+      );
+    }),
+    { numRuns: 30 },
   );
 });
