@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""librdkafka's partitioner and consumer-group assignors, driven for the `librdkafka` test tier.
+"""librdkafka's partitioner, consumer-group assignors and producer retries, driven for the `librdkafka` test tier.
 
 Speaks JSON lines: one request per line on stdin, one reply per line on stdout. It creates one
 librdkafka mock cluster (three in-process brokers on 127.0.0.1, no JVM, no broker to install)
@@ -16,6 +16,10 @@ Requests:
       "steps": [{"join": [{"name", "topics"}]} | {"leave": [name]}]}. After each step it waits until
       the group has settled and records every live member's member id, generation and assignment,
       and the assign/revoke callbacks of the step, each with the generation it came in.
+  {"op": "delivery", "scenario": spec}              -> {"records", "reports", "log", "faultEntriesLeft", "seconds"}
+      on a mock cluster of its own (one broker), holds the answers to chosen Produce requests past
+      the request timeout, produces the values (one per request), then reads the partition back;
+      see delivery() below.
 """
 import ctypes
 import json
@@ -292,6 +296,164 @@ def run_groups(groups, bootstrap, create_topic):
     return results
 
 
+# ---- delivery: a forced retry of a produce request the broker appended ----
+#
+# Each scenario gets its own mock cluster of one broker (id 1), so the fault queued on it cannot
+# reach another scenario's requests. The fault is the mock's per-broker request error stack
+# (rd_kafka_mock_broker_push_request_error_rtts): for the Produce requests before the chosen one an
+# entry (NO_ERROR, 0 ms), then (NO_ERROR, delay_ms). The mock's Produce handler appends the records
+# of a request whose entry is NO_ERROR, and the entry's delay only holds its response back
+# (rdkafka_mock.c, v2.0.2), so the chosen request is in the log while its answer, and every answer
+# queued behind it on the connection, waits longer than the request's timeout. librdkafka's timeout
+# scan (once a second) times those requests out, closes the connection (socket.max.fails=1, the
+# default) and puts their batches back in the partition's queue as "possibly persisted", to be sent
+# again after retry.backoff.ms.
+
+
+class DeliveryLog(logging.Handler):
+    """Keeps librdkafka's lines about timed-out requests (REQTMOUT), closed connections (FAIL) and
+    message sets that failed and go back to the queue (MSGSET, debug=msg)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        text = record.getMessage()
+        if text.startswith(("REQTMOUT ", "FAIL ")) or (text.startswith("MSGSET ") and "encountered error" in text):
+            self.lines.append(text)
+
+
+def delivery_cluster():
+    lib = ctypes.CDLL("librdkafka.so.1")
+    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
+    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_new.restype = ctypes.c_void_p
+    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.rd_kafka_mock_cluster_new.restype = ctypes.c_void_p
+    lib.rd_kafka_mock_cluster_new.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
+    lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
+    lib.rd_kafka_mock_topic_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
+    lib.rd_kafka_mock_broker_error_stack_cnt.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int16, ctypes.POINTER(ctypes.c_size_t)]
+    err = ctypes.create_string_buffer(512)
+    conf = lib.rd_kafka_conf_new()
+    lib.rd_kafka_conf_set(conf, b"log_level", b"3", err, 512)
+    rk = lib.rd_kafka_new(0, conf, err, 512)
+    if not rk:
+        raise RuntimeError(err.value.decode())
+    cluster = lib.rd_kafka_mock_cluster_new(rk, 1)
+    return lib, cluster, lib.rd_kafka_mock_cluster_bootstraps(cluster).decode()
+
+
+def queue_delayed_answers(lib, cluster, delays_ms):
+    """Queues one entry per Produce request on broker 1: (NO_ERROR, delay) in request order."""
+    args = []
+    for d in delays_ms:
+        args += [ctypes.c_int(0), ctypes.c_int(d)]
+    code = lib.rd_kafka_mock_broker_push_request_error_rtts(ctypes.c_void_p(cluster), ctypes.c_int32(1), ctypes.c_int16(0), ctypes.c_size_t(len(delays_ms)), *args)
+    if code != 0:
+        raise RuntimeError(f"rd_kafka_mock_broker_push_request_error_rtts failed with {code}")
+
+
+def entries_left(lib, cluster):
+    left = ctypes.c_size_t(0)
+    lib.rd_kafka_mock_broker_error_stack_cnt(ctypes.c_void_p(cluster), 1, 0, ctypes.byref(left))
+    return left.value
+
+
+def produce_with_fault(bootstrap, spec, log):
+    """Produces spec["records"] values, one message per request, and waits for every delivery report."""
+    logger = logging.getLogger(f"delivery/{spec['topic']}")
+    logger.propagate = False
+    logger.addHandler(log)
+    logger.setLevel(logging.DEBUG)
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": spec["idempotence"],
+            "max.in.flight.requests.per.connection": spec["maxInFlight"],
+            "retries": spec["retries"],
+            "retry.backoff.ms": spec["retryBackoffMs"],
+            # A ProduceRequest times out at the first message's message.timeout.ms, capped by
+            # socket.timeout.ms (rd_kafka_ProduceRequest): request.timeout.ms only goes to the broker.
+            "socket.timeout.ms": spec["requestTimeoutMs"],
+            "request.timeout.ms": spec["requestTimeoutMs"],
+            "message.timeout.ms": 60000,
+            "linger.ms": 0,
+            "batch.num.messages": 1,
+            "debug": "msg,broker",
+            "logger": logger,
+            # The mock checks producer ids and sequence numbers only for a transactional producer
+            # (rd_kafka_mock_validate_records returns at once without a transactional id): the
+            # idempotent scenario runs its records in one transaction.
+            **({"transactional.id": f"{spec['topic']}-txn"} if spec["idempotence"] else {}),
+        }
+    )
+    if spec["idempotence"]:
+        producer.init_transactions(30)
+        producer.begin_transaction()
+    reports = []
+
+    def delivered(err, msg):
+        reports.append({"value": msg.value().decode(), "offset": msg.offset(), "error": None if err is None else err.name()})
+
+    for value in spec["records"]:
+        producer.produce(spec["topic"], value=value.encode(), partition=0, on_delivery=delivered)
+        producer.poll(0)
+    left = producer.flush(60)
+    if left:
+        raise RuntimeError(f"{left} messages undelivered")
+    if spec["idempotence"]:
+        producer.commit_transaction(30)
+    return reports
+
+
+def read_partition(bootstrap, topic):
+    """Every record of partition 0 from offset 0 to its end, as [value, offset] (read_committed)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{topic}-reader", "enable.auto.commit": False, "enable.partition.eof": True, "log_level": 3})
+    consumer.assign([confluent_kafka.TopicPartition(topic, 0, 0)])
+    out = []
+    deadline = time.time() + 20
+    while True:
+        if time.time() > deadline:
+            raise RuntimeError(f"{topic}: no end of partition after {len(out)} records")
+        msg = consumer.poll(0.2)
+        if msg is None:
+            continue
+        if msg.error() is None:
+            out.append([msg.value().decode(), msg.offset()])
+        elif msg.error().code() == confluent_kafka.KafkaError._PARTITION_EOF:
+            break
+        else:
+            raise RuntimeError(f"{topic}: {msg.error()}")
+    consumer.close()
+    return out
+
+
+def delivery(spec):
+    """One scenario: spec {"topic", "records": [value], "idempotence", "maxInFlight", "retries",
+    "retryBackoffMs", "requestTimeoutMs", "delayedRequests": [n], "delayMs"}, where n counts the
+    Produce requests the broker gets from 1. Returns the log, the delivery reports and the evidence."""
+    lib, cluster, bootstrap = delivery_cluster()
+    code = lib.rd_kafka_mock_topic_create(ctypes.c_void_p(cluster), spec["topic"].encode(), 1, 1)
+    if code != 0:
+        raise RuntimeError(f"rd_kafka_mock_topic_create failed with {code}")
+    last = max(spec["delayedRequests"])
+    queue_delayed_answers(lib, cluster, [spec["delayMs"] if n in spec["delayedRequests"] else 0 for n in range(1, last + 1)])
+    log = DeliveryLog()
+    started = time.time()
+    reports = produce_with_fault(bootstrap, spec, log)
+    return {
+        "records": read_partition(bootstrap, spec["topic"]),
+        "reports": reports,
+        "log": log.lines,
+        "faultEntriesLeft": entries_left(lib, cluster),
+        "seconds": round(time.time() - started, 2),
+    }
+
+
 def main():
     bootstrap, create_topic = mock_cluster(3)
     for line in sys.stdin:
@@ -305,6 +467,8 @@ def main():
             elif op == "keys":
                 create_topic(request["topic"], request["partitions"])
                 reply = {"partitions": produce_keys(bootstrap, request["topic"], request["keys"])}
+            elif op == "delivery":
+                reply = delivery(request["scenario"])
             elif op == "groups":
                 reply = {"groups": run_groups(request["groups"], bootstrap, create_topic)}
             else:

@@ -45,6 +45,12 @@ const FAULT_TYPES = [
   { value: "follower-stall", doc: "A broker stops fetching as a follower from `atMs` to `untilMs` (a slow disk, a long pause): it drops out of the ISR." },
   { value: "lose-request", doc: "The first produce request carrying record `record` is lost in the network." },
   { value: "lose-ack", doc: "The broker's answer to the first produce request carrying record `record` is lost." },
+  {
+    value: "hold-ack",
+    doc:
+      "The broker holds its answer to the first produce request carrying record `record` past the request timeout, and the answers behind it on the " +
+      "connection wait too: the producer times the request out, closes the connection and sends again every request that was in flight on it.",
+  },
   { value: "consumer-crash", doc: "A consumer stops at `atMs` without leaving the group (it stops heartbeating), and restarts after `downMs` (0: never)." },
   {
     value: "consumer-pause",
@@ -76,7 +82,9 @@ const fault = s.object("One fault.", {
     }),
   ),
   consumer: s.field(s.string({ doc: "consumer-*: the consumer (c1, c2, …).", maxLength: 32, default: "c1" })),
-  record: s.field(s.integer({ doc: "lose-request, lose-ack: the record, by its number (1 is the first produced).", min: 1, max: 100_000, default: 1 })),
+  record: s.field(
+    s.integer({ doc: "lose-request, lose-ack, hold-ack: the record, by its number (1 is the first produced).", min: 1, max: 100_000, default: 1 }),
+  ),
 });
 
 const record = s.object("One record the producer sends.", {

@@ -37,6 +37,8 @@ export class Cluster implements ClusterSide {
   readonly crashes: { who: string; atMs: number; seq: number }[] = [];
   readonly samples: Sample[] = [];
   readonly owners: Owner[] = [];
+  /** Brokers whose connection to the producer is stuck behind a held answer (a hold-ack fault), until the producer closes it. */
+  readonly heldConnections = new Set<string>();
 
   constructor(
     readonly o: Setup,

@@ -73,11 +73,16 @@ function build(o: Setup, rng: Rng): { c: Cluster; producer: Producer; group: Coo
   }
   const loseRequest = new Set(o.faults.filter((f) => f.type === "lose-request").map((f) => f.record));
   const loseAck = new Set(o.faults.filter((f) => f.type === "lose-ack").map((f) => f.record));
+  const holdAck = new Set(o.faults.filter((f) => f.type === "hold-ack").map((f) => f.record));
   w.interfere = (m) => {
     const b = m.body;
     if (b.t === "produce" && b.attempt === 1 && loseRequest.has(b.rec)) return { drop: true };
-    if ((b.t === "produce-ok" || b.t === "produce-err") && b.attempt === 1 && loseAck.has(b.rec)) return { drop: true };
-    return undefined;
+    if (b.t !== "produce-ok" && b.t !== "produce-err") return undefined;
+    if (b.attempt === 1 && loseAck.has(b.rec)) return { drop: true };
+    // A held answer, and every answer behind it on the same connection, arrives only after the
+    // producer gave up on the connection: for the producer they never arrive.
+    if (b.attempt === 1 && holdAck.has(b.rec)) c.heldConnections.add(m.from);
+    return c.heldConnections.has(m.from) ? { drop: true } : undefined;
   };
   scheduleFaults(c, consumers);
   return { c, producer, group, consumers };

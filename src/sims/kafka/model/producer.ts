@@ -23,6 +23,9 @@ export class Producer implements Node<Body, Timer> {
   /** Retries used per record (sequence gaps do not count). */
   private readonly retried = new Map<number, number>();
   private sticky: { p: number; left: number } | undefined;
+  /** The broker each record's latest request went to, and attempts failed by a closed connection. */
+  private readonly sentTo = new Map<number, string>();
+  private readonly closedAttempt = new Map<number, number>();
   /** Records whose first request or first answer a fault plan loses. */
   readonly loseRequest = new Set<number>();
   readonly loseAck = new Set<number>();
@@ -62,10 +65,38 @@ export class Producer implements Node<Body, Timer> {
     if (tag.t === "retry") return this.attempt(tag.rec);
     if (tag.t === "timeout") {
       const s = this.c.sent[tag.rec - 1]!;
-      if (s.outcome !== "pending" || s.attempts !== tag.attempt) return;
+      if (s.outcome !== "pending" || s.attempts !== tag.attempt || this.closedAttempt.get(s.id) === tag.attempt) return;
       const e = this.c.world.record({ actor: PRODUCER, kind: "fail", text: `#${s.id}: no answer in ${this.c.o.requestTimeoutMs} ms`, fault: true });
       s.story.push({ seq: e.seq, what: "timeout" });
       this.failed(s, "request timed out", true);
+      this.closeIfHeld(s.id);
+    }
+  }
+
+  /**
+   * A timed-out request whose connection is stuck behind a held answer (hold-ack): the producer
+   * closes the connection, as both Kafka clients do after a request timeout, and every other request
+   * in flight on it fails at once and is sent again (it may have been appended: a retry is counted).
+   */
+  private closeIfHeld(timedOut: number): void {
+    const broker = this.sentTo.get(timedOut);
+    if (broker === undefined || !this.c.heldConnections.delete(broker)) return;
+    const others = [...this.inFlight.values()]
+      .flatMap((ids) => [...ids])
+      .filter((id) => id !== timedOut && this.sentTo.get(id) === broker)
+      .sort((a, b) => a - b)
+      .map((id) => this.c.sent[id - 1]!)
+      .filter((x) => x.outcome === "pending" && this.closedAttempt.get(x.id) !== x.attempts);
+    const e = this.c.world.record({
+      actor: PRODUCER,
+      kind: "fail",
+      text: `closes its connection to ${broker}${others.length ? `: ${others.map((x) => `#${x.id}`).join(", ")} in flight on it fail too` : ""}`,
+      fault: true,
+    });
+    for (const x of others) {
+      this.closedAttempt.set(x.id, x.attempts);
+      x.story.push({ seq: e.seq, what: "connection closed" });
+      this.failed(x, "connection closed", true);
     }
   }
 
@@ -100,6 +131,7 @@ export class Producer implements Node<Body, Timer> {
     this.inFlight.set(s.partition, flying.add(id));
     s.attempts++;
     const leader = meta.leader ?? meta.replicas[0]!;
+    this.sentTo.set(id, leader);
     const again = s.attempts > 1;
     const label = `${again ? "resend" : "produce"} #${id}${s.key ? ` ${s.key}` : ""} → p${s.partition}${s.seq !== undefined ? ` seq ${s.seq}` : ""}`;
     const before = this.c.world.trace.length;
@@ -124,7 +156,7 @@ export class Producer implements Node<Body, Timer> {
     const b = m.body;
     if (b.t !== "produce-ok" && b.t !== "produce-err") return;
     const s = this.c.sent[b.rec - 1]!;
-    if (s.outcome !== "pending" || b.attempt !== s.attempts) return;
+    if (s.outcome !== "pending" || b.attempt !== s.attempts || this.closedAttempt.get(s.id) === b.attempt) return;
     if (b.t === "produce-ok") {
       s.outcome = "acked";
       s.ackOffset = b.offset;
