@@ -143,6 +143,23 @@ async function verdictsShown(): Promise<Record<string, string[]>> {
   return shown;
 }
 
+/**
+ * The verdicts shown by cell id, gathered while walking the notebook from the top: VS Code may draw
+ * outputs far from the view lazily or drop them, so one look at the page is not enough.
+ */
+async function verdictsWhileScrolling(ids: ReadonlySet<string>): Promise<Record<string, string[]>> {
+  const seen: Record<string, string[]> = {};
+  await page.keyboard.press("Control+Home").catch(() => {});
+  await page.waitForTimeout(400);
+  for (let step = 0; step < 200; step++) {
+    for (const [id, verdicts] of Object.entries(await verdictsShown())) (seen[id] ??= []).push(...verdicts);
+    if ([...ids].every((id) => seen[id]?.length)) break;
+    await page.keyboard.press("PageDown").catch(() => {});
+    await page.waitForTimeout(300);
+  }
+  return seen;
+}
+
 /** Runs an export command on the open notebook, accepts the suggested file, and reads it. */
 async function exported(sample: string, what: "Runs as JSON" | "Notebook as HTML" | "Notebook as Markdown", ext: string): Promise<string> {
   const target = join(folder, sample.replace(/\.dsnb$/, ext));
@@ -177,11 +194,14 @@ for (const sample of samples) {
     const counts = await frameCounts(page);
     assert.deepEqual(counts.errors, [], `${sample}: error outputs`);
     const runs = runNotebook(readNotebook(new Uint8Array(readFileSync(join(folder, sample)))), { baseDir: folder, files: folderFiles });
-    const shown = await verdictsShown();
-    for (const r of runs) {
-      if (!r.result.ok) continue;
-      const v = { true: "valid", false: "violated", unknown: "unknown" }[String(r.result.output.verdict.valid)]!;
-      const id = r.info.id ?? "";
+    const wanted = new Map(
+      runs.flatMap((r) =>
+        r.result.ok ? [[r.info.id ?? "", { true: "valid", false: "violated", unknown: "unknown" }[String(r.result.output.verdict.valid)]!]] : [],
+      ),
+    );
+    const shown = await verdictsWhileScrolling(new Set(wanted.keys()));
+    for (const [id, v] of wanted) {
+      if (!shown[id]?.length) await page.screenshot({ path: join(results, `failed-web-${sample}-${id}.png`) });
       assert.ok(shown[id]?.length, `${sample}: cell ${id} shows its output`);
       assert.deepEqual([...new Set(shown[id])], [v], `${sample}: cell ${id} shows the verdict the engine gives in Node`);
     }

@@ -69,7 +69,12 @@ export async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.press("Control+P");
   await page.waitForSelector(".quick-input-widget:not(.hidden) input", { timeout: 15_000 });
   await page.keyboard.type(name);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 15_000 });
+  // Enter opens the first row: wait until it is the file (the list starts with recently opened files).
+  await page
+    .locator(".quick-input-list .monaco-list-row")
+    .first()
+    .and(page.locator(`[aria-label*="${name}"]`))
+    .waitFor({ timeout: 15_000 });
   await page.keyboard.press("Enter");
   await page.waitForSelector(".notebook-editor .cell-list-container .monaco-list-row", { state: "attached", timeout: 30_000 });
   await page.waitForTimeout(500);
