@@ -39,6 +39,8 @@ STEP_TIMEOUT_S = 40
 
 
 def mock_cluster(brokers):
+    """A mock cluster of `brokers` brokers in this process: the library (for fault injection), the
+    cluster, its bootstrap servers, and a function that creates a topic on it."""
     lib = ctypes.CDLL("librdkafka.so.1")
     lib.rd_kafka_conf_new.restype = ctypes.c_void_p
     lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
@@ -49,6 +51,7 @@ def mock_cluster(brokers):
     lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
     lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
     lib.rd_kafka_mock_topic_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
+    lib.rd_kafka_mock_broker_error_stack_cnt.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int16, ctypes.POINTER(ctypes.c_size_t)]
     err = ctypes.create_string_buffer(512)
     conf = lib.rd_kafka_conf_new()
     # The handle only hosts the mock cluster: no bootstrap servers, so it connects nowhere (and
@@ -65,7 +68,7 @@ def mock_cluster(brokers):
         if code != 0:
             raise RuntimeError(f"rd_kafka_mock_topic_create({name}, {partitions}) failed with {code}")
 
-    return bootstrap, create_topic
+    return lib, cluster, bootstrap, create_topic
 
 
 def produce_keys(bootstrap, topic, keys):
@@ -324,28 +327,6 @@ class DeliveryLog(logging.Handler):
             self.lines.append(text)
 
 
-def delivery_cluster():
-    lib = ctypes.CDLL("librdkafka.so.1")
-    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
-    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.rd_kafka_new.restype = ctypes.c_void_p
-    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.rd_kafka_mock_cluster_new.restype = ctypes.c_void_p
-    lib.rd_kafka_mock_cluster_new.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
-    lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
-    lib.rd_kafka_mock_topic_create.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int]
-    lib.rd_kafka_mock_broker_error_stack_cnt.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_int16, ctypes.POINTER(ctypes.c_size_t)]
-    err = ctypes.create_string_buffer(512)
-    conf = lib.rd_kafka_conf_new()
-    lib.rd_kafka_conf_set(conf, b"log_level", b"3", err, 512)
-    rk = lib.rd_kafka_new(0, conf, err, 512)
-    if not rk:
-        raise RuntimeError(err.value.decode())
-    cluster = lib.rd_kafka_mock_cluster_new(rk, 1)
-    return lib, cluster, lib.rd_kafka_mock_cluster_bootstraps(cluster).decode()
-
-
 def queue_delayed_answers(lib, cluster, delays_ms):
     """Queues one entry per Produce request on broker 1: (NO_ERROR, delay) in request order."""
     args = []
@@ -436,10 +417,8 @@ def delivery(spec):
     """One scenario: spec {"topic", "records": [value], "idempotence", "maxInFlight", "retries",
     "retryBackoffMs", "requestTimeoutMs", "delayedRequests": [n], "delayMs"}, where n counts the
     Produce requests the broker gets from 1. Returns the log, the delivery reports and the evidence."""
-    lib, cluster, bootstrap = delivery_cluster()
-    code = lib.rd_kafka_mock_topic_create(ctypes.c_void_p(cluster), spec["topic"].encode(), 1, 1)
-    if code != 0:
-        raise RuntimeError(f"rd_kafka_mock_topic_create failed with {code}")
+    lib, cluster, bootstrap, create_topic = mock_cluster(1)
+    create_topic(spec["topic"], 1)
     last = max(spec["delayedRequests"])
     queue_delayed_answers(lib, cluster, [spec["delayMs"] if n in spec["delayedRequests"] else 0 for n in range(1, last + 1)])
     log = DeliveryLog()
@@ -455,7 +434,7 @@ def delivery(spec):
 
 
 def main():
-    bootstrap, create_topic = mock_cluster(3)
+    _, _, bootstrap, create_topic = mock_cluster(3)
     for line in sys.stdin:
         if not line.strip():
             continue
