@@ -15,7 +15,8 @@ Requests:
       runs the groups at the same time. spec: {"id", "strategy", "topics": {name: partitions},
       "steps": [{"join": [{"name", "topics"}]} | {"leave": [name]}]}. After each step it waits until
       the group has settled and records every live member's member id, generation and assignment,
-      and the assign/revoke callbacks of the step, each with the generation it came in.
+      the assign/revoke callbacks of the step, each with the generation it came in, and what it
+      owned when it sent each JoinGroup request, by the generation that request was answered with.
   {"op": "delivery", "scenario": spec}              -> {"records", "reports", "log", "faultEntriesLeft", "seconds"}
       on a mock cluster of its own (one broker), holds the answers to chosen Produce requests past
       the request timeout, produces the values (one per request), then reads the partition back;
@@ -100,12 +101,16 @@ def produce_keys(bootstrap, topic, keys):
 
 
 class Member:
-    """One consumer on its own thread; records its rebalance callbacks, each with the generation and member id it came in."""
+    """One consumer on its own thread; records its rebalance callbacks, each with the generation it
+    came in, and what it owned when it sent each JoinGroup request (see AssignorLog)."""
 
     def __init__(self, group, name, topics, bootstrap, on_change):
         self.name = name
         self.member_id = None
-        self.generation = -1
+        self.generation = -1  # from the group metadata, read at each callback (for `settled`)
+        self.log_generation = -1  # of the last JoinGroup response in this member's log
+        self.sending = []  # what it owned when it last sent a JoinGroup request
+        self.joined = {}  # generation -> what it owned when it sent the JoinGroup request answered with it
         self.assignment = set()
         self.events = []
         self.reported = 0  # events already in an earlier step's snapshot
@@ -137,7 +142,7 @@ class Member:
     def record(self, kind, partitions):
         self.read_group_metadata()
         parts = sorted([p.topic, p.partition] for p in partitions)
-        self.events.append({"type": kind, "generation": self.generation, "partitions": parts})
+        self.events.append({"type": kind, "generation": self.log_generation, "partitions": parts})
         self.on_change()
 
     def read_group_metadata(self):
@@ -171,10 +176,15 @@ class Member:
 
 
 class AssignorLog(logging.Handler):
-    """Reads what librdkafka's assignor saw and decided when this member led a rebalance, from its
-    debug log (rd_kafka_assignor_run): the members with their subscriptions and how many partitions
-    each said it owned, then each member's assignment, under the generation of the JoinGroup
-    response logged just before."""
+    """Reads this member's debug log. The binding serves librdkafka's log lines from the same queue
+    as the rebalance callbacks, in the order librdkafka queued them, so this stream says:
+    - what the member owned when it sent each JoinGroup request (the "Joining group" line comes as
+      the request is sent, after every callback of the partitions it counts: librdkafka changes the
+      group assignment as it queues a callback), filed under the generation its response gives;
+    - the generation each callback belongs to (the last JoinGroup response before it);
+    - when this member led a rebalance, what librdkafka's assignor saw and decided
+      (rd_kafka_assignor_run): the members with their subscriptions and how many partitions each
+      said it owned, then each member's assignment."""
 
     def __init__(self, member):
         super().__init__()
@@ -186,11 +196,15 @@ class AssignorLog(logging.Handler):
 
     def emit(self, record):
         text = record.getMessage()
-        if not (text.startswith("ASSIGN ") or text.startswith("JOINGROUP ")):
+        if not text.startswith(("ASSIGN ", "JOINGROUP ", "JOIN ")):
             return
         message = text.split("]: ", 1)[1]
-        if message.startswith("JoinGroup response: GenerationId "):
+        if text.startswith("JOIN ") and 'Joining group "' in message:
+            self.member.sending = sorted(list(tp) for tp in self.member.assignment)
+        elif message.startswith("JoinGroup response: GenerationId "):
             self.generation = int(message.split("GenerationId ", 1)[1].split(",", 1)[0])
+            self.member.log_generation = self.generation
+            self.member.joined[self.generation] = self.member.sending
         elif message.startswith("Group ") and " assignor for " in message:
             self.run = {"generation": self.generation, "leader": self.member.name, "members": {}, "assignment": {}}
             self.phase = "members"
@@ -271,7 +285,7 @@ def snapshot(member, group):
     events = member.events[member.reported :]
     member.reported += len(events)
     assignment = sorted(list(tp) for tp in member.assignment)
-    return {"name": member.name, "memberId": member.member_id, "topics": group["subscriptions"][member.name], "assignment": assignment, "events": events}
+    return {"name": member.name, "memberId": member.member_id, "topics": group["subscriptions"][member.name], "assignment": assignment, "events": events, "joined": member.joined}
 
 
 def run_groups(groups, bootstrap, create_topic):

@@ -93,6 +93,22 @@ export interface AssignOptions {
    * throws). Set to reproduce librdkafka 2.0.2 (Debian bookworm).
    */
   readonly librdkafkaBalanceCheckSkips?: boolean;
+  /**
+   * How the sticky assignor keeps track of the moves it makes. When a partition is to move, the
+   * Java client first looks for a partition that moved the opposite way earlier and moves that
+   * one instead, so moves undo each other rather than pile up (PartitionMovements). librdkafka's
+   * port (rdkafka_sticky_assignor.c, 2.0.2 and still in 2.6) differs in three ways, reproduced when
+   * this is set:
+   * - it looks for a move from the new owner to the current owner (Java: to the member the
+   *   partition first came from), because it builds that pair before updating the source;
+   * - the partition it finds is a pointer into that list of moves, and it deletes the partition's
+   *   record from that same list before using the pointer, so the partition that actually moves
+   *   back is the next one in the list;
+   * - it never deletes a partition's record when the partition moves back.
+   * Where librdkafka would then read memory it has freed, or stop on one of its own assertions,
+   * `assign` throws a LibrdkafkaUndefined error instead of guessing.
+   */
+  readonly librdkafkaMovements?: boolean;
 }
 
 export function assign(
@@ -111,7 +127,7 @@ export function assign(
       return roundRobinAssign(members, partitionsPerTopic);
     case "sticky":
     case "cooperative-sticky":
-      return sorted(stickyAssign(members, subscribedTopics(members, partitionsPerTopic), partitionsPerTopic, options.librdkafkaBalanceCheckSkips ?? false));
+      return sorted(stickyAssign(members, subscribedTopics(members, partitionsPerTopic), partitionsPerTopic, options));
   }
 }
 
@@ -183,12 +199,90 @@ class Movements {
   }
 
   /** The partition to move from `from` to `to` in place of `tp`: one that moved the other way earlier, if any. */
-  actualPartitionToMove(tp: TopicPartition, from: string, to: string): TopicPartition {
+  private actualPartitionToMove(tp: TopicPartition, from: string, to: string): TopicPartition {
     const pairs = this.byTopic.get(tp.topic);
     if (!pairs) return tp;
     const earlier = this.byPartition.get(keyOf(tp));
     const origin = earlier ? earlier.src : from;
     return pairs.get(`${to}\u0000${origin}`)?.[0] ?? tp;
+  }
+
+  moveFor(tp: TopicPartition, to: string, ownerOf: (tp: TopicPartition) => string): { readonly actual: TopicPartition; readonly from: string } {
+    const actual = this.actualPartitionToMove(tp, ownerOf(tp), to);
+    const from = ownerOf(actual);
+    this.move(actual, from, to);
+    return { actual, from };
+  }
+}
+
+/** Thrown where librdkafka's sticky assignor would read freed memory or stop on an assertion (AssignOptions.librdkafkaMovements). */
+export class LibrdkafkaUndefined extends Error {}
+
+/** A recorded move, as librdkafka keeps it: an object whose identity matters (see LibrdkafkaMovements). */
+interface Pair {
+  readonly src: string;
+  readonly dst: string;
+  freed: boolean;
+}
+
+/**
+ * librdkafka's PartitionMovements, step for step (AssignOptions.librdkafkaMovements): a record
+ * per partition that is replaced but never deleted, and per topic a list of partitions per
+ * (from, to) pair, keyed by the record object that opened the list.
+ */
+class LibrdkafkaMovements {
+  private readonly records = new Map<Key, Pair>();
+  private readonly byTopic = new Map<string, Map<string, { key: Pair; list: TopicPartition[] }>>();
+
+  private list(topic: string, src: string, dst: string): TopicPartition[] | undefined {
+    const entry = this.byTopic.get(topic)?.get(`${src}\u0000${dst}`);
+    if (entry?.key.freed) throw new LibrdkafkaUndefined(`librdkafka compares against a move record it has freed (${topic}: ${src} to ${dst})`);
+    return entry?.list;
+  }
+
+  private add(tp: TopicPartition, src: string, dst: string): void {
+    const previous = this.records.get(keyOf(tp));
+    if (previous) previous.freed = true; // RD_MAP_SET frees the value it replaces
+    const pair: Pair = { src, dst, freed: false };
+    this.records.set(keyOf(tp), pair);
+    const pairs = this.byTopic.get(tp.topic) ?? new Map<string, { key: Pair; list: TopicPartition[] }>();
+    this.byTopic.set(tp.topic, pairs);
+    const entry = pairs.get(`${src}\u0000${dst}`) ?? { key: pair, list: [] };
+    pairs.set(`${src}\u0000${dst}`, entry);
+    entry.list.push(tp);
+  }
+
+  /** PartitionMovements_movePartition, given the record list `found` points into, if any. */
+  private move(tp: TopicPartition, from: string, to: string, found: TopicPartition[] | undefined): void {
+    const record = this.records.get(keyOf(tp));
+    if (!record) return this.add(tp, from, to);
+    const list = this.list(tp.topic, record.src, record.dst);
+    if (!list) throw new LibrdkafkaUndefined(`librdkafka asserts a list of moves for ${tp.topic}[${tp.partition}] that it has deleted`);
+    const at = list.findIndex((p) => p.partition === tp.partition);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) {
+      const pairs = this.byTopic.get(tp.topic)!;
+      pairs.delete(`${record.src}\u0000${record.dst}`);
+      if (pairs.size === 0) this.byTopic.delete(tp.topic);
+    }
+    if (record.dst !== from) throw new LibrdkafkaUndefined(`librdkafka's assertion on the move of ${tp.topic}[${tp.partition}] fails`);
+    if (record.src === to) return;
+    if (found === list) throw new LibrdkafkaUndefined(`librdkafka records a move through a pointer that has shifted`);
+    this.add(tp, record.src, to);
+  }
+
+  moveFor(tp: TopicPartition, to: string, ownerOf: (tp: TopicPartition) => string): { readonly actual: TopicPartition; readonly from: string } {
+    const current = ownerOf(tp);
+    const record = this.byTopic.has(tp.topic) ? this.records.get(keyOf(tp)) : undefined;
+    if (record && record.dst !== current) throw new LibrdkafkaUndefined(`librdkafka's assertion on the move of ${tp.topic}[${tp.partition}] fails`);
+    const found = this.byTopic.has(tp.topic) ? this.list(tp.topic, to, current) : undefined;
+    const first = found ? found[0]! : tp;
+    const from = ownerOf(first);
+    this.move(first, from, to, found);
+    // The pointer into `found` now reads whatever the deletion shifted into its place.
+    const actual = found ? found[0] : first;
+    if (!actual) throw new LibrdkafkaUndefined(`librdkafka moves a partition read from a list of moves it has freed`);
+    return { actual, from };
   }
 }
 
@@ -206,9 +300,9 @@ interface StickyState {
   readonly partitions: TopicPartition[];
   /** Members by current assignment size, then id. */
   sorted: string[];
-  /** Reproduce librdkafka's skipping balance check (AssignOptions). */
-  readonly skips: boolean;
-  readonly movements: Movements;
+  /** Reproduce librdkafka's departures from the Java client (AssignOptions). */
+  readonly options: AssignOptions;
+  readonly movements: Movements | LibrdkafkaMovements;
 }
 
 function resort(s: StickyState): void {
@@ -219,7 +313,7 @@ function stickyState(
   members: readonly GroupMember[],
   topics: readonly string[],
   partitionsPerTopic: Readonly<Record<string, number>>,
-  skips: boolean,
+  options: AssignOptions,
 ): StickyState {
   const byId = [...members].sort((a, b) => compareIds(a.id, b.id));
   const s: StickyState = {
@@ -231,8 +325,8 @@ function stickyState(
     consumersOf: new Map(),
     partitions: [],
     sorted: [],
-    skips,
-    movements: new Movements(),
+    options,
+    movements: options.librdkafkaMovements ? new LibrdkafkaMovements() : new Movements(),
   };
   for (const topic of topics) for (let partition = 0; partition < partitionsPerTopic[topic]!; partition++) s.partitions.push({ topic, partition });
   for (const topic of topics)
@@ -357,7 +451,7 @@ function isBalanced(s: StickyState): boolean {
       const other = s.owner.get(keyOf(tp));
       if (other !== undefined && s.current.has(other) && mine.length < count(other)) return false;
     }
-    if (!s.skips) continue;
+    if (!s.options.librdkafkaBalanceCheckSkips) continue;
     i = potential.length;
     if (jumpedTo.has(i)) throw new Error("librdkafka's sticky assignor (before 2.6.1) loops forever on this group");
     jumpedTo.add(i);
@@ -366,9 +460,7 @@ function isBalanced(s: StickyState): boolean {
 }
 
 function moveTo(s: StickyState, tp: TopicPartition, to: string): void {
-  const actual = s.movements.actualPartitionToMove(tp, s.owner.get(keyOf(tp))!, to);
-  const from = s.owner.get(keyOf(actual))!;
-  s.movements.move(actual, from, to);
+  const { actual, from } = s.movements.moveFor(tp, to, (p) => s.owner.get(keyOf(p))!);
   s.current.get(to)!.push(actual);
   s.current.set(
     from,
@@ -452,9 +544,9 @@ function stickyAssign(
   members: readonly GroupMember[],
   topics: readonly string[],
   partitionsPerTopic: Readonly<Record<string, number>>,
-  skips: boolean,
+  options: AssignOptions,
 ): Record<string, TopicPartition[]> {
-  const s = stickyState(members, topics, partitionsPerTopic, skips);
+  const s = stickyState(members, topics, partitionsPerTopic, options);
   prepopulate(s, members);
   const sortedPartitions = sortPartitions(s);
   const { unassigned, revocationRequired } = dropInvalid(s, members, sortedPartitions);

@@ -9,16 +9,21 @@ import fc from "fast-check";
 import { fates, finalLog, orderViolations } from "../../../../src/sims/kafka/check";
 import { cell, model } from "./support";
 
-test("with idempotence, no record is stored twice and no key out of order, whatever requests, answers and messages are lost", () => {
+test("with idempotence, no record is stored twice and no key out of order, whatever requests, answers and messages are lost or held", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 5 }),
       fc.uniqueArray(fc.integer({ min: 1, max: 16 }), { maxLength: 4 }),
       fc.uniqueArray(fc.integer({ min: 1, max: 16 }), { maxLength: 4 }),
+      fc.uniqueArray(fc.integer({ min: 1, max: 16 }), { maxLength: 2 }),
       fc.constantFrom(0, 0.05, 0.2),
       fc.integer({ min: 1, max: 1_000_000 }),
-      (inFlight, lostRequests, lostAcks, loss, seed) => {
-        const faults = [...lostRequests.map((r) => `  - { type: lose-request, record: ${r} }`), ...lostAcks.map((r) => `  - { type: lose-ack, record: ${r} }`)];
+      (inFlight, lostRequests, lostAcks, heldAcks, loss, seed) => {
+        const faults = [
+          ...lostRequests.map((r) => `  - { type: lose-request, record: ${r} }`),
+          ...lostAcks.map((r) => `  - { type: lose-ack, record: ${r} }`),
+          ...heldAcks.map((r) => `  - { type: hold-ack, record: ${r} }`),
+        ];
         const src =
           `partitions: 2\nidempotence: true\nmaxInFlight: ${inFlight}\nretries: 10\nconsumers: 1\nworkload: { records: 16, keys: 3, everyMs: 2 }\n` +
           `network: { loss: ${loss} }\nuntilMs: 3000\n${faults.length ? `faults:\n${faults.join("\n")}\n` : ""}`;
