@@ -123,6 +123,12 @@ export class World<B, T = unknown> {
   /** Scripted interference with a message, consulted before the random network. */
   interfere: (msg: Message<B>) => Interference | undefined = () => undefined;
   /**
+   * Consulted as a message arrives: why its receiver can no longer get it (say, the connection it
+   * came on was closed while it travelled), or undefined to deliver it. A discarded message is
+   * drawn as a drop with that reason; it does not count as lost by the network.
+   */
+  discard: (msg: Message<B>) => string | undefined = () => undefined;
+  /**
    * Watches one run (a presenter's timeline): called with each event as it is recorded, after the
    * state changes it describes. Unset while exploring, so many runs pay nothing for it.
    */
@@ -301,6 +307,20 @@ export class World<B, T = unknown> {
             actor: msg.from,
             kind: "drop",
             text: `${msg.label} (lost: ${msg.to} is down)`,
+            peer: msg.to,
+            msg: msg.id,
+            style: msg.style,
+            fault: true,
+            ...saga,
+          });
+          return;
+        }
+        const discarded = this.discard(msg);
+        if (discarded !== undefined) {
+          this.record({
+            actor: msg.from,
+            kind: "drop",
+            text: `${msg.label} (${discarded})`,
             peer: msg.to,
             msg: msg.id,
             style: msg.style,

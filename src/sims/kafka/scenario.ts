@@ -43,8 +43,18 @@ export type Isolation = (typeof ISOLATIONS)[number]["value"];
 const FAULT_TYPES = [
   { value: "broker-crash", doc: "A broker stops (`broker`, `atMs`, `downMs`); the controller moves leadership off it after `detectMs`." },
   { value: "follower-stall", doc: "A broker stops fetching as a follower from `atMs` to `untilMs` (a slow disk, a long pause): it drops out of the ISR." },
-  { value: "lose-request", doc: "The first produce request carrying record `record` is lost in the network." },
-  { value: "lose-ack", doc: "The broker's answer to the first produce request carrying record `record` is lost." },
+  {
+    value: "lose-request",
+    doc:
+      "The first produce request carrying record `record` is lost in the network. The producer times it out after `requestTimeoutMs` and closes " +
+      "the connection: every other request in flight on it is sent again too.",
+  },
+  {
+    value: "lose-ack",
+    doc:
+      "The broker's answer to the first produce request carrying record `record` is lost. The producer times the request out after " +
+      "`requestTimeoutMs` and closes the connection: every other request in flight on it is sent again too.",
+  },
   {
     value: "hold-ack",
     doc:

@@ -53,3 +53,18 @@ test("messages a paused node sent before its pause still arrive; a crash while p
   assert.deepEqual(kinds, ["0 p send r", "0 p pause", "0 q send p", "10 r receive p", "50 p crash", "50 q drop p", "60 p recover"]);
   assert.ok(!w.isPaused("p"));
 });
+
+test("a message its receiver can no longer get (discard) is drawn as a drop with the reason, not handled, and not counted as lost", () => {
+  const { w, got } = pair();
+  w.discard = (m) => (m.body === "stale" ? "lost: the connection was closed" : undefined);
+  w.send("q", "p", "call", "stale", "stale");
+  w.send("q", "p", "call", "fresh", "fresh");
+  w.run(1000);
+  assert.deepEqual(got, [{ at: 10, body: "fresh" }]);
+  const drops = w.trace.toArray().filter((e) => e.kind === "drop");
+  assert.deepEqual(
+    drops.map((e) => `${e.atMs} ${e.actor} → ${e.peer}: ${e.text}`),
+    ["10 q → p: stale (lost: the connection was closed)"],
+  );
+  assert.equal(w.messagesLost, 0);
+});

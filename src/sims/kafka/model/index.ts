@@ -4,7 +4,7 @@
 // seed gives the same records under every setting a comparison tries.
 import type { Rng } from "../../../core/rng";
 import type { RecordSpec, Setup } from "../scenario";
-import { Cluster, Controller, CONTROLLER, COORDINATOR } from "./cluster";
+import { Cluster, Controller, CONTROLLER, COORDINATOR, PRODUCER } from "./cluster";
 import { Consumer } from "./consumer";
 import { Coordinator } from "./coordinator";
 import { Producer } from "./producer";
@@ -84,6 +84,8 @@ function build(o: Setup, rng: Rng): { c: Cluster; producer: Producer; group: Coo
     if (b.attempt === 1 && holdAck.has(b.rec)) c.heldConnections.add(m.from);
     return c.heldConnections.has(m.from) ? { drop: true } : undefined;
   };
+  // An answer that arrives after the producer closed the connection its request went out on.
+  w.discard = (m) => (m.to === PRODUCER && producer.answersClosedAttempt(m.body) ? "lost: the producer closed the connection" : undefined);
   scheduleFaults(c, consumers);
   return { c, producer, group, consumers };
 }

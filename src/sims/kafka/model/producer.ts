@@ -69,18 +69,21 @@ export class Producer implements Node<Body, Timer> {
       const e = this.c.world.record({ actor: PRODUCER, kind: "fail", text: `#${s.id}: no answer in ${this.c.o.requestTimeoutMs} ms`, fault: true });
       s.story.push({ seq: e.seq, what: "timeout" });
       this.failed(s, "request timed out", true);
-      this.closeIfHeld(s.id);
+      this.closeConnection(s.id);
     }
   }
 
   /**
-   * A timed-out request whose connection is stuck behind a held answer (hold-ack): the producer
-   * closes the connection, as both Kafka clients do after a request timeout, and every other request
-   * in flight on it fails at once and is sent again (it may have been appended: a retry is counted).
+   * After a request timeout the producer closes its connection to that broker, as both Kafka
+   * clients do (the Java client's NetworkClient on any timed-out request; librdkafka at its default
+   * socket.max.fails=1), and every other request in flight on it fails at once and is sent again
+   * (it may have been appended: a retry is counted). A connection stuck behind a held answer
+   * (hold-ack) is freed by it.
    */
-  private closeIfHeld(timedOut: number): void {
+  private closeConnection(timedOut: number): void {
     const broker = this.sentTo.get(timedOut);
-    if (broker === undefined || !this.c.heldConnections.delete(broker)) return;
+    if (broker === undefined) return;
+    this.c.heldConnections.delete(broker);
     const others = [...this.inFlight.values()]
       .flatMap((ids) => [...ids])
       .filter((id) => id !== timedOut && this.sentTo.get(id) === broker)
@@ -146,6 +149,11 @@ export class Producer implements Node<Body, Timer> {
       return;
     }
     this.c.world.timer(PRODUCER, this.c.o.requestTimeoutMs, { t: "timeout", rec: id, attempt: s.attempts });
+  }
+
+  /** Whether an answer belongs to an attempt whose connection the producer has closed since. */
+  answersClosedAttempt(b: Body): boolean {
+    return (b.t === "produce-ok" || b.t === "produce-err") && this.closedAttempt.get(b.rec) === b.attempt;
   }
 
   onMessage(m: Message<Body>): void {

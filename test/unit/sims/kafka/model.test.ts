@@ -144,6 +144,27 @@ test("a lost request with 5 in flight reorders a key; max.in.flight=1 or idempot
   assert.ok(refused.length >= 1, "the broker refused what came after the gap");
 });
 
+test("a request timeout closes the producer's connection: the other requests in flight on it are sent again, and their late answers never reach it", () => {
+  const run = model(
+    `${RETRIES("replicationFactor: 1\nidempotence: true\n")}  - { key: a, atMs: 15 }\nfaults:\n  - { type: lose-ack, record: 1 }\n  - { type: lose-request, record: 3 }\n`,
+  );
+  const texts = run.events.map((e) => `${e.atMs} ${e.kind} ${e.text}`);
+  const closed = texts.findIndex((t) => t.includes("closes its connection to b1"));
+  assert.ok(closed > 0, texts.join("\n"));
+  assert.match(texts[closed]!, /^300 fail closes its connection to b1: #3, #4 in flight on it fail too$/);
+  assert.match(texts[closed - 1]!, /^300 fail #1: no answer in 300 ms$/);
+  // #4's answer to its attempt on the closed connection was under way: drawn as lost, never handled.
+  const late = texts.filter((t) => t.includes("(lost: the producer closed the connection)"));
+  assert.equal(late.length, 1, texts.join("\n"));
+  assert.match(late[0]!, /drop #4: OUT_OF_ORDER_SEQUENCE/);
+  // #3 and #4 are sent again at once with #1, not 300 ms after their own sends: the log is in order.
+  assert.deepEqual(
+    finalLog(run.partitions[0]!).map((e) => e.rec),
+    [1, 2, 3, 4],
+  );
+  for (const id of [3, 4]) assert.equal(run.sent[id - 1]!.story.filter((s) => s.what === "connection closed").length, 1, `#${id}`);
+});
+
 test("Kafka's refusals: idempotence needs acks=all and at most 5 requests in flight", () => {
   assert.throws(() => setupOf("idempotence: true\nacks: 1\nworkload: { records: 1 }\n"), /acks=all/);
   assert.throws(() => setupOf("idempotence: true\nmaxInFlight: 6\nworkload: { records: 1 }\n"), /more than 5/);
