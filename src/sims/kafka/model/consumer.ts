@@ -178,8 +178,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
         if (b.id !== this.fetchId) return;
         return this.received(b.p, b.entries);
       case "commit-reply": {
-        // Commits sent without waiting (auto-commit, revocation) need nothing done on their answer.
-        if (!this.afterCommit) return;
+        // Refused for a generation that is still this member's own: the group has moved on without
+        // it (an assignment it never got). Like the Java client (ILLEGAL_GENERATION or
+        // UNKNOWN_MEMBER_ID on a commit), it gives up its partitions and joins again at the next poll.
+        if (!b.ok && b.generation === this.generation) this.expelled = true;
+        // An aborted transaction's records must be processed again: like Kafka's read-process-write
+        // loop after abortTransaction(), the consumer goes back to the last committed offsets.
+        const rewound = !b.ok && b.rewind !== undefined && !this.expelled && this.rewind(b.rewind);
+        // Commits sent without waiting (auto-commit, revocation) need nothing else done on their
+        // answer, unless the consumer must now join again or read again (a fetch under way is dropped).
+        if (!this.afterCommit) return this.expelled || rewound ? this.wake() : undefined;
         this.commitId++;
         const next = this.afterCommit;
         this.afterCommit = undefined;
@@ -190,6 +198,15 @@ export class Consumer implements Node<Body, Timer>, Owner {
       default:
         return;
     }
+  }
+
+  /** Moves positions back to the given offsets; whether any moved. */
+  private rewind(to: readonly (readonly [number, number])[]): boolean {
+    const back = to.filter(([p, offset]) => this.assignment.includes(p) && (this.positions.get(p) ?? 0) > offset);
+    if (!back.length) return false;
+    for (const [p, offset] of back) this.positions.set(p, offset);
+    this.c.world.record({ actor: this.name, kind: "note", text: `transaction aborted: reads ${back.map(([p, o]) => `p${p} from ${o}`).join(", ")} again` });
+    return true;
   }
 
   /** Between batches, a rebalance or an assignment is handled at once; during one, at the next poll. */

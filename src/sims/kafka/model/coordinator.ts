@@ -208,6 +208,12 @@ export class Coordinator implements Node<Body, Timer> {
       if (ok) this.c.committed[p] = offset;
     }
     if (b.txn) for (const o of this.c.output) if (o.txn === b.txn && o.state === "open") o.state = ok ? "committed" : "aborted";
-    this.c.world.send(COORDINATOR, from, "reply", ok ? "committed" : "commit refused", { t: "commit-reply", ok });
+    const rewind = !ok && b.txn ? b.offsets.map(([p]) => [p, this.c.committed[p] ?? 0] as const) : undefined;
+    this.c.world.send(COORDINATOR, from, "reply", ok ? "committed" : "commit refused", {
+      t: "commit-reply",
+      ok,
+      generation: b.generation,
+      ...(rewind ? { rewind } : {}),
+    });
   }
 }

@@ -37,7 +37,13 @@ export type Body =
       readonly before: boolean;
       readonly txn?: string;
     }
-  | { readonly t: "commit-reply"; readonly ok: boolean };
+  | {
+      readonly t: "commit-reply";
+      readonly ok: boolean;
+      readonly generation: number;
+      /** A refused transaction: the committed offsets of its partitions, to read again from (the application's resetToLastCommittedPositions). */
+      readonly rewind?: readonly (readonly [number, number])[];
+    };
 
 export type Timer =
   | { readonly t: "send"; readonly rec: number }
