@@ -247,13 +247,14 @@ class LibrdkafkaMovements {
     this.records.set(keyOf(tp), pair);
     const pairs = this.byTopic.get(tp.topic) ?? new Map<string, { key: Pair; list: TopicPartition[] }>();
     this.byTopic.set(tp.topic, pairs);
-    const entry = pairs.get(`${src}\u0000${dst}`) ?? { key: pair, list: [] };
+    // RD_MAP_GET_OR_SET compares against the key of an existing list: maybe a record freed above.
+    const entry = this.list(tp.topic, src, dst) ? pairs.get(`${src}\u0000${dst}`)! : { key: pair, list: [] };
     pairs.set(`${src}\u0000${dst}`, entry);
     entry.list.push(tp);
   }
 
-  /** PartitionMovements_movePartition, given the record list `found` points into, if any. */
-  private move(tp: TopicPartition, from: string, to: string, found: TopicPartition[] | undefined): void {
+  /** PartitionMovements_movePartition. */
+  private move(tp: TopicPartition, from: string, to: string): void {
     const record = this.records.get(keyOf(tp));
     if (!record) return this.add(tp, from, to);
     const list = this.list(tp.topic, record.src, record.dst);
@@ -266,8 +267,9 @@ class LibrdkafkaMovements {
       if (pairs.size === 0) this.byTopic.delete(tp.topic);
     }
     if (record.dst !== from) throw new LibrdkafkaUndefined(`librdkafka's assertion on the move of ${tp.topic}[${tp.partition}] fails`);
+    // Moving back to where it came from: the record stays (librdkafka never deletes one). Otherwise
+    // `tp` cannot have come from `found` (its record would be the pair (to, from)).
     if (record.src === to) return;
-    if (found === list) throw new LibrdkafkaUndefined(`librdkafka records a move through a pointer that has shifted`);
     this.add(tp, record.src, to);
   }
 
@@ -278,7 +280,7 @@ class LibrdkafkaMovements {
     const found = this.byTopic.has(tp.topic) ? this.list(tp.topic, to, current) : undefined;
     const first = found ? found[0]! : tp;
     const from = ownerOf(first);
-    this.move(first, from, to, found);
+    this.move(first, from, to);
     // The pointer into `found` now reads whatever the deletion shifted into its place.
     const actual = found ? found[0] : first;
     if (!actual) throw new LibrdkafkaUndefined(`librdkafka moves a partition read from a list of moves it has freed`);
@@ -462,9 +464,12 @@ function isBalanced(s: StickyState): boolean {
 function moveTo(s: StickyState, tp: TopicPartition, to: string): void {
   const { actual, from } = s.movements.moveFor(tp, to, (p) => s.owner.get(keyOf(p))!);
   s.current.get(to)!.push(actual);
+  // Like rd_kafka_topic_partition_list_del: the first copy, if any.
+  const mine = s.current.get(from)!;
+  const at = mine.findIndex((p) => keyOf(p) === keyOf(actual));
   s.current.set(
     from,
-    s.current.get(from)!.filter((p) => keyOf(p) !== keyOf(actual)),
+    mine.filter((_, i) => i !== at),
   );
   s.owner.set(keyOf(actual), to);
   resort(s);

@@ -27,9 +27,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private txn: string | undefined;
   private left = false;
   private joinId = 0;
-  private lastJoin: { owned: number[]; label: string } | undefined;
+  private lastJoin: { owned: number[]; label: string; restarted: boolean } | undefined;
+  /** Restarted after a crash: its next join says so (the coordinator aborts what the old instance left open). */
+  private restarted = false;
   private commitId = 0;
-  private lastCommit: Extract<Body, { t: "commit" }> | undefined;
+  /** Commits are numbered; the one the next step waits for, and the latest one covering each partition. */
+  private commitN = 0;
+  private syncCommit: Extract<Body, { t: "commit" }> | undefined;
+  private readonly lastCommitOf = new Map<number, number>();
+  /** Whether its heartbeat timer runs (a member that joins again keeps the one it has). */
+  private heartbeating = false;
   /** Told it is no longer a member: at the next poll it forgets its partitions and joins afresh. */
   private expelled = false;
   /** Asked to close: it leaves at its next poll, once the batch in hand is processed and committed. */
@@ -70,11 +77,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.pausedUntilMs = 0;
     this.held = [];
     this.expelled = false;
+    this.heartbeating = false; // its timers die with it
+    this.afterCommit = undefined;
+    this.syncCommit = undefined;
+    this.lastCommitOf.clear();
     const last = this.c.world.trace.toArray()[this.c.world.trace.length - 1]!;
     this.c.crashes.push({ who: this.name, atMs: last.atMs, seq: last.seq });
   }
 
   onRecover(): void {
+    this.restarted = true;
     this.start();
   }
 
@@ -94,10 +106,11 @@ export class Consumer implements Node<Body, Timer>, Owner {
       case "poll":
         return this.poll();
       case "join-timeout":
-        if (tag.id === this.joinId && (this.waiting === "sync" || this.joinPending) && this.lastJoin) this.sendJoin(this.lastJoin.owned, this.lastJoin.label);
+        if (tag.id === this.joinId && (this.waiting === "sync" || this.joinPending) && this.lastJoin)
+          this.sendJoin(this.lastJoin.owned, this.lastJoin.label, this.lastJoin.restarted);
         return;
       case "commit-timeout":
-        if (tag.id === this.commitId && this.waiting === "commit" && this.lastCommit) this.resendCommit(this.lastCommit);
+        if (tag.id === this.commitId && this.waiting === "commit" && this.syncCommit) this.resendCommit(this.syncCommit);
         return;
       case "fetch-timeout":
         // The broker holding the fetch died or lost the partition: give the fetch up and poll again.
@@ -117,15 +130,18 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private start(): void {
     this.waiting = "sync";
-    this.sendJoin([], "join group");
+    this.sendJoin([], "join group", this.restarted);
+    this.restarted = false;
+    if (this.heartbeating) return;
+    this.heartbeating = true;
     this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
   }
 
   /** A join, sent again after `requestTimeoutMs` without an assignment (the request or its answer lost). */
-  private sendJoin(owned: readonly number[], label: string): void {
+  private sendJoin(owned: readonly number[], label: string, restarted = false): void {
     this.joinId++;
-    this.lastJoin = { owned: [...owned], label };
-    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", owned });
+    this.lastJoin = { owned: [...owned], label, restarted };
+    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", owned, ...(restarted ? { restarted } : {}) });
     this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "join-timeout", id: this.joinId });
   }
 
@@ -177,35 +193,67 @@ export class Consumer implements Node<Body, Timer>, Owner {
       case "records":
         if (b.id !== this.fetchId) return;
         return this.received(b.p, b.entries);
-      case "commit-reply": {
-        // Refused for a generation that is still this member's own: the group has moved on without
-        // it (an assignment it never got). Like the Java client (ILLEGAL_GENERATION or
-        // UNKNOWN_MEMBER_ID on a commit), it gives up its partitions and joins again at the next poll.
-        if (!b.ok && b.generation === this.generation) this.expelled = true;
-        // An aborted transaction's records must be processed again: like Kafka's read-process-write
-        // loop after abortTransaction(), the consumer goes back to the last committed offsets.
-        const rewound = !b.ok && b.rewind !== undefined && !this.expelled && this.rewind(b.rewind);
-        // Commits sent without waiting (auto-commit, revocation) need nothing else done on their
-        // answer, unless the consumer must now join again or read again (a fetch under way is dropped).
-        if (!this.afterCommit) return this.expelled || rewound ? this.wake() : undefined;
-        this.commitId++;
-        const next = this.afterCommit;
-        this.afterCommit = undefined;
-        this.waiting = "nothing";
-        next?.();
-        return;
-      }
+      case "commit-reply":
+        return this.onCommitReply(b);
       default:
         return;
     }
   }
 
-  /** Moves positions back to the given offsets; whether any moved. */
-  private rewind(to: readonly (readonly [number, number])[]): boolean {
-    const back = to.filter(([p, offset]) => this.assignment.includes(p) && (this.positions.get(p) ?? 0) > offset);
+  private onCommitReply(b: Extract<Body, { t: "commit-reply" }>): void {
+    // Refused for a generation that is still this member's own: the group has moved on without it
+    // (an assignment it never got). Like the Java client (ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID on
+    // a commit), it gives up its partitions and joins again at the next poll.
+    if (!b.ok && b.generation === this.generation) this.expelled = true;
+    // An aborted transaction's records must be processed again: like Kafka's read-process-write loop
+    // after abortTransaction(), the consumer goes back to the last committed offsets.
+    const rewound = !b.ok && b.rewind !== undefined && !this.expelled && this.rewind(b.rewind, b.n);
+    const sync = this.syncCommit;
+    if (!this.afterCommit || b.n !== sync?.n) {
+      // Commits sent without waiting (auto-commit, revocation, deferred) need nothing else done on
+      // their answer, unless the consumer must now join again or read again.
+      if (this.expelled || rewound) this.wake();
+      return;
+    }
+    this.commitId++;
+    const next = this.afterCommit;
+    this.afterCommit = undefined;
+    this.syncCommit = undefined;
+    this.waiting = "nothing";
+    // Committed before processing, and refused: Java's commitSync throws, the batch is not processed
+    // (the member starts again from the committed offsets, so nothing is lost).
+    if (!b.ok && sync.before && this.expelled) {
+      this.batch = undefined;
+      return this.poll();
+    }
+    next();
+  }
+
+  /**
+   * Moves positions back to the offsets a refused transaction (commit number `n`) sends back, for
+   * the partitions no later commit covered; a batch of one of them in hand is dropped and its open
+   * transaction aborted. Whether any position moved.
+   */
+  private rewind(to: readonly (readonly [number, number])[], n: number): boolean {
+    const back = to.filter(([p, offset]) => this.lastCommitOf.get(p) === n && this.assignment.includes(p) && (this.positions.get(p) ?? 0) > offset);
     if (!back.length) return false;
-    for (const [p, offset] of back) this.positions.set(p, offset);
-    this.c.world.record({ actor: this.name, kind: "note", text: `transaction aborted: reads ${back.map(([p, o]) => `p${p} from ${o}`).join(", ")} again` });
+    for (const [p, offset] of back) {
+      this.positions.set(p, offset);
+      this.lastCommitOf.delete(p); // the same refusal delivered again moves nothing
+    }
+    const batch = this.waiting === "process" ? this.batch : undefined;
+    const dropped = batch && back.some(([p]) => p === batch.p) ? this.txn : undefined;
+    if (dropped) {
+      for (const o of this.c.output) if (o.txn === dropped && o.state === "open") o.state = "aborted";
+      this.batch = undefined;
+      this.txn = undefined;
+      this.waiting = "nothing";
+    }
+    this.c.world.record({
+      actor: this.name,
+      kind: "note",
+      text: `transaction aborted: reads ${back.map(([p, o]) => `p${p} from ${o}`).join(", ")} again${dropped ? ` (and aborts ${dropped}, in hand)` : ""}`,
+    });
     return true;
   }
 
@@ -222,11 +270,15 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private poll(): void {
     if (this.leaving) return this.leave();
     if (this.expelled) {
+      // onPartitionsLost: nothing is committed; an open transaction is the coordinator's to abort.
       this.expelled = false;
       this.assignment = [];
       this.positions.clear();
       this.pendingSync = undefined;
       this.rejoin = false;
+      this.joinPending = false;
+      this.deferred = undefined;
+      this.txn = undefined;
       return this.start();
     }
     if (this.pendingSync) this.applySync(this.pendingSync);
@@ -297,13 +349,15 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.waiting = "sync";
   }
 
-  private sendCommit(ps: readonly number[], before: boolean, txn: string | undefined): void {
+  /** Sends a commit of the partitions' positions; what it sent (nothing when there is nothing to commit). */
+  private sendCommit(ps: readonly number[], before: boolean, txn: string | undefined): Extract<Body, { t: "commit" }> | undefined {
     const offsets = ps.filter((p) => this.positions.has(p)).map((p) => [p, this.positions.get(p)!] as const);
-    if (!offsets.length && !txn) return;
+    if (!offsets.length && !txn) return undefined;
     const label = `${txn ? "commit transaction" : "commit"} ${offsets.map(([p, o]) => `p${p}→${o}`).join(", ")}`;
-    const body: Extract<Body, { t: "commit" }> = { t: "commit", generation: this.generation, offsets, before, ...(txn ? { txn } : {}) };
-    this.lastCommit = body;
+    const body: Extract<Body, { t: "commit" }> = { t: "commit", n: ++this.commitN, generation: this.generation, offsets, before, ...(txn ? { txn } : {}) };
+    for (const [p] of offsets) this.lastCommitOf.set(p, body.n);
     this.c.world.send(this.name, COORDINATOR, "call", label, body);
+    return body;
   }
 
   /** A synchronous commit unanswered after `requestTimeoutMs` is sent again (the same offsets: committing twice does no harm). */
@@ -315,9 +369,10 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   /** A synchronous commit: the next step waits for the coordinator's answer. */
   private commitThen(ps: readonly number[], before: boolean, txn: string | undefined, next: () => void): void {
+    this.syncCommit = this.sendCommit(ps, before, txn);
+    if (!this.syncCommit) return next();
     this.waiting = "commit";
     this.afterCommit = next;
-    this.sendCommit(ps, before, txn);
     this.commitId++;
     this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "commit-timeout", id: this.commitId });
   }

@@ -51,7 +51,7 @@ export class Coordinator implements Node<Body, Timer> {
           this.c.world.send(COORDINATOR, m.from, "reply", "rebalance in progress", { t: "rebalance", generation: this.generation });
         return;
       case "join":
-        return this.join(m.from, b.owned);
+        return this.join(m.from, b.owned, b.restarted ?? false);
       case "leave":
         if (!member) return;
         this.remove(m.from, `${m.from} left the group`);
@@ -75,11 +75,13 @@ export class Coordinator implements Node<Body, Timer> {
     this.c.world.timer(COORDINATOR, Math.max(1, Math.floor(this.c.o.heartbeatMs / 2)), { t: "session-check" });
   }
 
-  private join(name: string, owned: readonly number[]): void {
+  private join(name: string, owned: readonly number[], restarted: boolean): void {
     const known = this.members.get(name);
     const fresh = !known || known.generation === 0 || (owned.length === 0 && this.state === "stable" && known.owned.length > 0);
     if (!known) this.members.set(name, { lastHeartbeatMs: this.c.world.nowMs, owned: [], joined: false, generation: 0 });
-    else if (fresh) this.abortTxns(name, "its transactional producer started again");
+    // A restarted consumer's new transactional producer fences the old one: what it left open is
+    // aborted. (A join sent again, or after being told to leave, leaves its transactions alone.)
+    if (restarted) this.abortTxns(name, "its transactional producer started again");
     const m = this.members.get(name)!;
     m.lastHeartbeatMs = this.c.world.nowMs;
     m.joined = true;
@@ -186,11 +188,13 @@ export class Coordinator implements Node<Body, Timer> {
 
   private commit(from: string, b: Extract<Body, { t: "commit" }>): void {
     const m = this.members.get(from);
-    const ok = m !== undefined && m.generation === b.generation;
+    // A transaction already aborted (its producer fenced, or its member removed) cannot commit.
+    const aborted = b.txn !== undefined && this.c.output.some((o) => o.txn === b.txn && o.state === "aborted");
+    const ok = m !== undefined && m.generation === b.generation && !aborted;
     const e = this.c.world.record({
       actor: COORDINATOR,
       kind: ok ? "commit" : "fail",
-      text: `${ok ? "" : "REFUSE "}${b.txn ? `commit transaction ${b.txn} with ` : ""}offsets ${b.offsets.map(([p, o]) => `p${p}→${o}`).join(", ")} from ${from}${ok ? "" : ` (generation ${b.generation} is over)`}`,
+      text: `${ok ? "" : "REFUSE "}${b.txn ? `commit transaction ${b.txn} with ` : ""}offsets ${b.offsets.map(([p, o]) => `p${p}→${o}`).join(", ")} from ${from}${ok ? "" : m?.generation !== b.generation ? ` (generation ${b.generation} is over)` : " (the transaction was aborted)"}`,
       ...(ok ? {} : { fault: true }),
     });
     for (const [p, offset] of b.offsets) {
@@ -211,6 +215,7 @@ export class Coordinator implements Node<Body, Timer> {
     const rewind = !ok && b.txn ? b.offsets.map(([p]) => [p, this.c.committed[p] ?? 0] as const) : undefined;
     this.c.world.send(COORDINATOR, from, "reply", ok ? "committed" : "commit refused", {
       t: "commit-reply",
+      n: b.n,
       ok,
       generation: b.generation,
       ...(rewind ? { rewind } : {}),

@@ -2,12 +2,14 @@
 // controller, the producer, the group coordinator and the consumers, with the faults of the cell
 // scheduled up front. Records drawn from the seed are laid out before anything runs, so the same
 // seed gives the same records under every setting a comparison tries.
+import type { Interference, Message } from "../../../core/network";
 import type { Rng } from "../../../core/rng";
 import type { RecordSpec, Setup } from "../scenario";
 import { Cluster, Controller, CONTROLLER, COORDINATOR, PRODUCER } from "./cluster";
 import { Consumer } from "./consumer";
 import { Coordinator } from "./coordinator";
 import { Producer } from "./producer";
+import type { Body } from "./messages";
 import type { ClusterState, KafkaRun } from "./types";
 
 export * from "./types";
@@ -46,7 +48,11 @@ function scheduleFaults(c: Cluster, consumers: Map<string, Consumer>): void {
   }
 }
 
-function build(o: Setup, rng: Rng): { c: Cluster; producer: Producer; group: Coordinator; consumers: Map<string, Consumer> } {
+function build(
+  o: Setup,
+  rng: Rng,
+  extra: ExtraInterference | undefined,
+): { c: Cluster; producer: Producer; group: Coordinator; consumers: Map<string, Consumer> } {
   const c = new Cluster(o, rng);
   const w = c.world;
   for (const b of c.brokers.values()) {
@@ -75,6 +81,8 @@ function build(o: Setup, rng: Rng): { c: Cluster; producer: Producer; group: Coo
   const loseAck = new Set(o.faults.filter((f) => f.type === "lose-ack").map((f) => f.record));
   const holdAck = new Set(o.faults.filter((f) => f.type === "hold-ack").map((f) => f.record));
   w.interfere = (m) => {
+    const scripted = extra?.(m);
+    if (scripted) return scripted;
     const b = m.body;
     if (b.t === "produce" && b.attempt === 1 && loseRequest.has(b.rec)) return { drop: true };
     if (b.t !== "produce-ok" && b.t !== "produce-err") return undefined;
@@ -116,9 +124,12 @@ function snapshot(c: Cluster, producer: Producer, group: Coordinator, consumers:
   };
 }
 
+/** Interference with chosen messages beyond the cell's faults, decided before them (tests script a lost or doubled message with it). */
+export type ExtraInterference = (m: Message<Body>) => Interference | undefined;
+
 /** One run; `watch` keeps every actor's state after each event (the run an output draws). */
-export function simulate(o: Setup, rng: Rng, watch = false): KafkaRun {
-  const { c, producer, group, consumers } = build(o, rng);
+export function simulate(o: Setup, rng: Rng, watch = false, extra?: ExtraInterference): KafkaRun {
+  const { c, producer, group, consumers } = build(o, rng, extra);
   const w = c.world;
   let states: { before: ClusterState; after: Map<number, ClusterState> } | undefined;
   if (watch) {

@@ -25,13 +25,20 @@ export type Body =
   | { readonly t: "fetch"; readonly id: number; readonly p: number; readonly offset: number; readonly max: number }
   | { readonly t: "records"; readonly id: number; readonly p: number; readonly entries: readonly LogEntry[] }
   | { readonly t: "rebalance"; readonly generation: number }
-  | { readonly t: "join"; readonly owned: readonly number[] }
+  | {
+      readonly t: "join";
+      readonly owned: readonly number[];
+      /** The first join after the consumer restarted: its transactional producer started again, fencing the old one. */
+      readonly restarted?: boolean;
+    }
   | { readonly t: "sync"; readonly generation: number; readonly assignment: readonly number[]; readonly offsets: Readonly<Record<number, number>> }
   | { readonly t: "heartbeat" }
   | { readonly t: "unknown-member" }
   | { readonly t: "leave" }
   | {
       readonly t: "commit";
+      /** The consumer's number for this commit (sent again unchanged), echoed in the answer. */
+      readonly n: number;
       readonly generation: number;
       readonly offsets: readonly (readonly [number, number])[];
       readonly before: boolean;
@@ -39,6 +46,7 @@ export type Body =
     }
   | {
       readonly t: "commit-reply";
+      readonly n: number;
       readonly ok: boolean;
       readonly generation: number;
       /** A refused transaction: the committed offsets of its partitions, to read again from (the application's resetToLastCommittedPositions). */

@@ -26,6 +26,8 @@ export class Producer implements Node<Body, Timer> {
   /** The broker each record's latest request went to, and attempts failed by a closed connection. */
   private readonly sentTo = new Map<number, string>();
   private readonly closedAttempt = new Map<number, number>();
+  /** Records whose latest attempt waits for its answer: what a closed connection fails (not those answered and backing off). */
+  private readonly awaiting = new Set<number>();
   /** Records whose first request or first answer a fault plan loses. */
   readonly loseRequest = new Set<number>();
   readonly loseAck = new Set<number>();
@@ -66,6 +68,8 @@ export class Producer implements Node<Body, Timer> {
     if (tag.t === "timeout") {
       const s = this.c.sent[tag.rec - 1]!;
       if (s.outcome !== "pending" || s.attempts !== tag.attempt || this.closedAttempt.get(s.id) === tag.attempt) return;
+      this.awaiting.delete(s.id);
+      this.closedAttempt.set(s.id, s.attempts);
       const e = this.c.world.record({ actor: PRODUCER, kind: "fail", text: `#${s.id}: no answer in ${this.c.o.requestTimeoutMs} ms`, fault: true });
       s.story.push({ seq: e.seq, what: "timeout" });
       this.failed(s, "request timed out", true);
@@ -84,12 +88,10 @@ export class Producer implements Node<Body, Timer> {
     const broker = this.sentTo.get(timedOut);
     if (broker === undefined) return;
     this.c.heldConnections.delete(broker);
-    const others = [...this.inFlight.values()]
-      .flatMap((ids) => [...ids])
-      .filter((id) => id !== timedOut && this.sentTo.get(id) === broker)
+    const others = [...this.awaiting]
+      .filter((id) => this.sentTo.get(id) === broker)
       .sort((a, b) => a - b)
-      .map((id) => this.c.sent[id - 1]!)
-      .filter((x) => x.outcome === "pending" && this.closedAttempt.get(x.id) !== x.attempts);
+      .map((id) => this.c.sent[id - 1]!);
     const e = this.c.world.record({
       actor: PRODUCER,
       kind: "fail",
@@ -97,6 +99,7 @@ export class Producer implements Node<Body, Timer> {
       fault: true,
     });
     for (const x of others) {
+      this.awaiting.delete(x.id);
       this.closedAttempt.set(x.id, x.attempts);
       x.story.push({ seq: e.seq, what: "connection closed" });
       this.failed(x, "connection closed", true);
@@ -148,6 +151,7 @@ export class Producer implements Node<Body, Timer> {
       flying.delete(id);
       return;
     }
+    this.awaiting.add(id);
     this.c.world.timer(PRODUCER, this.c.o.requestTimeoutMs, { t: "timeout", rec: id, attempt: s.attempts });
   }
 
@@ -165,6 +169,7 @@ export class Producer implements Node<Body, Timer> {
     if (b.t !== "produce-ok" && b.t !== "produce-err") return;
     const s = this.c.sent[b.rec - 1]!;
     if (s.outcome !== "pending" || b.attempt !== s.attempts || this.closedAttempt.get(s.id) === b.attempt) return;
+    this.awaiting.delete(s.id);
     if (b.t === "produce-ok") {
       s.outcome = "acked";
       s.ackOffset = b.offset;

@@ -165,6 +165,85 @@ test("a request timeout closes the producer's connection: the other requests in 
   for (const id of [3, 4]) assert.equal(run.sent[id - 1]!.story.filter((s) => s.what === "connection closed").length, 1, `#${id}`);
 });
 
+test("a closed connection fails only the requests waiting on it, not records already answered and waiting out their backoff", () => {
+  // #1's request is lost; #2 and #3 are refused (OUT_OF_ORDER_SEQUENCE) again and again, each
+  // answer followed by a backoff. When #1 times out at 300 ms neither waits for an answer.
+  const run = model(`${RETRIES("idempotence: true\n")}faults:\n  - { type: lose-request, record: 1 }\n`);
+  const closes = run.events.filter((e) => e.actor === "producer" && e.text.startsWith("closes its connection"));
+  assert.deepEqual(
+    closes.map((e) => `${e.atMs} ${e.text}`),
+    ["300 closes its connection to b1"],
+  );
+  // Each resend of #2 follows its own answer: never two sends of #2 without an answer between.
+  const two = run.events.filter(
+    (e) =>
+      (e.actor === "producer" && e.kind === "send" && /^(produce|resend) #2 /.test(e.text)) ||
+      (e.actor === "producer" && e.kind === "receive" && /^(ack )?#2[: ]/.test(e.text)),
+  );
+  for (let i = 1; i < two.length; i++)
+    assert.ok(!(two[i]!.kind === "send" && two[i - 1]!.kind === "send"), `#2 sent twice in a row at ${two[i - 1]!.atMs} and ${two[i]!.atMs} ms`);
+  assert.deepEqual(
+    finalLog(run.partitions[0]!).map((e) => e.rec),
+    [1, 2, 3],
+  );
+});
+
+/**
+ * Two consumers; c1's first join meets the group's first generation, so generation 2 starts, and
+ * c2's notice of it is lost: generation 2 completes only after c2 is told again. c1 meanwhile sends
+ * its join again (no assignment in `requestTimeoutMs`), and that copy is held up until generation 2
+ * is done, so it starts generation 3 ("c1 rejoined"). `lose` says whether c1's assignment for
+ * generation 3 is lost too; `holdCommit`, whether c1's commit sent after that late join is held up
+ * until generation 3 is done.
+ */
+function lateRejoin(commit: string, lose: boolean, holdCommit: boolean) {
+  let notices = 0;
+  let joins = 0;
+  let commits = 0;
+  return model(`partitions: 2\nconsumers: 2\ncommit: ${commit}\nworkload: { records: 30, keys: 4, everyMs: 20 }\nuntilMs: 3000\n`, 1, (m) => {
+    const b = m.body;
+    if (b.t === "rebalance" && b.generation === 2 && notices++ === 0) return { drop: true };
+    if (m.from === "c1" && b.t === "join" && joins++ === 1) return { delayMs: 100 };
+    if (lose && m.to === "c1" && b.t === "sync" && b.generation === 3) return { drop: true };
+    if (holdCommit && m.from === "c1" && b.t === "commit" && joins >= 2 && commits++ === 1) return { delayMs: 80 };
+    return undefined;
+  });
+}
+
+const unprocessed = (run: ReturnType<typeof model>) => fates(run).filter((f) => f.s.outcome === "acked" && f.fate !== "once" && f.fate !== "duplicate");
+
+test("a member whose assignment never arrived has its commit refused for the generation it holds, and joins again", () => {
+  const run = lateRejoin("after", true, false);
+  const lines = run.events.map((e) => `${e.actor} ${e.kind} ${e.text}`);
+  const refused = lines.findIndex((l) => l.startsWith("coordinator fail REFUSE offsets") && l.endsWith("from c1 (generation 2 is over)"));
+  assert.ok(refused > 0, lines.join("\n"));
+  const next = lines.slice(refused).find((l) => l.startsWith("c1 send") && !l.endsWith("heartbeat"));
+  assert.equal(next, "c1 send join group", "after the refusal c1's next request is a join");
+  // With c1 back in the group its commits count again: p0's committed offset reaches its log end.
+  assert.equal(run.committed[0], finalLog(run.partitions[0]!).length);
+  assert.deepEqual(unprocessed(run), []);
+});
+
+test("a refused transaction's records are read again from the committed offset; a join sent again aborts nothing", () => {
+  const run = lateRejoin("transactional", false, true);
+  const lines = run.events.map((e) => `${e.atMs} ${e.actor} ${e.kind} ${e.text}`);
+  assert.ok(!lines.some((l) => l.includes("abort c1's open transaction")), "c1 never restarted: its join sent again is not a new producer");
+  const refusal = lines.find((l) => /REFUSE commit transaction c1\.\d+ .*generation 2 is over/.test(l));
+  assert.ok(refusal, lines.join("\n"));
+  const rewound = lines.find((l) => / c1 note transaction aborted: reads p0 from \d+ again$/.test(l));
+  assert.ok(rewound, lines.join("\n"));
+  // Every record of the refused transaction is processed again in a later one that commits.
+  const txn = /transaction (c1\.\d+)/.exec(refusal)![1]!;
+  const again = run.output.filter((o) => o.txn === txn).map((o) => o.rec);
+  assert.ok(again.length > 0);
+  for (const rec of again)
+    assert.ok(
+      run.output.some((o) => o.rec === rec && o.state === "committed"),
+      `#${rec}`,
+    );
+  assert.deepEqual(unprocessed(run), []);
+});
+
 test("Kafka's refusals: idempotence needs acks=all and at most 5 requests in flight", () => {
   assert.throws(() => setupOf("idempotence: true\nacks: 1\nworkload: { records: 1 }\n"), /acks=all/);
   assert.throws(() => setupOf("idempotence: true\nmaxInFlight: 6\nworkload: { records: 1 }\n"), /more than 5/);

@@ -4,7 +4,7 @@ import { createRng } from "../../../../src/core/rng";
 import { runCell } from "../../../../src/engine/pipeline";
 import type { RunOutput } from "../../../../src/protocol/output";
 import { loadScenario } from "../../../../src/scenario/load";
-import { simulate, type KafkaRun } from "../../../../src/sims/kafka/model";
+import { simulate, type ExtraInterference, type KafkaRun } from "../../../../src/sims/kafka/model";
 import { resolve, schema, type Options, type Setup } from "../../../../src/sims/kafka/scenario";
 import type { ResolveContext } from "../../../../src/sims/types";
 
@@ -29,6 +29,7 @@ export function setupOf(source: string): Setup {
   return resolve(loaded.value, ctx).run;
 }
 
-export function model(source: string, seed = 1): KafkaRun {
-  return simulate(setupOf(source), createRng(seed));
+/** The model alone; `extra` scripts what happens to chosen messages (a lost or doubled one). */
+export function model(source: string, seed = 1, extra?: ExtraInterference): KafkaRun {
+  return simulate(setupOf(source), createRng(seed), false, extra);
 }
