@@ -16,8 +16,9 @@ interface Member {
   lastHeartbeatMs: number;
   owned: number[];
   joined: boolean;
-  /** The generation of its last assignment (0: none yet). */
+  /** The generation of its last assignment (0: none yet), and when that assignment was sent. */
   generation: number;
+  assignedMs?: number;
 }
 
 const parts = (ps: readonly number[]) => (ps.length ? ps.map((p) => `p${p}`).join(",") : "nothing");
@@ -49,6 +50,10 @@ export class Coordinator implements Node<Body, Timer> {
         // heartbeat's answer tells it again, as Kafka's REBALANCE_IN_PROGRESS does.
         if (this.state === "joining" && !member.joined && this.c.world.nowMs - this.current!.startMs > this.c.o.requestTimeoutMs)
           this.c.world.send(COORDINATOR, m.from, "reply", "rebalance in progress", { t: "rebalance", generation: this.generation });
+        // Still on an older generation long after its assignment was sent (the assignment was lost):
+        // Kafka's ILLEGAL_GENERATION, and the member joins again.
+        else if (this.state === "stable" && b.generation < member.generation && this.c.world.nowMs - (member.assignedMs ?? 0) > this.c.o.requestTimeoutMs)
+          this.c.world.send(COORDINATOR, m.from, "reply", "illegal generation: rejoin", { t: "unknown-member" });
         return;
       case "join":
         return this.join(m.from, b.owned, b.restarted ?? false);
@@ -157,6 +162,7 @@ export class Coordinator implements Node<Body, Timer> {
     for (const [name, m] of this.members) {
       const mine = r.assignment[name] ?? [];
       m.generation = r.generation;
+      m.assignedMs = this.c.world.nowMs;
       m.owned = mine;
       const offsets = Object.fromEntries(mine.map((p) => [p, this.c.committed[p]!]));
       this.c.world.send(COORDINATOR, name, "reply", `assign ${parts(mine)} (generation ${r.generation})`, {

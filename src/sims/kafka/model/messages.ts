@@ -32,7 +32,7 @@ export type Body =
       readonly restarted?: boolean;
     }
   | { readonly t: "sync"; readonly generation: number; readonly assignment: readonly number[]; readonly offsets: Readonly<Record<number, number>> }
-  | { readonly t: "heartbeat" }
+  | { readonly t: "heartbeat"; readonly generation: number }
   | { readonly t: "unknown-member" }
   | { readonly t: "leave" }
   | {

@@ -196,11 +196,11 @@ test("a closed connection fails only the requests waiting on it, not records alr
  * generation 3 is lost too; `holdCommit`, whether c1's commit sent after that late join is held up
  * until generation 3 is done.
  */
-function lateRejoin(commit: string, lose: boolean, holdCommit: boolean) {
+function lateRejoin(commit: string, lose: boolean, holdCommit: boolean, work = "workload: { records: 30, keys: 4, everyMs: 20 }") {
   let notices = 0;
   let joins = 0;
   let commits = 0;
-  return model(`partitions: 2\nconsumers: 2\ncommit: ${commit}\nworkload: { records: 30, keys: 4, everyMs: 20 }\nuntilMs: 3000\n`, 1, (m) => {
+  return model(`partitions: 2\nconsumers: 2\ncommit: ${commit}\n${work}\nuntilMs: 3000\n`, 1, (m) => {
     const b = m.body;
     if (b.t === "rebalance" && b.generation === 2 && notices++ === 0) return { drop: true };
     if (m.from === "c1" && b.t === "join" && joins++ === 1) return { delayMs: 100 };
@@ -222,6 +222,25 @@ test("a member whose assignment never arrived has its commit refused for the gen
   // With c1 back in the group its commits count again: p0's committed offset reaches its log end.
   assert.equal(run.committed[0], finalLog(run.partitions[0]!).length);
   assert.deepEqual(unprocessed(run), []);
+});
+
+test("a member whose assignment never arrived and that has nothing to commit learns it from its heartbeat's answer, and joins again", () => {
+  // Every record goes to p1, which stays c2's: c1 never has anything to commit.
+  const run = lateRejoin("after", true, false, `records:\n${Array.from({ length: 30 }, (_, i) => `  - { partition: 1, atMs: ${i * 20} }\n`).join("")}`);
+  const lines = run.events.map((e) => `${e.atMs} ${e.actor} ${e.kind} ${e.text}${e.peer ? ` ${e.peer}` : ""}`);
+  const told = lines.findIndex((l) => / coordinator send illegal generation: rejoin c1$/.test(l));
+  assert.ok(told > 0, lines.filter((l) => / c1|c1$/.test(l)).join("\n"));
+  assert.ok(lines.slice(told).some((l) => / c1 send join group coordinator$/.test(l)));
+  const last = run.events.filter((e) => e.actor === "coordinator" && /^generation \d+: /.test(e.text)).at(-1)!;
+  assert.match(last.text, /c1 p\d/, "c1 has partitions in the group's last generation");
+  assert.ok(
+    run.events.some(
+      (e) =>
+        e.actor === "c1" &&
+        e.kind === "receive" &&
+        e.text === `assign ${/c1 (p[\d,]+)/.exec(last.text)![1]} (generation ${/^generation (\d+)/.exec(last.text)![1]})`,
+    ),
+  );
 });
 
 test("a refused transaction's records are read again from the committed offset; a join sent again aborts nothing", () => {
