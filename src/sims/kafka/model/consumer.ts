@@ -389,7 +389,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.batch = { p, entries, i: 0 };
     const commit = this.c.o.commit;
     if (commit === "before") return this.commitThen([p], true, undefined, () => this.processNext());
-    if (commit === "transactional") this.txn = `${this.name}.${++this.txnNo}`;
+    // A transaction whose commit waits for the rebalance stays open: the next batch goes into it
+    // (Kafka's one transactional producer per consumer cannot commit during a rebalance either).
+    if (commit === "transactional") this.txn = this.deferred?.txn ?? `${this.name}.${++this.txnNo}`;
     this.processNext();
   }
 

@@ -263,6 +263,24 @@ test("a refused transaction's records are read again from the committed offset; 
   assert.deepEqual(unprocessed(run), []);
 });
 
+test("cooperative and transactional: batches processed while a rebalance holds the commit share one transaction, committed after it", () => {
+  // c1 processes p1's and p2's first records while its join is on its way: it cannot commit
+  // (Kafka's RebalanceInProgressException), so the transaction stays open for the next batch.
+  const run = model("partitions: 3\nconsumers: 2\nassignor: cooperative-sticky\ncommit: transactional\nworkload: { records: 20, keys: 4, everyMs: 15 }\n", 4);
+  const first = run.output.filter((o) => o.txn === "c1.1");
+  assert.deepEqual(new Set(first.map((o) => o.partition)), new Set([1, 2]));
+  assert.ok(
+    first.every((o) => o.state === "committed"),
+    first.map((o) => `#${o.rec} ${o.state}`).join(" "),
+  );
+  assert.deepEqual(
+    fates(run)
+      .filter((f) => f.fate !== "once")
+      .map((f) => `#${f.s.id} ${f.fate}`),
+    [],
+  );
+});
+
 test("Kafka's refusals: idempotence needs acks=all and at most 5 requests in flight", () => {
   assert.throws(() => setupOf("idempotence: true\nacks: 1\nworkload: { records: 1 }\n"), /acks=all/);
   assert.throws(() => setupOf("idempotence: true\nmaxInFlight: 6\nworkload: { records: 1 }\n"), /more than 5/);

@@ -204,3 +204,37 @@ test("on a lossy network every acknowledged record is still processed: lost comm
     },
   );
 });
+
+test("whatever one consumer does (crash, pause, leave) while another joins, on a lossy network, no acknowledged record goes unprocessed under at-least-once or transactions", () => {
+  const fault = fc.oneof(
+    fc.record({ type: fc.constant("consumer-crash"), atMs: fc.integer({ min: 50, max: 800 }), downMs: fc.integer({ min: 50, max: 1500 }) }),
+    fc.record({ type: fc.constant("consumer-pause"), atMs: fc.integer({ min: 50, max: 800 }), downMs: fc.integer({ min: 50, max: 1500 }) }),
+    fc.record({ type: fc.constant("consumer-leave"), atMs: fc.integer({ min: 50, max: 800 }) }),
+  );
+  fc.assert(
+    fc.property(
+      fc.constantFrom("after", "auto", "transactional"),
+      fc.constantFrom("range", "roundrobin", "sticky", "cooperative-sticky"),
+      fc.constantFrom(0, 0.02, 0.1),
+      fc.array(fault, { maxLength: 2 }),
+      fc.option(fc.integer({ min: 50, max: 800 }), { nil: undefined }),
+      fc.integer({ min: 1, max: 1_000_000 }),
+      (commit, assignor, loss, faults, joinAt, seed) => {
+        // c1 takes the faults, c3 may join; c2 is always there to consume.
+        const lines = faults.map((f) => `  - { type: ${f.type}, consumer: c1, atMs: ${f.atMs}${"downMs" in f ? `, downMs: ${f.downMs}` : ""} }`);
+        if (joinAt !== undefined) lines.push(`  - { type: consumer-join, consumer: c3, atMs: ${joinAt} }`);
+        const run = model(
+          `partitions: 3\nconsumers: 2\nassignor: ${assignor}\ncommit: ${commit}\nidempotence: true\nretries: 50\nnetwork: { loss: ${loss} }\n` +
+            `workload: { records: 20, keys: 4, everyMs: 15 }\n${lines.length ? `faults:\n${lines.join("\n")}\n` : ""}untilMs: 12000\n`,
+          seed,
+        );
+        const missing = fates(run).filter((f) => f.s.outcome === "acked" && (f.fate === "unconsumed" || f.fate === "lost"));
+        assert.deepEqual(
+          missing.map((f) => `#${f.s.id} ${f.fate}`),
+          [],
+        );
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
