@@ -31,10 +31,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
   /** Restarted after a crash: its next join says so (the coordinator aborts what the old instance left open). */
   private restarted = false;
   private commitId = 0;
-  /** Commits are numbered; the one the next step waits for, and the latest one covering each partition. */
+  /** Commits are numbered; the one the next step waits for. */
   private commitN = 0;
   private syncCommit: Extract<Body, { t: "commit" }> | undefined;
-  private readonly lastCommitOf = new Map<number, number>();
   /** Whether its heartbeat timer runs (a member that joins again keeps the one it has). */
   private heartbeating = false;
   /** Told it is no longer a member: at the next poll it forgets its partitions and joins afresh. */
@@ -80,7 +79,6 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.heartbeating = false; // its timers die with it
     this.afterCommit = undefined;
     this.syncCommit = undefined;
-    this.lastCommitOf.clear();
     const last = this.c.world.trace.toArray()[this.c.world.trace.length - 1]!;
     this.c.crashes.push({ who: this.name, atMs: last.atMs, seq: last.seq });
   }
@@ -100,7 +98,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
       case "start":
         return this.start();
       case "heartbeat":
-        this.c.world.send(this.name, COORDINATOR, "async", "heartbeat", { t: "heartbeat", generation: this.generation });
+        this.c.world.send(this.name, COORDINATOR, "async", "heartbeat", { t: "heartbeat" });
         this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
         return;
       case "poll":
@@ -141,7 +139,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private sendJoin(owned: readonly number[], label: string, restarted = false): void {
     this.joinId++;
     this.lastJoin = { owned: [...owned], label, restarted };
-    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", owned, ...(restarted ? { restarted } : {}) });
+    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", id: this.joinId, owned, ...(restarted ? { restarted } : {}) });
     this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "join-timeout", id: this.joinId });
   }
 
@@ -179,6 +177,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
         this.rejoin = true;
         return this.wake();
       case "sync":
+        // The answer to an older join, sent again since (after a timeout, Kafka drops the request
+        // and its answer with the connection): the answer to the latest one will come.
+        if (b.join !== this.joinId) return;
         this.joinId++;
         // The new generation holds at once (its commits carry it); the assignment changes at the next poll.
         this.generation = b.generation;
@@ -204,17 +205,14 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private onCommitReply(b: Extract<Body, { t: "commit-reply" }>): void {
     // Refused for a generation that is still this member's own: the group has moved on without it
-    // (an assignment it never got). Like the Java client (ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID on
-    // a commit), it gives up its partitions and joins again at the next poll.
+    // (it was removed while it could not heartbeat). Like the Java client (ILLEGAL_GENERATION or
+    // UNKNOWN_MEMBER_ID on a commit), it gives up its partitions and joins again at the next poll.
     if (!b.ok && b.generation === this.generation) this.expelled = true;
-    // An aborted transaction's records must be processed again: like Kafka's read-process-write loop
-    // after abortTransaction(), the consumer goes back to the last committed offsets.
-    const rewound = !b.ok && b.rewind !== undefined && !this.expelled && this.rewind(b.rewind, b.n);
     const sync = this.syncCommit;
     if (!this.afterCommit || b.n !== sync?.n) {
       // Commits sent without waiting (auto-commit, revocation, deferred) need nothing else done on
-      // their answer, unless the consumer must now join again or read again.
-      if (this.expelled || rewound) this.wake();
+      // their answer, unless the consumer must now join again.
+      if (this.expelled) this.wake();
       return;
     }
     this.commitId++;
@@ -229,34 +227,6 @@ export class Consumer implements Node<Body, Timer>, Owner {
       return this.poll();
     }
     next();
-  }
-
-  /**
-   * Moves positions back to the offsets a refused transaction (commit number `n`) sends back, for
-   * the partitions no later commit covered; a batch of one of them in hand is dropped and its open
-   * transaction aborted. Whether any position moved.
-   */
-  private rewind(to: readonly (readonly [number, number])[], n: number): boolean {
-    const back = to.filter(([p, offset]) => this.lastCommitOf.get(p) === n && this.assignment.includes(p) && (this.positions.get(p) ?? 0) > offset);
-    if (!back.length) return false;
-    for (const [p, offset] of back) {
-      this.positions.set(p, offset);
-      this.lastCommitOf.delete(p); // the same refusal delivered again moves nothing
-    }
-    const batch = this.waiting === "process" ? this.batch : undefined;
-    const dropped = batch && back.some(([p]) => p === batch.p) ? this.txn : undefined;
-    if (dropped) {
-      for (const o of this.c.output) if (o.txn === dropped && o.state === "open") o.state = "aborted";
-      this.batch = undefined;
-      this.txn = undefined;
-      this.waiting = "nothing";
-    }
-    this.c.world.record({
-      actor: this.name,
-      kind: "note",
-      text: `transaction aborted: reads ${back.map(([p, o]) => `p${p} from ${o}`).join(", ")} again${dropped ? ` (and aborts ${dropped}, in hand)` : ""}`,
-    });
-    return true;
   }
 
   /** Between batches, a rebalance or an assignment is handled at once; during one, at the next poll. */
@@ -284,8 +254,10 @@ export class Consumer implements Node<Body, Timer>, Owner {
       return this.start();
     }
     if (this.pendingSync) this.applySync(this.pendingSync);
+    // A transaction the rebalance held back commits before anything else (joining again included).
+    if (this.waiting === "commit") return;
     if (this.rejoin) return this.doRejoin();
-    if (this.waiting === "sync" || this.waiting === "commit") return;
+    if (this.waiting === "sync") return;
     if (this.c.o.commit === "auto" && this.c.world.nowMs - this.lastAutoCommitMs >= this.c.o.autoCommitIntervalMs) {
       this.lastAutoCommitMs = this.c.world.nowMs;
       this.sendCommit(this.assignment, false, undefined);
@@ -318,8 +290,16 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.waiting = "nothing";
     const d = this.deferred;
     this.deferred = undefined;
-    // Deferred commits: a transaction's whole; plain offsets of what is still owned (revocation commits the rest).
-    if (d) this.sendCommit(d.txn ? d.ps : d.ps.filter((p) => this.assignment.includes(p)), false, d.txn);
+    // Deferred commits. A transaction's whole, waiting for the answer (sent again if lost): no new
+    // transaction begins before it commits, as with Kafka's blocking commitTransaction(). Plain
+    // offsets of what is still owned, without waiting (revocation commits the rest).
+    if (d?.txn) this.commitThen(d.ps, false, d.txn, () => this.poll());
+    else if (d)
+      this.sendCommit(
+        d.ps.filter((p) => this.assignment.includes(p)),
+        false,
+        undefined,
+      );
     // Cooperative: partitions taken away are given up now, and the member joins again to hand them over.
     if (revoked.length) {
       this.revoke(revoked);
@@ -357,7 +337,6 @@ export class Consumer implements Node<Body, Timer>, Owner {
     if (!offsets.length && !txn) return undefined;
     const label = `${txn ? "commit transaction" : "commit"} ${offsets.map(([p, o]) => `p${p}→${o}`).join(", ")}`;
     const body: Extract<Body, { t: "commit" }> = { t: "commit", n: ++this.commitN, generation: this.generation, offsets, before, ...(txn ? { txn } : {}) };
-    for (const [p] of offsets) this.lastCommitOf.set(p, body.n);
     this.c.world.send(this.name, COORDINATOR, "call", label, body);
     return body;
   }
@@ -426,15 +405,18 @@ export class Consumer implements Node<Body, Timer>, Owner {
     const next = () => this.poll();
     if (this.joinPending && (commit === "after" || commit === "transactional")) {
       // A commit now would carry a generation about to end: it waits for the new assignment.
-      this.deferred = { ps: [...(this.deferred?.ps ?? []), b.p], txn: this.txn };
+      this.deferred = { ps: [...new Set([...(this.deferred?.ps ?? []), b.p])], txn: this.txn };
       this.txn = undefined;
       return this.poll();
     }
     if (commit === "after") return this.commitThen([b.p], false, undefined, next);
     if (commit === "transactional") {
+      // One commit for the whole transaction, the batches the rebalance held back included.
       const txn = this.txn!;
       this.txn = undefined;
-      return this.commitThen([b.p], false, txn, next);
+      const held = this.deferred?.txn === txn ? this.deferred.ps : [];
+      if (held.length) this.deferred = undefined;
+      return this.commitThen([...new Set([...held, b.p])], false, txn, next);
     }
     this.poll();
   }

@@ -16,9 +16,10 @@ interface Member {
   lastHeartbeatMs: number;
   owned: number[];
   joined: boolean;
-  /** The generation of its last assignment (0: none yet), and when that assignment was sent. */
+  /** The generation of its last assignment (0: none yet). */
   generation: number;
-  assignedMs?: number;
+  /** Its latest join, which the next assignment answers. */
+  join: number;
 }
 
 const parts = (ps: readonly number[]) => (ps.length ? ps.map((p) => `p${p}`).join(",") : "nothing");
@@ -50,13 +51,9 @@ export class Coordinator implements Node<Body, Timer> {
         // heartbeat's answer tells it again, as Kafka's REBALANCE_IN_PROGRESS does.
         if (this.state === "joining" && !member.joined && this.c.world.nowMs - this.current!.startMs > this.c.o.requestTimeoutMs)
           this.c.world.send(COORDINATOR, m.from, "reply", "rebalance in progress", { t: "rebalance", generation: this.generation });
-        // Still on an older generation long after its assignment was sent (the assignment was lost):
-        // Kafka's ILLEGAL_GENERATION, and the member joins again.
-        else if (this.state === "stable" && b.generation < member.generation && this.c.world.nowMs - (member.assignedMs ?? 0) > this.c.o.requestTimeoutMs)
-          this.c.world.send(COORDINATOR, m.from, "reply", "illegal generation: rejoin", { t: "unknown-member" });
         return;
       case "join":
-        return this.join(m.from, b.owned, b.restarted ?? false);
+        return this.join(m.from, b.id, b.owned, b.restarted ?? false);
       case "leave":
         if (!member) return;
         this.remove(m.from, `${m.from} left the group`);
@@ -80,16 +77,17 @@ export class Coordinator implements Node<Body, Timer> {
     this.c.world.timer(COORDINATOR, Math.max(1, Math.floor(this.c.o.heartbeatMs / 2)), { t: "session-check" });
   }
 
-  private join(name: string, owned: readonly number[], restarted: boolean): void {
+  private join(name: string, id: number, owned: readonly number[], restarted: boolean): void {
     const known = this.members.get(name);
     const fresh = !known || known.generation === 0 || (owned.length === 0 && this.state === "stable" && known.owned.length > 0);
-    if (!known) this.members.set(name, { lastHeartbeatMs: this.c.world.nowMs, owned: [], joined: false, generation: 0 });
+    if (!known) this.members.set(name, { lastHeartbeatMs: this.c.world.nowMs, owned: [], joined: false, generation: 0, join: id });
     // A restarted consumer's new transactional producer fences the old one: what it left open is
     // aborted. (A join sent again, or after being told to leave, leaves its transactions alone.)
     if (restarted) this.abortTxns(name, "its transactional producer started again");
     const m = this.members.get(name)!;
     m.lastHeartbeatMs = this.c.world.nowMs;
     m.joined = true;
+    m.join = Math.max(m.join, id);
     if (this.state === "stable")
       this.startRebalance(!known ? `${name} joined` : fresh ? `${name} rejoined` : `${name} rejoined to hand over revoked partitions`, name);
     m.owned = [...owned];
@@ -162,12 +160,12 @@ export class Coordinator implements Node<Body, Timer> {
     for (const [name, m] of this.members) {
       const mine = r.assignment[name] ?? [];
       m.generation = r.generation;
-      m.assignedMs = this.c.world.nowMs;
       m.owned = mine;
       const offsets = Object.fromEntries(mine.map((p) => [p, this.c.committed[p]!]));
       this.c.world.send(COORDINATOR, name, "reply", `assign ${parts(mine)} (generation ${r.generation})`, {
         t: "sync",
         generation: r.generation,
+        join: m.join,
         assignment: mine,
         offsets,
       });
@@ -218,13 +216,11 @@ export class Coordinator implements Node<Body, Timer> {
       if (ok) this.c.committed[p] = offset;
     }
     if (b.txn) for (const o of this.c.output) if (o.txn === b.txn && o.state === "open") o.state = ok ? "committed" : "aborted";
-    const rewind = !ok && b.txn ? b.offsets.map(([p]) => [p, this.c.committed[p] ?? 0] as const) : undefined;
     this.c.world.send(COORDINATOR, from, "reply", ok ? "committed" : "commit refused", {
       t: "commit-reply",
       n: b.n,
       ok,
       generation: b.generation,
-      ...(rewind ? { rewind } : {}),
     });
   }
 }

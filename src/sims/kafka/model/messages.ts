@@ -27,12 +27,21 @@ export type Body =
   | { readonly t: "rebalance"; readonly generation: number }
   | {
       readonly t: "join";
+      /** The member's number for this join; the assignment that answers it carries it back. */
+      readonly id: number;
       readonly owned: readonly number[];
       /** The first join after the consumer restarted: its transactional producer started again, fencing the old one. */
       readonly restarted?: boolean;
     }
-  | { readonly t: "sync"; readonly generation: number; readonly assignment: readonly number[]; readonly offsets: Readonly<Record<number, number>> }
-  | { readonly t: "heartbeat"; readonly generation: number }
+  | {
+      readonly t: "sync";
+      readonly generation: number;
+      /** The member's join this answers. */
+      readonly join: number;
+      readonly assignment: readonly number[];
+      readonly offsets: Readonly<Record<number, number>>;
+    }
+  | { readonly t: "heartbeat" }
   | { readonly t: "unknown-member" }
   | { readonly t: "leave" }
   | {
@@ -49,8 +58,6 @@ export type Body =
       readonly n: number;
       readonly ok: boolean;
       readonly generation: number;
-      /** A refused transaction: the committed offsets of its partitions, to read again from (the application's resetToLastCommittedPositions). */
-      readonly rewind?: readonly (readonly [number, number])[];
     };
 
 export type Timer =

@@ -192,74 +192,63 @@ test("a closed connection fails only the requests waiting on it, not records alr
  * Two consumers; c1's first join meets the group's first generation, so generation 2 starts, and
  * c2's notice of it is lost: generation 2 completes only after c2 is told again. c1 meanwhile sends
  * its join again (no assignment in `requestTimeoutMs`), and that copy is held up until generation 2
- * is done, so it starts generation 3 ("c1 rejoined"). `lose` says whether c1's assignment for
- * generation 3 is lost too; `holdCommit`, whether c1's commit sent after that late join is held up
- * until generation 3 is done.
+ * is done, so it starts generation 3 ("c1 rejoined"). With `lose`, c1's assignment for generation 3
+ * is lost too.
  */
-function lateRejoin(commit: string, lose: boolean, holdCommit: boolean, work = "workload: { records: 30, keys: 4, everyMs: 20 }") {
+function lateRejoin(commit: string, lose: boolean) {
   let notices = 0;
   let joins = 0;
-  let commits = 0;
-  return model(`partitions: 2\nconsumers: 2\ncommit: ${commit}\n${work}\nuntilMs: 3000\n`, 1, (m) => {
+  return model(`partitions: 2\nconsumers: 2\ncommit: ${commit}\nworkload: { records: 30, keys: 4, everyMs: 20 }\nuntilMs: 3000\n`, 1, (m) => {
     const b = m.body;
     if (b.t === "rebalance" && b.generation === 2 && notices++ === 0) return { drop: true };
     if (m.from === "c1" && b.t === "join" && joins++ === 1) return { delayMs: 100 };
     if (lose && m.to === "c1" && b.t === "sync" && b.generation === 3) return { drop: true };
-    if (holdCommit && m.from === "c1" && b.t === "commit" && joins >= 2 && commits++ === 1) return { delayMs: 80 };
     return undefined;
   });
 }
 
 const unprocessed = (run: ReturnType<typeof model>) => fates(run).filter((f) => f.s.outcome === "acked" && f.fate !== "once" && f.fate !== "duplicate");
+const lines = (run: ReturnType<typeof model>) => run.events.map((e) => `${e.atMs} ${e.actor} ${e.kind} ${e.text}${e.peer ? ` ${e.peer}` : ""}`);
 
-test("a member whose assignment never arrived has its commit refused for the generation it holds, and joins again", () => {
-  const run = lateRejoin("after", true, false);
-  const lines = run.events.map((e) => `${e.actor} ${e.kind} ${e.text}`);
-  const refused = lines.findIndex((l) => l.startsWith("coordinator fail REFUSE offsets") && l.endsWith("from c1 (generation 2 is over)"));
-  assert.ok(refused > 0, lines.join("\n"));
-  const next = lines.slice(refused).find((l) => l.startsWith("c1 send") && !l.endsWith("heartbeat"));
-  assert.equal(next, "c1 send join group", "after the refusal c1's next request is a join");
-  // With c1 back in the group its commits count again: p0's committed offset reaches its log end.
-  assert.equal(run.committed[0], finalLog(run.partitions[0]!).length);
+test("an assignment that answers an older join is ignored: the member waits for the one that answers its latest join", () => {
+  const run = lateRejoin("after", false);
+  const all = lines(run);
+  const stale = all.findIndex((l) => / c1 receive assign p\d+ \(generation 2\) coordinator$/.test(l));
+  const fresh = all.findIndex((l) => / c1 receive assign p\d+ \(generation 3\) coordinator$/.test(l));
+  assert.ok(stale > 0 && fresh > stale, all.join("\n"));
+  // Between the two c1 fetches nothing: it holds no partition of generation 2.
+  assert.ok(!all.slice(stale, fresh).some((l) => / c1 send fetch /.test(l)), all.slice(stale, fresh).join("\n"));
+  assert.ok(!all.some((l) => l.includes("REFUSE")), "no commit of c1's is refused");
+  // The join sent again is not a restart: c1's transactions, if any, are left alone.
+  assert.ok(!all.some((l) => l.includes("abort c1's open transaction")));
   assert.deepEqual(unprocessed(run), []);
 });
 
-test("a member whose assignment never arrived and that has nothing to commit learns it from its heartbeat's answer, and joins again", () => {
-  // Every record goes to p1, which stays c2's: c1 never has anything to commit.
-  const run = lateRejoin("after", true, false, `records:\n${Array.from({ length: 30 }, (_, i) => `  - { partition: 1, atMs: ${i * 20} }\n`).join("")}`);
-  const lines = run.events.map((e) => `${e.atMs} ${e.actor} ${e.kind} ${e.text}${e.peer ? ` ${e.peer}` : ""}`);
-  const told = lines.findIndex((l) => / coordinator send illegal generation: rejoin c1$/.test(l));
-  assert.ok(told > 0, lines.filter((l) => / c1|c1$/.test(l)).join("\n"));
-  assert.ok(lines.slice(told).some((l) => / c1 send join group coordinator$/.test(l)));
-  const last = run.events.filter((e) => e.actor === "coordinator" && /^generation \d+: /.test(e.text)).at(-1)!;
-  assert.match(last.text, /c1 p\d/, "c1 has partitions in the group's last generation");
-  assert.ok(
-    run.events.some(
-      (e) =>
-        e.actor === "c1" &&
-        e.kind === "receive" &&
-        e.text === `assign ${/c1 (p[\d,]+)/.exec(last.text)![1]} (generation ${/^generation (\d+)/.exec(last.text)![1]})`,
-    ),
-  );
+test("the assignment for a member's latest join lost: it sends the join again after requestTimeoutMs and is assigned in the next generation", () => {
+  const run = lateRejoin("transactional", true);
+  const all = lines(run);
+  const lost = all.findIndex((l) => / coordinator drop assign p\d+ \(generation 3\) .* c1$/.test(l));
+  assert.ok(lost > 0, all.join("\n"));
+  const again = all.slice(lost).find((l) => / c1 send join group coordinator$/.test(l));
+  assert.ok(again, "c1 sends its join again");
+  assert.ok(all.slice(lost).some((l) => / c1 receive assign p\d+ \(generation 4\) coordinator$/.test(l)));
+  assert.ok(!all.some((l) => l.includes("REFUSE") || l.includes("abort c1's open transaction")));
+  assert.deepEqual(unprocessed(run), []);
 });
 
-test("a refused transaction's records are read again from the committed offset; a join sent again aborts nothing", () => {
-  const run = lateRejoin("transactional", false, true);
-  const lines = run.events.map((e) => `${e.atMs} ${e.actor} ${e.kind} ${e.text}`);
-  assert.ok(!lines.some((l) => l.includes("abort c1's open transaction")), "c1 never restarted: its join sent again is not a new producer");
-  const refusal = lines.find((l) => /REFUSE commit transaction c1\.\d+ .*generation 2 is over/.test(l));
-  assert.ok(refusal, lines.join("\n"));
-  const rewound = lines.find((l) => / c1 note transaction aborted: reads p0 from \d+ again$/.test(l));
-  assert.ok(rewound, lines.join("\n"));
-  // Every record of the refused transaction is processed again in a later one that commits.
-  const txn = /transaction (c1\.\d+)/.exec(refusal)![1]!;
-  const again = run.output.filter((o) => o.txn === txn).map((o) => o.rec);
-  assert.ok(again.length > 0);
-  for (const rec of again)
-    assert.ok(
-      run.output.some((o) => o.rec === rec && o.state === "committed"),
-      `#${rec}`,
-    );
+test("a zombie that never hears it was removed learns it from its refused commit, and joins again", () => {
+  // c1 stops for longer than the session timeout and is removed; the heartbeat answers that would
+  // tell it are lost, so the refusal of its commit is the first it hears of it.
+  const run = model(
+    "partitions: 1\nconsumers: 2\ncommit: after\nworkload: { records: 12, keys: 3, everyMs: 3 }\nprocessMs: 20\nfaults:\n  - { type: consumer-pause, consumer: c1, atMs: 190, downMs: 400 }\nuntilMs: 2000\n",
+    1,
+    (m) => (m.to === "c1" && m.body.t === "unknown-member" ? { drop: true } : undefined),
+  );
+  const all = lines(run);
+  const refused = all.findIndex((l) => /coordinator fail REFUSE offsets .* from c1 \(generation \d+ is over\)$/.test(l));
+  assert.ok(refused > 0, all.join("\n"));
+  const next = all.slice(refused).find((l) => / c1 send /.test(l) && !l.includes(" heartbeat "));
+  assert.match(next ?? "", / c1 send join group coordinator$/, "after the refusal c1's next request is a join");
   assert.deepEqual(unprocessed(run), []);
 });
 

@@ -193,10 +193,8 @@ test("on a lossy network every acknowledged record is still processed: lost comm
     }),
     {
       numRuns: 30,
-      // Runs that once left records unprocessed: c1's assignment for a new generation is lost, so
-      // its commits are refused for a generation it still thinks current (it must join again);
-      // c2's transaction is refused after its assignment moved on, and it must read the aborted
-      // records again from the committed offset.
+      // Runs that once left records unprocessed: a consumer took an assignment that answered an
+      // older join of its own, and missed the one for its latest.
       examples: [
         ["transactional", 591340],
         ["transactional", 2336105],
