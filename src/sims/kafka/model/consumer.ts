@@ -187,9 +187,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
         this.pendingSync = b;
         return this.wake();
       case "unknown-member":
-        // The group gave up on this member, or it holds an old generation. Like the Java client, it
-        // learns it in the heartbeat thread and acts on it at the next poll: the batch in hand is
-        // finished (and its commit refused). A join already on its way answers it.
+        // The group gave up on this member. Like the Java client, it learns it in the heartbeat
+        // thread and acts on it at the next poll: the batch in hand is finished (and its commit
+        // refused). A fresh join already on its way answers it.
         if (this.waiting === "sync" && !this.assignment.length) return;
         this.expelled = true;
         return this.wake();
