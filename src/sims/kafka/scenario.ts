@@ -334,8 +334,25 @@ function checkNames(o: Options, ctx: ResolveContext): void {
   });
 }
 
+/** A consumer that joins later is not one of the group's first ones, and joins once. */
+function checkJoins(o: Options, ctx: ResolveContext): void {
+  const joins = new Map<string, number>();
+  o.faults.forEach((f, i) => {
+    if (f.type !== "consumer-join") return;
+    if (Number(f.consumer.slice(1)) <= o.consumers)
+      ctx.fail(
+        ["faults", i, "consumer"],
+        `${f.consumer} is in the group from the start (consumers: ${o.consumers}); one that joins later is c${o.consumers + 1} or above.`,
+      );
+    else if (joins.has(f.consumer))
+      ctx.fail(["faults", i, "consumer"], `${f.consumer} already joins (faults[${joins.get(f.consumer)}]); a consumer joins once.`);
+    joins.set(f.consumer, i);
+  });
+}
+
 export function resolve(o: Options, ctx: ResolveContext): Resolved {
   checkNames(o, ctx);
+  checkJoins(o, ctx);
   let t = 0;
   const records: RecordSpec[] = o.records.map((r, i) => {
     t = r.atMs ?? (i === 0 ? 0 : t + 1);

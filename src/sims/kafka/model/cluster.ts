@@ -44,8 +44,8 @@ export class Cluster implements ClusterSide {
     readonly o: Setup,
     rng: Rng,
   ) {
-    // Kafka's connections are TCP: between two parties, messages arrive in the order sent.
-    this.world = new World<Body, Timer>(rng, { ...o.network, reorder: false });
+    // Kafka's connections are TCP: between two parties, messages arrive once, in the order sent.
+    this.world = new World<Body, Timer>(rng, { ...o.network, reorder: false, duplicate: 0 });
     const names = Array.from({ length: o.brokers }, (_, i) => `b${i + 1}`);
     this.meta = Array.from({ length: o.partitions }, (_, p) => {
       const replicas = Array.from({ length: o.replicationFactor }, (_, i) => names[(p + i) % names.length]!);

@@ -27,8 +27,8 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private txn: string | undefined;
   private left = false;
   private joinId = 0;
-  private lastJoin: { owned: number[]; label: string; restarted: boolean } | undefined;
-  /** Restarted after a crash: its next join says so (the coordinator aborts what the old instance left open). */
+  private lastJoin: { owned: number[]; label: string } | undefined;
+  /** Restarted after a crash: its joins say so until one is answered (the coordinator aborts what the old instance left open). */
   private restarted = false;
   private commitId = 0;
   /** Commits are numbered; the one the next step waits for. */
@@ -102,10 +102,11 @@ export class Consumer implements Node<Body, Timer>, Owner {
         this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
         return;
       case "poll":
-        return this.poll();
+        // Only an idle consumer polls on a timer: one woken meanwhile is busy (a fetch, a batch).
+        if (this.waiting === "nothing") this.poll();
+        return;
       case "join-timeout":
-        if (tag.id === this.joinId && (this.waiting === "sync" || this.joinPending) && this.lastJoin)
-          this.sendJoin(this.lastJoin.owned, this.lastJoin.label, this.lastJoin.restarted);
+        if (tag.id === this.joinId && (this.waiting === "sync" || this.joinPending) && this.lastJoin) this.sendJoin(this.lastJoin.owned, this.lastJoin.label);
         return;
       case "commit-timeout":
         if (tag.id === this.commitId && this.waiting === "commit" && this.syncCommit) this.resendCommit(this.syncCommit);
@@ -128,18 +129,18 @@ export class Consumer implements Node<Body, Timer>, Owner {
 
   private start(): void {
     this.waiting = "sync";
-    this.sendJoin([], "join group", this.restarted);
-    this.restarted = false;
+    this.sendJoin([], "join group");
     if (this.heartbeating) return;
     this.heartbeating = true;
     this.c.world.timer(this.name, this.c.o.heartbeatMs, { t: "heartbeat" });
   }
 
   /** A join, sent again after `requestTimeoutMs` without an assignment (the request or its answer lost). */
-  private sendJoin(owned: readonly number[], label: string, restarted = false): void {
+  private sendJoin(owned: readonly number[], label: string): void {
     this.joinId++;
-    this.lastJoin = { owned: [...owned], label, restarted };
-    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", id: this.joinId, owned, ...(restarted ? { restarted } : {}) });
+    this.lastJoin = { owned: [...owned], label };
+    const restarted = this.restarted ? { restarted: true } : {};
+    this.c.world.send(this.name, COORDINATOR, "call", label, { t: "join", id: this.joinId, owned, ...restarted });
     this.c.world.timer(this.name, this.c.o.requestTimeoutMs, { t: "join-timeout", id: this.joinId });
   }
 
@@ -172,8 +173,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
     const b = m.body;
     switch (b.t) {
       case "rebalance":
-        // Already joining, or an older round: the coordinator counts the join it has.
-        if (b.generation <= this.generation || this.joinPending) return;
+        // Already joining, or an older round: the coordinator counts the join it has (and a join
+        // lost on its way is sent again on its own timeout).
+        if (b.generation <= this.generation || this.joinPending || this.waiting === "sync") return;
         this.rejoin = true;
         return this.wake();
       case "sync":
@@ -181,6 +183,7 @@ export class Consumer implements Node<Body, Timer>, Owner {
         // and its answer with the connection): the answer to the latest one will come.
         if (b.join !== this.joinId) return;
         this.joinId++;
+        this.restarted = false;
         // The new generation holds at once (its commits carry it); the assignment changes at the next poll.
         this.generation = b.generation;
         this.joinPending = false;
@@ -220,10 +223,12 @@ export class Consumer implements Node<Body, Timer>, Owner {
     this.afterCommit = undefined;
     this.syncCommit = undefined;
     this.waiting = "nothing";
-    // Committed before processing, and refused: Java's commitSync throws, the batch is not processed
-    // (the member starts again from the committed offsets, so nothing is lost).
-    if (!b.ok && sync.before && this.expelled) {
+    // Committed before processing, and refused: Java's commitSync throws and the batch is not
+    // processed; the application seeks back to its start, to read it again once it may commit.
+    if (!b.ok && sync.before) {
+      const batch = this.batch;
       this.batch = undefined;
+      if (batch && this.assignment.includes(batch.p)) this.positions.set(batch.p, batch.entries[0]!.offset);
       return this.poll();
     }
     next();
@@ -242,7 +247,9 @@ export class Consumer implements Node<Body, Timer>, Owner {
   private poll(): void {
     if (this.leaving) return this.leave();
     if (this.expelled) {
-      // onPartitionsLost: nothing is committed; an open transaction is the coordinator's to abort.
+      // onPartitionsLost: nothing is committed, and what its fenced producer wrote since the group
+      // let it go is aborted.
+      for (const o of this.c.output) if (o.by === this.name && o.state === "open") o.state = "aborted";
       this.expelled = false;
       this.assignment = [];
       this.positions.clear();

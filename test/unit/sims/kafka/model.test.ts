@@ -276,6 +276,23 @@ test("Kafka's refusals: idempotence needs acks=all and at most 5 requests in fli
   assert.throws(() => setupOf("brokers: 2\nreplicationFactor: 3\nworkload: { records: 1 }\n"), /needs as many brokers/);
 });
 
+test("a consumer that joins later is a new one, and joins once", () => {
+  const join = (...names: string[]) =>
+    `consumers: 2\nworkload: { records: 1 }\nfaults:\n${names.map((c) => `  - { type: consumer-join, consumer: ${c}, atMs: 10 }\n`).join("")}`;
+  assert.throws(() => setupOf(join("c2")), /c2 is in the group from the start \(consumers: 2\); one that joins later is c3 or above/);
+  assert.throws(() => setupOf(join("c3", "c3")), /c3 already joins \(faults\[0\]\); a consumer joins once/);
+  assert.doesNotThrow(() => setupOf(join("c3", "c4")));
+});
+
+test("Kafka's connections are TCP: network.duplicate delivers nothing twice", () => {
+  const run = model("partitions: 2\nconsumers: 2\nnetwork: { duplicate: 0.5 }\nworkload: { records: 20, keys: 4, everyMs: 5 }\n");
+  assert.ok(run.events.filter((e) => e.kind === "receive").length > 100);
+  assert.deepEqual(
+    run.events.filter((e) => e.copy).map((e) => e.text),
+    [],
+  );
+});
+
 test("keyed records go to murmur2(key) mod partitions, explicit partitions are kept, null keys stick to a partition for a batch", () => {
   const run = model(
     "partitions: 5\nstickyBatch: 3\nconsumers: 0\nrecords:\n  - { key: alpha }\n  - { key: beta }\n  - { key: alpha, partition: 4 }\n  - {}\n  - {}\n  - {}\n  - {}\n",
