@@ -291,6 +291,20 @@ export class World<B, T = unknown> {
     return true;
   }
 
+  /** A message that reached its receiver's address but not the receiver: drawn as a drop, with the reason. */
+  private dropOnArrival(msg: Message<B>, reason: string): void {
+    this.record({
+      actor: msg.from,
+      kind: "drop",
+      text: `${msg.label} (${reason})`,
+      peer: msg.to,
+      msg: msg.id,
+      style: msg.style,
+      fault: true,
+      ...(msg.saga !== undefined ? { saga: msg.saga } : {}),
+    });
+  }
+
   private perform(task: Task<B, T>): void {
     if (task.kind === "deliver" || task.kind === "timer") {
       const s = this.nodes.get(task.kind === "deliver" ? task.msg.to : task.node);
@@ -303,32 +317,10 @@ export class World<B, T = unknown> {
         const saga = msg.saga !== undefined ? { saga: msg.saga } : {};
         if (!s || !s.up) {
           this.messagesLost++;
-          this.record({
-            actor: msg.from,
-            kind: "drop",
-            text: `${msg.label} (lost: ${msg.to} is down)`,
-            peer: msg.to,
-            msg: msg.id,
-            style: msg.style,
-            fault: true,
-            ...saga,
-          });
-          return;
+          return this.dropOnArrival(msg, `lost: ${msg.to} is down`);
         }
         const discarded = this.discard(msg);
-        if (discarded !== undefined) {
-          this.record({
-            actor: msg.from,
-            kind: "drop",
-            text: `${msg.label} (${discarded})`,
-            peer: msg.to,
-            msg: msg.id,
-            style: msg.style,
-            fault: true,
-            ...saga,
-          });
-          return;
-        }
+        if (discarded !== undefined) return this.dropOnArrival(msg, discarded);
         this.record({
           actor: msg.to,
           kind: "receive",

@@ -192,7 +192,7 @@ class Movements {
     pairs.set(pairKey, [...(pairs.get(pairKey) ?? []), tp]);
   }
 
-  move(tp: TopicPartition, from: string, to: string): void {
+  private move(tp: TopicPartition, from: string, to: string): void {
     if (!this.byPartition.has(keyOf(tp))) return this.add(tp, from, to);
     const earlier = this.remove(tp);
     if (earlier.src !== to) this.add(tp, earlier.src, to);
